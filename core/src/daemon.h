@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The process around the manager: the event loop, signals (SIGTERM/SIGINT
+ * stop with doors made safe first, SIGHUP reloads the config), the service
+ * manager protocol (READY=1, RELOADING=1, STOPPING=1, watchdog) and the bus.
+ */
+#pragma once
+
+#include <stdbool.h>
+
+struct eg_daemon_options {
+        const char *config_file; /* NULL: the default file */
+        char **plugin_dirs;
+        bool user_bus;
+        const char *mock_scenario;
+        int log_level; /* -1: from the config, else info */
+        bool log_personal_data;
+};
+
+#define EG_BUS_NAME "org.egate.EGate1"
+
+/* Run until stopped.  Returns 0 on a clean stop, a negative errno otherwise. */
+int eg_daemon_run(const struct eg_daemon_options *o);

@@ -1,0 +1,372 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "egate-build-config.h"
+#include "log.h"
+#include "manager.h"
+
+uint32_t eg_manager_default_timeout_ms(const struct eg_manager *m) {
+        return m->config && m->config->operation_timeout_ms > 0 ? m->config->operation_timeout_ms
+                                                                : 10000;
+}
+
+int eg_manager_add_listener(struct eg_manager *m, const struct eg_manager_listener *l) {
+        if (m->n_listeners >= EG_MANAGER_MAX_LISTENERS)
+                return -ENOSPC;
+        m->listeners[m->n_listeners++] = *l;
+        return 0;
+}
+
+void eg_manager_remove_listener(struct eg_manager *m, void *userdata) {
+        for (size_t i = 0; i < m->n_listeners; i++)
+                if (m->listeners[i].userdata == userdata) {
+                        memmove(&m->listeners[i], &m->listeners[i + 1],
+                                sizeof(m->listeners[0]) * (m->n_listeners - i - 1));
+                        m->n_listeners--;
+                        return;
+                }
+}
+
+void eg_manager_notify_added(struct eg_manager *m, struct eg_device *d) {
+        for (size_t i = 0; i < m->n_listeners; i++)
+                if (m->listeners[i].device_added)
+                        m->listeners[i].device_added(d, m->listeners[i].userdata);
+        eg_lanes_update_readiness(m);
+}
+
+void eg_manager_notify_removed(struct eg_manager *m, struct eg_device *d) {
+        for (size_t i = 0; i < m->n_listeners; i++)
+                if (m->listeners[i].device_removed)
+                        m->listeners[i].device_removed(d, m->listeners[i].userdata);
+        /* The device is already off the list, so lanes see it gone. */
+        eg_lanes_update_readiness(m);
+}
+
+void eg_manager_notify_state(struct eg_manager *m, struct eg_device *d,
+                             enum eg_device_state old, const char *reason) {
+        for (size_t i = 0; i < m->n_listeners; i++)
+                if (m->listeners[i].device_state_changed)
+                        m->listeners[i].device_state_changed(d, old, reason,
+                                                             m->listeners[i].userdata);
+        if (old == EG_DEVICE_FAULTED || d->state == EG_DEVICE_FAULTED ||
+            d->state == EG_DEVICE_OFFLINE)
+                eg_lanes_update_readiness(m);
+}
+
+void eg_manager_notify_event(struct eg_manager *m, struct eg_device *d, const struct eg_event *e) {
+        for (size_t i = 0; i < m->n_listeners; i++)
+                if (m->listeners[i].device_event)
+                        m->listeners[i].device_event(d, e, m->listeners[i].userdata);
+}
+
+int eg_manager_new(sd_event *e, struct eg_config *config, const struct eg_manager_options *o,
+                   struct eg_manager **ret) {
+        _cleanup_(eg_manager_freep) struct eg_manager *m = NULL;
+        int r;
+
+        m = calloc(1, sizeof(*m));
+        if (!m) {
+                eg_config_free(config); /* ownership passes in either way */
+                return -ENOMEM;
+        }
+        m->event = sd_event_ref(e);
+        m->loop_thread = pthread_self();
+        m->config = config;
+        m->posts.event_fd = -1;
+
+        if (o && o->plugin_dirs && o->plugin_dirs[0]) {
+                for (char **d = o->plugin_dirs; *d; d++)
+                        if (strv_extend(&m->plugin_dirs, *d) < 0)
+                                return -ENOMEM;
+        } else if (config->plugin_dirs && config->plugin_dirs[0]) {
+                for (char **d = config->plugin_dirs; *d; d++)
+                        if (strv_extend(&m->plugin_dirs, *d) < 0)
+                                return -ENOMEM;
+        } else if (strv_extend(&m->plugin_dirs, EGATE_PLUGINSDIR) < 0)
+                return -ENOMEM;
+
+        if (o && o->mock_scenario) {
+                m->mock_scenario = realpath(o->mock_scenario, NULL);
+                if (!m->mock_scenario)
+                        return log_error_errno(errno, "--mock %s: %m", o->mock_scenario);
+        }
+        m->mock = m->mock_scenario || config->mock;
+
+        r = eg_post_queue_init(&m->posts, e, m);
+        if (r < 0)
+                return log_error_errno(r, "cannot set up the plugin post queue: %m");
+        r = eg_operations_init(m);
+        if (r < 0)
+                return log_error_errno(r, "cannot set up operation delivery: %m");
+
+        *ret = TAKE_PTR(m);
+        return 0;
+}
+
+static void plugin_free(struct eg_plugin *p) {
+        for (size_t i = 0; i < p->n_options; i++) {
+                free(p->options[i].key);
+                free(p->options[i].value);
+        }
+        free(p->options);
+        eg_plugin_module_done(&p->module);
+        free(p);
+}
+
+struct eg_manager *eg_manager_free(struct eg_manager *m) {
+        struct eg_plugin *p;
+
+        if (!m)
+                return NULL;
+        EG_LIST_FOREACH(plugins, p, m->plugins)
+                eg_plugin_stop(p);
+        eg_lanes_free(m);
+        eg_operations_done(m);
+        while (m->plugins) {
+                p = m->plugins;
+                EG_LIST_REMOVE(plugins, m->plugins, p);
+                plugin_free(p);
+        }
+        eg_post_queue_done(&m->posts);
+        m->shutdown_timer = sd_event_source_disable_unref(m->shutdown_timer);
+        strv_free(m->plugin_dirs);
+        free(m->mock_scenario);
+        eg_config_free(m->config);
+        sd_event_unref(m->event);
+        free(m);
+        return NULL;
+}
+
+static int plugin_apply_options(struct eg_manager *m, struct eg_plugin *p) {
+        const struct eg_config_plugin *cp = eg_config_find_plugin(m->config, p->module.name);
+        int r;
+
+        if (cp)
+                for (size_t i = 0; i < cp->n_options; i++) {
+                        r = eg_plugin_set_option(p, cp->options[i].key, cp->options[i].value);
+                        if (r < 0)
+                                return r;
+                }
+        /* --mock FILE wins over [plugin.mock] scenario=. */
+        if (m->mock_scenario && streq(p->module.name, "mock"))
+                return eg_plugin_set_option(p, "scenario", m->mock_scenario);
+        return 0;
+}
+
+static int load_plugins(struct eg_manager *m) {
+        struct eg_plugin_module *modules = NULL;
+        size_t n_modules = 0;
+        int r;
+
+        r = eg_plugin_modules_scan(m->plugin_dirs, m->mock, &modules, &n_modules);
+        if (r < 0)
+                return log_error_errno(r, "cannot scan plugin directories: %m");
+
+        for (size_t i = 0; i < n_modules; i++) {
+                struct eg_plugin *p = calloc(1, sizeof(*p));
+
+                if (!p) {
+                        eg_plugin_modules_free(modules + i, n_modules - i);
+                        free(modules);
+                        return log_oom();
+                }
+                p->manager = m;
+                p->module = modules[i]; /* moved: the array keeps no ownership */
+                EG_LIST_APPEND(plugins, m->plugins, p);
+        }
+        free(modules);
+        return 0;
+}
+
+/* Hand each [device.NAME] to its plugin.  A problem with one device is
+ * logged and leaves its lane role empty; the daemon serves the rest. */
+static void declare_devices(struct eg_manager *m) {
+        for (size_t i = 0; i < m->config->n_devices; i++) {
+                const struct eg_config_device *cd = &m->config->devices[i];
+                struct eg_plugin *p = eg_plugin_find(m, cd->plugin);
+                _cleanup_free_ struct eg_property *props = NULL;
+                struct eg_device_config dc;
+                char *id = NULL;
+                size_t n = 0;
+                int r;
+
+                if (!p || p->module.state != EG_PLUGIN_ACTIVE) {
+                        log_object(LOG_ERR, 0, EG_LOG_OBJECT_CONFIG, cd->name,
+                                   "%s:%u: device %s: plugin %s is not available%s", cd->origin.file,
+                                   cd->origin.line, cd->name, cd->plugin,
+                                   p ? " (it failed to start)" : " (not found or refused)");
+                        continue;
+                }
+                if (asprintf(&id, "%s-%s", cd->plugin, cd->name) >= 0) {
+                        bool exists = eg_device_find(m, id) != NULL;
+                        free(id);
+                        if (exists)
+                                continue; /* a reload keeps what is already there */
+                }
+                if (!p->module.ops.declare_device) {
+                        log_plugin(LOG_ERR, 0, eg_plugin_name(p),
+                                   "%s:%u: device %s: the plugin does not take declared devices",
+                                   cd->origin.file, cd->origin.line, cd->name);
+                        continue;
+                }
+                props = calloc(cd->n_properties + 2, sizeof(*props));
+                if (!props) {
+                        (void) log_oom();
+                        return;
+                }
+                for (size_t k = 0; k < cd->n_properties; k++)
+                        props[n++] = (struct eg_property){ cd->properties[k].key,
+                                                           cd->properties[k].value };
+                if (cd->has_fail_mode)
+                        props[n++] = (struct eg_property){ "fail-mode",
+                                                           cd->fail_mode == EG_DOOR_FAIL_SAFE
+                                                                   ? "safe"
+                                                                   : "secure" };
+                dc = (struct eg_device_config){
+                        .size = sizeof(dc),
+                        .name = cd->name,
+                        .device_class = cd->device_class,
+                        .properties = props,
+                        .n_properties = n,
+                };
+                p->declaring = true;
+                r = p->module.ops.declare_device(p->plugin_data, &dc);
+                p->declaring = false;
+                if (r < 0)
+                        log_plugin(LOG_ERR, r, eg_plugin_name(p),
+                                   "%s:%u: device %s refused by the plugin: %m", cd->origin.file,
+                                   cd->origin.line, cd->name);
+        }
+}
+
+int eg_manager_start(struct eg_manager *m) {
+        struct eg_plugin *p;
+        bool have_mock = false;
+        int r;
+
+        r = load_plugins(m);
+        if (r < 0)
+                return r;
+
+        EG_LIST_FOREACH(plugins, p, m->plugins) {
+                if (p->module.state != EG_PLUGIN_LOADED)
+                        continue;
+                r = plugin_apply_options(m, p);
+                if (r < 0)
+                        return log_oom();
+                (void) eg_plugin_start(p);
+                if (streq(p->module.name, "mock") && p->module.state == EG_PLUGIN_ACTIVE)
+                        have_mock = true;
+        }
+        if (m->mock_scenario && !have_mock)
+                return log_error_errno(ENOENT,
+                                       "--mock given, but no working mock plugin in the plugin "
+                                       "directories (see the messages above)");
+
+        declare_devices(m);
+        return eg_lanes_build(m);
+}
+
+int eg_manager_reload(struct eg_manager *m, struct eg_config *config) {
+        struct eg_device *d, *n;
+        struct eg_plugin *p;
+
+        eg_config_free(m->config);
+        m->config = config;
+
+        /* Declared devices that are no longer in the config go away. */
+        EG_LIST_FOREACH_SAFE(devices, d, n, m->devices) {
+                const struct eg_config_device *cd;
+
+                if (!d->declared)
+                        continue;
+                cd = eg_config_find_device(m->config, d->key);
+                if (!cd || !streq(cd->plugin, eg_plugin_name(d->plugin)) ||
+                    cd->device_class != d->device_class)
+                        eg_device_remove(d, "no longer in the configuration");
+        }
+        /* Plugin options are re-read; plugins see them on their next lookup. */
+        EG_LIST_FOREACH(plugins, p, m->plugins)
+                if (p->module.state == EG_PLUGIN_ACTIVE && plugin_apply_options(m, p) < 0)
+                        return log_oom();
+        declare_devices(m);
+        eg_lanes_free(m);
+        return eg_lanes_build(m);
+}
+
+static void shutdown_finish(struct eg_manager *m) {
+        struct eg_plugin *p;
+
+        m->shutdown_timer = sd_event_source_disable_unref(m->shutdown_timer);
+        EG_LIST_FOREACH(plugins, p, m->plugins)
+                eg_plugin_stop(p);
+        if (m->shutdown_done)
+                m->shutdown_done(m, m->shutdown_userdata);
+}
+
+static void on_safe_state_done(struct eg_manager *m, const char *device_id, eg_op_id op,
+                               struct eg_op_outcome *outcome, void *userdata) {
+        if (outcome->status < 0)
+                log_device(LOG_ERR, outcome->status, strna(device_id),
+                           "could not reach its safe state on shutdown: %s",
+                           outcome->message ? outcome->message : strerror(-outcome->status));
+        else
+                log_device(LOG_INFO, 0, strna(device_id), "in its safe state");
+        if (m->n_shutdown_pending > 0 && --m->n_shutdown_pending == 0 && m->shutdown_done)
+                shutdown_finish(m);
+}
+
+static int on_shutdown_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
+        struct eg_manager *m = userdata;
+
+        log_error("%u door(s) did not confirm their safe state within %d ms; stopping anyway",
+                  m->n_shutdown_pending, EG_SHUTDOWN_DOOR_TIMEOUT_MS);
+        m->n_shutdown_pending = 0;
+        shutdown_finish(m);
+        return 0;
+}
+
+void eg_manager_shutdown(struct eg_manager *m, void (*done)(struct eg_manager *, void *),
+                         void *userdata) {
+        struct eg_operation *o, *next;
+        struct eg_device *d;
+        int r;
+
+        if (m->stopping)
+                return;
+        m->stopping = true;
+        m->shutdown_done = done;
+        m->shutdown_userdata = userdata;
+
+        EG_LIST_FOREACH_SAFE(operations, o, next, m->operations)
+                (void) eg_operation_cancel(m, o->id);
+
+        EG_LIST_FOREACH(devices, d, m->devices) {
+                struct eg_op_args args = { .size = sizeof(args), .kind = EG_OP_DOOR_SAFE_STATE };
+
+                if (d->device_class != EG_CLASS_DOOR)
+                        continue;
+                r = eg_operation_start(m, d->id, &args, EG_SHUTDOWN_DOOR_TIMEOUT_MS,
+                                       on_safe_state_done, NULL, NULL);
+                if (r < 0) {
+                        log_device(LOG_ERR, r, d->id, "cannot send to its safe state: %m");
+                        continue;
+                }
+                m->n_shutdown_pending++;
+        }
+        if (m->n_shutdown_pending == 0) {
+                shutdown_finish(m);
+                return;
+        }
+        log_info("sending %u door(s) to their safe state", m->n_shutdown_pending);
+        r = sd_event_add_time_relative(m->event, &m->shutdown_timer, CLOCK_MONOTONIC,
+                                       (uint64_t) EG_SHUTDOWN_DOOR_TIMEOUT_MS * 1000u + 100000u,
+                                       1000, on_shutdown_timeout, m);
+        if (r < 0) {
+                log_error_errno(r, "cannot arm the shutdown timer: %m");
+                m->n_shutdown_pending = 0;
+                shutdown_finish(m);
+        }
+}

@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The manager owns what the daemon serves: plugins, devices, operations and
+ * lanes, all on one sd-event loop.  The D-Bus layer and the lane pipeline
+ * watch it through listeners.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <systemd/sd-event.h>
+
+#include "config.h"
+#include "device.h"
+#include "host.h"
+#include "lane.h"
+#include "operation.h"
+#include "post-queue.h"
+
+#define EG_MANAGER_MAX_LISTENERS 8
+#define EG_SHUTDOWN_DOOR_TIMEOUT_MS 5000
+
+struct eg_manager_listener {
+        void (*device_added)(struct eg_device *d, void *userdata);
+        void (*device_removed)(struct eg_device *d, void *userdata);
+        void (*device_state_changed)(struct eg_device *d, enum eg_device_state old,
+                                     const char *reason, void *userdata);
+        void (*device_event)(struct eg_device *d, const struct eg_event *e, void *userdata);
+        void *userdata;
+};
+
+struct eg_manager_options {
+        char **plugin_dirs;      /* from the command line; NULL: config, then built-in */
+        const char *mock_scenario; /* --mock FILE */
+};
+
+struct eg_manager {
+        sd_event *event;
+        pthread_t loop_thread;
+        struct eg_config *config; /* owned */
+        char **plugin_dirs;
+        bool mock;
+        char *mock_scenario;
+
+        struct eg_plugin *plugins;
+        struct eg_device *devices;
+        eg_device_id next_device_handle;
+        struct eg_operation *operations; /* in flight */
+        struct eg_operation *finished;   /* outcome ready, callback pending */
+        sd_event_source *deliver_source;
+        eg_op_id next_op_id;
+        struct eg_post_queue posts;
+        struct eg_lane *lanes;
+
+        struct eg_manager_listener listeners[EG_MANAGER_MAX_LISTENERS];
+        size_t n_listeners;
+
+        bool stopping;
+        unsigned n_shutdown_pending;
+        void (*shutdown_done)(struct eg_manager *m, void *userdata);
+        void *shutdown_userdata;
+        sd_event_source *shutdown_timer;
+};
+
+int eg_manager_new(sd_event *e, struct eg_config *config, const struct eg_manager_options *o,
+                   struct eg_manager **ret);
+struct eg_manager *eg_manager_free(struct eg_manager *m);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct eg_manager *, eg_manager_free)
+
+/* Load and start plugins, declare configured devices, build lanes.  Only a
+ * setup error that leaves nothing to serve is returned; refused plugins and
+ * missing devices are logged and shown, and the daemon serves the rest. */
+int eg_manager_start(struct eg_manager *m);
+
+/* Apply a new, already validated config (SIGHUP).  Takes ownership. */
+int eg_manager_reload(struct eg_manager *m, struct eg_config *config);
+
+/* Doors to their safe state (bounded by EG_SHUTDOWN_DOOR_TIMEOUT_MS), then
+ * stop plugins; `done` runs from the loop when finished. */
+void eg_manager_shutdown(struct eg_manager *m, void (*done)(struct eg_manager *, void *),
+                         void *userdata);
+
+int eg_manager_add_listener(struct eg_manager *m, const struct eg_manager_listener *l);
+void eg_manager_remove_listener(struct eg_manager *m, void *userdata);
+
+/* For listeners and device.c. */
+void eg_manager_notify_added(struct eg_manager *m, struct eg_device *d);
+void eg_manager_notify_removed(struct eg_manager *m, struct eg_device *d);
+void eg_manager_notify_state(struct eg_manager *m, struct eg_device *d,
+                             enum eg_device_state old, const char *reason);
+void eg_manager_notify_event(struct eg_manager *m, struct eg_device *d, const struct eg_event *e);
+
+uint32_t eg_manager_default_timeout_ms(const struct eg_manager *m);
