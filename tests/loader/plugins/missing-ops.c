@@ -1,0 +1,10 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* A valid descriptor, but no egate_plugin_ops. */
+#include "test-plugin.h"
+
+__attribute__((visibility("default"))) const struct eg_plugin_descriptor egate_plugin_descriptor = {
+        .size = sizeof(struct eg_plugin_descriptor),
+        .abi_major = EG_SDK_ABI_MAJOR,
+        .abi_minor = EG_SDK_ABI_MINOR,
+        TEST_DESCRIPTOR_MEMBERS("missing-ops"),
+};
