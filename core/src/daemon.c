@@ -7,6 +7,7 @@
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-event.h>
 
+#include "bus/bus.h"
 #include "config.h"
 #include "daemon.h"
 #include "egate-build-config.h"
@@ -17,6 +18,7 @@ struct eg_daemon {
         const struct eg_daemon_options *options;
         sd_event *event;
         sd_bus *bus;
+        struct eg_bus *objects;
         struct eg_manager *manager;
         int exit_code;
 };
@@ -26,12 +28,27 @@ static void config_errors_log(const struct eg_config_errors *errors) {
                 log_object(LOG_ERR, 0, EG_LOG_OBJECT_CONFIG, NULL, "%s", errors->messages[i]);
 }
 
-static int load_config(const struct eg_daemon_options *o, struct eg_config **ret) {
+/* Load the config; on failure *ret_message (if asked for) lists every problem. */
+static int load_config(const struct eg_daemon_options *o, struct eg_config **ret,
+                       char **ret_message) {
         struct eg_config_errors errors = {};
         int r;
 
         r = eg_config_load(o->config_file, ret, &errors);
         config_errors_log(&errors);
+        if (r < 0 && ret_message) {
+                size_t len = 0;
+                FILE *f = open_memstream(ret_message, &len);
+
+                if (f) {
+                        for (size_t i = 0; i < errors.n; i++)
+                                fprintf(f, "%s%s", i > 0 ? "; " : "", errors.messages[i]);
+                        if (fclose(f) != 0) {
+                                free(*ret_message);
+                                *ret_message = NULL;
+                        }
+                }
+        }
         eg_config_errors_clear(&errors);
         return r;
 }
@@ -60,25 +77,29 @@ static int on_terminate(sd_event_source *s, const struct signalfd_siginfo *si, v
                 return sd_event_exit(d->event, 1);
         }
         log_info("%s received: stopping", strsignal(si->ssi_signo));
+        eg_bus_set_state(d->objects, "stopping");
         (void) sd_notify(false, "STOPPING=1\nSTATUS=Stopping: doors to their safe state");
         eg_manager_shutdown(d->manager, on_stopped, d);
         return 0;
 }
 
-static int on_reload(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+/* SIGHUP and Manager.Reload(): a bad config is refused whole, the running one stays. */
+static int reload(void *userdata, char **ret_message) {
         struct eg_daemon *d = userdata;
         struct eg_config *c = NULL;
         int r;
 
         if (d->manager->stopping)
-                return 0;
+                return -ESHUTDOWN;
         (void) sd_notify(false, "RELOADING=1\nSTATUS=Reloading the configuration");
-        r = load_config(d->options, &c);
+        eg_bus_set_state(d->objects, "reloading");
+        r = load_config(d->options, &c, ret_message);
         if (r < 0) {
                 log_object(LOG_ERR, r, EG_LOG_OBJECT_CONFIG, NULL,
                            "new configuration refused; keeping the running one");
                 (void) sd_notify(false, "READY=1\nSTATUS=Running (reload refused: invalid config)");
-                return 0;
+                eg_bus_set_state(d->objects, "running");
+                return r;
         }
         apply_log_level(d->options, c);
         r = eg_manager_reload(d->manager, c);
@@ -87,6 +108,12 @@ static int on_reload(sd_event_source *s, const struct signalfd_siginfo *si, void
         else
                 log_info("configuration reloaded");
         (void) sd_notify(false, "READY=1\nSTATUS=Running");
+        eg_bus_set_state(d->objects, "running");
+        return 0;
+}
+
+static int on_reload(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        (void) reload(userdata, NULL);
         return 0;
 }
 
@@ -100,9 +127,14 @@ static int connect_bus(struct eg_daemon *d) {
         r = sd_bus_attach_event(d->bus, d->event, SD_EVENT_PRIORITY_NORMAL);
         if (r < 0)
                 return log_error_errno(r, "cannot attach the bus to the event loop: %m");
-        /* Synchronous on purpose: it runs before the loop, and a daemon that
-         * cannot own its name must not claim to be ready. */
-        r = sd_bus_request_name(d->bus, EG_BUS_NAME, 0);
+        return 0;
+}
+
+/* Synchronous on purpose: it runs before the loop, once every object is in
+ * place, and a daemon that cannot own its name must not claim to be ready. */
+static int own_name(struct eg_daemon *d) {
+        int r = sd_bus_request_name(d->bus, EG_BUS_NAME, 0);
+
         if (r < 0)
                 return log_error_errno(r, "cannot own the bus name %s: %m (another egated "
                                        "running, or the bus policy does not allow this user?)",
@@ -144,7 +176,7 @@ int eg_daemon_run(const struct eg_daemon_options *o) {
         if (o->log_level >= 0)
                 log_set_max_level(o->log_level);
 
-        r = load_config(o, &config);
+        r = load_config(o, &config, NULL);
         if (r < 0)
                 return log_object(LOG_ERR, r, EG_LOG_OBJECT_CONFIG, NULL,
                                   "invalid configuration: refusing to start");
@@ -172,9 +204,18 @@ int eg_daemon_run(const struct eg_daemon_options *o) {
         r = connect_bus(&d);
         if (r < 0)
                 goto finish;
+        r = eg_bus_new(d.bus, d.manager, &d.objects);
+        if (r < 0)
+                goto finish;
+        d.objects->reload = reload;
+        d.objects->reload_userdata = &d;
         r = eg_manager_start(d.manager);
         if (r < 0)
                 goto finish;
+        r = own_name(&d);
+        if (r < 0)
+                goto finish;
+        eg_bus_set_state(d.objects, "running");
 
         (void) sd_notify(false, "READY=1\nSTATUS=Running");
         log_info("egated " EGATE_VERSION " running on the %s bus",
@@ -186,6 +227,7 @@ int eg_daemon_run(const struct eg_daemon_options *o) {
                 r = -ECANCELED;
 
 finish:
+        d.objects = eg_bus_free(d.objects);
         d.manager = eg_manager_free(d.manager);
         d.bus = sd_bus_flush_close_unref(d.bus);
         d.event = sd_event_unref(d.event);

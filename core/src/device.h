@@ -56,6 +56,7 @@ struct eg_device {
         enum eg_device_state state;
         char *last_error;
         unsigned n_in_flight;
+        uint64_t n_operations, n_failures, n_timeouts; /* Health, since the daemon started */
 
         /* What the device last reported through events. */
         bool document_present;

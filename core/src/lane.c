@@ -281,11 +281,15 @@ void eg_lane_update_readiness(struct eg_lane *l) {
                 else
                         log_lane(LOG_WARNING, 0, l->name, "out of service: %s", reason);
         }
+        bool changed = ready != l->ready || !streq_ptr(ready ? NULL : reason, l->not_ready_reason);
+
         l->ready = ready;
         free(l->not_ready_reason);
         l->not_ready_reason = ready ? NULL : reason;
         if (ready)
                 free(reason);
+        if (changed)
+                eg_manager_notify_lane(m, l);
 }
 
 void eg_lanes_update_readiness(struct eg_manager *m) {
@@ -307,5 +311,6 @@ int eg_lane_set_mode(struct eg_lane *l, enum eg_lane_mode mode, const char *reas
         log_lane(LOG_NOTICE, 0, l->name, "mode %s -> %s: %s", eg_lane_mode_to_string(l->mode),
                  eg_lane_mode_to_string(mode), strna(reason));
         l->mode = mode;
+        eg_manager_notify_lane(l->manager, l);
         return 0;
 }

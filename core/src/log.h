@@ -13,6 +13,7 @@
 
 #include <stdarg.h>
 #include <stdbool.h>
+#include <sys/uio.h>
 #include <syslog.h>
 
 #include "macro.h"
@@ -33,9 +34,15 @@ enum eg_log_target {
         EG_LOG_TARGET_JOURNAL,
 };
 
-/* AUTO is resolved here (or at the first message if log_setup() is never called). */
+/* AUTO is resolved here (or at the first message if log_setup() is never called).
+ * JOURNAL without a running journald (no /run/systemd/journal/socket) means stderr. */
 void log_setup(enum eg_log_target target);
 enum eg_log_target log_get_target(void); /* never AUTO */
+/* Tests only: send journal messages through `sendv` instead of sd_journal_sendv() (NULL
+ * restores it).  While one is set, JOURNAL is used even without a journald socket. */
+typedef int (*eg_log_journal_sendv_t)(const struct iovec *iov, int n);
+void log_set_journal_sendv(eg_log_journal_sendv_t sendv);
+
 void log_set_max_level(int level);
 int log_get_max_level(void);
 void log_set_personal_data(bool enabled);

@@ -61,6 +61,18 @@ void eg_manager_notify_event(struct eg_manager *m, struct eg_device *d, const st
                         m->listeners[i].device_event(d, e, m->listeners[i].userdata);
 }
 
+void eg_manager_notify_lane(struct eg_manager *m, struct eg_lane *l) {
+        for (size_t i = 0; i < m->n_listeners; i++)
+                if (m->listeners[i].lane_changed)
+                        m->listeners[i].lane_changed(l, m->listeners[i].userdata);
+}
+
+void eg_manager_notify_lanes_rebuilt(struct eg_manager *m) {
+        for (size_t i = 0; i < m->n_listeners; i++)
+                if (m->listeners[i].lanes_rebuilt)
+                        m->listeners[i].lanes_rebuilt(m, m->listeners[i].userdata);
+}
+
 int eg_manager_new(sd_event *e, struct eg_config *config, const struct eg_manager_options *o,
                    struct eg_manager **ret) {
         _cleanup_(eg_manager_freep) struct eg_manager *m = NULL;
@@ -266,12 +278,48 @@ int eg_manager_start(struct eg_manager *m) {
                                        "directories (see the messages above)");
 
         declare_devices(m);
-        return eg_lanes_build(m);
+        r = eg_lanes_build(m);
+        eg_manager_notify_lanes_rebuilt(m);
+        return r;
+}
+
+/* A reload must not reopen a lane an operator closed: modes survive it. */
+static int rebuild_lanes_keeping_modes(struct eg_manager *m) {
+        struct saved_mode {
+                char *name;
+                enum eg_lane_mode mode;
+        } *saved = NULL;
+        size_t n = 0;
+        struct eg_lane *l;
+        int r;
+
+        EG_LIST_FOREACH(lanes, l, m->lanes) {
+                struct saved_mode *s = realloc(saved, sizeof(*saved) * (n + 1));
+
+                if (!s)
+                        break;
+                saved = s;
+                saved[n].name = strdup(l->name);
+                saved[n].mode = l->mode;
+                if (saved[n].name)
+                        n++;
+        }
+        eg_lanes_free(m);
+        r = eg_lanes_build(m);
+        for (size_t i = 0; i < n; i++) {
+                l = eg_lane_find(m, saved[i].name);
+                if (l && l->mode != saved[i].mode)
+                        (void) eg_lane_set_mode(l, saved[i].mode, "kept across reload");
+                free(saved[i].name);
+        }
+        free(saved);
+        return r;
 }
 
 int eg_manager_reload(struct eg_manager *m, struct eg_config *config) {
         struct eg_device *d, *n;
         struct eg_plugin *p;
+        int r;
 
         eg_config_free(m->config);
         m->config = config;
@@ -292,8 +340,9 @@ int eg_manager_reload(struct eg_manager *m, struct eg_config *config) {
                 if (p->module.state == EG_PLUGIN_ACTIVE && plugin_apply_options(m, p) < 0)
                         return log_oom();
         declare_devices(m);
-        eg_lanes_free(m);
-        return eg_lanes_build(m);
+        r = rebuild_lanes_keeping_modes(m);
+        eg_manager_notify_lanes_rebuilt(m);
+        return r;
 }
 
 static void shutdown_finish(struct eg_manager *m) {

@@ -25,6 +25,9 @@ struct eg_manager_listener {
         void (*device_state_changed)(struct eg_device *d, enum eg_device_state old,
                                      const char *reason, void *userdata);
         void (*device_event)(struct eg_device *d, const struct eg_event *e, void *userdata);
+        /* A lane's mode, readiness or devices changed (also when lanes are rebuilt). */
+        void (*lane_changed)(struct eg_lane *l, void *userdata);
+        void (*lanes_rebuilt)(struct eg_manager *m, void *userdata);
         void *userdata;
 };
 
@@ -88,5 +91,8 @@ void eg_manager_notify_removed(struct eg_manager *m, struct eg_device *d);
 void eg_manager_notify_state(struct eg_manager *m, struct eg_device *d,
                              enum eg_device_state old, const char *reason);
 void eg_manager_notify_event(struct eg_manager *m, struct eg_device *d, const struct eg_event *e);
+
+void eg_manager_notify_lane(struct eg_manager *m, struct eg_lane *l);
+void eg_manager_notify_lanes_rebuilt(struct eg_manager *m);
 
 uint32_t eg_manager_default_timeout_ms(const struct eg_manager *m);

@@ -126,6 +126,11 @@ static void operation_finish(struct eg_manager *m, struct eg_operation *o,
         EG_LIST_APPEND(operations, m->finished, o);
         (void) sd_event_source_set_enabled(m->deliver_source, SD_EVENT_ONESHOT);
 
+        d->n_operations++;
+        if (f->outcome.status < 0 && f->outcome.status != -ECANCELED)
+                d->n_failures++;
+        if (f->outcome.status == -ETIMEDOUT)
+                d->n_timeouts++;
         if (d->n_in_flight > 0)
                 d->n_in_flight--;
         device_update_busy(d);

@@ -267,6 +267,15 @@ static inline void eg_host_source_remove(struct eg_host *host, eg_source_id sour
 #define EG_MATCH_USB_ENTRY(vid, pid) { .kind = EG_MATCH_USB, .usb_vendor = (vid), .usb_product = (pid) }
 
 /*
+ * The ABI minor a plugin declares.  It defaults to the headers' minor; a
+ * plugin that uses nothing newer may define EG_PLUGIN_ABI_MINOR lower before
+ * including this header, so that older daemons load it too.
+ */
+#ifndef EG_PLUGIN_ABI_MINOR
+#define EG_PLUGIN_ABI_MINOR EG_SDK_ABI_MINOR
+#endif
+
+/*
  * Define both exported symbols.  Example:
  *
  *   EG_PLUGIN_DEFINE(.name = "acme-door", .version = "1.2.0", .vendor = "ACME",
@@ -279,7 +288,7 @@ static inline void eg_host_source_remove(struct eg_host *host, eg_source_id sour
         __attribute__((visibility("default"))) const struct eg_plugin_descriptor                   \
                 egate_plugin_descriptor = { .size = sizeof(struct eg_plugin_descriptor),            \
                                             .abi_major = EG_SDK_ABI_MAJOR,                         \
-                                            .abi_minor = EG_SDK_ABI_MINOR,                         \
+                                            .abi_minor = EG_PLUGIN_ABI_MINOR,                      \
                                             __VA_ARGS__ };                                         \
         __attribute__((visibility("default"))) const struct eg_plugin_ops egate_plugin_ops
 
