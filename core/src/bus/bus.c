@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "bus-errors.h"
+#include "bus.h"
+#include "log.h"
+#include "manager.h"
+
+char *eg_bus_device_path(const char *device_id) {
+        char *path = NULL;
+
+        if (sd_bus_path_encode(EG_BUS_DEVICE_PREFIX, device_id, &path) < 0)
+                return NULL;
+        return path;
+}
+
+char *eg_bus_lane_path(const char *lane_name) {
+        char *path = NULL;
+
+        if (sd_bus_path_encode(EG_BUS_LANE_PREFIX, lane_name, &path) < 0)
+                return NULL;
+        return path;
+}
+
+void eg_bus_set_state(struct eg_bus *b, const char *state) {
+        if (streq_ptr(b->state, state))
+                return;
+        b->state = state;
+        eg_bus_manager_changed(b, "State");
+}
+
+static void on_device_added(struct eg_device *d, void *userdata) {
+        eg_bus_device_added(userdata, d);
+        eg_bus_manager_changed(userdata, "Devices");
+}
+
+static void on_device_removed(struct eg_device *d, void *userdata) {
+        eg_bus_device_removed(userdata, d);
+        eg_bus_manager_changed(userdata, "Devices");
+}
+
+static void on_device_state(struct eg_device *d, enum eg_device_state old, const char *reason,
+                            void *userdata) {
+        struct eg_bus *b = userdata;
+        _cleanup_free_ char *path = eg_bus_device_path(d->id);
+
+        if (!path)
+                return;
+        (void) sd_bus_emit_signal(b->bus, path, EG_BUS_IFACE("Device"), "StateChanged", "sss",
+                                  eg_device_state_to_string(old),
+                                  eg_device_state_to_string(d->state), reason ? reason : "");
+        (void) sd_bus_emit_properties_changed(b->bus, path, EG_BUS_IFACE("Device"), "State",
+                                              "LastError", "Health", NULL);
+}
+
+static void on_device_event(struct eg_device *d, const struct eg_event *e, void *userdata) {
+        eg_bus_device_class_event(userdata, d, e);
+}
+
+static void on_lane_changed(struct eg_lane *l, void *userdata) {
+        eg_bus_lane_changed(userdata, l);
+}
+
+static void on_lanes_rebuilt(struct eg_manager *m, void *userdata) {
+        eg_bus_lane_changed(userdata, NULL);
+        eg_bus_manager_changed(userdata, "Lanes");
+}
+
+int eg_bus_new(sd_bus *bus, struct eg_manager *m, struct eg_bus **ret) {
+        _cleanup_(eg_bus_freep) struct eg_bus *b = NULL;
+        struct eg_manager_listener listener = {
+                .device_added = on_device_added,
+                .device_removed = on_device_removed,
+                .device_state_changed = on_device_state,
+                .device_event = on_device_event,
+                .lane_changed = on_lane_changed,
+                .lanes_rebuilt = on_lanes_rebuilt,
+        };
+        int r;
+
+        r = eg_bus_errors_register();
+        if (r < 0)
+                return log_error_errno(r, "cannot register the D-Bus error names: %m");
+        b = calloc(1, sizeof(*b));
+        if (!b)
+                return log_oom();
+        b->bus = sd_bus_ref(bus);
+        b->manager = m;
+        b->state = "starting";
+
+        r = eg_bus_access_register(b);
+        if (r >= 0)
+                r = eg_bus_manager_register(b);
+        if (r >= 0)
+                r = eg_bus_device_register(b);
+        if (r >= 0)
+                r = eg_bus_device_class_register(b);
+        if (r >= 0)
+                r = eg_bus_lane_register(b);
+        if (r < 0)
+                return log_error_errno(r, "cannot publish the D-Bus objects: %m");
+
+        listener.userdata = b;
+        r = eg_manager_add_listener(m, &listener);
+        if (r < 0)
+                return log_error_errno(r, "cannot watch the manager: %m");
+        *ret = TAKE_PTR(b);
+        return 0;
+}
+
+struct eg_bus *eg_bus_free(struct eg_bus *b) {
+        if (!b)
+                return NULL;
+        eg_manager_remove_listener(b->manager, b);
+        while (b->claims) {
+                struct eg_bus_claim *c = b->claims;
+
+                EG_LIST_REMOVE(claims, b->claims, c);
+                sd_bus_track_unref(c->track);
+                free(c->device_id);
+                free(c->owner);
+                free(c);
+        }
+        strv_free(b->exported_lanes);
+        for (size_t i = 0; i < b->n_slots; i++)
+                sd_bus_slot_unref(b->slots[i]);
+        sd_bus_unref(b->bus);
+        free(b);
+        return NULL;
+}

@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The D-Bus API (org.egate.EGate1), the contract in dbus/org.egate.EGate1.NAME.xml.
+ *
+ *   /org/egate/EGate1              Manager + ObjectManager       bus-manager.c
+ *   /org/egate/EGate1/Device/ID    Device + one class interface  bus-device.c, bus-device-class.c
+ *   /org/egate/EGate1/Lane/NAME    Lane                          bus-lane.c
+ *
+ * Every incoming call passes bus-access.c's filter first: the daemon checks
+ * the caller's credentials itself, in addition to the bus policy.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <systemd/sd-bus.h>
+
+#include "list.h"
+#include "macro.h"
+
+struct eg_manager;
+struct eg_device;
+struct eg_lane;
+
+#define EG_BUS_ROOT_PATH "/org/egate/EGate1"
+#define EG_BUS_DEVICE_PREFIX "/org/egate/EGate1/Device"
+#define EG_BUS_LANE_PREFIX "/org/egate/EGate1/Lane"
+#define EG_BUS_IFACE(name) "org.egate.EGate1." name
+#define EG_BUS_API_VERSION 1
+
+struct eg_bus_claim {
+        char *device_id;
+        char *owner; /* unique bus name */
+        sd_bus_track *track;
+        struct eg_bus *bus;
+        EG_LIST_FIELDS(struct eg_bus_claim, claims);
+};
+
+struct eg_bus {
+        sd_bus *bus;
+        struct eg_manager *manager;
+        const char *state; /* Manager.State */
+        sd_bus_slot *slots[16];
+        size_t n_slots;
+        struct eg_bus_claim *claims;
+        char **exported_lanes; /* to announce lanes that a reload adds or drops */
+        /* Resolved at start: -1 when the group does not exist on this system. */
+        gid_t operator_gid;
+        gid_t monitor_gid;
+        bool operator_gid_valid, monitor_gid_valid;
+        /* Reload hook: the daemon owns config loading. Returns 0 or -errno with a message. */
+        int (*reload)(void *userdata, char **ret_message);
+        void *reload_userdata;
+};
+
+int eg_bus_new(sd_bus *bus, struct eg_manager *m, struct eg_bus **ret);
+struct eg_bus *eg_bus_free(struct eg_bus *b);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct eg_bus *, eg_bus_free)
+
+void eg_bus_set_state(struct eg_bus *b, const char *state);
+
+/* Paths (newly allocated); NULL on OOM. */
+char *eg_bus_device_path(const char *device_id);
+char *eg_bus_lane_path(const char *lane_name);
+
+/* bus-device.c */
+int eg_bus_device_register(struct eg_bus *b);
+void eg_bus_device_added(struct eg_bus *b, struct eg_device *d);
+void eg_bus_device_removed(struct eg_bus *b, struct eg_device *d);
+const char *eg_bus_claim_owner(struct eg_bus *b, const char *device_id);
+struct eg_device *eg_bus_find_device(struct eg_bus *b, const char *path);
+bool eg_bus_device_in_lane_use(struct eg_bus *b, const struct eg_device *d);
+
+/* bus-device-class.c */
+int eg_bus_device_class_register(struct eg_bus *b);
+const char *eg_bus_class_interface(int device_class);
+void eg_bus_device_class_event(struct eg_bus *b, struct eg_device *d, const void *event);
+
+/* bus-manager.c */
+int eg_bus_manager_register(struct eg_bus *b);
+void eg_bus_manager_changed(struct eg_bus *b, const char *property);
+
+/* bus-lane.c */
+int eg_bus_lane_register(struct eg_bus *b);
+void eg_bus_lane_changed(struct eg_bus *b, struct eg_lane *l);
+
+/* bus-access.c: who may call what. */
+int eg_bus_access_register(struct eg_bus *b);
+/* "uid 1000 (:1.42)" for logs and audit. */
+char *eg_bus_caller_description(sd_bus_message *m);
