@@ -296,6 +296,10 @@ void eg_lanes_update_readiness(struct eg_manager *m) {
         struct eg_lane *l;
         struct eg_device *d;
 
+        /* While plugins start, devices arrive one by one: judge once they are all there. */
+        if (!m->started)
+                return;
+
         /* Devices that arrived after the lanes were built (hotplug, replug). */
         EG_LIST_FOREACH(devices, d, m->devices)
                 lane_assign_from_hint(m, d);

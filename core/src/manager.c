@@ -278,6 +278,7 @@ int eg_manager_start(struct eg_manager *m) {
                                        "directories (see the messages above)");
 
         declare_devices(m);
+        m->started = true;
         r = eg_lanes_build(m);
         eg_manager_notify_lanes_rebuilt(m);
         return r;

@@ -57,6 +57,7 @@ struct eg_manager {
         struct eg_manager_listener listeners[EG_MANAGER_MAX_LISTENERS];
         size_t n_listeners;
 
+        bool started; /* plugins started: lanes judge readiness from here on */
         bool stopping;
         unsigned n_shutdown_pending;
         void (*shutdown_done)(struct eg_manager *m, void *userdata);

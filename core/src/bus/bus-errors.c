@@ -57,5 +57,11 @@ int eg_bus_error_from_operation(sd_bus_error *error, int status, const char *mes
                 return sd_bus_error_setf(error, EG_BUS_ERROR_DEVICE_FAILED, "%s",
                                          message && *message ? message : strerror(e));
         }
+        /* Name the error from our own map: sd_bus_error_set_errnof() would prefer
+         * sd-bus's built-in names (org.freedesktop.DBus.Error.Timeout, ...). */
+        for (const sd_bus_error_map *m = eg_bus_error_map; m->name; m++)
+                if (m->code == e)
+                        return sd_bus_error_setf(error, m->name, "%s",
+                                                 message && *message ? message : strerror(e));
         return sd_bus_error_set_errnof(error, e, "%s", message && *message ? message : strerror(e));
 }
