@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The scenario: what the mock world contains (lanes, travellers with their
+ * documents, chips, fingers, faces and registry records, an arrival queue
+ * and scripted faults), loaded from a JSON file (README.md documents the
+ * format).  This part is pure: no SDK host calls, no global state, so the
+ * daemon's future registry import and the fuzzer can link it directly.
+ *
+ * The parser is strict and stops at the first problem, which it describes
+ * with the JSON path:  "travellers[3].chip.behaviour: unknown value 'broken';
+ * expected ok, unreadable, slow, pa-fail, remove-mid-read".  Messages never
+ * quote MRZ lines or document numbers.
+ */
+#pragma once
+
+#include <egate/device.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "latency.h"
+#include "mrz.h"
+
+#define MOCK_SCENARIO_MAX_BYTES (4u * 1024u * 1024u)
+#define MOCK_MAX_MS UINT32_C(3600000) /* no duration above one hour */
+#define MOCK_FINGERPRINT_THRESHOLD 40
+#define MOCK_MAX_LANES 16
+#define MOCK_MAX_TRAVELLERS 1024
+#define MOCK_MAX_FAULTS 256
+#define MOCK_MAX_ZONES 8
+#define MOCK_MAX_ATTEMPTS 16 /* entries of a fingerprint/face behaviour list */
+#define MOCK_NAME_MAX 31     /* lane, zone and traveller id length */
+#define MOCK_TEXT_MAX 256    /* name, description, label */
+
+enum mock_chip_behaviour {
+        MOCK_CHIP_OK = 0,
+        MOCK_CHIP_UNREADABLE,
+        MOCK_CHIP_SLOW,
+        MOCK_CHIP_PA_FAIL,
+        MOCK_CHIP_REMOVE_MID_READ,
+        MOCK_CHIP_BEHAVIOUR_MAX,
+};
+
+enum mock_finger_outcome {
+        MOCK_FINGER_MATCH = 0,
+        MOCK_FINGER_NO_MATCH,
+        MOCK_FINGER_TIMEOUT,
+        MOCK_FINGER_POOR_QUALITY,
+        MOCK_FINGER_OUTCOME_MAX,
+};
+
+enum mock_face_outcome {
+        MOCK_FACE_MATCH = 0,
+        MOCK_FACE_NO_MATCH,
+        MOCK_FACE_NO_FACE,
+        MOCK_FACE_MULTI_FACE,
+        MOCK_FACE_OUTCOME_MAX,
+};
+
+enum mock_walk {
+        MOCK_WALK_NORMAL = 0,
+        MOCK_WALK_TAILGATER,
+        MOCK_WALK_TURNS_BACK,
+        MOCK_WALK_TWO_PEOPLE,
+        MOCK_WALK_SLOW,
+        MOCK_WALK_FORCES_EXIT,
+        MOCK_WALK_MAX,
+};
+
+enum mock_membership_status {
+        MOCK_MEMBERSHIP_ACTIVE = 0,
+        MOCK_MEMBERSHIP_CONDITIONAL,
+        MOCK_MEMBERSHIP_SUSPENDED,
+        MOCK_MEMBERSHIP_REVOKED,
+        MOCK_MEMBERSHIP_EXPIRED,
+        MOCK_MEMBERSHIP_NONE,
+        MOCK_MEMBERSHIP_STATUS_MAX,
+};
+
+enum mock_fault_kind {
+        MOCK_FAULT_ERROR = 0, /* -EIO "injected fault" */
+        MOCK_FAULT_DELAY,     /* delay_ms more, then normal */
+        MOCK_FAULT_HANG,      /* never completes */
+        MOCK_FAULT_UNPLUG,    /* the device is removed */
+        MOCK_FAULT_CRASH,     /* in-flight ops hang, FAULT event, then removed */
+        MOCK_FAULT_KIND_MAX,
+};
+
+/* ISO/IEC 19794-2 finger positions 1 (right thumb) .. 10 (left little). */
+#define MOCK_FINGER_POSITIONS 10
+
+const char *mock_chip_behaviour_to_string(enum mock_chip_behaviour b);
+const char *mock_finger_outcome_to_string(enum mock_finger_outcome o);
+const char *mock_face_outcome_to_string(enum mock_face_outcome o);
+const char *mock_walk_to_string(enum mock_walk w);
+const char *mock_membership_status_to_string(enum mock_membership_status s);
+const char *mock_fault_kind_to_string(enum mock_fault_kind k);
+int mock_fault_kind_from_string(const char *s); /* -EINVAL if unknown */
+const char *mock_finger_position_to_string(unsigned position); /* 1..10: "right-thumb", ... */
+
+struct mock_date {
+        unsigned year, month, day;
+};
+
+/* The registry record of a traveller, for the daemon's later registry
+ * import (the SES enrolment database stand-in).  Personal data. */
+struct mock_membership {
+        enum mock_membership_status status;
+        bool has_enrolled;
+        struct mock_date enrolled;
+        bool has_conditional_approval;
+        struct mock_date conditional_approval;
+        char *registered_passport; /* NULL: the presented document is the registered one */
+        unsigned fingers[MOCK_FINGER_POSITIONS]; /* finger positions enrolled */
+        size_t n_fingers;
+};
+
+struct mock_traveller {
+        char *id;    /* stable, non-personal: used by control commands */
+        char *label; /* non-personal description for demo output */
+
+        struct mock_mrz mrz;
+        bool mrz_readable;
+
+        struct {
+                bool present;
+                struct mock_mrz dg1_mrz; /* defaults to the printed MRZ */
+                enum mock_chip_behaviour behaviour;
+                uint32_t delay_ms; /* "slow": added to every chip operation */
+        } chip;
+
+        struct mock_membership membership;
+
+        struct {
+                char *identity; /* defaults to the traveller id */
+                enum mock_finger_outcome outcomes[MOCK_MAX_ATTEMPTS];
+                size_t n_outcomes; /* one per attempt; the last one repeats */
+                uint32_t score_match;
+                uint32_t score_no_match;
+        } fingerprint;
+
+        struct {
+                enum mock_face_outcome outcomes[MOCK_MAX_ATTEMPTS];
+                size_t n_outcomes;
+        } face;
+
+        enum mock_walk walk;
+        uint32_t think_ms;    /* from arriving to the document on the reader */
+        uint32_t patience_ms; /* how long they wait at the reader before giving up */
+};
+
+struct mock_lane_config {
+        char *name;
+        bool camera;
+        char **zones; /* NULL-terminated, at least one */
+        enum eg_door_fail_mode entry_fail_mode;
+        enum eg_door_fail_mode exit_fail_mode;
+};
+
+struct mock_queue {
+        size_t lane; /* index into lanes */
+        size_t *travellers; /* indices into travellers, in order of arrival */
+        size_t n_travellers;
+        uint32_t start_ms;    /* before the first arrival */
+        uint32_t interval_ms; /* from a clear lane to the next arrival */
+};
+
+struct mock_fault_spec {
+        char *device;       /* device key, "<lane>-<role>" */
+        enum eg_op_kind op; /* EG_OP_INVALID: every op ("*") */
+        enum mock_fault_kind fault;
+        uint32_t delay_ms;
+        uint32_t after; /* let this many matching ops through first */
+        uint32_t count; /* fire this many times; 0: every time */
+};
+
+struct mock_scenario {
+        char *name;
+        char *description;
+        struct mock_latency latency;
+
+        struct mock_lane_config *lanes;
+        size_t n_lanes;
+        struct mock_traveller *travellers;
+        size_t n_travellers;
+        struct mock_queue *queues; /* at most one per lane */
+        size_t n_queues;
+        struct mock_fault_spec *faults;
+        size_t n_faults;
+};
+
+/*
+ * Load and validate.  On failure returns a negative errno and sets
+ * *ret_error (newly allocated, no personal data) to e.g.
+ * "lanes[0].zones[1]: duplicate zone 'mantrap'".
+ */
+int mock_scenario_load_file(const char *path, struct mock_scenario **ret, char **ret_error);
+int mock_scenario_load_buffer(const void *data, size_t size, struct mock_scenario **ret,
+                              char **ret_error);
+struct mock_scenario *mock_scenario_free(struct mock_scenario *s);
+
+const struct mock_traveller *mock_scenario_find_traveller(const struct mock_scenario *s,
+                                                          const char *id);
+const struct mock_lane_config *mock_scenario_find_lane(const struct mock_scenario *s,
+                                                       const char *name);
+const struct mock_queue *mock_scenario_lane_queue(const struct mock_scenario *s, size_t lane);
+
+/* Device keys of scenario lanes: "<lane>-<role>".  Whether the lane has the
+ * role (the camera is optional). */
+bool mock_lane_config_has_role(const struct mock_lane_config *l, int role);
+bool mock_scenario_has_device(const struct mock_scenario *s, const char *key,
+                              enum eg_device_class *ret_class);
+
+/*
+ * Registry view (personal data: never log what these return).
+ * mock_traveller_registered_passport(): the document number the registry
+ * holds for the traveller: membership.registered_passport, else the number
+ * printed on the presented document.
+ * mock_scenario_find_member(): the traveller whose registered passport is
+ * `document_number` and who has a membership record (status != none), the
+ * lookup the daemon's registry makes.
+ */
+int mock_traveller_document_number(const struct mock_traveller *t,
+                                   char buf[static MOCK_DOCUMENT_NUMBER_MAX]);
+const char *mock_traveller_registered_passport(const struct mock_traveller *t,
+                                               char buf[static MOCK_DOCUMENT_NUMBER_MAX]);
+const struct mock_traveller *mock_scenario_find_member(const struct mock_scenario *s,
+                                                       const char *document_number);
