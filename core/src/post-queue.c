@@ -97,15 +97,15 @@ int eg_post_queue_push(struct eg_post_queue *q, struct eg_post *post) {
                 /* Appending keeps each plugin's completions and events in order. */
                 EG_LIST_APPEND(posts, q->head, post);
                 q->length++;
+                /* Wake the loop under the lock: once we let go, the loop may
+                 * drain, and at shutdown free, the queue. */
+                if (write(q->event_fd, &one, sizeof(one)) < 0) {
+                        /* Only a saturated counter fails, and then the loop is
+                         * already due to wake: the entry is queued either way. */
+                }
         }
         pthread_mutex_unlock(&q->lock);
-        if (r < 0)
-                return r;
-        if (write(q->event_fd, &one, sizeof(one)) < 0) {
-                /* Only a saturated counter fails here, and then the loop is
-                 * already due to wake: the entry is queued either way. */
-        }
-        return 0;
+        return r;
 }
 
 void eg_post_queue_forget_plugin(struct eg_post_queue *q, struct eg_plugin *p) {

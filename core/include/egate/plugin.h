@@ -120,7 +120,9 @@ struct eg_plugin_ops {
         /* Required.  Called once after loading.  A negative errno refuses the
          * plugin; log why first with eg_host_log(). */
         int (*init)(struct eg_host *host, void **plugin_data);
-        /* Required.  Release everything; devices are already closed. */
+        /* Required.  Release everything and join every thread the plugin
+         * started: no host call may come after it returns.  Devices are
+         * already closed. */
         void (*shutdown)(void *plugin_data);
         /* Required if the plugin matches EG_MATCH_CONFIG.  Create the device
          * with eg_host_device_add() or return a negative errno (-EINVAL for a

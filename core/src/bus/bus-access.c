@@ -44,6 +44,44 @@ static enum access_level required_level(sd_bus_message *m) {
         return ACCESS_OPERATOR;
 }
 
+/*
+ * The bus daemon knows each connection's uid; asking costs a round trip, so
+ * remember the answer, and what it grants, per unique name (group membership
+ * is judged once per connection, as dbus-daemon's own policy does).
+ * dbus-daemon never reuses a unique name, so an entry can go stale but never
+ * lie: a bounded ring is enough.  Returns the cache slot, UID_CACHE_SIZE when
+ * the answer could not be cached, or a negative errno.
+ */
+#define UID_CACHE_SIZE EG_BUS_CALLER_CACHE_SIZE
+#define uid_cache (b->callers)
+
+static int sender_uid(struct eg_bus *b, sd_bus_message *m, uid_t *ret) {
+        _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
+        const char *sender = sd_bus_message_get_sender(m);
+        int r;
+
+        if (sender && strlen(sender) < sizeof(uid_cache[0].sender))
+                for (unsigned i = 0; i < UID_CACHE_SIZE; i++)
+                        if (streq(uid_cache[i].sender, sender)) {
+                                *ret = uid_cache[i].uid;
+                                return i;
+                        }
+        r = sd_bus_query_sender_creds(m, SD_BUS_CREDS_EUID, &creds);
+        if (r >= 0)
+                r = sd_bus_creds_get_euid(creds, ret);
+        if (r < 0)
+                return r;
+        if (sender && strlen(sender) < sizeof(uid_cache[0].sender)) {
+                unsigned slot = b->callers_next++ % UID_CACHE_SIZE;
+
+                strcpy(uid_cache[slot].sender, sender);
+                uid_cache[slot].uid = *ret;
+                uid_cache[slot].granted = -1;
+                return (int) slot;
+        }
+        return UID_CACHE_SIZE; /* not cached */
+}
+
 static bool user_in_group(uid_t uid, gid_t gid) {
         struct passwd *pw = getpwuid(uid);
         gid_t groups[256];
@@ -62,24 +100,35 @@ static bool user_in_group(uid_t uid, gid_t gid) {
         return false;
 }
 
-static bool caller_allowed(struct eg_bus *b, uid_t uid, enum access_level level) {
-        if (level == ACCESS_ANYONE || uid == 0 || uid == geteuid())
-                return true;
+static enum access_level granted_level(struct eg_bus *b, uid_t uid) {
+        if (uid == 0 || uid == geteuid())
+                return ACCESS_OPERATOR;
         if (b->operator_gid_valid && user_in_group(uid, b->operator_gid))
-                return true;
-        if (level == ACCESS_MONITOR && b->monitor_gid_valid && user_in_group(uid, b->monitor_gid))
-                return true;
-        return false;
+                return ACCESS_OPERATOR;
+        if (b->monitor_gid_valid && user_in_group(uid, b->monitor_gid))
+                return ACCESS_MONITOR;
+        return ACCESS_ANYONE;
 }
 
-char *eg_bus_caller_description(sd_bus_message *m) {
-        _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
+static bool caller_allowed(struct eg_bus *b, int slot, uid_t uid, enum access_level level) {
+        int granted;
+
+        if (slot < UID_CACHE_SIZE && uid_cache[slot].granted >= 0)
+                granted = uid_cache[slot].granted;
+        else {
+                granted = (int) granted_level(b, uid);
+                if (slot < UID_CACHE_SIZE)
+                        uid_cache[slot].granted = granted;
+        }
+        return granted >= (int) level;
+}
+
+char *eg_bus_caller_description(struct eg_bus *b, sd_bus_message *m) {
         const char *sender = sd_bus_message_get_sender(m);
         char *s = NULL;
         uid_t uid;
 
-        if (sd_bus_query_sender_creds(m, SD_BUS_CREDS_EUID, &creds) < 0 ||
-            sd_bus_creds_get_euid(creds, &uid) < 0) {
+        if (sender_uid(b, m, &uid) < 0) {
                 if (asprintf(&s, "unknown uid (%s)", strna(sender)) < 0)
                         return NULL;
                 return s;
@@ -91,7 +140,6 @@ char *eg_bus_caller_description(sd_bus_message *m) {
 
 static int access_filter(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
         struct eg_bus *b = userdata;
-        _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         const char *path = sd_bus_message_get_path(m);
         enum access_level level;
@@ -108,10 +156,8 @@ static int access_filter(sd_bus_message *m, void *userdata, sd_bus_error *ret_er
         if (level == ACCESS_ANYONE)
                 return 0;
 
-        r = sd_bus_query_sender_creds(m, SD_BUS_CREDS_EUID, &creds);
-        if (r >= 0)
-                r = sd_bus_creds_get_euid(creds, &uid);
-        if (r >= 0 && caller_allowed(b, uid, level))
+        r = sender_uid(b, m, &uid);
+        if (r >= 0 && caller_allowed(b, r, uid, level))
                 return 0;
 
         log_object(LOG_NOTICE, 0, EG_LOG_OBJECT_BUS, sd_bus_message_get_sender(m),

@@ -172,7 +172,7 @@ static int method_release(sd_bus_message *m, void *userdata, sd_bus_error *error
 
 static int method_force_release(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         struct eg_bus *b = userdata;
-        _cleanup_free_ char *caller = eg_bus_caller_description(m), *why = NULL;
+        _cleanup_free_ char *caller = eg_bus_caller_description(b, m), *why = NULL;
         struct eg_bus_claim *c;
         struct eg_device *d;
         const char *reason;

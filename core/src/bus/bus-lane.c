@@ -127,7 +127,7 @@ static int read_reason(sd_bus_message *m, const char **reason, sd_bus_error *err
 
 static int method_set_mode(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         struct eg_bus *b = userdata;
-        _cleanup_free_ char *caller = eg_bus_caller_description(m), *why = NULL;
+        _cleanup_free_ char *caller = eg_bus_caller_description(b, m), *why = NULL;
         const char *mode, *reason;
         struct eg_lane *l;
         int mode_value, r;
@@ -170,7 +170,7 @@ static void on_override_door_done(struct eg_manager *mgr, const char *device_id,
 static int method_open_door(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         struct eg_bus *b = userdata;
         struct eg_op_args args = { .size = sizeof(args), .kind = EG_OP_DOOR_OPEN };
-        _cleanup_free_ char *caller = eg_bus_caller_description(m);
+        _cleanup_free_ char *caller = eg_bus_caller_description(b, m);
         const char *door, *reason, *device_id;
         struct eg_lane *l;
         int r;

@@ -101,7 +101,7 @@ static int property_devices(sd_bus *bus, const char *path, const char *iface,
 
 static int method_reload(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         struct eg_bus *b = userdata;
-        _cleanup_free_ char *message = NULL, *caller = eg_bus_caller_description(m);
+        _cleanup_free_ char *message = NULL, *caller = eg_bus_caller_description(b, m);
         int r;
 
         if (b->manager->stopping)

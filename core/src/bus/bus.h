@@ -35,6 +35,14 @@ struct eg_bus_claim {
         EG_LIST_FIELDS(struct eg_bus_claim, claims);
 };
 
+#define EG_BUS_CALLER_CACHE_SIZE 64
+
+struct eg_bus_caller {
+        char sender[64]; /* unique bus name */
+        uid_t uid;
+        int granted; /* the highest access level its uid has; -1 not judged yet */
+};
+
 struct eg_bus {
         sd_bus *bus;
         struct eg_manager *manager;
@@ -42,6 +50,8 @@ struct eg_bus {
         sd_bus_slot *slots[16];
         size_t n_slots;
         struct eg_bus_claim *claims;
+        struct eg_bus_caller callers[EG_BUS_CALLER_CACHE_SIZE];
+        unsigned callers_next;
         char **exported_lanes; /* to announce lanes that a reload adds or drops */
         /* Resolved at start: -1 when the group does not exist on this system. */
         gid_t operator_gid;
@@ -86,4 +96,4 @@ void eg_bus_lane_changed(struct eg_bus *b, struct eg_lane *l);
 /* bus-access.c: who may call what. */
 int eg_bus_access_register(struct eg_bus *b);
 /* "uid 1000 (:1.42)" for logs and audit. */
-char *eg_bus_caller_description(sd_bus_message *m);
+char *eg_bus_caller_description(struct eg_bus *b, sd_bus_message *m);

@@ -32,6 +32,12 @@ struct thread_job {
         unsigned delay_ms;
 };
 
+/* The SDK's contract: no plugin thread may call the host after shutdown()
+ * returns, so shutdown() joins every worker. */
+#define MAX_THREADS 64
+static pthread_t threads[MAX_THREADS];
+static unsigned n_threads;
+
 static void finish(struct eg_host *host, eg_op_id op, enum eg_op_kind kind) {
         struct eg_op_result r = { .size = sizeof(r), .fd = -1 };
 
@@ -86,11 +92,11 @@ static int dev_start(void *data, eg_op_id op, const struct eg_op_args *args) {
                 if (!job)
                         return -ENOMEM;
                 *job = (struct thread_job){ d->host, op, d->delay_ms };
-                if (pthread_create(&t, NULL, thread_main, job) != 0) {
+                if (n_threads >= MAX_THREADS || pthread_create(&t, NULL, thread_main, job) != 0) {
                         free(job);
                         return -EAGAIN;
                 }
-                pthread_detach(t);
+                threads[n_threads++] = t;
                 return 0;
         }
         default:
@@ -180,6 +186,9 @@ static int ops_init(struct eg_host *host, void **data) {
 }
 
 static void ops_shutdown(void *data) {
+        for (unsigned i = 0; i < n_threads; i++)
+                pthread_join(threads[i], NULL);
+        n_threads = 0;
 }
 
 EG_PLUGIN_DEFINE(.name = "ops", .version = "1.0", .vendor = "egate tests",
