@@ -168,6 +168,7 @@ int eg_daemon_run(const struct eg_daemon_options *o) {
         struct eg_manager_options mo = {
                 .plugin_dirs = o->plugin_dirs,
                 .mock_scenario = o->mock_scenario,
+                .state_directory = o->state_directory,
         };
         struct eg_config *config = NULL;
         int r;

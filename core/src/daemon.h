@@ -13,6 +13,7 @@ struct eg_daemon_options {
         char **plugin_dirs;
         bool user_bus;
         const char *mock_scenario;
+        const char *state_directory; /* NULL: $STATE_DIRECTORY (systemd), then the config */
         int log_level; /* -1: from the config, else info */
         bool log_personal_data;
 };

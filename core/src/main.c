@@ -25,6 +25,8 @@ static void help(void) {
                "                          (development and tests)\n"
                "     --mock SCENARIO      Load the test-only mock plugins and run SCENARIO\n"
                "                          (a JSON file; see plugins/mock/README.md)\n"
+               "     --state-directory DIR  Registry, audit trail and keys (default\n"
+               "                          $STATE_DIRECTORY, else [daemon] state-directory)\n"
                "     --log-level LEVEL    err, warning, notice, info or debug (default info)\n"
                "     --log-personal-data  Allow passport data in logs (never in production)\n"
                "\n"
@@ -39,6 +41,7 @@ enum {
         ARG_MOCK,
         ARG_LOG_LEVEL,
         ARG_LOG_PERSONAL_DATA,
+        ARG_STATE_DIRECTORY,
 };
 
 static int parse_argv(int argc, char *argv[], struct eg_daemon_options *o) {
@@ -51,6 +54,7 @@ static int parse_argv(int argc, char *argv[], struct eg_daemon_options *o) {
                 { "mock", required_argument, NULL, ARG_MOCK },
                 { "log-level", required_argument, NULL, ARG_LOG_LEVEL },
                 { "log-personal-data", no_argument, NULL, ARG_LOG_PERSONAL_DATA },
+                { "state-directory", required_argument, NULL, ARG_STATE_DIRECTORY },
                 {},
         };
         int c, r;
@@ -86,6 +90,12 @@ static int parse_argv(int argc, char *argv[], struct eg_daemon_options *o) {
                                                        "warning, notice, info or debug)",
                                                        optarg);
                         o->log_level = r;
+                        break;
+                case ARG_STATE_DIRECTORY:
+                        if (optarg[0] != '/')
+                                return log_error_errno(EINVAL,
+                                                       "--state-directory needs an absolute path");
+                        o->state_directory = optarg;
                         break;
                 case ARG_LOG_PERSONAL_DATA:
                         o->log_personal_data = true;

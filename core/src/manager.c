@@ -106,6 +106,18 @@ int eg_manager_new(sd_event *e, struct eg_config *config, const struct eg_manage
         }
         m->mock = m->mock_scenario || config->mock;
 
+        /* The systemd unit's StateDirectory= arrives as $STATE_DIRECTORY. */
+        if (o && o->state_directory)
+                m->state_directory = strdup(o->state_directory);
+        else if (getenv("STATE_DIRECTORY") && getenv("STATE_DIRECTORY")[0] == '/')
+                m->state_directory = strndup(getenv("STATE_DIRECTORY"),
+                                             strcspn(getenv("STATE_DIRECTORY"), ":"));
+        else
+                m->state_directory = strdup(config->state_directory ? config->state_directory
+                                                                    : EGATE_STATEDIR);
+        if (!m->state_directory)
+                return -ENOMEM;
+
         r = eg_post_queue_init(&m->posts, e, m);
         if (r < 0)
                 return log_error_errno(r, "cannot set up the plugin post queue: %m");
@@ -145,6 +157,7 @@ struct eg_manager *eg_manager_free(struct eg_manager *m) {
         m->shutdown_timer = sd_event_source_disable_unref(m->shutdown_timer);
         strv_free(m->plugin_dirs);
         free(m->mock_scenario);
+        free(m->state_directory);
         eg_config_free(m->config);
         sd_event_unref(m->event);
         free(m);

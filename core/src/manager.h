@@ -34,6 +34,7 @@ struct eg_manager_listener {
 struct eg_manager_options {
         char **plugin_dirs;      /* from the command line; NULL: config, then built-in */
         const char *mock_scenario; /* --mock FILE */
+        const char *state_directory; /* --state-directory; NULL: $STATE_DIRECTORY, config */
 };
 
 struct eg_manager {
@@ -43,6 +44,7 @@ struct eg_manager {
         char **plugin_dirs;
         bool mock;
         char *mock_scenario;
+        char *state_directory; /* registry, audit trail, keys: 0700 */
 
         struct eg_plugin *plugins;
         struct eg_device *devices;

@@ -42,12 +42,16 @@ static int property_plugins(sd_bus *bus, const char *path, const char *iface,
                 const char *base = strrchr(p->module.path, '/');
                 char abi[16] = "";
 
+                const char *file = base ? base + 1 : p->module.path;
+
                 if (p->module.name)
                         (void) snprintf(abi, sizeof(abi), "%u.%u", d->abi_major, d->abi_minor);
-                /* Descriptor strings were validated as printable ASCII by the loader. */
+                /* Descriptor strings were validated as printable ASCII by the loader;
+                 * a file name is whatever landed in the directory. */
+                if (!eg_string_is_safe(file, 255))
+                        file = "(file name not printable)";
                 r = sd_bus_message_append(reply, "(ssssss)",
-                                          p->module.name ? p->module.name
-                                                         : (base ? base + 1 : p->module.path),
+                                          p->module.name ? p->module.name : file,
                                           p->module.name ? d->version : "",
                                           p->module.name ? d->vendor : "", abi,
                                           eg_plugin_state_to_string(p->module.state),
