@@ -11,7 +11,8 @@
  * and passes it with SCM_RIGHTS; the receiver maps and reads it in full.
  * The mock runs with zero latency (bench/lib/bus-env.c sets it).
  *
- * The frame size is whatever the mock camera produces (reported as
+ * The mock camera makes 1024x1024 frames here (camera-frame=, set by
+ * bench/lib/bus-env.c), just over 1 MiB with the PGM header (reported as
  * params.frame_bytes); the baseline uses the same size.  Target: 1.5x.
  */
 #include <fcntl.h>

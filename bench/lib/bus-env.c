@@ -195,7 +195,9 @@ static int write_config(const char *path) {
                 return -errno;
         fputs("# Written by the benchmark harness (bench/lib/bus-env.c).\n"
               "[plugin.mock]\n"
-              "latency=zero\n",
+              "latency=zero\n"
+              /* A 1 MiB frame (1024x1024, 8-bit grey), as the frame-fd case asks. */
+              "camera-frame=1024x1024\n",
               f);
         if (fflush(f) != 0 || ferror(f))
                 return -EIO;

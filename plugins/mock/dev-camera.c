@@ -42,7 +42,8 @@ static void camera_finish(struct mock_device *d, struct mock_op *op) {
         } else
                 (void) snprintf(comment, sizeof(comment), "face=unknown");
 
-        k = mock_image_memfd(MOCK_IMAGE_FACE, EG_LIGHT_VISIBLE, comment, &fd);
+        k = mock_image_memfd_sized(MOCK_IMAGE_FACE, EG_LIGHT_VISIBLE, comment,
+                                   d->plugin->camera_width, d->plugin->camera_height, &fd);
         if (k < 0) {
                 mock_op_end(op, -EIO, "cannot capture a frame");
                 return;

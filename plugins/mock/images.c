@@ -2,6 +2,9 @@
 #include "images.h"
 
 #include <fcntl.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/mman.h>
@@ -72,6 +75,39 @@ static void draw_face(struct canvas *c) {
         fill(c, (unsigned) cx - 10, (unsigned) cy + 16, 20, 4, 90); /* mouth */
 }
 
+/* One drawn canvas kept per process: the loop thread draws, and captures of
+ * the same kind, light and size reuse it. */
+static struct {
+        enum mock_image_kind kind;
+        enum eg_page_light light;
+        unsigned width, height;
+        uint8_t *pixels;
+} cache;
+
+static bool cached_pixels_get(enum mock_image_kind kind, enum eg_page_light light,
+                              struct canvas *c) {
+        if (!cache.pixels || cache.kind != kind || cache.light != light ||
+            cache.width != c->width || cache.height != c->height)
+                return false;
+        memcpy(c->pixels, cache.pixels, (size_t) c->width * c->height);
+        return true;
+}
+
+static void cached_pixels_put(enum mock_image_kind kind, enum eg_page_light light,
+                              const struct canvas *c) {
+        uint8_t *copy = malloc((size_t) c->width * c->height);
+
+        if (!copy)
+                return; /* drawing again next time is fine */
+        memcpy(copy, c->pixels, (size_t) c->width * c->height);
+        free(cache.pixels);
+        cache.pixels = copy;
+        cache.kind = kind;
+        cache.light = light;
+        cache.width = c->width;
+        cache.height = c->height;
+}
+
 static int write_all(int fd, const void *p, size_t n) {
         const uint8_t *b = p;
 
@@ -89,8 +125,8 @@ static int write_all(int fd, const void *p, size_t n) {
         return 0;
 }
 
-int mock_image_memfd(enum mock_image_kind kind, enum eg_page_light light, const char *comment,
-                     int *ret_fd) {
+int mock_image_memfd_sized(enum mock_image_kind kind, enum eg_page_light light,
+                           const char *comment, unsigned width, unsigned height, int *ret_fd) {
         static const struct {
                 const char *name;
                 unsigned width, height;
@@ -108,22 +144,26 @@ int mock_image_memfd(enum mock_image_kind kind, enum eg_page_light light, const 
         if ((unsigned) kind >= ELEMENTSOF(sizes))
                 return -EINVAL;
 
-        c = (struct canvas) { .width = sizes[kind].width, .height = sizes[kind].height };
+        c = (struct canvas) { .width = width ? width : sizes[kind].width,
+                              .height = height ? height : sizes[kind].height };
         pixels = malloc((size_t) c.width * c.height);
         if (!pixels)
                 return -ENOMEM;
         c.pixels = pixels;
 
-        switch (kind) {
-        case MOCK_IMAGE_PAGE:
-                draw_page(&c, light);
-                break;
-        case MOCK_IMAGE_FINGER:
-                draw_finger(&c);
-                break;
-        case MOCK_IMAGE_FACE:
-                draw_face(&c);
-                break;
+        if (!cached_pixels_get(kind, light, &c)) {
+                switch (kind) {
+                case MOCK_IMAGE_PAGE:
+                        draw_page(&c, light);
+                        break;
+                case MOCK_IMAGE_FINGER:
+                        draw_finger(&c);
+                        break;
+                case MOCK_IMAGE_FACE:
+                        draw_face(&c);
+                        break;
+                }
+                cached_pixels_put(kind, light, &c);
         }
 
         n = snprintf(header, sizeof(header), "P5\n# egate-mock%s%s\n%u %u\n255\n",
@@ -147,4 +187,9 @@ int mock_image_memfd(enum mock_image_kind kind, enum eg_page_light light, const 
 
         *ret_fd = TAKE_FD(fd);
         return 0;
+}
+
+int mock_image_memfd(enum mock_image_kind kind, enum eg_page_light light, const char *comment,
+                     int *ret_fd) {
+        return mock_image_memfd_sized(kind, light, comment, 0, 0, ret_fd);
 }

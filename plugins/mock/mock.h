@@ -133,6 +133,7 @@ struct mock_plugin {
         size_t n_devices;
         struct mock_control *control;
         struct mock_worker *worker;
+        unsigned camera_width, camera_height; /* [plugin.mock] camera-frame=WxH; 0: built-in */
 };
 
 #define mock_log(p, level, ...) eg_host_log((p)->host, (level), __VA_ARGS__)

@@ -49,6 +49,24 @@ static void plugin_free(struct mock_plugin *p) {
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct mock_plugin *, plugin_free)
 
+/* camera-frame=WxH: the face camera's frame size, e.g. 1024x1024 for benchmarks. */
+static int parse_camera_frame(struct mock_plugin *p, const char *value) {
+        unsigned w, h;
+        char tail;
+
+        if (!value)
+                return 0;
+        if (sscanf(value, "%ux%u%c", &w, &h, &tail) != 2 || w < 16 || h < 16 || w > 8192 ||
+            h > 8192) {
+                mock_log(p, EG_LOG_ERROR, "camera-frame=%s: expected WIDTHxHEIGHT, 16..8192 each",
+                         value);
+                return -EINVAL;
+        }
+        p->camera_width = w;
+        p->camera_height = h;
+        return 0;
+}
+
 static int load_scenario(struct mock_plugin *p) {
         _cleanup_(freep) char *error = NULL;
         const char *path, *latency;
@@ -81,6 +99,10 @@ static int load_scenario(struct mock_plugin *p) {
                 /* Replaces the scenario's latencies, per-op overrides included. */
                 mock_latency_init(&p->latency, (enum mock_latency_profile) profile);
         }
+
+        r = parse_camera_frame(p, eg_host_config_get(p->host, "camera-frame"));
+        if (r < 0)
+                return r;
 
         mock_log(p, EG_LOG_INFO, "scenario \"%s\": %zu lane(s), %zu traveller(s), %s latency",
                  p->scenario->name, p->scenario->n_lanes, p->scenario->n_travellers,
