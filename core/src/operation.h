@@ -18,6 +18,7 @@
 
 struct eg_device;
 struct eg_manager;
+struct eg_plugin;
 
 /* What came back, owned by the daemon.  A callback may take `fd` or `data`
  * (TAKE_FD / TAKE_PTR); whatever is left is freed after it returns. */

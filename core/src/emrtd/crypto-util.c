@@ -1,0 +1,258 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
+#include <openssl/rand.h>
+#include <string.h>
+
+#include "crypto-util.h"
+
+const char *eg_cipher_to_string(enum eg_cipher c) {
+        switch (c) {
+        case EG_CIPHER_3DES:
+                return "3DES";
+        case EG_CIPHER_AES128:
+                return "AES-128";
+        case EG_CIPHER_AES192:
+                return "AES-192";
+        case EG_CIPHER_AES256:
+                return "AES-256";
+        default:
+                return "none";
+        }
+}
+
+size_t eg_cipher_key_size(enum eg_cipher c) {
+        switch (c) {
+        case EG_CIPHER_3DES:
+        case EG_CIPHER_AES128:
+                return 16;
+        case EG_CIPHER_AES192:
+                return 24;
+        case EG_CIPHER_AES256:
+                return 32;
+        default:
+                return 0;
+        }
+}
+
+size_t eg_cipher_block_size(enum eg_cipher c) {
+        switch (c) {
+        case EG_CIPHER_3DES:
+                return 8;
+        case EG_CIPHER_AES128:
+        case EG_CIPHER_AES192:
+        case EG_CIPHER_AES256:
+                return 16;
+        default:
+                return 0;
+        }
+}
+
+static const EVP_CIPHER *cbc_cipher(enum eg_cipher c) {
+        switch (c) {
+        case EG_CIPHER_3DES:
+                return EVP_des_ede_cbc();
+        case EG_CIPHER_AES128:
+                return EVP_aes_128_cbc();
+        case EG_CIPHER_AES192:
+                return EVP_aes_192_cbc();
+        case EG_CIPHER_AES256:
+                return EVP_aes_256_cbc();
+        default:
+                return NULL;
+        }
+}
+
+void eg_des_fix_parity(uint8_t *key, size_t len) {
+        for (size_t i = 0; i < len; i++) {
+                uint8_t b = key[i] & 0xFE;
+                /* Odd parity over all eight bits: set bit 0 if the other seven have even weight. */
+                key[i] = b | (uint8_t) (__builtin_popcount(b) % 2 == 0);
+        }
+}
+
+int eg_kdf(enum eg_cipher c, const uint8_t *secret, size_t secret_len, uint32_t counter,
+           uint8_t out[static EG_KEY_MAX]) {
+        uint8_t ctr[4] = { counter >> 24, counter >> 16, counter >> 8, counter };
+        uint8_t digest[EVP_MAX_MD_SIZE];
+        unsigned digest_len = 0;
+        size_t key_len = eg_cipher_key_size(c);
+        const EVP_MD *md = (c == EG_CIPHER_AES192 || c == EG_CIPHER_AES256) ? EVP_sha256()
+                                                                              : EVP_sha1();
+        EVP_MD_CTX *ctx;
+        int ok;
+
+        if (key_len == 0 || (!secret && secret_len > 0))
+                return -EINVAL;
+
+        ctx = EVP_MD_CTX_new();
+        if (!ctx)
+                return -ENOMEM;
+        ok = EVP_DigestInit_ex(ctx, md, NULL) && EVP_DigestUpdate(ctx, secret, secret_len) &&
+             EVP_DigestUpdate(ctx, ctr, sizeof(ctr)) &&
+             EVP_DigestFinal_ex(ctx, digest, &digest_len);
+        EVP_MD_CTX_free(ctx);
+        if (!ok || digest_len < key_len)
+                return -EIO;
+
+        memcpy(out, digest, key_len);
+        eg_wipe(digest, sizeof(digest));
+        if (c == EG_CIPHER_3DES)
+                eg_des_fix_parity(out, key_len);
+        return 0;
+}
+
+static int cbc(enum eg_cipher c, bool encrypt, const uint8_t *key, const uint8_t *iv,
+               const uint8_t *in, size_t len, uint8_t *out) {
+        static const uint8_t zero_iv[EG_BLOCK_MAX] = {};
+        const EVP_CIPHER *cipher = cbc_cipher(c);
+        size_t block = eg_cipher_block_size(c);
+        EVP_CIPHER_CTX *ctx;
+        int n1 = 0, n2 = 0, ok;
+
+        if (!cipher || !key || (len > 0 && (!in || !out)))
+                return -EINVAL;
+        if (len % block != 0 || len > INT32_MAX)
+                return -EINVAL;
+        if (len == 0)
+                return 0;
+
+        ctx = EVP_CIPHER_CTX_new();
+        if (!ctx)
+                return -ENOMEM;
+        ok = EVP_CipherInit_ex(ctx, cipher, NULL, key, iv ? iv : zero_iv, encrypt ? 1 : 0) &&
+             EVP_CIPHER_CTX_set_padding(ctx, 0) &&
+             EVP_CipherUpdate(ctx, out, &n1, in, (int) len) &&
+             EVP_CipherFinal_ex(ctx, out + n1, &n2);
+        EVP_CIPHER_CTX_free(ctx);
+        if (!ok || (size_t) (n1 + n2) != len)
+                return -EIO;
+        return 0;
+}
+
+int eg_cbc_encrypt(enum eg_cipher c, const uint8_t *key, const uint8_t *iv, const uint8_t *in,
+                   size_t len, uint8_t *out) {
+        return cbc(c, true, key, iv, in, len, out);
+}
+
+int eg_cbc_decrypt(enum eg_cipher c, const uint8_t *key, const uint8_t *iv, const uint8_t *in,
+                   size_t len, uint8_t *out) {
+        return cbc(c, false, key, iv, in, len, out);
+}
+
+int eg_retail_mac(const uint8_t key[static 16], const uint8_t *data, size_t len,
+                  uint8_t out[static EG_MAC_SIZE]) {
+        /*
+         * MAC algorithm 3: single-DES CBC-MAC under Ka, then the last block
+         * additionally decrypted under Kb and encrypted under Ka.  Single DES
+         * lives only in OpenSSL 3's legacy provider, so the CBC part runs as
+         * DES-EDE with Ka ‖ Ka (E_Ka D_Ka E_Ka = E_Ka), and the last block
+         * E_Ka(D_Kb(E_Ka(x ⊕ H))) is exactly 2-key 3DES-CBC with IV H.
+         */
+        uint8_t ka2[16], h[8] = {}, *tmp = NULL;
+        size_t head;
+        int r;
+
+        if (!data || len == 0 || len % 8 != 0)
+                return -EINVAL;
+
+        head = len - 8;
+        if (head > 0) {
+                tmp = OPENSSL_malloc(head);
+                if (!tmp)
+                        return -ENOMEM;
+                memcpy(ka2, key, 8);
+                memcpy(ka2 + 8, key, 8);
+                r = eg_cbc_encrypt(EG_CIPHER_3DES, ka2, NULL, data, head, tmp);
+                eg_wipe(ka2, sizeof(ka2));
+                if (r < 0) {
+                        OPENSSL_free(tmp);
+                        return r;
+                }
+                memcpy(h, tmp + head - 8, 8);
+                OPENSSL_free(tmp);
+        }
+
+        return eg_cbc_encrypt(EG_CIPHER_3DES, key, h, data + head, 8, out);
+}
+
+int eg_aes_cmac8(const uint8_t *key, size_t key_len, const uint8_t *data, size_t len,
+                 uint8_t out[static EG_MAC_SIZE]) {
+        const char *name = key_len == 16 ? "AES-128-CBC"
+                           : key_len == 24 ? "AES-192-CBC"
+                           : key_len == 32 ? "AES-256-CBC"
+                                           : NULL;
+        uint8_t full[EVP_MAX_MD_SIZE];
+        size_t full_len = 0;
+        EVP_MAC *mac;
+        EVP_MAC_CTX *ctx = NULL;
+        OSSL_PARAM params[2];
+        int ok;
+
+        if (!name || !key || (!data && len > 0))
+                return -EINVAL;
+
+        mac = EVP_MAC_fetch(NULL, "CMAC", NULL);
+        if (!mac)
+                return -EIO;
+        ctx = EVP_MAC_CTX_new(mac);
+        params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_CIPHER, (char *) name, 0);
+        params[1] = OSSL_PARAM_construct_end();
+        ok = ctx && EVP_MAC_init(ctx, key, key_len, params) && EVP_MAC_update(ctx, data, len) &&
+             EVP_MAC_final(ctx, full, &full_len, sizeof(full));
+        EVP_MAC_CTX_free(ctx);
+        EVP_MAC_free(mac);
+        if (!ok || full_len < EG_MAC_SIZE)
+                return -EIO;
+
+        memcpy(out, full, EG_MAC_SIZE);
+        return 0;
+}
+
+int eg_mac8(enum eg_cipher c, const uint8_t *key, const uint8_t *data, size_t len,
+            uint8_t out[static EG_MAC_SIZE]) {
+        if (c == EG_CIPHER_3DES)
+                return eg_retail_mac(key, data, len, out);
+        if (eg_cipher_block_size(c) == 16)
+                return eg_aes_cmac8(key, eg_cipher_key_size(c), data, len, out);
+        return -EINVAL;
+}
+
+size_t eg_pad(const uint8_t *in, size_t len, size_t block, uint8_t *out) {
+        size_t padded = (len / block + 1) * block;
+
+        if (len > 0 && in != out)
+                memmove(out, in, len);
+        out[len] = 0x80;
+        memset(out + len + 1, 0, padded - len - 1);
+        return padded;
+}
+
+int eg_unpad(const uint8_t *buf, size_t len, size_t *ret_len) {
+        size_t i = len;
+
+        while (i > 0 && buf[i - 1] == 0x00)
+                i--;
+        if (i == 0 || buf[i - 1] != 0x80)
+                return -EBADMSG;
+        *ret_len = i - 1;
+        return 0;
+}
+
+bool eg_memeq(const void *a, const void *b, size_t len) {
+        return CRYPTO_memcmp(a, b, len) == 0;
+}
+
+void eg_wipe(void *p, size_t len) {
+        if (p && len > 0)
+                OPENSSL_cleanse(p, len);
+}
+
+int eg_random_bytes(uint8_t *buf, size_t len) {
+        if (len > INT32_MAX)
+                return -EINVAL;
+        return RAND_bytes(buf, (int) len) == 1 ? 0 : -EIO;
+}
