@@ -43,6 +43,22 @@ check "entry door made safe on stop" log_has mock.log "device mock-A1-entry-door
 check "exit door made safe on stop" log_has mock.log "device mock-A1-exit-door: in its safe state"
 check "stopped cleanly" log_has mock.log "stopped cleanly"
 
+# --- the service manager protocol ------------------------------------------
+# READY=1 once plugins are loaded and devices found, watchdog pings, and
+# STOPPING=1 on SIGTERM.  A datagram socket stands in for systemd.
+socat -u "UNIX-RECV:$WORK/notify" "OPEN:$WORK/notify.msgs,creat,append" &
+notify_pid=$!
+for _ in $(seq 1 100); do [ -S "$WORK/notify" ] && break; sleep 0.02; done
+export NOTIFY_SOCKET="$WORK/notify" WATCHDOG_USEC=200000
+start_egated notify.log --mock "$SCENARIO" --plugin-dir "$MOCK_DIR"
+unset NOTIFY_SOCKET WATCHDOG_USEC
+check "READY=1 sent to the service manager" wait_log notify.msgs "READY=1"
+check "devices were there before READY=1" log_has notify.log "device mock-A1-exit-door: added"
+check "watchdog pinged" wait_log notify.msgs "WATCHDOG=1"
+stop_egated TERM
+check "STOPPING=1 sent on SIGTERM" wait_log notify.msgs "STOPPING=1"
+kill "$notify_pid" 2>/dev/null || true
+
 # --- mock plugins only with --mock -----------------------------------------
 start_egated nomock.log --plugin-dir "$MOCK_DIR"
 check "runs without --mock" wait_log nomock.log "running on the session bus"
