@@ -34,7 +34,7 @@ extern "C" {
 /* The ABI this header describes.  A plugin loads when its major equals
  * egated's and its minor is not newer than egated's. */
 #define EG_SDK_ABI_MAJOR 1
-#define EG_SDK_ABI_MINOR 0
+#define EG_SDK_ABI_MINOR 1
 
 #define EG_PLUGIN_DESCRIPTOR_SYMBOL "egate_plugin_descriptor"
 #define EG_PLUGIN_OPS_SYMBOL "egate_plugin_ops"
@@ -51,7 +51,8 @@ enum eg_match_kind {
         EG_MATCH_END = 0,    /* terminates the match list */
         EG_MATCH_CONFIG = 1, /* devices declared in egated.conf ([device.NAME] plugin=...) */
         EG_MATCH_UDEV = 2,   /* udev subsystem, optionally one property KEY=VALUE */
-        EG_MATCH_USB = 3,    /* USB vendor and product id */
+        EG_MATCH_USB = 3,    /* USB vendor and product id: of a USB device node, or with
+                              * .subsystem set, of a device of that subsystem (a tty) */
 };
 
 struct eg_match {
@@ -101,17 +102,27 @@ struct eg_device_config {
         size_t n_properties;
 };
 
-/* A udev/USB device that matched the descriptor (discovery issue). */
+/*
+ * A udev device tagged for egate that matched the descriptor (or that a udev
+ * rule gave to this plugin with ID_EGATE_PLUGIN).  Valid only during probe():
+ * copy what you keep.  Site hints arrive as properties: ID_EGATE_LANE and
+ * ID_EGATE_ROLE (put them in eg_device_desc.lane/.role), and ID_SERIAL_SHORT
+ * and ID_PATH to build a stable key from (docs/sdk.md, "Discovered devices").
+ */
 struct eg_candidate {
         uint32_t size;
         const char *subsystem;
         const char *syspath;
-        const char *devnode;
-        uint16_t usb_vendor;
+        const char *devnode; /* NULL if the device has no node */
+        uint16_t usb_vendor; /* ID_VENDOR_ID and ID_MODEL_ID, or 0 */
         uint16_t usb_product;
-        const struct eg_property *properties; /* udev properties */
+        const struct eg_property *properties; /* every udev property of the device */
         size_t n_properties;
-        int fd; /* opened by the daemon and handed over, or -1 */
+        /* For USB devices (subsystem "usb", devtype "usb_device") the node, opened
+         * O_RDWR|O_CLOEXEC|O_NONBLOCK: wrap it with libusb_wrap_sys_device().  If
+         * probe() returns 0 the plugin owns it and closes it; otherwise egated does.
+         * -1 for other subsystems. */
+        int fd;
 };
 
 /* Entry points.  Every one runs on egated's main thread and must not block. */
@@ -131,6 +142,13 @@ struct eg_plugin_ops {
         /* Optional.  A discovered candidate: add a device, or return -ENODEV
          * if it is not one of ours. */
         int (*probe)(void *plugin_data, const struct eg_candidate *candidate);
+
+        /* Since ABI 1.1.  Optional.  A candidate this plugin claimed (probe()
+         * returned 0) is gone: unplugged, or a udev rule now ignores it.
+         * Remove the devices made from it with eg_host_device_remove().
+         * Without it, egated removes every device the plugin added during
+         * that probe() call. */
+        void (*candidate_removed)(void *plugin_data, const char *syspath);
 };
 
 /* One device's entry points, given in eg_device_desc.  Main thread only. */
