@@ -566,7 +566,7 @@ static void test_clones(void **state) {
 static void test_chip_removed_mid_read(void **state) {
         struct fixture *f = *state;
         struct eg_test_passport_options po = {};
-        struct eg_test_card_faults leaves = { .remove_after = 12 };
+        struct eg_test_card_faults leaves = { .remove_after = 7 };
         struct eg_chip_session_options o;
         struct outcome out;
 
@@ -577,7 +577,7 @@ static void test_chip_removed_mid_read(void **state) {
         assert_check(&out.result->read, EG_CHECK_ABORTED, EG_REASON_CHIP_READ_FAIL,
                      "chip removed during");
         assert_true(out.result->chip_removed);
-        assert_int_equal(out.result->n_apdus, 13);
+        assert_int_equal(out.result->n_apdus, 8);
         done_with(&out);
 
         /* Removed during BAC (after SELECT EF.CardAccess, SELECT, GET CHALLENGE). */

@@ -39,6 +39,7 @@ struct chip_file_reader {
         size_t have;
         size_t asked;
         uint8_t header[2 * 4]; /* the first bytes, until the TLV header is complete */
+        bool header_probe;     /* the first full-chunk read was refused: probe 4 bytes */
         uint64_t started_usec;
         chip_file_done_fn done;
 };

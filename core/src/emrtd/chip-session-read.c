@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Reading elementary files: SELECT, the first bytes for the TLV header
- * (which tells the size, checked against a limit before anything is
- * allocated), then READ BINARY in the largest chunks the chip takes:
+ * Reading elementary files: SELECT, a first READ BINARY of a whole chunk
+ * (most files fit in one, and a chip answers a short file with what it has)
+ * whose TLV header tells the size, checked against a limit before anything
+ * is allocated; a chip that refuses a chunk longer than the file gets the
+ * classic 4-byte header probe instead; then READ BINARY in the largest
+ * chunks the chip takes:
  * extended length when its ATR says so, else 0xDF bytes, which keep a
  * protected answer within a short APDU.  Offsets beyond 32767 use the odd
  * READ BINARY (B1) with an offset data object.  Each file has a time bound.
@@ -91,6 +94,14 @@ static void on_chunk(struct eg_chip_session *s, const uint8_t *data, size_t len,
                 read_next(s);
                 return;
         }
+        if (f->size == 0 && f->have == 0 && !f->header_probe && f->asked > HEADER_PROBE &&
+            (sw == EG_SW_WRONG_LENGTH || sw == EG_SW_WRONG_P1P2 || (sw & 0xFF00u) == 0x6C00u)) {
+                /* Some chips refuse a READ BINARY longer than the file: ask for the
+                 * header alone, then for exactly what is left. */
+                f->header_probe = true;
+                read_next(s);
+                return;
+        }
         if (sw == EG_SW_END_OF_FILE && len == 0 && f->size > 0) {
                 file_finish(s, -ENODATA);
                 return;
@@ -173,7 +184,9 @@ static void read_next(struct eg_chip_session *s) {
                 file_finish(s, -ETIMEDOUT);
                 return;
         }
-        if (f->size == 0)
+        if (f->size == 0 && f->have == 0 && !f->header_probe)
+                want = chunk_size(s);
+        else if (f->size == 0)
                 want = HEADER_PROBE * (f->have > 0 ? 2 : 1) - f->have;
         else {
                 want = f->size - f->have;
