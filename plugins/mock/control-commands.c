@@ -178,7 +178,8 @@ static int cmd_help(struct mock_plugin *p, struct reply *r, char **argv, size_t 
                   "place-finger <lane> <traveller> | lift-finger <lane> | enter <lane> <zone> "
                   "[n] | leave <lane> <zone> [n] | door <device> forced|closed|open | emergency "
                   "<lane> on|off | fault <device> <op|*> error|hang|crash|unplug|delay <ms> "
-                  "[count] | clear-faults <device> | unplug <device> | replug <device>");
+                  "[count] | clear-faults <device> | unplug <device> | replug <device> | "
+                  "ops <device>");
 }
 
 static int cmd_status(struct mock_plugin *p, struct reply *r, char **argv, size_t argc) {
@@ -439,6 +440,22 @@ static int cmd_replug(struct mock_plugin *p, struct reply *r, char **argv, size_
         return ok(r, " %s replugged", d->key);
 }
 
+/* How many operations of each kind the daemon started on a device (benchmarks count the
+ * critical path's operations with it). */
+static int cmd_ops(struct mock_plugin *p, struct reply *r, char **argv, size_t argc) {
+        struct mock_device *d = device_arg(p, r, argv[1]);
+        char list[1024] = "";
+        size_t n = 0;
+
+        if (!d)
+                return -EINVAL;
+        for (unsigned k = EG_OP_INVALID + 1; k < EG_OP_MAX_; k++)
+                if (d->started[k] > 0 && n < sizeof(list))
+                        n += (size_t) snprintf(list + n, sizeof(list) - n, " %s=%" PRIu64,
+                                               mock_op_to_string(k), d->started[k]);
+        return ok(r, " %s%s", d->key, list);
+}
+
 static const struct command {
         const char *name;
         const char *usage;
@@ -462,6 +479,7 @@ static const struct command {
         { "clear-faults", "clear-faults <device>", 2, 2, cmd_clear_faults },
         { "unplug", "unplug <device>", 2, 2, cmd_unplug },
         { "replug", "replug <device>", 2, 2, cmd_replug },
+        { "ops", "ops <device>", 2, 2, cmd_ops },
 };
 
 void mock_control_execute(struct mock_plugin *p, const char *line, char *reply, size_t size) {

@@ -1,12 +1,67 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Chip reader: the chip of the passport on the document reader, answered by
- * the plain file server of apdu-files.c. */
+/* Chip reader: the chip of the passport on the document reader, a real eMRTD
+ * answered by the card emulator (chip-passports.h: BAC, secure messaging,
+ * EF.SOD under the mock PKI). */
+#include <inttypes.h>
+#include <time.h>
+
+#include "chip-passports.h"
+#include "emrtd/apdu.h"
 #include "mock.h"
 
 #define INS_READ_BINARY 0xB0
+#define INS_READ_BINARY_ODD 0xB1
+#define RESPONSE_MAX (EG_RAPDU_MAX + 64) /* what eg_test_card_transmit() may write */
+
+static uint64_t elapsed_us(const struct timespec *since) {
+        struct timespec now;
+
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        return (uint64_t) ((now.tv_sec - since->tv_sec) * 1000000 +
+                           (now.tv_nsec - since->tv_nsec) / 1000);
+}
+
+int mock_chip_readers_init(struct mock_plugin *p) {
+        const char *path = eg_host_config_get(p->host, "csca-output");
+        struct timespec start;
+        int r;
+
+        clock_gettime(CLOCK_MONOTONIC, &start);
+        r = mock_chips_new(p->scenario, &p->chips);
+        if (r < 0) {
+                mock_log(p, EG_LOG_ERROR, "cannot make the mock PKI: %s", strerror(-r));
+                return r;
+        }
+        mock_log(p, EG_LOG_INFO, "mock PKI: %zu CSCA(s) with their document signers in %" PRIu64
+                 " us", mock_chips_n_csca(p->chips), elapsed_us(&start));
+        if (!path)
+                return 0;
+        r = mock_chips_write_csca(p->chips, path);
+        if (r < 0) {
+                mock_log(p, EG_LOG_ERROR, "csca-output=%s: cannot write the mock CSCA "
+                         "certificates: %s (the directory must exist)", path, strerror(-r));
+                return r;
+        }
+        mock_log(p, EG_LOG_INFO, "csca-output=%s: %zu mock CSCA certificate(s) written", path,
+                 mock_chips_n_csca(p->chips));
+        return 0;
+}
+
+static void end_session(struct mock_device *d) {
+        eg_test_card_free(d->chip.card);
+        d->chip.card = NULL;
+        d->chip.connected = false;
+}
+
+void mock_chip_reader_done(struct mock_device *d) {
+        end_session(d);
+        free(d->chip.response);
+        d->chip.response = NULL;
+}
 
 /* PC/SC-style ATR of a contactless ISO 14443-4 card: 3B 8A 80 01, ten
- * historical bytes ("EGATE-MOCK"), TCK. */
+ * historical bytes ("EGATE-MOCK"), TCK.  They announce no extended length,
+ * so the chip is read in short APDUs, as many real ones are. */
 static size_t make_atr(uint8_t atr[static 16]) {
         static const char historical[] = "EGATE-MOCK";
         size_t n = 0;
@@ -33,17 +88,32 @@ static const struct mock_traveller *chip_owner(struct mock_device *d) {
         return t;
 }
 
+/* Build the chip when it first comes near a reader, not in CONNECT's latency. */
+static void prepare_chip(struct mock_device *d) {
+        const struct mock_traveller *t = chip_owner(d);
+        const struct eg_test_passport *passport;
+        int r;
+
+        if (!t)
+                return;
+        r = mock_chips_passport(d->plugin->chips, t, &passport);
+        if (r < 0)
+                mock_log(d->plugin, EG_LOG_WARNING, "%s: cannot build the chip of %s: %s",
+                         d->key, t->id, strerror(-r));
+}
+
 void mock_chip_reader_chip_changed(struct mock_device *d, bool present) {
         bool already_gone = d->chip.removed_mid_read;
 
         if (d->chip.connected)
                 d->chip.lost = true;
-        d->chip.connected = false;
+        end_session(d);
         d->chip.removed_mid_read = false;
         d->chip.reads = 0;
-        if (present)
+        if (present) {
+                prepare_chip(d);
                 mock_device_emit(d, EG_EVENT_CHIP_PRESENT, 0, NULL, NULL);
-        else if (!already_gone) /* it already said so */
+        } else if (!already_gone) /* it already said so */
                 mock_device_emit(d, EG_EVENT_CHIP_REMOVED, 0, NULL, NULL);
 }
 
@@ -58,7 +128,9 @@ static void chip_begin(struct mock_device *d, struct mock_op *op) {
 
 static void chip_connect(struct mock_device *d, struct mock_op *op) {
         const struct mock_traveller *t = chip_owner(d);
+        const struct eg_test_passport *passport;
         struct eg_op_result r = { .fd = -1 };
+        struct eg_test_card_faults faults;
         uint8_t atr[16];
 
         if (!t) {
@@ -69,10 +141,16 @@ static void chip_connect(struct mock_device *d, struct mock_op *op) {
                 mock_op_end(op, -EIO, "the chip does not answer");
                 return;
         }
-        if (mock_apdu_server_init(&d->chip.server, &t->chip.dg1_mrz) < 0) {
-                mock_op_end(op, -EIO, "cannot build the chip's files");
+        end_session(d);
+        if (!d->chip.response)
+                d->chip.response = malloc(RESPONSE_MAX);
+        if (!d->chip.response || mock_chips_passport(d->plugin->chips, t, &passport) < 0 ||
+            !(d->chip.card = eg_test_card_new(passport))) {
+                mock_op_end(op, -EIO, "cannot build the chip");
                 return;
         }
+        faults = mock_chips_card_faults(t);
+        eg_test_card_set_faults(d->chip.card, &faults);
         d->chip.connected = true;
         d->chip.lost = false;
         r.data = atr;
@@ -83,7 +161,7 @@ static void chip_connect(struct mock_device *d, struct mock_op *op) {
 static void chip_transmit(struct mock_device *d, struct mock_op *op) {
         const struct mock_traveller *t = chip_owner(d);
         struct eg_op_result r = { .fd = -1 };
-        uint8_t rapdu[MOCK_RAPDU_MAX];
+        size_t len = 0;
 
         if (!d->chip.connected) {
                 if (d->chip.lost)
@@ -93,18 +171,23 @@ static void chip_transmit(struct mock_device *d, struct mock_op *op) {
                 return;
         }
         if (t && t->chip.behaviour == MOCK_CHIP_REMOVE_MID_READ && op->data_len >= 2 &&
-            op->data[1] == INS_READ_BINARY && ++d->chip.reads == 2) {
+            (op->data[1] == INS_READ_BINARY || op->data[1] == INS_READ_BINARY_ODD) &&
+            ++d->chip.reads == 2) {
                 /* The traveller snatches the passport off the antenna. */
-                d->chip.connected = false;
+                end_session(d);
                 d->chip.lost = true;
                 d->chip.removed_mid_read = true;
                 mock_device_emit(d, EG_EVENT_CHIP_REMOVED, 0, NULL, NULL);
                 mock_op_end(op, -ENODEV, "the chip was removed");
                 return;
         }
-
-        r.data = rapdu;
-        r.data_len = mock_apdu_process(&d->chip.server, op->data, op->data_len, rapdu);
+        if (eg_test_card_transmit(d->chip.card, op->data, op->data_len, d->chip.response,
+                                  &len) < 0) {
+                mock_op_end(op, -EIO, "the chip does not answer");
+                return;
+        }
+        r.data = d->chip.response;
+        r.data_len = len;
         mock_op_complete(op, &r);
 }
 
@@ -117,7 +200,7 @@ static void chip_finish(struct mock_device *d, struct mock_op *op) {
                 chip_transmit(d, op);
                 return;
         default:
-                d->chip.connected = false;
+                end_session(d);
                 d->chip.lost = false;
                 mock_op_end(op, 0, NULL);
                 return;
@@ -125,10 +208,12 @@ static void chip_finish(struct mock_device *d, struct mock_op *op) {
 }
 
 static void chip_attached(struct mock_device *d) {
-        d->chip.connected = false;
+        end_session(d);
         d->chip.lost = false;
-        if (chip_owner(d))
+        if (chip_owner(d)) {
+                prepare_chip(d);
                 mock_device_emit(d, EG_EVENT_CHIP_PRESENT, 0, NULL, NULL);
+        }
 }
 
 const struct mock_class mock_chip_reader_class = {

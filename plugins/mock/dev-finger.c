@@ -16,9 +16,10 @@
 #include "mock.h"
 #include "worker.h"
 
-#define TEMPLATE_MAGIC "EGMOCK1"
-#define TEMPLATE_MAGIC_LEN 8 /* NUL included */
-#define TEMPLATE_FORMAT "egate-mock"
+/* The template format is the scenario library's (mock_traveller_template()). */
+#define TEMPLATE_MAGIC MOCK_TEMPLATE_MAGIC
+#define TEMPLATE_MAGIC_LEN MOCK_TEMPLATE_MAGIC_LEN
+#define TEMPLATE_FORMAT MOCK_TEMPLATE_FORMAT
 
 static void scan(struct mock_device *d, struct mock_op *op) {
         mock_timer_stop(d->plugin, &op->deadline);
@@ -137,13 +138,15 @@ static void finger_finish(struct mock_device *d, struct mock_op *op) {
         }
 
         if (op->kind == EG_OP_FINGER_ENROLL) {
-                uint8_t template[TEMPLATE_MAGIC_LEN + MOCK_NAME_MAX];
-                size_t len = strlen(t->fingerprint.identity);
+                uint8_t template[MOCK_TEMPLATE_MAX];
+                int len = mock_traveller_template(t, template, sizeof(template));
 
-                memcpy(template, TEMPLATE_MAGIC, TEMPLATE_MAGIC_LEN);
-                memcpy(template + TEMPLATE_MAGIC_LEN, t->fingerprint.identity, len);
+                if (len < 0) {
+                        mock_op_end(op, -EIO, "template too large");
+                        return;
+                }
                 r.data = template;
-                r.data_len = TEMPLATE_MAGIC_LEN + len;
+                r.data_len = (size_t) len;
                 r.format = TEMPLATE_FORMAT;
                 mock_op_complete(op, &r);
                 return;

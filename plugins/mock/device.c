@@ -234,6 +234,7 @@ static int device_start(void *device_data, eg_op_id id, const struct eg_op_args 
                 tail = &(*tail)->next;
         *tail = op;
         d->op_counter++;
+        d->started[args->kind]++;
 
         if (d->crashed) {
                 op->state = MOCK_OP_HANGING;
@@ -348,6 +349,7 @@ struct mock_device *mock_device_free(struct mock_device *d) {
         if (!d)
                 return NULL;
         drop_all_ops(d);
+        mock_chip_reader_done(d);
         free(d->key);
         free(d->zone);
         free(d);

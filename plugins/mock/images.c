@@ -108,6 +108,11 @@ static void cached_pixels_put(enum mock_image_kind kind, enum eg_page_light ligh
         cache.height = c->height;
 }
 
+void mock_images_forget(void) {
+        free(cache.pixels);
+        cache.pixels = NULL;
+}
+
 static int write_all(int fd, const void *p, size_t n) {
         const uint8_t *b = p;
 

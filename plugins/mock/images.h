@@ -27,3 +27,6 @@ int mock_image_memfd(enum mock_image_kind kind, enum eg_page_light light, const 
  * size and kept, so a large frame costs a copy, not a redraw. */
 int mock_image_memfd_sized(enum mock_image_kind kind, enum eg_page_light light,
                            const char *comment, unsigned width, unsigned height, int *ret_fd);
+
+/* Drop the kept pixels (plugin shutdown: the module may be unloaded next). */
+void mock_images_forget(void);

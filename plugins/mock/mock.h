@@ -2,7 +2,7 @@
 /*
  * The mock plugin's runtime objects: the plugin, its lanes (each with a
  * world), its devices and their in-flight operations.  This is the SDK glue;
- * the pure parts (scenario, world, faults, apdu-files) have their own
+ * the pure parts (scenario, world, faults, chip-passports) have their own
  * headers.  Everything here runs on the host's main thread except
  * worker.c.
  */
@@ -12,7 +12,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "apdu-files.h"
 #include "faults.h"
 #include "latency.h"
 #include "mock-macro.h"
@@ -23,6 +22,8 @@
 struct mock_control;
 struct mock_worker;
 struct mock_device;
+struct mock_chips;
+struct eg_test_card;
 
 /* One-shot host timer whose id we keep so it can be withdrawn. */
 struct mock_timer {
@@ -87,7 +88,8 @@ struct mock_chip_state {
         bool lost;             /* it went away while connected: -ENODEV until CONNECT */
         bool removed_mid_read; /* gone until the passport is put down again */
         unsigned reads;        /* READ BINARY commands since the chip appeared */
-        struct mock_apdu_server server;
+        struct eg_test_card *card; /* the chip answering, from CONNECT to DISCONNECT */
+        uint8_t *response;         /* its R-APDU buffer (64 KiB), kept for the next one */
 };
 
 struct mock_indicator_state {
@@ -116,6 +118,7 @@ struct mock_device {
         struct mock_timer removal;
         struct mock_op *ops;
         unsigned op_counter;
+        uint64_t started[EG_OP_MAX_]; /* operations started, per kind (control "ops") */
         struct mock_fault_list faults;
 
         struct mock_door_state door;
@@ -133,6 +136,7 @@ struct mock_plugin {
         size_t n_devices;
         struct mock_control *control;
         struct mock_worker *worker;
+        struct mock_chips *chips; /* the mock PKI and the travellers' chips (chip-passports.h) */
         unsigned camera_width, camera_height; /* [plugin.mock] camera-frame=WxH; 0: built-in */
 };
 
@@ -199,6 +203,10 @@ extern const struct mock_class mock_camera_class;
 extern const struct mock_class mock_door_class;
 extern const struct mock_class mock_presence_class;
 extern const struct mock_class mock_indicator_class;
+
+/* dev-chip.c: the mock PKI at init (csca-output=), the chip state of a freed device. */
+int mock_chip_readers_init(struct mock_plugin *p);
+void mock_chip_reader_done(struct mock_device *d);
 
 /* World events the lane glue forwards to devices. */
 void mock_chip_reader_chip_changed(struct mock_device *d, bool present);

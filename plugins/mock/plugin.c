@@ -7,6 +7,8 @@
 #include <inttypes.h>
 #include <stdio.h>
 
+#include "chip-passports.h"
+#include "images.h"
 #include "mock.h"
 #include "worker.h"
 
@@ -43,6 +45,7 @@ static void plugin_free(struct mock_plugin *p) {
         for (size_t i = 0; i < p->n_lanes; i++)
                 mock_lane_free(p->lanes[i]);
         free(p->lanes);
+        p->chips = mock_chips_free(p->chips); /* after the devices: their cards point in */
         mock_scenario_free(p->scenario);
         free(p);
 }
@@ -200,6 +203,9 @@ static int mock_init(struct eg_host *host, void **plugin_data) {
         r = load_scenario(p);
         if (r < 0)
                 return r;
+        r = mock_chip_readers_init(p);
+        if (r < 0)
+                return r;
         r = create_lane_devices(p);
         if (r < 0)
                 return r;
@@ -236,6 +242,7 @@ static int mock_init(struct eg_host *host, void **plugin_data) {
 
 static void mock_shutdown(void *plugin_data) {
         plugin_free(plugin_data);
+        mock_images_forget();
 }
 
 static int parse_ms_property(const char *value, int64_t *ret) {

@@ -359,11 +359,12 @@ static int parse_traveller(struct mock_json_ctx *c, const char *p, struct json_o
                            struct mock_scenario *s, struct mock_traveller *t) {
         static const char *const keys[] = { "id", "label", "mrz", "mrz_readable", "chip",
                                             "membership", "fingerprint", "face", "walk",
-                                            "think_ms", "patience_ms", NULL };
+                                            "think_ms", "patience_ms", "background",
+                                            "registry", NULL };
         struct json_object *idv, *mrz;
         char pp[MOCK_PATH_MAX];
         const char *id, *label;
-        int walk, r;
+        int walk, background, registry, r;
 
         if (mock_json_expect_type(c, p, v, json_type_object) < 0 ||
             mock_json_check_keys(c, p, v, keys) < 0 ||
@@ -405,9 +406,15 @@ static int parse_traveller(struct mock_json_ctx *c, const char *p, struct json_o
         if (mock_json_enum(c, p, v, "walk", mock_walk_names, MOCK_WALK_MAX, MOCK_WALK_NORMAL,
                            &walk) < 0 ||
             mock_json_ms(c, p, v, "think_ms", 1500, &t->think_ms) < 0 ||
-            mock_json_ms(c, p, v, "patience_ms", 60000, &t->patience_ms) < 0)
+            mock_json_ms(c, p, v, "patience_ms", 60000, &t->patience_ms) < 0 ||
+            mock_json_enum(c, p, v, "background", mock_background_names, MOCK_BACKGROUND_MAX,
+                           MOCK_BACKGROUND_CLEAR, &background) < 0 ||
+            mock_json_enum(c, p, v, "registry", mock_registry_names, MOCK_REGISTRY_MAX,
+                           MOCK_REGISTRY_OK, &registry) < 0)
                 return -EINVAL;
         t->walk = (enum mock_walk) walk;
+        t->background = (enum mock_background) background;
+        t->registry = (enum mock_registry) registry;
         return 0;
 }
 

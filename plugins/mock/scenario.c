@@ -13,6 +13,8 @@ const char *const mock_chip_behaviour_names[MOCK_CHIP_BEHAVIOUR_MAX] = {
         [MOCK_CHIP_SLOW] = "slow",
         [MOCK_CHIP_PA_FAIL] = "pa-fail",
         [MOCK_CHIP_REMOVE_MID_READ] = "remove-mid-read",
+        [MOCK_CHIP_BAC_FAIL] = "bac-fail",
+        [MOCK_CHIP_CLONE] = "clone",
 };
 
 const char *const mock_finger_outcome_names[MOCK_FINGER_OUTCOME_MAX] = {
@@ -55,6 +57,19 @@ const char *const mock_fault_kind_names[MOCK_FAULT_KIND_MAX] = {
         [MOCK_FAULT_CRASH] = "crash",
 };
 
+const char *const mock_background_names[MOCK_BACKGROUND_MAX] = {
+        [MOCK_BACKGROUND_CLEAR] = "clear",
+        [MOCK_BACKGROUND_WATCHLIST_HIT] = "watchlist-hit",
+        [MOCK_BACKGROUND_LOST_STOLEN] = "lost-stolen",
+        [MOCK_BACKGROUND_UNAVAILABLE] = "unavailable",
+};
+
+const char *const mock_registry_names[MOCK_REGISTRY_MAX] = {
+        [MOCK_REGISTRY_OK] = "ok",
+        [MOCK_REGISTRY_ERROR] = "error",
+        [MOCK_REGISTRY_HANG] = "hang",
+};
+
 /* Index = ISO/IEC 19794-2 finger position. */
 const char *const mock_finger_position_names[MOCK_FINGER_POSITIONS + 1] = {
         [1] = "right-thumb", [2] = "right-index", [3] = "right-middle", [4] = "right-ring",
@@ -86,6 +101,14 @@ const char *mock_membership_status_to_string(enum mock_membership_status s) {
 
 const char *mock_fault_kind_to_string(enum mock_fault_kind k) {
         return NAME_OF(mock_fault_kind_names, k);
+}
+
+const char *mock_background_to_string(enum mock_background b) {
+        return NAME_OF(mock_background_names, b);
+}
+
+const char *mock_registry_to_string(enum mock_registry r) {
+        return NAME_OF(mock_registry_names, r);
 }
 
 int mock_fault_kind_from_string(const char *s) {
@@ -693,4 +716,14 @@ const struct mock_traveller *mock_scenario_find_member(const struct mock_scenari
                         return t;
         }
         return NULL;
+}
+
+int mock_traveller_template(const struct mock_traveller *t, uint8_t *buf, size_t size) {
+        size_t n = strlen(t->fingerprint.identity);
+
+        if (size < MOCK_TEMPLATE_MAGIC_LEN + n)
+                return -ENOBUFS;
+        memcpy(buf, MOCK_TEMPLATE_MAGIC, MOCK_TEMPLATE_MAGIC_LEN);
+        memcpy(buf + MOCK_TEMPLATE_MAGIC_LEN, t->fingerprint.identity, n);
+        return (int) (MOCK_TEMPLATE_MAGIC_LEN + n);
 }

@@ -8,8 +8,8 @@
  *
  * The parser is strict and stops at the first problem, which it describes
  * with the JSON path:  "travellers[3].chip.behaviour: unknown value 'broken';
- * expected ok, unreadable, slow, pa-fail, remove-mid-read".  Messages never
- * quote MRZ lines or document numbers.
+ * expected ok, unreadable, slow, pa-fail, remove-mid-read, bac-fail, clone".
+ * Messages never quote MRZ lines or document numbers.
  */
 #pragma once
 
@@ -24,7 +24,7 @@
 #define MOCK_SCENARIO_MAX_BYTES (4u * 1024u * 1024u)
 #define MOCK_MAX_MS UINT32_C(3600000) /* no duration above one hour */
 #define MOCK_FINGERPRINT_THRESHOLD 40
-#define MOCK_MAX_LANES 16
+#define MOCK_MAX_LANES 64 /* the daemon benchmarks run 64 lanes */
 #define MOCK_MAX_TRAVELLERS 1024
 #define MOCK_MAX_FAULTS 256
 #define MOCK_MAX_ZONES 8
@@ -36,8 +36,10 @@ enum mock_chip_behaviour {
         MOCK_CHIP_OK = 0,
         MOCK_CHIP_UNREADABLE,
         MOCK_CHIP_SLOW,
-        MOCK_CHIP_PA_FAIL,
+        MOCK_CHIP_PA_FAIL,         /* DG2 altered after EF.SOD was signed */
         MOCK_CHIP_REMOVE_MID_READ,
+        MOCK_CHIP_BAC_FAIL, /* personalised with another document number: BAC fails */
+        MOCK_CHIP_CLONE,    /* Chip and Active Authentication answer with other keys */
         MOCK_CHIP_BEHAVIOUR_MAX,
 };
 
@@ -77,6 +79,23 @@ enum mock_membership_status {
         MOCK_MEMBERSHIP_STATUS_MAX,
 };
 
+/* What the daemon's background check answers for the traveller's document (mock mode). */
+enum mock_background {
+        MOCK_BACKGROUND_CLEAR = 0,
+        MOCK_BACKGROUND_WATCHLIST_HIT,
+        MOCK_BACKGROUND_LOST_STOLEN,
+        MOCK_BACKGROUND_UNAVAILABLE, /* never answers: the daemon's deadline ends the wait */
+        MOCK_BACKGROUND_MAX,
+};
+
+/* How the daemon's member registry answers the lookup of the traveller's document. */
+enum mock_registry {
+        MOCK_REGISTRY_OK = 0,
+        MOCK_REGISTRY_ERROR, /* fails at once: the registry is unavailable */
+        MOCK_REGISTRY_HANG,  /* never answers: the registry's deadline ends the wait */
+        MOCK_REGISTRY_MAX,
+};
+
 enum mock_fault_kind {
         MOCK_FAULT_ERROR = 0, /* -EIO "injected fault" */
         MOCK_FAULT_DELAY,     /* delay_ms more, then normal */
@@ -95,6 +114,8 @@ const char *mock_face_outcome_to_string(enum mock_face_outcome o);
 const char *mock_walk_to_string(enum mock_walk w);
 const char *mock_membership_status_to_string(enum mock_membership_status s);
 const char *mock_fault_kind_to_string(enum mock_fault_kind k);
+const char *mock_background_to_string(enum mock_background b);
+const char *mock_registry_to_string(enum mock_registry r);
 int mock_fault_kind_from_string(const char *s); /* -EINVAL if unknown */
 const char *mock_finger_position_to_string(unsigned position); /* 1..10: "right-thumb", ... */
 
@@ -130,6 +151,8 @@ struct mock_traveller {
         } chip;
 
         struct mock_membership membership;
+        enum mock_background background; /* "background": the daemon's background check */
+        enum mock_registry registry;     /* "registry": the daemon's registry lookup */
 
         struct {
                 char *identity; /* defaults to the traveller id */
@@ -226,3 +249,15 @@ const char *mock_traveller_registered_passport(const struct mock_traveller *t,
                                                char buf[static MOCK_DOCUMENT_NUMBER_MAX]);
 const struct mock_traveller *mock_scenario_find_member(const struct mock_scenario *s,
                                                        const char *document_number);
+
+/*
+ * The fingerprint template of the traveller's identity in the mock scanner's
+ * own format (MOCK_TEMPLATE_FORMAT): what an enrolment on the mock scanner
+ * returns and what its verify compares.  Returns the length written, or
+ * -ENOBUFS.  Personal data in a real system; here an identity label.
+ */
+#define MOCK_TEMPLATE_FORMAT "egate-mock"
+#define MOCK_TEMPLATE_MAGIC "EGMOCK1"
+#define MOCK_TEMPLATE_MAGIC_LEN 8 /* NUL included */
+#define MOCK_TEMPLATE_MAX (MOCK_TEMPLATE_MAGIC_LEN + MOCK_NAME_MAX)
+int mock_traveller_template(const struct mock_traveller *t, uint8_t *buf, size_t size);

@@ -220,14 +220,19 @@ static void test_chip_reader(void **state) {
                 tck ^= c->data[i];
         assert_int_equal(tck, 0); /* TCK makes the XOR of T0..TCK zero */
 
+        /* A real eMRTD (tests/mock/test-mock-chip*.c read it): the application
+         * answers in plain, its files only after BAC. */
         c = transmit(h, "00A4040C07A0000002471001");
         assert_int_equal(c->data_len, 2);
         assert_memory_equal(c->data, "\x90\x00", 2);
         c = transmit(h, "00A4020C020101");
-        assert_memory_equal(c->data, "\x90\x00", 2);
-        c = transmit(h, "00B0000008");
+        assert_memory_equal(c->data, "\x69\x82", 2);
+        c = transmit(h, "00B0810008");
+        assert_int_equal(c->data_len, 2);
+        assert_memory_equal(c->data, "\x69\x82", 2);
+        c = transmit(h, "0084000008"); /* GET CHALLENGE */
         assert_int_equal(c->data_len, 10);
-        assert_memory_equal(c->data, "\x61\x5B\x5F\x1F\x58P<U\x90\x00", 10);
+        assert_memory_equal(c->data + 8, "\x90\x00", 2);
 
         /* The passport goes: the session with it. */
         mock_test_command(f->plugin, "remove-document A1", "OK document removed");
@@ -243,9 +248,9 @@ static void test_chip_reader(void **state) {
         assert_int_equal(mock_test_op(h, "A1-chip-reader", EG_OP_CHIP_CONNECT, 0)->status, 0);
         transmit(h, "00A4040C07A0000002471001");
         transmit(h, "00A4020C020101");
-        c = transmit(h, "00B0000004");
+        c = transmit(h, "00B0810004");
         assert_int_equal(c->status, 0);
-        assert_memory_equal(c->data, "\x61\x5D\x5F\x1F\x90\x00", 6);
+        assert_memory_equal(c->data, "\x69\x82", 2);
         c = transmit(h, "00B0000420");
         assert_int_equal(c->status, -ENODEV);
         assert_string_equal(fake_host_events_of(h, "A1-chip-reader"), "chip-removed");

@@ -114,6 +114,8 @@ static void test_minimal_defaults(void **state) {
         assert_int_equal(t->fingerprint.score_no_match, 8);
         assert_int_equal(t->face.n_outcomes, 1);
         assert_int_equal(t->walk, MOCK_WALK_NORMAL);
+        assert_int_equal(t->background, MOCK_BACKGROUND_CLEAR);
+        assert_int_equal(t->registry, MOCK_REGISTRY_OK);
         assert_int_equal(t->think_ms, 1500);
         assert_int_equal(t->patience_ms, 60000);
         assert_int_equal(s->n_queues, 0);
@@ -232,6 +234,44 @@ static void test_registry_view(void **state) {
         mock_scenario_free(s);
 }
 
+/* What the daemon's background check and registry answer for a traveller (mock mode). */
+static void test_daemon_backends(void **state) {
+        struct mock_scenario *s = expect_ok(
+                "{'name':'x','travellers':["
+                "{'id':'a','mrz':" MRZ_TD3 ",'background':'watchlist-hit','registry':'error'},"
+                "{'id':'b','mrz':" MRZ_TD1 ",'background':'lost-stolen','registry':'hang'},"
+                "{'id':'c','mrz':" MRZ_TD2 ",'background':'unavailable','registry':'ok'},"
+                "{'id':'d','mrz':" MRZ_TD3 ",'background':'clear'}]}");
+        uint8_t template[MOCK_TEMPLATE_MAX];
+
+        assert_int_equal(s->travellers[0].background, MOCK_BACKGROUND_WATCHLIST_HIT);
+        assert_int_equal(s->travellers[0].registry, MOCK_REGISTRY_ERROR);
+        assert_int_equal(s->travellers[1].background, MOCK_BACKGROUND_LOST_STOLEN);
+        assert_int_equal(s->travellers[1].registry, MOCK_REGISTRY_HANG);
+        assert_int_equal(s->travellers[2].background, MOCK_BACKGROUND_UNAVAILABLE);
+        assert_int_equal(s->travellers[2].registry, MOCK_REGISTRY_OK);
+        assert_int_equal(s->travellers[3].background, MOCK_BACKGROUND_CLEAR);
+        assert_string_equal(mock_background_to_string(MOCK_BACKGROUND_LOST_STOLEN), "lost-stolen");
+        assert_string_equal(mock_registry_to_string(MOCK_REGISTRY_HANG), "hang");
+        assert_null(mock_registry_to_string(MOCK_REGISTRY_MAX));
+
+        /* The scanner's template: magic, then the fingerprint identity. */
+        assert_int_equal(mock_traveller_template(&s->travellers[0], template, sizeof(template)),
+                         MOCK_TEMPLATE_MAGIC_LEN + 1);
+        assert_memory_equal(template, MOCK_TEMPLATE_MAGIC, MOCK_TEMPLATE_MAGIC_LEN);
+        assert_int_equal(template[MOCK_TEMPLATE_MAGIC_LEN], 'a');
+        assert_int_equal(mock_traveller_template(&s->travellers[0], template, 8), -ENOBUFS);
+        mock_scenario_free(s);
+
+        expect_error(TRAV(",'background':'maybe'"),
+                     "travellers[0].background: unknown value 'maybe'; expected clear, "
+                     "watchlist-hit, lost-stolen, unavailable");
+        expect_error(TRAV(",'registry':'down'"),
+                     "travellers[0].registry: unknown value 'down'; expected ok, error, hang");
+        expect_error(TRAV(",'background':1"),
+                     "travellers[0].background: expected a string, got an integer");
+}
+
 static void test_structure_errors(void **state) {
         expect_error("[]", "(top level): expected an object, got an array");
         expect_error("{}", "name: missing (required)");
@@ -299,7 +339,7 @@ static void test_traveller_errors(void **state) {
                      "travellers[0].mrz[1]: expected a string, got an integer");
         expect_error(TRAV(",'chip':{'behaviour':'broken'}"),
                      "travellers[0].chip.behaviour: unknown value 'broken'; expected ok, "
-                     "unreadable, slow, pa-fail, remove-mid-read");
+                     "unreadable, slow, pa-fail, remove-mid-read, bac-fail, clone");
         expect_error(TRAV(",'chip':{'present':false,'behaviour':'ok'}"),
                      "travellers[0].chip.behaviour: not allowed when present is false");
         expect_error(TRAV(",'chip':{'delay_ms':5}"),
@@ -570,7 +610,7 @@ static void test_too_big(void **state) {
 
 static void test_limits(void **state) {
         /* A string at the limit passes, one byte more does not. */
-        char json[1024], id[40];
+        char json[1024], id[40], many[2048];
 
         memset(id, 'a', 31);
         id[31] = '\0';
@@ -582,13 +622,16 @@ static void test_limits(void **state) {
                                      "'mrz':" MRZ_TD3 "}]}", id);
         expect_error(json, "travellers[0].id: is 32 bytes long; the limit is 31");
 
-        expect_error("{'name':'x','lanes':[{'name':'A'},{'name':'B'},{'name':'C'},{'name':'D'},"
-                     "{'name':'E'},{'name':'F'},{'name':'G'},{'name':'H'},{'name':'I'},"
-                     "{'name':'J'},"
-                     "{'name':'K'},{'name':'L'},{'name':'M'},{'name':'N'},{'name':'O'},"
-                     "{'name':'P'},"
-                     "{'name':'Q'}]}",
-                     "lanes: has 17 entries; the limit is 16");
+        /* 64 lanes pass, 65 do not. */
+        strcpy(many, "{'name':'x','lanes':[");
+        for (unsigned i = 0; i < 65; i++)
+                snprintf(many + strlen(many), sizeof(many) - strlen(many), "%s{'name':'L%u'}",
+                         i ? "," : "", i);
+        strcat(many, "]}");
+        expect_error(many, "lanes: has 65 entries; the limit is 64");
+        *strrchr(many, ',') = 0;
+        strcat(many, "]}");
+        mock_scenario_free(expect_ok(many));
 }
 
 static void test_names(void **state) {
@@ -637,6 +680,7 @@ int main(void) {
                 cmocka_unit_test(test_minimal_defaults),
                 cmocka_unit_test(test_full_traveller),
                 cmocka_unit_test(test_registry_view),
+                cmocka_unit_test(test_daemon_backends),
                 cmocka_unit_test(test_structure_errors),
                 cmocka_unit_test(test_traveller_errors),
                 cmocka_unit_test(test_membership_errors),

@@ -5,8 +5,10 @@
  * command after it, PACE (Generic Mapping, libeac on the card side),
  * INTERNAL AUTHENTICATE for Active Authentication, Chip Authentication v1,
  * READ BINARY with offsets in short and extended length, and fault knobs
- * for the negative tests.  Used by the unit tests, and by the chip reader
- * emulators (pcscd/vpcd, PN532) later.
+ * for the negative tests.  The mock plugin's chip reader answers with it,
+ * and the eMRTD unit tests read it; the chip reader emulators (pcscd/vpcd,
+ * PN532) can use it later.  Static library egate-mock-card: it is built even
+ * with -Dtests=false, for the mock plugin.
  */
 #pragma once
 

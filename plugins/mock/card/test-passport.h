@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Test passports made in the test: a throw-away PKI (CSCA -> Document
+ * Test passports made on the fly: a throw-away PKI (CSCA -> Document
  * Signer, EC P-256), the LDS files (EF.COM, DG1, DG2 with a tiny JPEG,
- * DG14, DG15, EF.CardAccess) and an EF.SOD signed over their SHA-256
- * hashes.  Nothing is read from disk; knobs produce the broken variants the
+ * DG14, DG15, EF.CardAccess) and an EF.SOD signed over their hashes.
+ * Nothing is read from disk; knobs produce the broken variants the
  * negative tests need (tampered DG, bad signature, expired or foreign DS).
+ * The unit tests use them, and so does the mock plugin's chip reader.
+ * Allocation and OpenSSL failures abort(): this builds test data only.
  */
 #pragma once
 
@@ -40,6 +42,12 @@ enum eg_test_aa {
 };
 
 struct eg_test_passport_options {
+        /* The MRZ characters as DG1 stores them (88, 72 or 90 of them: TD3, TD2, TD1), taken
+         * as they are (wrong check digits included) instead of the specimen below. */
+        const char *mrz;
+        size_t mrz_len;
+        /* The BAC/PACE key seed the chip was personalised with; NULL: the MRZ's own. */
+        const char *mrz_information;
         /* MRZ fields; NULL: a Korean specimen (KOR, M12345678, 800101, M, 350101). */
         const char *issuing_state;
         const char *document_number;
@@ -60,9 +68,13 @@ struct eg_test_passport_options {
         bool sod_without_certificate;
 };
 
+#define EG_TEST_MRZ_MAX 90         /* TD1: 3 x 30 */
+#define EG_TEST_MRZ_INFORMATION_MAX 39 /* a long TD1 number needs 9 + 13 + 1 + 7 + 7 */
+
 struct eg_test_passport {
-        char mrz[89]; /* TD3, 88 characters */
-        char mrz_information[40];
+        char mrz[EG_TEST_MRZ_MAX + 1]; /* the lines concatenated */
+        size_t mrz_len;
+        char mrz_information[EG_TEST_MRZ_INFORMATION_MAX + 1];
         char can[7];
         uint8_t *file[EG_TEST_FILE_MAX];
         size_t file_len[EG_TEST_FILE_MAX];
@@ -76,7 +88,10 @@ struct eg_test_passport {
 /* FID of a slot (0x011E, 0x0101.., 0x011D, 0x011C). */
 uint16_t eg_test_file_fid(unsigned slot);
 
+/* country: two letters for C= (anything else: no C=).  The subjects are
+ * "CN=<label> CSCA" and "CN=<label> Document Signer"; label NULL: "Test". */
 int eg_test_pki_new(const char *country, struct eg_test_pki **ret);
+int eg_test_pki_new_named(const char *country, const char *label, struct eg_test_pki **ret);
 void eg_test_pki_free(struct eg_test_pki *pki);
 /* Another DS under pki's CSCA, valid from now + nb_days to now + na_days. */
 int eg_test_pki_issue_ds(struct eg_test_pki *pki, const char *country, long nb_days,
@@ -90,6 +105,13 @@ int eg_test_pki_master_list(struct eg_test_pki *pki, X509 *const *cscas, size_t 
 int eg_test_passport_new(const struct eg_test_passport_options *o,
                          struct eg_test_passport **ret);
 void eg_test_passport_free(struct eg_test_passport *p);
+/* The key seed (ICAO 9303-11 §4.3: document number, birth and expiry dates, each
+ * with its check digit as printed) from where the layout of `mrz` (88, 72 or 90
+ * characters) puts them, long document numbers included.  -EINVAL if the
+ * length fits no layout. */
+int eg_test_mrz_information(const char *mrz, size_t len,
+                            char out[static EG_TEST_MRZ_INFORMATION_MAX + 1]);
+
 /* Replace a file's bytes (copied).  EF.SOD is not re-signed: that is the point. */
 void eg_test_passport_set_file(struct eg_test_passport *p, unsigned slot, const uint8_t *data,
                                size_t len);

@@ -26,6 +26,7 @@ struct card_response {
 
 struct eg_test_card {
         const struct eg_test_passport *passport;
+        struct card_response *response; /* 64 KiB: on the heap, one per card (no statics) */
         struct eg_test_card_faults faults;
         unsigned n_apdus;
         bool removed;

@@ -13,6 +13,11 @@ struct eg_test_card *eg_test_card_new(const struct eg_test_passport *p) {
 
         if (!c)
                 return NULL;
+        c->response = malloc(sizeof(*c->response));
+        if (!c->response) {
+                free(c);
+                return NULL;
+        }
         c->passport = p;
         c->selected = -1;
         return c;
@@ -38,6 +43,7 @@ void eg_test_card_free(struct eg_test_card *c) {
         if (!c)
                 return;
         eg_test_card_reset(c);
+        free(c->response);
         free(c);
 }
 
@@ -255,7 +261,7 @@ static int put_status(uint8_t *out, size_t *ret_len, uint16_t sw) {
 
 int eg_test_card_transmit(struct eg_test_card *c, const uint8_t *capdu, size_t len,
                           uint8_t *rapdu, size_t *ret_len) {
-        static struct card_response r; /* 64 KiB: not on the stack */
+        struct card_response *r = c->response;
         uint8_t plain_data[EG_APDU_EXT_MAX_DATA];
         struct eg_capdu wire, cmd;
         bool protected;
@@ -266,7 +272,7 @@ int eg_test_card_transmit(struct eg_test_card *c, const uint8_t *capdu, size_t l
                 return -ENODEV;
         }
         c->n_apdus++;
-        r = (struct card_response){};
+        *r = (struct card_response){};
 
         if (eg_capdu_parse(capdu, len, &wire) < 0)
                 return put_status(rapdu, ret_len, EG_SW_WRONG_LENGTH);
@@ -291,10 +297,10 @@ int eg_test_card_transmit(struct eg_test_card *c, const uint8_t *capdu, size_t l
                 cmd = wire;
         }
 
-        dispatch(c, &cmd, !protected, &r);
+        dispatch(c, &cmd, !protected, r);
 
         if (protected && eg_sm_active(&c->sm)) {
-                int ret = card_sm_wrap_response(c, &r, rapdu, CARD_RESPONSE_MAX, ret_len);
+                int ret = card_sm_wrap_response(c, r, rapdu, CARD_RESPONSE_MAX, ret_len);
                 if (c->rekey_pending) {
                         /* Chip Authentication: the answer went under the old keys. */
                         c->sm = c->next_sm;
@@ -304,11 +310,11 @@ int eg_test_card_transmit(struct eg_test_card *c, const uint8_t *capdu, size_t l
                 return ret;
         }
 
-        if (r.len + 2 > CARD_RESPONSE_MAX)
+        if (r->len + 2 > CARD_RESPONSE_MAX)
                 return put_status(rapdu, ret_len, EG_SW_WRONG_LENGTH);
-        memcpy(rapdu, r.data, r.len);
-        rapdu[r.len] = (uint8_t) (r.sw >> 8);
-        rapdu[r.len + 1] = (uint8_t) r.sw;
-        *ret_len = r.len + 2;
+        memcpy(rapdu, r->data, r->len);
+        rapdu[r->len] = (uint8_t) (r->sw >> 8);
+        rapdu[r->len + 1] = (uint8_t) r->sw;
+        *ret_len = r->len + 2;
         return 0;
 }

@@ -70,10 +70,14 @@ static X509 *make_cert(EVP_PKEY *key, const char *country, const char *cn, X509 
         X509_gmtime_adj(X509_getm_notBefore(x), nb_days * 86400);
         X509_gmtime_adj(X509_getm_notAfter(x), na_days * 86400);
         name = X509_get_subject_name(x);
-        X509_NAME_add_entry_by_txt(name, "C", MBSTRING_ASC, (const unsigned char *) country, -1,
-                                   -1, 0);
-        X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *) cn, -1, -1,
-                                   0);
+        /* C= is PrintableString SIZE(2): a state without an alpha-2 code goes without. */
+        if (country && strlen(country) == 2 &&
+            !X509_NAME_add_entry_by_txt(name, "C", MBSTRING_ASC,
+                                        (const unsigned char *) country, -1, -1, 0))
+                abort();
+        if (!X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *) cn, -1,
+                                        -1, 0))
+                abort();
         X509_set_issuer_name(x, issuer ? X509_get_subject_name(issuer) : name);
         X509_set_pubkey(x, key);
         add_ext(x, issuer, NID_basic_constraints, ca ? "critical,CA:TRUE" : "critical,CA:FALSE");
@@ -87,20 +91,27 @@ static X509 *make_cert(EVP_PKEY *key, const char *country, const char *cn, X509 
         return x;
 }
 
-int eg_test_pki_new(const char *country, struct eg_test_pki **ret) {
+int eg_test_pki_new_named(const char *country, const char *label, struct eg_test_pki **ret) {
         struct eg_test_pki *pki = calloc(1, sizeof(*pki));
+        char cn[128];
 
         if (!pki)
                 return -ENOMEM;
+        label = label ? label : "Test";
         pki->csca_key = ec_key();
-        pki->csca = make_cert(pki->csca_key, country, "Test CSCA", NULL, NULL, -365, 3650, true,
-                              1);
+        (void) snprintf(cn, sizeof(cn), "%s CSCA", label);
+        pki->csca = make_cert(pki->csca_key, country, cn, NULL, NULL, -365, 3650, true, 1);
         pki->ds_key = ec_key();
-        pki->ds = make_cert(pki->ds_key, country, "Test Document Signer", pki->csca,
-                            pki->csca_key, -30, 3650, false, 2);
+        (void) snprintf(cn, sizeof(cn), "%s Document Signer", label);
+        pki->ds = make_cert(pki->ds_key, country, cn, pki->csca, pki->csca_key, -30, 3650, false,
+                            2);
         pki->next_serial = 3;
         *ret = pki;
         return 0;
+}
+
+int eg_test_pki_new(const char *country, struct eg_test_pki **ret) {
+        return eg_test_pki_new_named(country, NULL, ret);
 }
 
 void eg_test_pki_free(struct eg_test_pki *pki) {
@@ -198,6 +209,48 @@ int eg_test_pki_master_list(struct eg_test_pki *pki, X509 *const *cscas, size_t 
         return 0;
 }
 
+/* Where a layout keeps the fields of the key seed, in the concatenated lines. */
+struct mrz_layout {
+        size_t length;
+        size_t number, number_cd, optional, optional_len, birth, expiry;
+};
+
+static const struct mrz_layout mrz_layouts[] = {
+        { .length = 88, .number = 44, .number_cd = 53, .optional = 72, .optional_len = 14,
+          .birth = 57, .expiry = 65 },
+        { .length = 72, .number = 36, .number_cd = 45, .optional = 64, .optional_len = 7,
+          .birth = 49, .expiry = 57 },
+        { .length = 90, .number = 5, .number_cd = 14, .optional = 15, .optional_len = 15,
+          .birth = 30, .expiry = 38 },
+};
+
+int eg_test_mrz_information(const char *mrz, size_t len,
+                            char out[static EG_TEST_MRZ_INFORMATION_MAX + 1]) {
+        const struct mrz_layout *l = NULL;
+        char *o = out;
+
+        for (size_t i = 0; i < sizeof(mrz_layouts) / sizeof(mrz_layouts[0]); i++)
+                if (mrz_layouts[i].length == len)
+                        l = &mrz_layouts[i];
+        if (!mrz || !l)
+                return -EINVAL;
+
+        o = mempcpy(o, mrz + l->number, 9);
+        if (mrz[l->number_cd] == '<' && l->optional_len > 0 && mrz[l->optional] != '<') {
+                /* A long number: it goes on in the optional data, its check digit last. */
+                size_t n = 0;
+
+                while (n < l->optional_len && mrz[l->optional + n] != '<')
+                        n++;
+                o = mempcpy(o, mrz + l->optional, n);
+        } else
+                *o++ = mrz[l->number_cd];
+        o = mempcpy(o, mrz + l->birth, 7);
+        o = mempcpy(o, mrz + l->expiry, 7);
+        *o = '\0';
+        return 0;
+}
+
 static void fill(char *out, const char *s, size_t width) {
         size_t n = strlen(s);
 
@@ -212,7 +265,8 @@ static char digit(const char *s, size_t n) {
         return (char) ('0' + d);
 }
 
-static void build_mrz(struct eg_test_passport *p, const struct eg_test_passport_options *o) {
+static void build_specimen_mrz(struct eg_test_passport *p,
+                               const struct eg_test_passport_options *o) {
         const char *state = o->issuing_state ? o->issuing_state : "KOR";
         char *l1 = p->mrz, *l2 = p->mrz + 44, composite[40];
 
@@ -234,12 +288,27 @@ static void build_mrz(struct eg_test_passport *p, const struct eg_test_passport_
         memcpy(composite + 17, l2 + 21, 22);
         l2[43] = digit(composite, 39);
         p->mrz[88] = '\0';
+        p->mrz_len = 88;
+}
 
-        memcpy(p->mrz_information, l2, 10);
-        memcpy(p->mrz_information + 10, l2 + 13, 7);
-        memcpy(p->mrz_information + 17, l2 + 21, 7);
-        p->mrz_information[24] = '\0';
+static int build_mrz(struct eg_test_passport *p, const struct eg_test_passport_options *o) {
+        if (o->mrz) {
+                if (o->mrz_len > EG_TEST_MRZ_MAX)
+                        return -EINVAL;
+                memcpy(p->mrz, o->mrz, o->mrz_len);
+                p->mrz[o->mrz_len] = '\0';
+                p->mrz_len = o->mrz_len;
+        } else
+                build_specimen_mrz(p, o);
+
+        if (o->mrz_information) {
+                if (strlen(o->mrz_information) > EG_TEST_MRZ_INFORMATION_MAX)
+                        return -EINVAL;
+                strcpy(p->mrz_information, o->mrz_information);
+        } else if (eg_test_mrz_information(p->mrz, p->mrz_len, p->mrz_information) < 0)
+                return -EINVAL;
         memcpy(p->can, "123456", 7);
+        return 0;
 }
 
 static void set_file(struct eg_test_passport *p, unsigned slot, struct test_buf *b) {
@@ -476,10 +545,13 @@ int eg_test_passport_new(const struct eg_test_passport_options *o,
         p = calloc(1, sizeof(*p));
         if (!p)
                 return -ENOMEM;
-        build_mrz(p, o);
+        if (build_mrz(p, o) < 0) {
+                free(p);
+                return -EINVAL;
+        }
         p->ca_cipher = o->ca_cipher ? o->ca_cipher : EG_CIPHER_3DES;
 
-        test_buf_tlv(&in, 0x5F1F, p->mrz, 88);
+        test_buf_tlv(&in, 0x5F1F, p->mrz, p->mrz_len);
         test_buf_wrap(&b, 0x61, &in);
         set_file(p, 1, &b);
         test_buf_free(&in);
