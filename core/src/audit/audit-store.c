@@ -1,0 +1,385 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "audit/audit-store.h"
+#include "log.h"
+
+/*
+ * The schema, one step per version: PRAGMA user_version counts the steps
+ * applied.  Steps are never edited once released; a change is a new step.
+ */
+static const char *const migrations[] = {
+        /* 1: records, append-only, and the probe's heartbeat row. */
+        "CREATE TABLE records ("
+        "        seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+        "        transaction_id TEXT NOT NULL UNIQUE,"
+        "        lane TEXT NOT NULL,"
+        "        start_usec INTEGER NOT NULL,"
+        "        end_usec INTEGER NOT NULL,"
+        "        decision TEXT NOT NULL,"
+        "        document_hash TEXT,"
+        "        member_id TEXT,"
+        "        written_usec INTEGER NOT NULL,"
+        "        record TEXT NOT NULL"
+        ");"
+        "CREATE INDEX records_by_start ON records (start_usec);"
+        "CREATE INDEX records_by_document ON records (document_hash);"
+        "CREATE INDEX records_by_member ON records (member_id);"
+        "CREATE TRIGGER records_no_update BEFORE UPDATE ON records BEGIN"
+        "        SELECT RAISE(ABORT, 'audit records are append-only');"
+        "END;"
+        "CREATE TRIGGER records_no_delete BEFORE DELETE ON records BEGIN"
+        "        SELECT RAISE(ABORT, 'audit records are append-only');"
+        "END;"
+        "CREATE TABLE heartbeat ("
+        "        id INTEGER PRIMARY KEY CHECK (id = 1),"
+        "        time_usec INTEGER NOT NULL,"
+        "        ballast BLOB"
+        ");",
+};
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(sqlite3_stmt *, sqlite3_finalize)
+
+int eg_audit_store_errno(sqlite3 *db, int rc) {
+        int sys;
+
+        switch (rc & 0xff) {
+        case SQLITE_OK:
+        case SQLITE_DONE:
+        case SQLITE_ROW:
+                return 0;
+        case SQLITE_FULL:
+                return -ENOSPC;
+        case SQLITE_IOERR:
+                sys = db ? sqlite3_system_errno(db) : 0;
+                return sys == ENOSPC || sys == EDQUOT ? -sys : -EIO;
+        case SQLITE_READONLY:
+                return -EROFS;
+        case SQLITE_PERM:
+        case SQLITE_AUTH:
+                return -EACCES;
+        case SQLITE_NOMEM:
+                return -ENOMEM;
+        case SQLITE_BUSY:
+        case SQLITE_LOCKED:
+                return -EBUSY;
+        case SQLITE_CONSTRAINT:
+                return -EEXIST;
+        case SQLITE_CORRUPT:
+        case SQLITE_NOTADB:
+                return -EBADMSG;
+        case SQLITE_CANTOPEN:
+                sys = db ? sqlite3_system_errno(db) : 0;
+                return sys > 0 ? -sys : -EIO;
+        default:
+                return -EIO;
+        }
+}
+
+static int exec(sqlite3 *db, const char *sql) {
+        return eg_audit_store_errno(db, sqlite3_exec(db, sql, NULL, NULL, NULL));
+}
+
+/* After a failed statement inside a transaction: SQLite may or may not have rolled back. */
+static void rollback(sqlite3 *db) {
+        if (!sqlite3_get_autocommit(db))
+                (void) sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+static int pragma_text(sqlite3 *db, const char *sql, const char *want) {
+        _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
+        int rc;
+
+        rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+        if (rc != SQLITE_OK)
+                return eg_audit_store_errno(db, rc);
+        rc = sqlite3_step(st);
+        if (rc != SQLITE_ROW)
+                return eg_audit_store_errno(db, rc) ?: -EIO;
+        if (want && strcasecmp((const char *) sqlite3_column_text(st, 0) ?: "", want) != 0)
+                return -EOPNOTSUPP;
+        return 0;
+}
+
+static int user_version(sqlite3 *db, int *ret) {
+        _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
+        int rc;
+
+        rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL);
+        if (rc == SQLITE_OK)
+                rc = sqlite3_step(st);
+        if (rc != SQLITE_ROW)
+                return eg_audit_store_errno(db, rc) ?: -EIO;
+        *ret = sqlite3_column_int(st, 0);
+        return 0;
+}
+
+static int migrate(sqlite3 *db, const char *path) {
+        int n = (int) ELEMENTSOF(migrations), version = 0, r;
+        char sql[64];
+
+        r = exec(db, "BEGIN IMMEDIATE");
+        if (r < 0)
+                return log_error_errno(r, "audit trail: %s: cannot start the schema check: %m",
+                                       path);
+        r = user_version(db, &version);
+        if (r < 0)
+                goto fail;
+        if (version > n) {
+                rollback(db);
+                log_error("audit trail: %s has schema version %d, newer than this egated knows "
+                          "(%d): refusing to write to it",
+                          path, version, n);
+                return -EPROTONOSUPPORT;
+        }
+        for (int v = version; v < n; v++) {
+                r = exec(db, migrations[v]);
+                if (r < 0)
+                        goto fail;
+        }
+        (void) snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", n);
+        r = exec(db, sql);
+        if (r >= 0)
+                r = exec(db, "COMMIT");
+        if (r < 0)
+                goto fail;
+        if (version < n)
+                log_info("audit trail: %s schema version %d -> %d", path, version, n);
+        return 0;
+fail:
+        rollback(db);
+        return log_error_errno(r, "audit trail: %s: cannot bring the schema to version %d: %s",
+                               path, n, sqlite3_errmsg(db));
+}
+
+int eg_audit_store_open(const char *path, sqlite3 **ret) {
+        sqlite3 *db = NULL;
+        int rc, r;
+
+        rc = sqlite3_open_v2(path, &db,
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX |
+                                     SQLITE_OPEN_EXRESCODE,
+                             NULL);
+        if (rc != SQLITE_OK) {
+                r = eg_audit_store_errno(db, rc);
+                log_error_errno(r, "audit trail: cannot open %s: %s", path,
+                                db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+                goto fail;
+        }
+        /* Our own file only: no schema-supplied SQL functions, no writes to sqlite_master. */
+        (void) sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+        (void) sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
+        (void) sqlite3_busy_timeout(db, 2000);
+
+        r = pragma_text(db, "PRAGMA journal_mode = WAL", "wal");
+        if (r < 0) {
+                log_error_errno(r, "audit trail: %s: cannot switch to WAL: %s", path,
+                                r == -EOPNOTSUPP ? "SQLite refused" : sqlite3_errmsg(db));
+                goto fail;
+        }
+        /* FULL: in WAL mode, each commit syncs the WAL, so a reported write survives power loss. */
+        r = exec(db, "PRAGMA synchronous = FULL");
+        if (r >= 0)
+                r = exec(db, "PRAGMA temp_store = MEMORY");
+        if (r >= 0)
+                r = exec(db, "PRAGMA journal_size_limit = 4194304");
+        if (r < 0) {
+                log_error_errno(r, "audit trail: %s: cannot configure SQLite: %s", path,
+                                sqlite3_errmsg(db));
+                goto fail;
+        }
+        r = migrate(db, path);
+        if (r < 0)
+                goto fail;
+        *ret = db;
+        return 0;
+fail:
+        sqlite3_close(db);
+        return r;
+}
+
+static int bind_text_or_null(sqlite3_stmt *st, int i, const char *s) {
+        return s && *s ? sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC) : sqlite3_bind_null(st, i);
+}
+
+static int64_t clamp(uint64_t v) {
+        return v > INT64_MAX ? INT64_MAX : (int64_t) v;
+}
+
+int eg_audit_store_insert(sqlite3 *db, const struct eg_audit_columns *c, const char *json,
+                          uint64_t now_usec) {
+        _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
+        int rc, r;
+
+        r = exec(db, "BEGIN IMMEDIATE");
+        if (r < 0)
+                goto fail;
+        rc = sqlite3_prepare_v2(db,
+                                "INSERT INTO records (transaction_id, lane, start_usec, end_usec, "
+                                "decision, document_hash, member_id, written_usec, record) "
+                                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                -1, &st, NULL);
+        if (rc == SQLITE_OK)
+                rc = sqlite3_bind_text(st, 1, c->transaction_id, -1, SQLITE_STATIC);
+        if (rc == SQLITE_OK)
+                rc = sqlite3_bind_text(st, 2, c->lane, -1, SQLITE_STATIC);
+        if (rc == SQLITE_OK)
+                rc = sqlite3_bind_int64(st, 3, clamp(c->start_usec));
+        if (rc == SQLITE_OK)
+                rc = sqlite3_bind_int64(st, 4, clamp(c->end_usec));
+        if (rc == SQLITE_OK)
+                rc = sqlite3_bind_text(st, 5, c->decision, -1, SQLITE_STATIC);
+        if (rc == SQLITE_OK)
+                rc = bind_text_or_null(st, 6, c->document_hash);
+        if (rc == SQLITE_OK)
+                rc = bind_text_or_null(st, 7, c->member_id);
+        if (rc == SQLITE_OK)
+                rc = sqlite3_bind_int64(st, 8, clamp(now_usec));
+        if (rc == SQLITE_OK)
+                rc = sqlite3_bind_text(st, 9, json, -1, SQLITE_STATIC);
+        if (rc == SQLITE_OK)
+                rc = sqlite3_step(st);
+        if (rc != SQLITE_DONE) {
+                r = eg_audit_store_errno(db, rc) ?: -EIO;
+                goto fail;
+        }
+        r = exec(db, "COMMIT");
+        if (r < 0)
+                goto fail;
+        return 0;
+fail:
+        rollback(db);
+        return r;
+}
+
+int eg_audit_store_heartbeat(sqlite3 *db, uint64_t now_usec) {
+        _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
+        int rc, r;
+
+        r = exec(db, "BEGIN IMMEDIATE");
+        if (r < 0)
+                goto fail;
+        rc = sqlite3_prepare_v2(db,
+                                "INSERT INTO heartbeat (id, time_usec, ballast) "
+                                "VALUES (1, ?1, randomblob(?2)) "
+                                "ON CONFLICT (id) DO UPDATE SET time_usec = excluded.time_usec, "
+                                "ballast = excluded.ballast",
+                                -1, &st, NULL);
+        if (rc == SQLITE_OK)
+                rc = sqlite3_bind_int64(st, 1, clamp(now_usec));
+        if (rc == SQLITE_OK)
+                rc = sqlite3_bind_int(st, 2, EG_AUDIT_PROBE_BALLAST);
+        if (rc == SQLITE_OK)
+                rc = sqlite3_step(st);
+        if (rc != SQLITE_DONE) {
+                r = eg_audit_store_errno(db, rc) ?: -EIO;
+                goto fail;
+        }
+        r = exec(db, "COMMIT");
+        if (r < 0)
+                goto fail;
+        return 0;
+fail:
+        rollback(db);
+        return r;
+}
+
+/* Run a prepared query whose first column is the record, collecting the texts. */
+static int collect(sqlite3 *db, sqlite3_stmt *st, char ***ret, size_t *ret_n) {
+        _cleanup_(strv_freep) char **rows = calloc(1, sizeof(char *));
+        size_t n = 0;
+        int rc;
+
+        if (!rows)
+                return -ENOMEM;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                const char *text = (const char *) sqlite3_column_text(st, 0);
+
+                if (!text)
+                        continue;
+                if (strv_extend(&rows, text) < 0)
+                        return -ENOMEM;
+                n++;
+        }
+        if (rc != SQLITE_DONE)
+                return eg_audit_store_errno(db, rc) ?: -EIO;
+        *ret = TAKE_PTR(rows);
+        *ret_n = n;
+        return 0;
+}
+
+int eg_audit_store_list(sqlite3 *db, uint64_t since_usec, uint64_t until_usec, size_t limit,
+                        char ***ret, size_t *ret_n) {
+        _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
+        int rc;
+
+        rc = sqlite3_prepare_v2(db,
+                                "SELECT record FROM ("
+                                "  SELECT seq, start_usec, record FROM records"
+                                "  WHERE start_usec >= ? AND start_usec < ?"
+                                "  ORDER BY start_usec DESC, seq DESC LIMIT ?"
+                                ") ORDER BY start_usec ASC, seq ASC",
+                                -1, &st, NULL);
+        if (rc == SQLITE_OK)
+                rc = sqlite3_bind_int64(st, 1, clamp(since_usec));
+        if (rc == SQLITE_OK)
+                rc = sqlite3_bind_int64(st, 2, clamp(until_usec));
+        if (rc == SQLITE_OK)
+                rc = sqlite3_bind_int64(st, 3, (int64_t) limit);
+        if (rc != SQLITE_OK)
+                return eg_audit_store_errno(db, rc);
+        return collect(db, st, ret, ret_n);
+}
+
+int eg_audit_store_get(sqlite3 *db, const char *transaction_id, char ***ret, size_t *ret_n) {
+        _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
+        int rc;
+
+        rc = sqlite3_prepare_v2(db, "SELECT record FROM records WHERE transaction_id = ?", -1,
+                                &st, NULL);
+        if (rc == SQLITE_OK)
+                rc = sqlite3_bind_text(st, 1, transaction_id, -1, SQLITE_STATIC);
+        if (rc != SQLITE_OK)
+                return eg_audit_store_errno(db, rc);
+        return collect(db, st, ret, ret_n);
+}
+
+int eg_audit_store_batch(sqlite3 *db, uint64_t since_usec, uint64_t until_usec, int64_t *seq,
+                         size_t max, eg_audit_store_row_fn fn, void *userdata) {
+        _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
+        int rc, r, n = 0;
+
+        rc = sqlite3_prepare_v2(db,
+                                "SELECT seq, record FROM records"
+                                " WHERE seq > ? AND start_usec >= ? AND start_usec < ?"
+                                " ORDER BY seq LIMIT ?",
+                                -1, &st, NULL);
+        if (rc == SQLITE_OK)
+                rc = sqlite3_bind_int64(st, 1, *seq);
+        if (rc == SQLITE_OK)
+                rc = sqlite3_bind_int64(st, 2, clamp(since_usec));
+        if (rc == SQLITE_OK)
+                rc = sqlite3_bind_int64(st, 3, clamp(until_usec));
+        if (rc == SQLITE_OK)
+                rc = sqlite3_bind_int64(st, 4, (int64_t) max);
+        if (rc != SQLITE_OK)
+                return eg_audit_store_errno(db, rc);
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                const char *text = (const char *) sqlite3_column_text(st, 1);
+
+                *seq = sqlite3_column_int64(st, 0);
+                if (!text)
+                        continue;
+                r = fn(text, (size_t) sqlite3_column_bytes(st, 1), userdata);
+                if (r < 0)
+                        return r;
+                n++;
+        }
+        if (rc != SQLITE_DONE)
+                return eg_audit_store_errno(db, rc) ?: -EIO;
+        return n;
+}

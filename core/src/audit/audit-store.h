@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The SQLite side of the audit trail: schema and migrations, inserts,
+ * queries.  Only the worker thread (audit-worker.c) calls these.
+ *
+ * One table holds the records: the searchable fields as columns, the whole
+ * record as JSON text.  Records are append-only (triggers refuse UPDATE and
+ * DELETE).  A second table holds one heartbeat row the writability probe
+ * rewrites.
+ */
+#pragma once
+
+#include <sqlite3.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "audit/audit.h"
+
+#define EG_AUDIT_DB_FILE "audit.db"
+
+/* The searchable fields of a record, as stored in columns ("" stored as NULL). */
+struct eg_audit_columns {
+        char transaction_id[EG_AUDIT_ID_MAX];
+        char lane[64];
+        uint64_t start_usec, end_usec;
+        char decision[16];
+        char document_hash[65];
+        char member_id[40];
+};
+
+/* Open an existing file (the caller created it 0600), set WAL and synchronous=FULL, bring the
+ * schema up to date.  A schema newer than ours is refused (-EPROTONOSUPPORT). */
+int eg_audit_store_open(const char *path, sqlite3 **ret);
+
+/* The errno for an SQLite result code: SQLITE_FULL -ENOSPC, I/O errors -EIO (or the system's
+ * ENOSPC/EDQUOT), a duplicate transaction id -EEXIST, ... */
+int eg_audit_store_errno(sqlite3 *db, int rc);
+
+/* One record in its own transaction; returns after COMMIT (synchronous=FULL: on disk). */
+int eg_audit_store_insert(sqlite3 *db, const struct eg_audit_columns *c, const char *json,
+                          uint64_t now_usec);
+
+/*
+ * The writability probe: rewrite the heartbeat row in a transaction of its
+ * own, with fresh random ballast as large as the largest record and its
+ * index entries.  A probe that writes less could fit into WAL space a failed
+ * record left allocated and report writable while a record still cannot be.
+ */
+#define EG_AUDIT_PROBE_BALLAST (64 * 1024)
+int eg_audit_store_heartbeat(sqlite3 *db, uint64_t now_usec);
+
+/* Newest `limit` records started in [since, until), oldest first, as a NULL-terminated
+ * strv of JSON texts. */
+int eg_audit_store_list(sqlite3 *db, uint64_t since_usec, uint64_t until_usec, size_t limit,
+                        char ***ret, size_t *ret_n);
+int eg_audit_store_get(sqlite3 *db, const char *transaction_id, char ***ret, size_t *ret_n);
+
+/* For exports: up to max records started in [since, until) written after *seq, in the order
+ * written; fn gets each JSON text; *seq advances.  Returns the number of records seen. */
+typedef int (*eg_audit_store_row_fn)(const char *json, size_t len, void *userdata);
+int eg_audit_store_batch(sqlite3 *db, uint64_t since_usec, uint64_t until_usec, int64_t *seq,
+                         size_t max, eg_audit_store_row_fn fn, void *userdata);

@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# org.egate.EGate1.Audit and egatectl audit end to end: the state directory is
+# filled with real records by audit-populate (the audit module itself; egated
+# has no test hook), then egated serves them on a private session bus and
+# egatectl audit list/show/export reads them back, human and JSON.
+#
+# Usage: test-audit-dbus.sh EGATECTL AUDIT_POPULATE (meson passes the built binaries).
+source "$(dirname "$0")/../integration/lib.sh"
+
+EGATECTL=${1:?usage: test-audit-dbus.sh EGATECTL AUDIT_POPULATE}
+POPULATE=${2:?usage: test-audit-dbus.sh EGATECTL AUDIT_POPULATE}
+PYTHON=/usr/bin/python3
+[ -x "$PYTHON" ] || PYTHON=python3
+export NO_COLOR=1
+STATE=$WORK/state
+T0=1740816000000000 # 2025-03-01T08:00:00Z; one record a minute from here
+
+# run_ctl WANT ARGS...: egatectl --user ARGS, stdout in $WORK/out, stderr in $WORK/err.
+run_ctl() {
+        local want=$1 got=0
+        shift
+        "$EGATECTL" --user "$@" >"$WORK/out" 2>"$WORK/err" || got=$?
+        if [ "$got" -ne "$want" ]; then
+                echo "# egatectl $*: exit status $got, expected $want" >&2
+                sed 's/^/#   stdout: /' "$WORK/out" >&2
+                sed 's/^/#   stderr: /' "$WORK/err" >&2
+                return 1
+        fi
+}
+out_has() { grep -Eq -- "$1" "$WORK/out"; }
+out_lacks() { ! grep -Eq -- "$1" "$WORK/out"; }
+err_has() { grep -Eq -- "$1" "$WORK/err"; }
+# json_ok EXPRESSION: a Python expression over d, the JSON document in $WORK/out.
+json_ok() {
+        "$PYTHON" -c 'import json, sys
+d = json.load(open(sys.argv[2]))
+sys.exit(0 if eval(sys.argv[1]) else 1)' "$1" "$WORK/out"
+}
+# jsonl_ok FILE COUNT: FILE holds COUNT JSON records, one a line, in the order written.
+jsonl_ok() {
+        "$PYTHON" -c 'import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+records = [json.loads(l) for l in lines]
+ids = [r["transaction_id"] for r in records]
+sys.exit(0 if len(records) == int(sys.argv[2]) and ids == sorted(ids) and
+         all(len(r["document_hash"]) == 64 and r["format"] == 1 for r in records) else 1)' "$1" "$2"
+}
+mode_of() { stat -c %a "$1"; }
+rows() { grep -c '^A1-' "$WORK/out"; }
+
+# --- the records, written before egated starts ------------------------------
+check "audit-populate writes 12 records" "$POPULATE" "$STATE" 12 "$T0"
+check "state directory 0700" test "$(mode_of "$STATE")" = 700
+check "audit.db 0600" test "$(mode_of "$STATE/audit.db")" = 600
+check "audit.key 0600" test "$(mode_of "$STATE/audit.key")" = 600
+KEY_SUM=$(sha256sum "$STATE/audit.key")
+
+start_bus
+start_egated egated.log --mock "$SCENARIOS/all-devices.json" --plugin-dir "$MOCK_DIR" \
+        --state-directory "$STATE"
+check "egated starts" wait_log egated.log "running on the session bus"
+check "the audit object is on the bus" \
+        bash -c 'busctl --user tree org.egate.EGate1 | grep -q /org/egate/EGate1/Audit'
+check "Writable is true" bash -c \
+        'busctl --user get-property org.egate.EGate1 /org/egate/EGate1/Audit org.egate.EGate1.Audit Writable | grep -qx "b true"'
+
+# --- list --------------------------------------------------------------------
+check "audit list" run_ctl 0 audit list
+check "list has a header" out_has "^TRANSACTION +START +DURATION +LANE +DECISION +REASONS"
+check "list shows all 12" test "$(rows)" = 12
+check "list oldest first" bash -c 'grep "^A1-" "$0" | head -1 | grep -q "^A1-0001"' "$WORK/out"
+check "list shows reasons" out_has "^A1-0002 .* refer +E_FINGER_NO_MATCH, operator-veto"
+check "list shows the duration" out_has "^A1-0001 .* 8\.0s +A1 +accept"
+check "audit list --json" run_ctl 0 --json audit list
+check "JSON list of 12" json_ok 'len(d) == 12 and d[0]["transaction_id"] == "A1-0001"'
+check "JSON list members" json_ok 'd[1] == {"transaction_id": "A1-0002", "start_usec": '"$T0"' + 60000000, "end_usec": '"$T0"' + 68000000, "lane": "A1", "decision": "refer", "reasons": ["E_FINGER_NO_MATCH", "operator-veto"]}'
+check "audit list --limit 5" run_ctl 0 --json audit list --limit 5
+check "the newest five" json_ok '[r["transaction_id"] for r in d] == ["A1-00%02d" % i for i in range(8, 13)]'
+check "audit list in a range" run_ctl 0 --json audit list --since 2025-03-01T08:05:00Z \
+        --until 2025-03-01T09:08:00+01:00
+check "range is [since, until)" json_ok '[r["transaction_id"] for r in d] == ["A1-0006", "A1-0007", "A1-0008"]'
+check "audit list --since -1h" run_ctl 0 audit list --since -1h
+check "nothing in the last hour" out_has "^No audit records in that time range\.$"
+check "bad --since: 2" run_ctl 2 audit list --since yesterday-ish
+check "bad --since explained" err_has "--since: 'yesterday-ish' is not a time"
+check "since after until: 2" run_ctl 2 audit list --since -1h --until -2h
+check "bad --limit: 2" run_ctl 2 audit list --limit 0
+check "--limit with show: 2" run_ctl 2 audit show A1-0001 --limit 3
+check "unknown subcommand: 2" run_ctl 2 audit erase
+check "list takes no argument: 2" run_ctl 2 audit list A1-0001
+
+# --- show --------------------------------------------------------------------
+check "audit show" run_ctl 0 audit show A1-0002
+check "show names the transaction" out_has "^Transaction A1-0002$"
+check "show: decision" out_has "Decision: refer$"
+check "show: member" out_has "Member: GE-100001$"
+check "show: hashed document" out_has "Document \(HMAC\): [0-9a-f]{64}$"
+check "show: fingerprint step with score" out_has "fingerprint +successful .* 2 +0\.83/0\.5 +mock-A1-fingerprint"
+check "show: face not supported" out_has "face +not-supported +N_FACE_NO_CAMERA"
+check "show: operator action" out_has "veto-refer +uid 1000 \(:1\.42\) +traveller asked for an officer"
+check "audit show --json" run_ctl 0 --json audit show A1-0002
+check "JSON record" json_ok 'd["transaction_id"] == "A1-0002" and len(d["steps"]) == 16 and d["steps"][12]["score"] == 0.83 and d["issuing_state"] == "UTO"'
+check "no document number in the record" out_lacks "L898902C3"
+check "unknown id: 3" run_ctl 3 audit show A1-9999
+check "unknown id explained" err_has "no audit record with that transaction id"
+check "show without id: 2" run_ctl 2 audit show
+
+# --- export ------------------------------------------------------------------
+check "export to a file" run_ctl 0 audit export "$WORK/all.jsonl"
+check "export says how many" out_has "^Exported 12 audit record\(s\) to "
+check "export file holds 12 records" jsonl_ok "$WORK/all.jsonl" 12
+check "export file 0600" test "$(mode_of "$WORK/all.jsonl")" = 600
+check "no temporary file left" bash -c '! ls -A "$0" | grep -q egatectl-audit' "$WORK"
+check "export a range to stdout" bash -c '"$0" --user audit export --since 2025-03-01T08:10:00Z - >"$1" 2>"$2"' \
+        "$EGATECTL" "$WORK/range.jsonl" "$WORK/err"
+check "stdout export holds 2 records" jsonl_ok "$WORK/range.jsonl" 2
+check "stdout export summary on stderr" err_has "^Exported 2 audit record\(s\)\.$"
+check "export --json" run_ctl 0 --json audit export "$WORK/again.jsonl"
+check "export JSON summary" json_ok 'd == {"file": "'"$WORK/again.jsonl"'", "records": 12}'
+check "export into a missing directory: 1" run_ctl 1 audit export "$WORK/no/such/dir/x.jsonl"
+check "export --limit: 2" run_ctl 2 audit export --limit 3 "$WORK/x.jsonl"
+
+# --- the key stayed, and nothing personal reached the log --------------------
+check "egated reused the key" test "$(sha256sum "$STATE/audit.key")" = "$KEY_SUM"
+check "no document number in the log" log_lacks egated.log "L898902C3"
+
+stop_egated TERM
+check "egated stops cleanly" test "$EXIT_STATUS" -eq 0
+check "audit list without egated: 7" run_ctl 7 audit list
+finish
