@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "bus-env.h"
@@ -232,6 +233,37 @@ int bench_env_start_egated(struct bench_env *e) {
 
         char *argv[] = { egated, "--user", "--config", config, "--mock", scenario,
                          "--plugin-dir", plugins, "--log-level", "warning", NULL };
+        r = bench_child_spawn(&e->egated, "egated", argv, log, -1);
+        if (r < 0)
+                return r;
+        return wait_name(e, BENCH_EGATE_NAME, &e->egated);
+}
+
+int bench_env_start_egated_with(struct bench_env *e, const char *scenario, const char *config,
+                                const char *log_level) {
+        const struct bench_options *o = e->options;
+        _cleanup_free_ char *egated = NULL, *plugins = NULL, *config_path = NULL, *log = NULL,
+                            *state = NULL;
+        _cleanup_(fclosep) FILE *f = NULL;
+        int r;
+
+        if (asprintf(&egated, "%s/core/egated", o->build_root) < 0 ||
+            asprintf(&plugins, "%s/plugins/mock", o->build_root) < 0)
+                return -ENOMEM;
+        config_path = path_in(e->dir, "egated.conf");
+        log = path_in(e->dir, "egated.log");
+        state = path_in(e->dir, "state");
+        if (!config_path || !log || !state)
+                return -ENOMEM;
+        if (mkdir(state, 0700) < 0 && errno != EEXIST)
+                return -errno;
+        f = fopen(config_path, "we");
+        if (!f || fputs(config, f) < 0 || fflush(f) != 0)
+                return -EIO;
+
+        char *argv[] = { egated, "--user", "--config", config_path, "--mock", (char *) scenario,
+                         "--plugin-dir", plugins, "--state-directory", state, "--log-level",
+                         (char *) log_level, NULL };
         r = bench_child_spawn(&e->egated, "egated", argv, log, -1);
         if (r < 0)
                 return r;

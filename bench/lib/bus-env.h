@@ -39,6 +39,12 @@ int bench_env_start_bus(struct bench_env *e, const struct bench_options *o);
  * returns once it owns its name. */
 int bench_env_start_egated(struct bench_env *e);
 
+/* egated with another scenario (an absolute path) and `config` as its whole config file,
+ * a state directory of its own in the case's directory (registry, audit trail) and
+ * log level `log_level`; returns once it owns its name.  The pipeline cases use it. */
+int bench_env_start_egated_with(struct bench_env *e, const char *scenario, const char *config,
+                                const char *log_level);
+
 /* The echo service (bench/echo-service.c) with extra_args (NULL-terminated,
  * may be NULL); returns once it owns its name. */
 int bench_env_start_echo(struct bench_env *e, char *const extra_args[]);

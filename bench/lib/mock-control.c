@@ -57,9 +57,14 @@ static int read_line(int fd, char *buf, size_t size) {
 }
 
 int bench_mock_command(const char *socket_path, const char *command) {
+        char reply[REPLY_MAX];
+
+        return bench_mock_query(socket_path, command, reply, sizeof(reply));
+}
+
+int bench_mock_query(const char *socket_path, const char *command, char *reply, size_t size) {
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
         _cleanup_(closep) int fd = -1;
-        char reply[REPLY_MAX];
         int r;
 
         if (strlen(socket_path) >= sizeof(sa.sun_path))
@@ -78,7 +83,7 @@ int bench_mock_command(const char *socket_path, const char *command) {
         if (r >= 0)
                 r = send_all(fd, "\n", 1);
         if (r >= 0)
-                r = read_line(fd, reply, sizeof(reply));
+                r = read_line(fd, reply, size);
         if (r < 0) {
                 fprintf(stderr, "bench: mock control '%s': %s\n", command, strerror(-r));
                 return r;

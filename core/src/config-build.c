@@ -136,6 +136,10 @@ static int build_daemon(struct build *b, const struct config_section *s) {
                         r = daemon_get_plugin_dirs(p, e, c);
                 else if (streq(e->key, "state-directory"))
                         r = config_get_absolute_path(p, e, &c->state_directory);
+                else if (streq(e->key, "csca-directory")) /* PIPELINE: PA trust anchors */
+                        r = config_get_absolute_path(p, e, &c->csca_directory);
+                else if (streq(e->key, "crl-directory"))
+                        r = config_get_absolute_path(p, e, &c->crl_directory);
                 else if (streq(e->key, "operation-timeout-ms")) {
                         r = config_get_unsigned(p, e, OPERATION_TIMEOUT_MIN_MS,
                                                 OPERATION_TIMEOUT_MAX_MS, &v);

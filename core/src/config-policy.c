@@ -26,6 +26,8 @@ enum policy_key_type {
         POLICY_KEY_FINGERS,
         POLICY_KEY_DOCUMENT_TYPES,
         POLICY_KEY_ISSUING_STATES,
+        POLICY_KEY_REQUIREMENT,  /* PIPELINE: required | optional */
+        POLICY_KEY_CONFIRMATION, /* PIPELINE: none | referrals | all */
 };
 
 struct policy_key {
@@ -62,6 +64,17 @@ static const struct policy_key policy_keys[] = {
         POLICY_TIMEOUT("face-timeout-ms", face_timeout_ms),
         POLICY_TIMEOUT("exit-timeout-ms", exit_timeout_ms),
         POLICY_TIMEOUT("background-timeout-ms", background_timeout_ms),
+        /* PIPELINE */
+        { "passive-authentication", POLICY_KEY_REQUIREMENT, POLICY_FIELD(passive_authentication),
+          0, 0 },
+        { "chip-authenticity", POLICY_KEY_REQUIREMENT, POLICY_FIELD(chip_authenticity), 0, 0 },
+        { "fingerprint-threshold", POLICY_KEY_UNSIGNED, POLICY_FIELD(fingerprint_threshold), 0,
+          100000 },
+        { "face-threshold", POLICY_KEY_UNSIGNED, POLICY_FIELD(face_threshold), 1, 100 },
+        { "operator-confirmation", POLICY_KEY_CONFIRMATION, POLICY_FIELD(operator_confirmation),
+          0, 0 },
+        POLICY_TIMEOUT("registry-timeout-ms", registry_timeout_ms),
+        POLICY_TIMEOUT("turn-back-ms", turn_back_ms),
 };
 
 static char **strv_new_from(const char *const *items, size_t n) {
@@ -105,6 +118,13 @@ void eg_policy_init_ses(struct eg_policy *p) {
                 .face_timeout_ms = 10000,
                 .exit_timeout_ms = 10000,
                 .background_timeout_ms = 5000,
+                .passive_authentication = EG_REQUIREMENT_REQUIRED,
+                .chip_authenticity = EG_REQUIREMENT_OPTIONAL,
+                .fingerprint_threshold = 0,
+                .face_threshold = 60,
+                .operator_confirmation = EG_CONFIRM_NONE,
+                .registry_timeout_ms = 3000,
+                .turn_back_ms = 3000,
                 .origin = p->origin,
         };
 
@@ -226,6 +246,9 @@ static int policy_get_choice(struct config_parser *p, const struct config_entry 
 static int policy_set(struct config_parser *p, struct eg_policy *pol, const struct policy_key *k,
                       const struct config_entry *e) {
         static const char *const fallbacks[] = { "refer", "continue" };
+        /* In the order of enum eg_requirement and enum eg_confirmation. */
+        static const char *const requirements[] = { "required", "optional" };
+        static const char *const confirmations[] = { "none", "referrals", "all" };
         void *field = (uint8_t *) pol + k->offset;
         unsigned v;
         bool b;
@@ -276,6 +299,20 @@ static int policy_set(struct config_parser *p, struct eg_policy *pol, const stru
         case POLICY_KEY_DOCUMENT_TYPES:
         case POLICY_KEY_ISSUING_STATES:
                 return policy_get_list(p, e, k->type, (char ***) field);
+
+        case POLICY_KEY_REQUIREMENT:
+                r = policy_get_choice(p, e, requirements, ELEMENTSOF(requirements),
+                                      "required or optional", &choice);
+                if (r > 0)
+                        *(enum eg_requirement *) field = (enum eg_requirement) choice;
+                return r;
+
+        case POLICY_KEY_CONFIRMATION:
+                r = policy_get_choice(p, e, confirmations, ELEMENTSOF(confirmations),
+                                      "none, referrals or all", &choice);
+                if (r > 0)
+                        *(enum eg_confirmation *) field = (enum eg_confirmation) choice;
+                return r;
         }
         return 0;
 }

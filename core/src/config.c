@@ -273,6 +273,8 @@ struct eg_config *eg_config_free(struct eg_config *c) {
         strv_free(c->files);
         strv_free(c->plugin_dirs);
         free(c->state_directory);
+        free(c->csca_directory);
+        free(c->crl_directory);
 
         for (size_t i = 0; i < c->n_plugins; i++) {
                 free(c->plugins[i].name);

@@ -6,7 +6,8 @@
  * as "file:line: reason"; a config with any problem is refused as a whole.
  *
  * Sections:
- *   [daemon]          log-level, mock, plugin-dirs, state-directory
+ *   [daemon]          log-level, mock, plugin-dirs, state-directory, operation-timeout-ms,
+ *                     csca-directory, crl-directory
  *   [plugin.NAME]     options for plugin NAME, passed through verbatim
  *   [device.NAME]     a device declared for plugin= of class=, with lane=, role=,
  *                     fail-mode= (doors); other keys go to the plugin
@@ -87,6 +88,19 @@ enum eg_backend_fallback {
         EG_BACKEND_FALLBACK_CONTINUE,
 };
 
+/* PIPELINE: a check whose "undetermined" / "not supported" refers (required) or not. */
+enum eg_requirement {
+        EG_REQUIREMENT_REQUIRED = 0,
+        EG_REQUIREMENT_OPTIONAL,
+};
+
+/* PIPELINE: which decisions wait for an operator's Decide() before any door acts. */
+enum eg_confirmation {
+        EG_CONFIRM_NONE = 0,  /* the pipeline's decision is final (it can still be vetoed) */
+        EG_CONFIRM_REFERRALS, /* referrals of a traveller inside the mantrap wait */
+        EG_CONFIRM_ALL,       /* every decision waits */
+};
+
 /* The lane policy.  Defaults (eg_policy_init_ses) are the SES / Global Entry rules. */
 struct eg_policy {
         char *name;
@@ -110,6 +124,14 @@ struct eg_policy {
         uint32_t face_timeout_ms;               /* face-timeout-ms = 10000 */
         uint32_t exit_timeout_ms;               /* exit-timeout-ms = 10000 */
         uint32_t background_timeout_ms;         /* background-timeout-ms = 5000 */
+        /* PIPELINE */
+        enum eg_requirement passive_authentication; /* passive-authentication = required */
+        enum eg_requirement chip_authenticity;  /* chip-authenticity = optional */
+        unsigned fingerprint_threshold;         /* fingerprint-threshold = 0 (the scanner's) */
+        unsigned face_threshold;                /* face-threshold = 60 (of 100) */
+        enum eg_confirmation operator_confirmation; /* operator-confirmation = none */
+        uint32_t registry_timeout_ms;           /* registry-timeout-ms = 3000 */
+        uint32_t turn_back_ms;                  /* turn-back-ms = 3000 */
         struct eg_config_origin origin;
 };
 
@@ -143,6 +165,8 @@ struct eg_config {
         char **plugin_dirs;    /* [daemon] plugin-dirs = (colon or comma separated) */
         char *state_directory; /* [daemon] state-directory = /var/lib/egate */
         uint32_t operation_timeout_ms; /* [daemon] operation-timeout-ms = 10000 */
+        char *csca_directory;  /* [daemon] csca-directory = (unset: PA undetermined) */
+        char *crl_directory;   /* [daemon] crl-directory = (unset: no revocation lists) */
 
         struct eg_config_plugin *plugins;
         size_t n_plugins;

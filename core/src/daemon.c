@@ -13,6 +13,7 @@
 #include "egate-build-config.h"
 #include "log.h"
 #include "manager.h"
+#include "registry/registry-sqlite.h"
 
 struct eg_daemon {
         const struct eg_daemon_options *options;
@@ -169,6 +170,8 @@ int eg_daemon_run(const struct eg_daemon_options *o) {
                 .plugin_dirs = o->plugin_dirs,
                 .mock_scenario = o->mock_scenario,
                 .state_directory = o->state_directory,
+                .registry_open = eg_registry_sqlite_open, /* REGISTRY: the default backend */
+                .mock_setup = o->mock_setup, /* PIPELINE */
         };
         struct eg_config *config = NULL;
         int r;

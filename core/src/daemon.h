@@ -8,6 +8,8 @@
 
 #include <stdbool.h>
 
+struct eg_manager;
+
 struct eg_daemon_options {
         const char *config_file; /* NULL: the default file */
         char **plugin_dirs;
@@ -16,6 +18,8 @@ struct eg_daemon_options {
         const char *state_directory; /* NULL: $STATE_DIRECTORY (systemd), then the config */
         int log_level; /* -1: from the config, else info */
         bool log_personal_data;
+        /* PIPELINE: mock mode's test backends (core/src/mock-support.c, egated only). */
+        int (*mock_setup)(struct eg_manager *m);
 };
 
 #define EG_BUS_NAME "org.egate.EGate1"

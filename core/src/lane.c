@@ -31,6 +31,7 @@ static struct eg_lane *lane_new(struct eg_manager *m, const char *name, const st
                 copy.enrolled_fingers = NULL;
                 copy.document_types = NULL;
                 copy.issuing_states = NULL;
+                copy.origin = (struct eg_config_origin) {}; /* the config's, not ours to free */
                 eg_policy_done(&l->policy);
                 l->policy = copy;
                 for (char **s = pol->enrolled_fingers; s && *s; s++)

@@ -8,6 +8,7 @@
 #include "daemon.h"
 #include "egate-build-config.h"
 #include "log.h"
+#include "mock-support.h"
 
 static void help(void) {
         printf("Usage: egated [OPTIONS]\n"
@@ -112,7 +113,10 @@ static int parse_argv(int argc, char *argv[], struct eg_daemon_options *o) {
 }
 
 int main(int argc, char *argv[]) {
-        struct eg_daemon_options o = { .log_level = -1 };
+        struct eg_daemon_options o = {
+                .log_level = -1,
+                .mock_setup = eg_mock_support_setup, /* PIPELINE */
+        };
         int r;
 
         log_setup(EG_LOG_TARGET_AUTO);

@@ -2,10 +2,20 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "audit/audit.h"
+#include "discovery/discovery.h"
 #include "egate-build-config.h"
 #include "log.h"
 #include "manager.h"
+#include "registry/registry.h"
+/* PIPELINE */
+#include "backend/background.h"
+#include "emrtd/trust-store.h"
+#include "pipeline/face-matcher.h"
+#include "pipeline/pipeline.h"
 
 uint32_t eg_manager_default_timeout_ms(const struct eg_manager *m) {
         return m->config && m->config->operation_timeout_ms > 0 ? m->config->operation_timeout_ms
@@ -15,6 +25,15 @@ uint32_t eg_manager_default_timeout_ms(const struct eg_manager *m) {
 int eg_manager_add_listener(struct eg_manager *m, const struct eg_manager_listener *l) {
         if (m->n_listeners >= EG_MANAGER_MAX_LISTENERS)
                 return -ENOSPC;
+        if (m->n_listeners == m->n_listeners_allocated) {
+                size_t n = m->n_listeners_allocated ? m->n_listeners_allocated * 2 : 16;
+                struct eg_manager_listener *a = reallocarray(m->listeners, n, sizeof(*a));
+
+                if (!a)
+                        return -ENOMEM;
+                m->listeners = a;
+                m->n_listeners_allocated = n;
+        }
         m->listeners[m->n_listeners++] = *l;
         return 0;
 }
@@ -105,6 +124,10 @@ int eg_manager_new(sd_event *e, struct eg_config *config, const struct eg_manage
                         return log_error_errno(errno, "--mock %s: %m", o->mock_scenario);
         }
         m->mock = m->mock_scenario || config->mock;
+        if (o)
+                m->registry_open = o->registry_open; /* REGISTRY */
+        if (o)
+                m->mock_setup = o->mock_setup; /* PIPELINE */
 
         /* The systemd unit's StateDirectory= arrives as $STATE_DIRECTORY. */
         if (o && o->state_directory)
@@ -144,6 +167,10 @@ struct eg_manager *eg_manager_free(struct eg_manager *m) {
 
         if (!m)
                 return NULL;
+        /* Discovery: no more probes once plugins begin to stop. */
+        m->discovery = eg_discovery_free(m->discovery);
+        /* PIPELINE: first, while the devices and lanes it points at still exist. */
+        eg_pipelines_free(m);
         EG_LIST_FOREACH(plugins, p, m->plugins)
                 eg_plugin_stop(p);
         eg_lanes_free(m);
@@ -154,14 +181,39 @@ struct eg_manager *eg_manager_free(struct eg_manager *m) {
                 plugin_free(p);
         }
         eg_post_queue_done(&m->posts);
+        /* AUDIT: after everything that writes records; queued writes still reach the disk. */
+        m->audit = eg_audit_free(m->audit);
+        /* REGISTRY: after the lanes, whose lookups it drops without calling back. */
+        eg_registry_free(TAKE_PTR(m->registry));
+        /* PIPELINE: the other backends, which drop pending answers likewise. */
+        eg_background_free(TAKE_PTR(m->background));
+        eg_face_matcher_free(TAKE_PTR(m->face_matcher));
+        m->trust = eg_trust_store_free(m->trust);
         m->shutdown_timer = sd_event_source_disable_unref(m->shutdown_timer);
         strv_free(m->plugin_dirs);
         free(m->mock_scenario);
         free(m->state_directory);
+        free(m->listeners);
         eg_config_free(m->config);
         sd_event_unref(m->event);
         free(m);
         return NULL;
+}
+
+/* PIPELINE: where mock mode keeps the mock PKI's CSCA certificates. */
+static char *mock_csca_directory(struct eg_manager *m) {
+        char *dir = NULL;
+
+        if (asprintf(&dir, "%s/mock-csca", m->state_directory) < 0)
+                return NULL;
+        return dir;
+}
+
+static bool config_plugin_has_option(const struct eg_config_plugin *cp, const char *key) {
+        for (size_t i = 0; cp && i < cp->n_options; i++)
+                if (streq(cp->options[i].key, key))
+                        return true;
+        return false;
 }
 
 static int plugin_apply_options(struct eg_manager *m, struct eg_plugin *p) {
@@ -174,6 +226,22 @@ static int plugin_apply_options(struct eg_manager *m, struct eg_plugin *p) {
                         if (r < 0)
                                 return r;
                 }
+        /* PIPELINE: in mock mode without a csca-directory, the mock chips' CSCAs become the
+         * trust anchors of passive authentication (mock_csca_directory()). */
+        if (m->mock && streq(p->module.name, "mock") && !m->config->csca_directory &&
+            !config_plugin_has_option(cp, "csca-output")) {
+                _cleanup_free_ char *dir = mock_csca_directory(m), *file = NULL;
+
+                if (!dir || asprintf(&file, "%s/csca.pem", dir) < 0)
+                        return -ENOMEM;
+                if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+                        log_warning_errno(errno, "mock mode: cannot create %s: %m", dir);
+                else {
+                        r = eg_plugin_set_option(p, "csca-output", file);
+                        if (r < 0)
+                                return r;
+                }
+        }
         /* --mock FILE wins over [plugin.mock] scenario=. */
         if (m->mock_scenario && streq(p->module.name, "mock"))
                 return eg_plugin_set_option(p, "scenario", m->mock_scenario);
@@ -266,10 +334,93 @@ static void declare_devices(struct eg_manager *m) {
         }
 }
 
+/* PIPELINE: the trust anchors of passive authentication, once the plugins run (in mock
+ * mode the mock plugin writes its CSCAs at start): [daemon] csca-directory and
+ * crl-directory, or in mock mode the mock PKI's.  Without a usable CSCA passive
+ * authentication is undetermined, which the policy judges. */
+static void pipeline_trust_open(struct eg_manager *m) {
+        struct eg_trust_load_report report = {};
+        _cleanup_free_ char *mock_dir = NULL;
+        const char *dir = m->config->csca_directory;
+        int r;
+
+        if (!dir && m->mock) {
+                mock_dir = mock_csca_directory(m);
+                if (!mock_dir || access(mock_dir, F_OK) < 0)
+                        return;
+                dir = mock_dir;
+        }
+        if (!dir)
+                return;
+        r = eg_trust_store_new(&m->trust);
+        if (r < 0) {
+                (void) log_oom();
+                return;
+        }
+        r = eg_trust_store_load_csca_dir(m->trust, dir, &report);
+        if (r < 0)
+                log_error_errno(r, "csca-directory %s: %m", dir);
+        else
+                log_info("csca-directory %s: %u certificate(s)%s%s", dir, report.n_loaded,
+                         report.n_failed ? ", not usable: " : "",
+                         report.n_failed ? report.first_failure : "");
+        if (r >= 0 && m->config->crl_directory) {
+                report = (struct eg_trust_load_report) {};
+                r = eg_trust_store_load_crl_dir(m->trust, m->config->crl_directory, &report);
+                if (r < 0)
+                        log_error_errno(r, "crl-directory %s: %m", m->config->crl_directory);
+        }
+        if (r < 0 || m->trust->n_csca == 0) {
+                log_warning("no usable CSCA: passive authentication stays undetermined");
+                m->trust = eg_trust_store_free(m->trust);
+        }
+}
+
+/* PIPELINE: background checks ("none" unless mock mode sets up its own), mock mode's
+ * registry import and test backends, and the pipelines' listener.  Only an out-of-memory
+ * is fatal. */
+static int pipeline_backends_open(struct eg_manager *m) {
+        int r;
+
+        if (m->mock && m->mock_setup) {
+                r = m->mock_setup(m);
+                if (r < 0)
+                        return log_error_errno(r, "mock mode: cannot set up the test backends: %m");
+        }
+        if (!m->background) {
+                r = eg_background_none_new(m->event, &m->background);
+                if (r < 0)
+                        return log_oom();
+        }
+        r = eg_pipelines_init(m);
+        if (r < 0)
+                return log_error_errno(r, "cannot watch the lanes: %m");
+        return 0;
+}
+
 int eg_manager_start(struct eg_manager *m) {
         struct eg_plugin *p;
         bool have_mock = false;
         int r;
+
+        /* AUDIT: the trail opens before any lane can run a transaction.  Not fatal: the daemon
+         * still serves its devices and the bus, and without a trail nothing can be recorded. */
+        r = eg_audit_open(m->event, m->state_directory, &m->audit);
+        if (r < 0)
+                log_error_errno(r, "the audit trail in %s cannot be opened: %m",
+                                m->state_directory);
+        /* REGISTRY: the member registry, before any lane can look a traveller up.  Not fatal
+         * either: without it the lanes refer every traveller, and the log says why. */
+        if (m->registry_open && !m->registry) {
+                r = m->registry_open(m->event, m->state_directory, &m->registry);
+                if (r < 0)
+                        log_error_errno(r, "the member registry in %s cannot be opened: %m",
+                                        m->state_directory);
+        }
+        /* PIPELINE: the other answers the pipeline needs, then the pipelines' listener. */
+        r = pipeline_backends_open(m);
+        if (r < 0)
+                return r;
 
         r = load_plugins(m);
         if (r < 0)
@@ -291,8 +442,15 @@ int eg_manager_start(struct eg_manager *m) {
                                        "directories (see the messages above)");
 
         declare_devices(m);
+        pipeline_trust_open(m); /* PIPELINE */
+        /* Discovery: offer tagged udev devices to the plugins' probe(), before
+         * the lanes are built so coldplugged devices take their roles.  Never
+         * fatal: without udev the configured devices are served. */
+        (void) eg_discovery_start(m, &m->discovery);
         m->started = true;
         r = eg_lanes_build(m);
+        if (r >= 0)
+                r = eg_pipelines_sync(m); /* PIPELINE: one per lane, before anyone looks */
         eg_manager_notify_lanes_rebuilt(m);
         return r;
 }
@@ -355,6 +513,10 @@ int eg_manager_reload(struct eg_manager *m, struct eg_config *config) {
                         return log_oom();
         declare_devices(m);
         r = rebuild_lanes_keeping_modes(m);
+        /* PIPELINE: pipelines follow their lanes by name; a removed lane's transaction is
+         * aborted and audited. */
+        if (eg_pipelines_sync(m) < 0 && r >= 0)
+                r = -ENOMEM;
         eg_manager_notify_lanes_rebuilt(m);
         return r;
 }
@@ -400,6 +562,8 @@ void eg_manager_shutdown(struct eg_manager *m, void (*done)(struct eg_manager *,
         if (m->stopping)
                 return;
         m->stopping = true;
+        /* Discovery: stop before doors go to their safe state; no new devices now. */
+        m->discovery = eg_discovery_free(m->discovery);
         m->shutdown_done = done;
         m->shutdown_userdata = userdata;
 

@@ -16,8 +16,20 @@
 #include "operation.h"
 #include "post-queue.h"
 
-#define EG_MANAGER_MAX_LISTENERS 8
+/* Listeners are the bus, the pipelines and every running chip session (one per lane that
+ * reads a chip): their number grows with the lanes. */
+#define EG_MANAGER_MAX_LISTENERS 1024
 #define EG_SHUTDOWN_DOOR_TIMEOUT_MS 5000
+
+struct eg_discovery;
+struct eg_audit;
+/* PIPELINE: the lane pipelines and what they ask (registry, background, face, PKI). */
+struct eg_registry;
+struct eg_background;
+struct eg_face_matcher;
+struct eg_trust_store;
+struct eg_pipeline;
+struct eg_transaction_event;
 
 struct eg_manager_listener {
         void (*device_added)(struct eg_device *d, void *userdata);
@@ -28,6 +40,11 @@ struct eg_manager_listener {
         /* A lane's mode, readiness or devices changed (also when lanes are rebuilt). */
         void (*lane_changed)(struct eg_lane *l, void *userdata);
         void (*lanes_rebuilt)(struct eg_manager *m, void *userdata);
+        /* PIPELINE: a lane pipeline's state, transaction or counters changed; a
+         * transaction started, finished a step, ended or raised an alarm. */
+        void (*pipeline_changed)(struct eg_pipeline *p, void *userdata);
+        void (*transaction_event)(struct eg_pipeline *p, const struct eg_transaction_event *e,
+                                  void *userdata);
         void *userdata;
 };
 
@@ -35,6 +52,12 @@ struct eg_manager_options {
         char **plugin_dirs;      /* from the command line; NULL: config, then built-in */
         const char *mock_scenario; /* --mock FILE */
         const char *state_directory; /* --state-directory; NULL: $STATE_DIRECTORY, config */
+        /* PIPELINE: mock mode's registry import and test backends, linked into egated only
+         * (it needs the mock scenario parser).  Called by eg_manager_start() when m->mock. */
+        int (*mock_setup)(struct eg_manager *m);
+        /* REGISTRY: opens the member registry in the state directory (egated passes
+         * eg_registry_sqlite_open, linked into egated only); NULL: no registry. */
+        int (*registry_open)(sd_event *e, const char *state_directory, struct eg_registry **ret);
 };
 
 struct eg_manager {
@@ -55,9 +78,26 @@ struct eg_manager {
         eg_op_id next_op_id;
         struct eg_post_queue posts;
         struct eg_lane *lanes;
+        struct eg_discovery *discovery; /* udev devices for probe(); NULL when off */
+        /* AUDIT: the audit trail in state_directory, opened by eg_manager_start(); NULL when it
+         * could not be opened (logged): no transaction can be recorded then. */
+        struct eg_audit *audit;
+        /* PIPELINE: the member registry (SQLite in state_directory), the background check
+         * backend ("none", or "scenario" in mock mode), the face comparator (mock mode only),
+         * the PA trust store ([daemon] csca-directory; NULL: PA undetermined) and one
+         * pipeline per lane.  NULL where not available; the pipeline refers travellers then. */
+        struct eg_registry *registry;
+        struct eg_background *background;
+        struct eg_face_matcher *face_matcher;
+        struct eg_trust_store *trust;
+        struct eg_pipeline *pipelines;
+        int (*mock_setup)(struct eg_manager *m);
+        bool mock_importing; /* the mock scenario's members are not in the registry yet */
+        int (*registry_open)(sd_event *e, const char *state_directory,
+                             struct eg_registry **ret); /* REGISTRY: from the options */
 
-        struct eg_manager_listener listeners[EG_MANAGER_MAX_LISTENERS];
-        size_t n_listeners;
+        struct eg_manager_listener *listeners; /* grows as needed, EG_MANAGER_MAX_LISTENERS */
+        size_t n_listeners, n_listeners_allocated;
 
         bool started; /* plugins started: lanes judge readiness from here on */
         bool stopping;

@@ -369,8 +369,9 @@ static void dump(const char *title, const char *path);
 static void start_egated(struct harness *h) {
         const char *build = getenv("EGATE_BUILD_ROOT"), *source = getenv("EGATE_SOURCE_ROOT");
         _cleanup_free_ char *config = xasprintf("%s/egated.conf", h->dir),
-                            *text = xasprintf("[daemon]\noperation-timeout-ms = %d\n",
-                                              TEST_OPERATION_TIMEOUT_MS),
+                            *text = xasprintf("[daemon]\noperation-timeout-ms = %d\n"
+                                              "state-directory = %s/state\n",
+                                              TEST_OPERATION_TIMEOUT_MS, h->dir),
                             *egated = xasprintf("%s/core/egated", build),
                             *scenario = xasprintf("%s/plugins/mock/scenarios/all-devices.json",
                                                   source),
@@ -820,7 +821,15 @@ int append_default_args(sd_bus_message *m, const char *signature) {
                         r = sd_bus_message_append(m, "v", "s", "");
                 else if (strchr("ybnqiuxtd", type[0]))
                         r = sd_bus_message_append_basic(m, type[0], &zero);
-                else
+                else if (type[0] == 'h') {
+                        /* /dev/null: a descriptor egated refuses (not a pipe or file). */
+                        int fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+                        if (fd < 0)
+                                return -errno;
+                        r = sd_bus_message_append_basic(m, 'h', &fd);
+                        close(fd);
+                } else
                         return -EINVAL; /* not in the contract's inputs */
                 s = end;
         }
@@ -977,6 +986,10 @@ char *contract_object_for(const char *iface) {
                 return strdup(EG_ROOT_PATH);
         if (strcmp(iface, EG_IFACE("Lane")) == 0)
                 return strdup(LANE_A1_PATH);
+        if (strcmp(iface, EG_IFACE("Audit")) == 0) /* AUDIT */
+                return strdup(EG_ROOT_PATH "/Audit");
+        if (strcmp(iface, EG_IFACE("Registry")) == 0) /* REGISTRY */
+                return strdup(EG_ROOT_PATH "/Registry");
         for (size_t i = 0; i < sizeof(objects) / sizeof(objects[0]); i++)
                 if (strcmp(objects[i].iface, iface) == 0)
                         return device_path(objects[i].mock_key);

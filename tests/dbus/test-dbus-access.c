@@ -28,6 +28,9 @@ static const struct read_call reads[] = {
         { EG_ROOT_PATH, "org.freedesktop.DBus.Properties", "GetAll", "s", { EG_IFACE("Manager") } },
         { LANE_A1_PATH, "org.freedesktop.DBus.Properties", "GetAll", "s", { EG_IFACE("Lane") } },
         { EG_ROOT_PATH, "org.freedesktop.DBus.ObjectManager", "GetManagedObjects", "", {} },
+        /* AUDIT: whether the trail is writable, not what is in it. */
+        { EG_ROOT_PATH "/Audit", "org.freedesktop.DBus.Properties", "Get", "ss",
+          { EG_IFACE("Audit"), "Writable" } },
 };
 /* What anyone may call as far as egated is concerned. */
 static const struct read_call public_calls[] = {

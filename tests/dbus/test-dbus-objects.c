@@ -84,7 +84,7 @@ static void test_manager_properties(void **state) {
                                    &plugin_state, &reason) > 0)
                 if (strcmp(name, "mock") == 0) {
                         assert_string_equal(plugin_state, "active");
-                        assert_string_equal(abi, "1.0");
+                        assert_string_equal(abi, "1.1"); /* the SDK ABI the mock is built for */
                         assert_string_equal(reason, "");
                         mock_active = true;
                 }
@@ -125,12 +125,23 @@ static void test_device_objects(void **state) {
         harness_pass(h);
 }
 
-/* GetManagedObjects: exactly the devices (Device + their class interface) and the lane. */
+/* The daemon's singleton objects besides the root, each with its one interface. */
+static const struct {
+        const char *path;
+        const char *iface;
+} singletons[] = {
+        { EG_ROOT_PATH "/Registry", EG_IFACE("Registry") },
+        { EG_ROOT_PATH "/Audit", EG_IFACE("Audit") }, /* AUDIT */
+};
+
+/* GetManagedObjects: exactly the devices (Device + their class interface), the lane and the
+ * singletons. */
 static void test_managed_objects(void **state) {
         struct harness *h = *state;
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         bool seen[ELEMENTSOF(devices)] = {}, lane_seen = false;
+        bool singleton_seen[ELEMENTSOF(singletons)] = {};
         const char *path;
 
         assert_true(sd_bus_call_method(h->bus, EG_NAME, EG_ROOT_PATH,
@@ -163,6 +174,16 @@ static void test_managed_objects(void **state) {
                         lane_seen = true;
                         continue;
                 }
+                for (size_t i = 0; i < ELEMENTSOF(singletons); i++)
+                        if (strcmp(path, singletons[i].path) == 0) {
+                                assert_int_equal(n_ifaces, 1);
+                                assert_string_equal(ifaces[0], singletons[i].iface);
+                                assert_false(singleton_seen[i]);
+                                singleton_seen[i] = true;
+                                which = -2;
+                        }
+                if (which == -2)
+                        continue;
                 for (size_t i = 0; i < ELEMENTSOF(devices); i++) {
                         _cleanup_free_ char *p = device_path(devices[i].key);
                         if (strcmp(p, path) == 0)
@@ -180,6 +201,8 @@ static void test_managed_objects(void **state) {
                              strcmp(ifaces[0], devices[which].iface) == 0));
         }
         assert_true(lane_seen);
+        for (size_t i = 0; i < ELEMENTSOF(singletons); i++)
+                assert_true(singleton_seen[i]);
         for (size_t i = 0; i < ELEMENTSOF(devices); i++)
                 assert_true(seen[i]);
         harness_pass(h);
@@ -217,6 +240,8 @@ static void test_introspection_matches_contract(void **state) {
 
         check_introspection(h, EG_ROOT_PATH, EG_IFACE("Manager"), NULL);
         check_introspection(h, LANE_A1_PATH, EG_IFACE("Lane"), NULL);
+        for (size_t i = 0; i < ELEMENTSOF(singletons); i++)
+                check_introspection(h, singletons[i].path, singletons[i].iface, NULL);
         for (size_t i = 0; i < ELEMENTSOF(devices); i++) {
                 _cleanup_free_ char *path = device_path(devices[i].key);
                 check_introspection(h, path, EG_IFACE("Device"), devices[i].iface);

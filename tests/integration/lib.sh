@@ -35,10 +35,12 @@ start_bus() {
 }
 
 # start_egated LOGNAME ARGS...: run egated in the background, log to $WORK/LOGNAME.
+# Its state (audit trail, registry) goes to $WORK/state unless ARGS name another
+# --state-directory (the last one given wins).
 start_egated() {
         local log=$WORK/$1
         shift
-        "$EGATED" --user "$@" >"$log" 2>&1 &
+        "$EGATED" --user --state-directory "$WORK/state" "$@" >"$log" 2>&1 &
         EGATED_PID=$!
 }
 

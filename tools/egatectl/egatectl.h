@@ -52,6 +52,9 @@ struct egctl_options {
         /* capture */
         const char *light;
         const char *output;
+        /* audit (AUDIT) */
+        const char *since, *until; /* TIME, parsed by the verb */
+        uint32_t limit;            /* 0: egated's default */
 };
 
 extern struct egctl_options arg;
@@ -80,3 +83,5 @@ int verb_indicator(int argc, char **argv);
 int verb_read_mrz(int argc, char **argv);
 int verb_capture(int argc, char **argv);
 int verb_presence(int argc, char **argv);
+int verb_audit(int argc, char **argv); /* cmd-audit.c */
+int verb_member(int argc, char **argv); /* cmd-member.c */

@@ -22,11 +22,15 @@ enum {
         OPT_LANGUAGE = 1 << 3,
         OPT_LIGHT = 1 << 4,
         OPT_OUTPUT = 1 << 5,
+        OPT_SINCE = 1 << 6, /* audit */
+        OPT_UNTIL = 1 << 7,
+        OPT_LIMIT = 1 << 8,
 };
 
 #define OPTS_DEVICE_OP OPT_KEEP_CLAIM
 #define OPTS_INDICATOR (OPT_KEEP_CLAIM | OPT_BUZZER | OPT_MESSAGE | OPT_LANGUAGE)
 #define OPTS_CAPTURE (OPT_KEEP_CLAIM | OPT_LIGHT | OPT_OUTPUT)
+#define OPTS_AUDIT (OPT_SINCE | OPT_UNTIL | OPT_LIMIT)
 
 struct verb {
         const char *name;
@@ -119,6 +123,34 @@ static const struct verb verbs[] = {
           "Accepts or refers the traveller of the lane's current transaction." },
         { "abort", "NAME REASON", 3, 3, 0, verb_abort, "Abort the current transaction",
           "Ends the lane's current transaction; the traveller is referred." },
+        { "audit", "list|show ID|export FILE|-", 2, 3, OPTS_AUDIT, verb_audit,
+          "Audit records: list, show one, export",
+          "audit list shows the newest records (--limit N, default 100, at most 10000)\n"
+          "whose transaction started between --since and --until; audit show ID prints\n"
+          "one record with its steps, scores and operator actions; audit export writes\n"
+          "the records as JSON lines to FILE (mode 0600, in place once complete) or to\n"
+          "standard output (-). TIME is ISO 8601 (2025-03-01T08:00:00Z, 2025-03-01 09:00,\n"
+          "2025-03-01) or relative (-1h, -30m, -2d, now). Records hold no personal data:\n"
+          "the document number only as a keyed hash (docs/audit.md); reading them needs\n"
+          "egate-operator." },
+        { "member", "SUBCOMMAND [ARGUMENTS...]", 2, 5, 0, verb_member,
+          "The member registry: import, list, show, change",
+          "Manages the programme's member registry (org.egate.EGate1.Registry):\n"
+          "  member import FILE          import every member of FILE ({\"members\": [...]},\n"
+          "                              docs/registry.md), all or nothing\n"
+          "  member add FILE|-           add one member object (from standard input for -)\n"
+          "  member list                 ids, status and dates (no personal data)\n"
+          "  member show ID              one member with passports, templates and history\n"
+          "                              (personal data: a warning says so on stderr)\n"
+          "  member suspend ID REASON    and revoke, activate, expire: change the status;\n"
+          "                              REASON is kept in the member's history\n"
+          "  member remove ID REASON     delete the member, its passports, templates, face\n"
+          "  member enroll-finger ID DEVICE FINGER\n"
+          "                              enrol FINGER (right-thumb .. left-little) on the\n"
+          "                              fingerprint scanner DEVICE and store the template;\n"
+          "                              the scanner's lane must be in manual or closed mode\n"
+          "Errors name the place in the input (\"members[3].passports[0].expiry: not a\n"
+          "date\") and never quote personal data." },
 };
 
 static const char exit_status_help[] =
@@ -126,7 +158,7 @@ static const char exit_status_help[] =
         "  0  success\n"
         "  1  other failure\n"
         "  2  usage error, or an argument egated refused (InvalidArgument)\n"
-        "  3  no such device or lane (NotFound)\n"
+        "  3  no such device, lane or member (NotFound)\n"
         "  4  permission denied (PermissionDenied, AccessDenied)\n"
         "  5  busy or claimed (Busy, AlreadyClaimed, NotClaimed, a claim lost)\n"
         "  6  device failure (DeviceFailed, Timeout, NoMedia, TryAgain, Cancelled)\n"
@@ -154,6 +186,11 @@ static void help_verb(const struct verb *v) {
                        "     --message N       Show guidance message N (default 0: none)\n"
                        "     --language L      The message's language (BCP 47; default: the\n"
                        "                       indicator's own)\n");
+        if (v->options & OPT_SINCE)
+                printf("     --since TIME      Transactions that started at or after TIME\n"
+                       "     --until TIME      ... and before TIME\n"
+                       "     --limit N         list: at most N records, the newest (default\n"
+                       "                       100)\n");
         if (v->options & OPT_LIGHT)
                 printf("     --light LIGHT     visible, infrared or ultraviolet (document\n"
                        "                       readers only; default visible)\n"
@@ -230,10 +267,14 @@ enum {
         ARG_MESSAGE,
         ARG_LANGUAGE,
         ARG_LIGHT,
+        ARG_SINCE,
+        ARG_UNTIL,
+        ARG_LIMIT,
 };
 
 static const char *const option_names[] = {
         "--keep-claim", "--buzzer", "--message", "--language", "--light", "--output",
+        "--since", "--until", "--limit",
 };
 
 /* Returns 1 to go on, 0 when done (help, version), or an exit status as a negative number. */
@@ -251,6 +292,9 @@ static int parse_argv(int argc, char *argv[], bool *ret_help, unsigned *ret_used
                 { "language", required_argument, NULL, ARG_LANGUAGE },
                 { "light", required_argument, NULL, ARG_LIGHT },
                 { "output", required_argument, NULL, 'o' },
+                { "since", required_argument, NULL, ARG_SINCE },
+                { "until", required_argument, NULL, ARG_UNTIL },
+                { "limit", required_argument, NULL, ARG_LIMIT },
                 {},
         };
         unsigned used = 0;
@@ -311,6 +355,23 @@ static int parse_argv(int argc, char *argv[], bool *ret_help, unsigned *ret_used
                 case 'o':
                         arg.output = optarg;
                         used |= OPT_OUTPUT;
+                        break;
+                case ARG_SINCE:
+                        arg.since = optarg;
+                        used |= OPT_SINCE;
+                        break;
+                case ARG_UNTIL:
+                        arg.until = optarg;
+                        used |= OPT_UNTIL;
+                        break;
+                case ARG_LIMIT:
+                        if (parse_message_id(optarg, &arg.limit) < 0 || arg.limit == 0 ||
+                            arg.limit > 10000) {
+                                egctl_error("--limit: '%s' is not a number from 1 to 10000",
+                                            optarg);
+                                return -EGCTL_EXIT_USAGE;
+                        }
+                        used |= OPT_LIMIT;
                         break;
                 case ':':
                         egctl_error("option '%s' needs an argument (see --help)", argv[optind - 1]);

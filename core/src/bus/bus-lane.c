@@ -4,10 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit/audit.h"
 #include "bus-errors.h"
 #include "bus.h"
 #include "log.h"
 #include "manager.h"
+#include "pipeline/pipeline.h"
 
 #define EG_BUS_REASON_MAX 256
 
@@ -54,11 +56,19 @@ static int enumerate_lanes(sd_bus *bus, const char *prefix, void *userdata, char
                                                 "the lane went away");                             \
         } while (0)
 
-/* Until the pipeline runs transactions, a lane is idle, closed or out of service. */
+static struct eg_pipeline *pipeline_of(const struct eg_lane *l) {
+        return eg_pipeline_find(l->manager, l->name);
+}
+
+/* The pipeline's state; before it exists, what the lane's mode and readiness say. */
 static const char *lane_state(const struct eg_lane *l) {
+        struct eg_pipeline *p = pipeline_of(l);
+
+        if (p)
+                return eg_pipeline_state_to_string(eg_pipeline_state(p));
         if (l->mode == EG_LANE_MODE_EMERGENCY)
                 return "emergency";
-        if (l->mode == EG_LANE_MODE_CLOSED)
+        if (l->mode != EG_LANE_MODE_AUTOMATIC)
                 return "closed";
         if (!l->ready)
                 return "out-of-service";
@@ -67,6 +77,9 @@ static const char *lane_state(const struct eg_lane *l) {
 
 static int property_lane(sd_bus *bus, const char *path, const char *iface, const char *property,
                          sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        static const struct eg_pipeline_counters none = {};
+        const struct eg_pipeline_counters *c;
+        struct eg_pipeline *p;
         struct eg_lane *l;
 
         LANE_OR_RETURN(l, userdata, path, error);
@@ -83,10 +96,17 @@ static int property_lane(sd_bus *bus, const char *path, const char *iface, const
                                              l->not_ready_reason ? l->not_ready_reason : "");
         if (streq(property, "Policy"))
                 return sd_bus_message_append(reply, "s", strna(l->policy.name));
+        p = pipeline_of(l);
         if (streq(property, "CurrentTransaction"))
-                return sd_bus_message_append(reply, "s", "");
-        /* Transactions, Accepted, Referred, Alarms: no pipeline yet, so no transactions. */
-        return sd_bus_message_append(reply, "t", (uint64_t) 0);
+                return sd_bus_message_append(reply, "s", p ? eg_pipeline_transaction_id(p) : "");
+        c = p ? eg_pipeline_counters(p) : &none;
+        if (streq(property, "Transactions"))
+                return sd_bus_message_append(reply, "t", c->transactions);
+        if (streq(property, "Accepted"))
+                return sd_bus_message_append(reply, "t", c->accepted);
+        if (streq(property, "Referred"))
+                return sd_bus_message_append(reply, "t", c->referred);
+        return sd_bus_message_append(reply, "t", c->alarms);
 }
 
 static int property_devices(sd_bus *bus, const char *path, const char *iface,
@@ -122,6 +142,11 @@ static int read_reason(sd_bus_message *m, const char **reason, sd_bus_error *err
                 return sd_bus_error_setf(error, EG_BUS_ERROR_INVALID_ARGUMENT,
                                          "a reason is required: printable, at most %d bytes",
                                          EG_BUS_REASON_MAX);
+        /* The reason goes into the audit record, which never holds passport data. */
+        if (!eg_audit_text_is_clean(*reason))
+                return sd_bus_error_set(error, EG_BUS_ERROR_INVALID_ARGUMENT,
+                                        "the reason must not contain passport data (no '<', no "
+                                        "document numbers or dates)");
         return 0;
 }
 
@@ -146,6 +171,8 @@ static int method_set_mode(sd_bus_message *m, void *userdata, sd_bus_error *erro
                                         "follows the emergency input)");
         if (asprintf(&why, "%s (by %s)", reason, strna(caller)) < 0)
                 return -ENOMEM;
+        if (pipeline_of(l) && l->mode != (enum eg_lane_mode) mode_value)
+                eg_pipeline_note_operator(pipeline_of(l), "mode", caller, reason);
         r = eg_lane_set_mode(l, mode_value, why);
         if (r < 0)
                 return r;
@@ -194,6 +221,8 @@ static int method_open_door(sd_bus_message *m, void *userdata, sd_bus_error *err
                                          l->name, door);
         log_lane(LOG_NOTICE, 0, l->name, "operator override: open %s door (%s) by %s: %s", door,
                  device_id, strna(caller), reason);
+        if (pipeline_of(l))
+                eg_pipeline_note_operator(pipeline_of(l), "open-door", caller, reason);
         sd_bus_message_ref(m);
         r = eg_operation_start(b->manager, device_id, &args, 0, on_override_door_done, m, NULL);
         if (r < 0) {
@@ -203,12 +232,28 @@ static int method_open_door(sd_bus_message *m, void *userdata, sd_bus_error *err
         return 1;
 }
 
+static int pipeline_error(sd_bus_error *error, int r, const struct eg_lane *l) {
+        if (r == -ENOENT)
+                return sd_bus_error_setf(error, EG_BUS_ERROR_NO_TRANSACTION,
+                                         "lane %s has no transaction in progress", l->name);
+        if (r == -EBUSY)
+                return sd_bus_error_setf(error, EG_BUS_ERROR_BUSY,
+                                         "lane %s: no decision waits for an operator (accept "
+                                         "confirms a waiting decision; refer vetoes until the "
+                                         "decision is recorded)",
+                                         l->name);
+        return r;
+}
+
 static int method_decide(sd_bus_message *m, void *userdata, sd_bus_error *error) {
-        struct eg_lane *l;
+        struct eg_bus *b = userdata;
+        _cleanup_free_ char *caller = eg_bus_caller_description(b, m);
         const char *decision, *reason;
+        struct eg_pipeline *p;
+        struct eg_lane *l;
         int r;
 
-        LANE_OR_RETURN(l, userdata, sd_bus_message_get_path(m), error);
+        LANE_OR_RETURN(l, b, sd_bus_message_get_path(m), error);
         r = sd_bus_message_read(m, "s", &decision);
         if (r < 0)
                 return r;
@@ -218,21 +263,30 @@ static int method_decide(sd_bus_message *m, void *userdata, sd_bus_error *error)
         if (!streq(decision, "accept") && !streq(decision, "refer"))
                 return sd_bus_error_set(error, EG_BUS_ERROR_INVALID_ARGUMENT,
                                         "decision must be accept or refer");
-        return sd_bus_error_setf(error, EG_BUS_ERROR_NO_TRANSACTION,
-                                 "lane %s has no transaction in progress", l->name);
+        p = pipeline_of(l);
+        r = p ? eg_pipeline_decide(p, streq(decision, "accept"), strna(caller), reason) : -ENOENT;
+        if (r < 0)
+                return pipeline_error(error, r, l);
+        return sd_bus_reply_method_return(m, NULL);
 }
 
 static int method_abort(sd_bus_message *m, void *userdata, sd_bus_error *error) {
-        struct eg_lane *l;
+        struct eg_bus *b = userdata;
+        _cleanup_free_ char *caller = eg_bus_caller_description(b, m);
+        struct eg_pipeline *p;
         const char *reason;
+        struct eg_lane *l;
         int r;
 
-        LANE_OR_RETURN(l, userdata, sd_bus_message_get_path(m), error);
+        LANE_OR_RETURN(l, b, sd_bus_message_get_path(m), error);
         r = read_reason(m, &reason, error);
         if (r < 0)
                 return r;
-        return sd_bus_error_setf(error, EG_BUS_ERROR_NO_TRANSACTION,
-                                 "lane %s has no transaction in progress", l->name);
+        p = pipeline_of(l);
+        r = p ? eg_pipeline_abort(p, strna(caller), reason) : -ENOENT;
+        if (r < 0)
+                return pipeline_error(error, r, l);
+        return sd_bus_reply_method_return(m, NULL);
 }
 
 #define P(name, type, fn, flags) SD_BUS_PROPERTY(name, type, fn, 0, flags)
@@ -328,4 +382,57 @@ void eg_bus_lane_changed(struct eg_bus *b, struct eg_lane *l) {
                 }
         strv_free(b->exported_lanes);
         b->exported_lanes = TAKE_PTR(now);
+}
+
+/* PIPELINE: the lane's state, transaction or counters changed. */
+void eg_bus_lane_pipeline_changed(struct eg_bus *b, struct eg_pipeline *p) {
+        _cleanup_free_ char *path = eg_bus_lane_path(eg_pipeline_lane_name(p));
+
+        if (path)
+                (void) sd_bus_emit_properties_changed(b->bus, path, EG_BUS_IFACE("Lane"), "State",
+                                                      "CurrentTransaction", "Transactions",
+                                                      "Accepted", "Referred", "Alarms", NULL);
+}
+
+/* PIPELINE: transactions, steps and alarms as Lane signals (ids and codes only). */
+void eg_bus_lane_transaction_event(struct eg_bus *b, struct eg_pipeline *p,
+                                   const struct eg_transaction_event *e) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *msg = NULL;
+        _cleanup_free_ char *path = eg_bus_lane_path(eg_pipeline_lane_name(p));
+        int r;
+
+        if (!path)
+                return;
+        switch (e->type) {
+        case EG_TRANSACTION_STARTED:
+                (void) sd_bus_emit_signal(b->bus, path, EG_BUS_IFACE("Lane"), "TransactionStarted",
+                                          "s", e->id);
+                return;
+        case EG_TRANSACTION_STEP_FINISHED:
+                (void) sd_bus_emit_signal(b->bus, path, EG_BUS_IFACE("Lane"), "StepFinished",
+                                          "sssst", e->id, e->step, e->result, e->reason,
+                                          e->duration_usec);
+                return;
+        case EG_TRANSACTION_ALARM:
+                (void) sd_bus_emit_signal(b->bus, path, EG_BUS_IFACE("Lane"), "Alarm", "ss",
+                                          e->alarm_kind, e->alarm_detail);
+                return;
+        case EG_TRANSACTION_FINISHED:
+                r = sd_bus_message_new_signal(b->bus, &msg, path, EG_BUS_IFACE("Lane"),
+                                              "TransactionFinished");
+                if (r >= 0)
+                        r = sd_bus_message_append(msg, "ss", e->id, e->decision);
+                if (r >= 0)
+                        r = sd_bus_message_open_container(msg, 'a', "s");
+                for (size_t i = 0; r >= 0 && i < e->n_reasons; i++)
+                        r = sd_bus_message_append(msg, "s", e->reasons[i]);
+                if (r >= 0)
+                        r = sd_bus_message_close_container(msg);
+                if (r >= 0)
+                        r = sd_bus_send(b->bus, msg, NULL);
+                if (r < 0)
+                        log_lane(LOG_WARNING, r, eg_pipeline_lane_name(p),
+                                 "cannot send TransactionFinished: %m");
+                return;
+        }
 }

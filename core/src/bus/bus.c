@@ -62,7 +62,18 @@ static void on_lane_changed(struct eg_lane *l, void *userdata) {
         eg_bus_lane_changed(userdata, l);
 }
 
+/* PIPELINE */
+static void on_pipeline_changed(struct eg_pipeline *p, void *userdata) {
+        eg_bus_lane_pipeline_changed(userdata, p);
+}
+
+static void on_transaction_event(struct eg_pipeline *p, const struct eg_transaction_event *e,
+                                 void *userdata) {
+        eg_bus_lane_transaction_event(userdata, p, e);
+}
+
 static void on_lanes_rebuilt(struct eg_manager *m, void *userdata) {
+        eg_bus_audit_attach(userdata); /* AUDIT: the manager opens its trail when it starts */
         eg_bus_lane_changed(userdata, NULL);
         eg_bus_manager_changed(userdata, "Lanes");
 }
@@ -76,6 +87,8 @@ int eg_bus_new(sd_bus *bus, struct eg_manager *m, struct eg_bus **ret) {
                 .device_event = on_device_event,
                 .lane_changed = on_lane_changed,
                 .lanes_rebuilt = on_lanes_rebuilt,
+                .pipeline_changed = on_pipeline_changed,     /* PIPELINE */
+                .transaction_event = on_transaction_event, /* PIPELINE */
         };
         int r;
 
@@ -98,6 +111,10 @@ int eg_bus_new(sd_bus *bus, struct eg_manager *m, struct eg_bus **ret) {
                 r = eg_bus_device_class_register(b);
         if (r >= 0)
                 r = eg_bus_lane_register(b);
+        if (r >= 0)
+                r = eg_bus_audit_register(b);
+        if (r >= 0)
+                r = eg_bus_registry_register(b);
         if (r < 0)
                 return log_error_errno(r, "cannot publish the D-Bus objects: %m");
 
@@ -113,6 +130,7 @@ struct eg_bus *eg_bus_free(struct eg_bus *b) {
         if (!b)
                 return NULL;
         eg_manager_remove_listener(b->manager, b);
+        eg_bus_audit_detach(b);
         while (b->claims) {
                 struct eg_bus_claim *c = b->claims;
 

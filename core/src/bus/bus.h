@@ -5,6 +5,8 @@
  *   /org/egate/EGate1              Manager + ObjectManager       bus-manager.c
  *   /org/egate/EGate1/Device/ID    Device + one class interface  bus-device.c, bus-device-class.c
  *   /org/egate/EGate1/Lane/NAME    Lane                          bus-lane.c
+ *   /org/egate/EGate1/Audit        Audit                         bus-audit.c
+ *   /org/egate/EGate1/Registry     Registry                      bus-registry.c
  *
  * Every incoming call passes bus-access.c's filter first: the daemon checks
  * the caller's credentials itself, in addition to the bus policy.
@@ -24,6 +26,8 @@ struct eg_lane;
 #define EG_BUS_ROOT_PATH "/org/egate/EGate1"
 #define EG_BUS_DEVICE_PREFIX "/org/egate/EGate1/Device"
 #define EG_BUS_LANE_PREFIX "/org/egate/EGate1/Lane"
+#define EG_BUS_AUDIT_PATH "/org/egate/EGate1/Audit"
+#define EG_BUS_REGISTRY_PATH "/org/egate/EGate1/Registry"
 #define EG_BUS_IFACE(name) "org.egate.EGate1." name
 #define EG_BUS_API_VERSION 1
 
@@ -47,7 +51,7 @@ struct eg_bus {
         sd_bus *bus;
         struct eg_manager *manager;
         const char *state; /* Manager.State */
-        sd_bus_slot *slots[16];
+        sd_bus_slot *slots[32]; /* each register function takes what it needs */
         size_t n_slots;
         struct eg_bus_claim *claims;
         struct eg_bus_caller callers[EG_BUS_CALLER_CACHE_SIZE];
@@ -92,6 +96,20 @@ void eg_bus_manager_changed(struct eg_bus *b, const char *property);
 /* bus-lane.c */
 int eg_bus_lane_register(struct eg_bus *b);
 void eg_bus_lane_changed(struct eg_bus *b, struct eg_lane *l);
+/* PIPELINE */
+struct eg_pipeline;
+struct eg_transaction_event;
+void eg_bus_lane_pipeline_changed(struct eg_bus *b, struct eg_pipeline *p);
+void eg_bus_lane_transaction_event(struct eg_bus *b, struct eg_pipeline *p,
+                                   const struct eg_transaction_event *e);
+
+/* bus-audit.c (AUDIT); attach watches the manager's audit trail once it is open. */
+int eg_bus_audit_register(struct eg_bus *b);
+void eg_bus_audit_attach(struct eg_bus *b);
+void eg_bus_audit_detach(struct eg_bus *b);
+
+/* bus-registry.c (REGISTRY): the member registry, m->registry once the manager opens it. */
+int eg_bus_registry_register(struct eg_bus *b);
 
 /* bus-access.c: who may call what. */
 int eg_bus_access_register(struct eg_bus *b);
