@@ -126,8 +126,10 @@ static int append(json_object *a, json_object *v) {
 static int member_json(const struct mock_traveller *t, const struct document *doc,
                        json_object *members) {
         static const char *const statuses[] = {
-                [MOCK_MEMBERSHIP_ACTIVE] = "active",       [MOCK_MEMBERSHIP_CONDITIONAL] = "conditional",
-                [MOCK_MEMBERSHIP_SUSPENDED] = "suspended", [MOCK_MEMBERSHIP_REVOKED] = "revoked",
+                [MOCK_MEMBERSHIP_ACTIVE] = "active",
+                [MOCK_MEMBERSHIP_CONDITIONAL] = "conditional",
+                [MOCK_MEMBERSHIP_SUSPENDED] = "suspended",
+                [MOCK_MEMBERSHIP_REVOKED] = "revoked",
                 [MOCK_MEMBERSHIP_EXPIRED] = "expired",
         };
         const struct mock_membership *ms = &t->membership;

@@ -181,7 +181,8 @@ static void emit_finished(struct eg_pipeline *p, struct eg_transaction *tx) {
 
 static void act(struct eg_pipeline *p, struct eg_transaction *tx) {
         emit_finished(p, tx);
-        if (p->state == EG_PIPELINE_EMERGENCY || (p->lane && p->lane->mode == EG_LANE_MODE_EMERGENCY)) {
+        if (p->state == EG_PIPELINE_EMERGENCY ||
+            (p->lane && p->lane->mode == EG_LANE_MODE_EMERGENCY)) {
                 /* The doors are open for everybody: nothing to guide, wait until clear. */
                 pl_tx_finish(p, tx);
                 return;
@@ -295,13 +296,15 @@ static void on_retry_written(int status, void *userdata) {
                 log_lane(LOG_NOTICE, 0, p->lane_name, "transaction %s recorded late",
                          c->r->transaction_id);
                 free(c->r);
-                memmove(p->unwritten, p->unwritten + 1, sizeof(*p->unwritten) * (p->n_unwritten - 1));
+                memmove(p->unwritten, p->unwritten + 1,
+                        sizeof(*p->unwritten) * (p->n_unwritten - 1));
                 p->n_unwritten--;
         } else if (status == -EEXIST) {
                 log_lane(LOG_WARNING, 0, p->lane_name, "transaction %s was recorded already",
                          c->r->transaction_id);
                 free(c->r);
-                memmove(p->unwritten, p->unwritten + 1, sizeof(*p->unwritten) * (p->n_unwritten - 1));
+                memmove(p->unwritten, p->unwritten + 1,
+                        sizeof(*p->unwritten) * (p->n_unwritten - 1));
                 p->n_unwritten--;
         } else {
                 log_lane(LOG_ERR, status, p->lane_name, "the audit trail failed again: %m");

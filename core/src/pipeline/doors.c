@@ -50,7 +50,8 @@ static void on_door_op(struct eg_manager *m, const char *device_id, eg_op_id op,
         }
         /* After a close comes the lock, unless the door locked itself. */
         d = eg_device_find(m, j->device_id);
-        if (d && d->door_position == EG_DOOR_POSITION_CLOSED && d->door_lock != EG_DOOR_LOCK_LOCKED &&
+        if (d && d->door_position == EG_DOOR_POSITION_CLOSED &&
+            d->door_lock != EG_DOOR_LOCK_LOCKED &&
             (d->supported_ops & EG_OP_BIT(EG_OP_DOOR_LOCK))) {
                 r = job_step(j, EG_OP_DOOR_LOCK);
                 if (r < 0)

@@ -119,8 +119,3 @@ void pl_emergency_begin(struct eg_pipeline *p, const char *device_id) {
                 pl_tx_finish(p, tx);
         /* Recording: act() sees the emergency and ends the transaction. */
 }
-
-void pl_emergency_end(struct eg_pipeline *p) {
-        p->emergency_doors_open = false;
-        pl_kick(p);
-}

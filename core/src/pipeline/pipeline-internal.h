@@ -332,5 +332,6 @@ int pl_record_build(struct eg_pipeline *p, struct eg_transaction *tx,
                     struct eg_audit_record **ret);
 
 /* ---- operator.c ---- */
+/* Every door open, mode emergency, a running transaction referred (E_EMERGENCY).  The lane
+ * leaves it when an operator sets another mode (pl_return_to_rest secures the doors). */
 void pl_emergency_begin(struct eg_pipeline *p, const char *device_id);
-void pl_emergency_end(struct eg_pipeline *p);

@@ -97,8 +97,8 @@ void pl_emit(struct eg_pipeline *p, const struct eg_transaction_event *e) {
 void pl_set_state(struct eg_pipeline *p, enum eg_pipeline_state s) {
         if (p->state == s)
                 return;
-        log_lane(LOG_DEBUG, 0, p->lane_name, "state %s -> %s", eg_pipeline_state_to_string(p->state),
-                 eg_pipeline_state_to_string(s));
+        log_lane(LOG_DEBUG, 0, p->lane_name, "state %s -> %s",
+                 eg_pipeline_state_to_string(p->state), eg_pipeline_state_to_string(s));
         p->state = s;
         pl_notify_changed(p);
 }
@@ -491,8 +491,12 @@ static void on_device_event(struct eg_device *d, const struct eg_event *e, void 
         tx = p->tx;
         switch (e->type) {
         case EG_EVENT_DOCUMENT_PRESENT:
-                if (role == EG_ROLE_DOCUMENT_READER && !tx)
+                if (role != EG_ROLE_DOCUMENT_READER)
+                        break;
+                if (!tx)
                         pl_kick(p);
+                else if (tx->phase == PL_PHASE_WAIT_ENTER)
+                        pl_mantrap_occupancy(p, tx); /* the next traveller's, perhaps */
                 break;
         case EG_EVENT_DOCUMENT_REMOVED:
                 if (role != EG_ROLE_DOCUMENT_READER)
@@ -521,8 +525,9 @@ static void on_device_event(struct eg_device *d, const struct eg_event *e, void 
                                 .type = EG_TRANSACTION_ALARM,
                                 .id = tx ? tx->id : "",
                                 .alarm_kind = "door-forced",
-                                .alarm_detail = role == EG_ROLE_EXIT_DOOR ? "exit door forced open"
-                                                                          : "entry door forced open",
+                                .alarm_detail = role == EG_ROLE_EXIT_DOOR
+                                                        ? "exit door forced open"
+                                                        : "entry door forced open",
                         };
                         pl_emit(p, &a);
                 }

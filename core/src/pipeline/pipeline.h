@@ -32,7 +32,7 @@ enum eg_pipeline_state {
         EG_PIPELINE_CHECKING,         /* chip, registry, eligibility, background */
         EG_PIPELINE_ENTERING,         /* entry door open, waiting for one person inside */
         EG_PIPELINE_VERIFYING,        /* fingerprint and face */
-        EG_PIPELINE_DECIDING,         /* waiting for the background check, the operator, the record */
+        EG_PIPELINE_DECIDING,         /* background check, operator, audit record */
         EG_PIPELINE_EXITING,          /* accepted: exit door open until the traveller is out */
         EG_PIPELINE_REFERRING,        /* refused: back the way they came, or to the officer */
         EG_PIPELINE_CLOSED,           /* mode closed or manual, or the audit trail not writable */
@@ -41,7 +41,8 @@ enum eg_pipeline_state {
         EG_PIPELINE_STATE_MAX_,
 };
 
-const char *eg_pipeline_state_to_string(enum eg_pipeline_state s); /* "idle", "reading-document", ... */
+/* "idle", "reading-document", ... */
+const char *eg_pipeline_state_to_string(enum eg_pipeline_state s);
 
 enum eg_decision {
         EG_DECISION_NONE = 0,
@@ -112,7 +113,8 @@ const struct eg_pipeline_counters *eg_pipeline_counters(const struct eg_pipeline
  * (E_OPERATOR_ABORT); after it, stops waiting for the traveller to leave and
  * secures the doors.  -ENOENT: no transaction.
  */
-int eg_pipeline_decide(struct eg_pipeline *p, bool accept, const char *operator, const char *reason);
+int eg_pipeline_decide(struct eg_pipeline *p, bool accept, const char *operator,
+                       const char *reason);
 int eg_pipeline_abort(struct eg_pipeline *p, const char *operator, const char *reason);
 /* Record an operator's door override or mode change in the running transaction, if any. */
 void eg_pipeline_note_operator(struct eg_pipeline *p, const char *action, const char *operator,

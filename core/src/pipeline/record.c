@@ -25,7 +25,8 @@ static void copy(char *dst, size_t size, const char *src) {
 
 static void add_devices(struct eg_pipeline *p, struct eg_transaction *tx,
                         struct eg_audit_record *r) {
-        for (unsigned role = 0; role < EG_ROLE_MAX_ && r->n_devices < EG_AUDIT_MAX_DEVICES; role++) {
+        for (unsigned role = 0; role < EG_ROLE_MAX_ && r->n_devices < EG_AUDIT_MAX_DEVICES;
+             role++) {
                 const char *id = tx->devices[role];
                 struct eg_device *d = id ? eg_device_find(p->manager, id) : NULL;
 

@@ -292,7 +292,8 @@ static void background_verdict(struct eg_pipeline *p, struct eg_transaction *tx,
         if (result == EG_CHECK_FAILED) {
                 /* Silent: the operator hears it, the traveller sees a plain referral. */
                 pl_alarm(p, tx, reason,
-                         v == EG_BACKGROUND_WATCHLIST_HIT ? "watchlist-hit" : "lost-stolen-document",
+                         v == EG_BACKGROUND_WATCHLIST_HIT ? "watchlist-hit"
+                                                          : "lost-stolen-document",
                          reason);
                 return;
         }

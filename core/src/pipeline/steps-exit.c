@@ -30,7 +30,8 @@ static void on_door_shut(struct eg_pipeline *p, struct eg_transaction *tx, int s
         pl_tx_finish(p, tx);
 }
 
-static void shut_and_finish(struct eg_pipeline *p, struct eg_transaction *tx, enum eg_lane_role role) {
+static void shut_and_finish(struct eg_pipeline *p, struct eg_transaction *tx,
+                            enum eg_lane_role role) {
         int r;
 
         if (tx->leave_done)
@@ -170,8 +171,10 @@ void pl_referral_start(struct eg_pipeline *p, struct eg_transaction *tx) {
 
         pl_tx_set_phase(p, tx, PL_PHASE_REFERRING);
         pl_clock_now(&tx->exit_clock);
-        /* Refer and alarm look the same to the traveller: the alarm is silent. */
-        pl_indicate(p, EG_COLOUR_RED, EG_PATTERN_STEADY, PL_MSG_SEE_OFFICER);
+        /* Refer and alarm look the same to the traveller: the alarm is silent.  One who
+         * already walked away with the document sees nothing; the next one must not. */
+        if (!tx->document_taken || tx->entered)
+                pl_indicate(p, EG_COLOUR_RED, EG_PATTERN_STEADY, PL_MSG_SEE_OFFICER);
         (void) pl_timer_arm(tx, &tx->phase_timer, tx->policy.exit_timeout_ms, on_referral_timeout);
         if (!tx->entered) {
                 /* Refused before entering: the entry door, if it opened, closes again. */
@@ -196,7 +199,9 @@ void pl_leave_occupancy(struct eg_pipeline *p, struct eg_transaction *tx) {
                 return;
         case PL_PHASE_REFERRING:
                 if (!tx->entered) {
-                        if (!pl_document_present(p))
+                        /* Refused at the reader: done when the document is taken back (a
+                         * document there after they took theirs is the next traveller's). */
+                        if (!pl_document_present(p) || tx->document_taken)
                                 shut_and_finish(p, tx, EG_ROLE_ENTRY_DOOR);
                         return;
                 }

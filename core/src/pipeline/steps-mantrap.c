@@ -41,7 +41,8 @@ static void fail_occupancy(struct eg_pipeline *p, struct eg_transaction *tx, con
         pl_tx_add_reason(tx, reason);
         if (eg_reason_is_alert(reason))
                 pl_alarm(p, tx, reason,
-                         streq(reason, EG_REASON_TAILGATING) ? "tailgating" : "multi-person", detail);
+                         streq(reason, EG_REASON_TAILGATING) ? "tailgating" : "multi-person",
+                         detail);
         else
                 pl_refer(p, tx, reason);
 }
@@ -163,7 +164,8 @@ static void count(struct eg_pipeline *p, struct eg_transaction *tx) {
         for (unsigned i = 0; p->lane && i < EG_LANE_MAX_MULTI; i++) {
                 const char *id = p->lane->roles[EG_ROLE_PRESENCE_SENSOR][i];
 
-                if (id && pl_op_start(p, tx, id, &args, PL_PRESENCE_TIMEOUT_MS, on_count, NULL) >= 0)
+                if (id &&
+                    pl_op_start(p, tx, id, &args, PL_PRESENCE_TIMEOUT_MS, on_count, NULL) >= 0)
                         tx->pending_counts++;
         }
         if (tx->pending_counts == 0) {

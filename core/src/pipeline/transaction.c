@@ -175,8 +175,9 @@ void pl_tx_step(struct eg_transaction *tx, const struct pl_step_info *s) {
         char attempt[24] = "";
 
         pl_clock_now(&now);
-        duration = s->clock && s->clock->monotonic_usec ? now.monotonic_usec - s->clock->monotonic_usec
-                                                        : 0;
+        duration = s->clock && s->clock->monotonic_usec
+                           ? now.monotonic_usec - s->clock->monotonic_usec
+                           : 0;
         if (tx->n_steps < EG_AUDIT_MAX_STEPS) {
                 struct eg_audit_step *a = &tx->steps[tx->n_steps++];
 
