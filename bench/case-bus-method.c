@@ -59,8 +59,8 @@ static int call_expecting(sd_bus *bus, const char *dest, const char *path, const
 static int fail_echo(void *userdata) {
         struct bench_env *e = userdata;
 
-        return call_expecting(e->client, BENCH_ECHO_NAME, BENCH_ECHO_PATH, BENCH_ECHO_IFACE,
-                              "Fail", NOT_CLAIMED, NULL);
+        return call_expecting(e->client, BENCH_ECHO_NAME, BENCH_ECHO_PATH, BENCH_ECHO_IFACE, "Fail",
+                              NOT_CLAIMED, NULL);
 }
 
 static int release_egated(void *userdata) {
@@ -89,8 +89,8 @@ static int run(struct bench_env *e, const struct bench_options *o) {
                 return bench_case_failed(CASE, r, "private bus");
         r = bench_env_start_egated(e);
         if (r >= 0)
-                r = bench_env_wait_property(e, BENCH_EGATE_NAME, DEVICE_PATH, DEVICE_IFACE,
-                                            "State", BENCH_START_TIMEOUT_MS);
+                r = bench_env_wait_property(e, BENCH_EGATE_NAME, DEVICE_PATH, DEVICE_IFACE, "State",
+                                            BENCH_START_TIMEOUT_MS);
         if (r < 0)
                 return bench_case_failed(CASE, r, "egated");
 

@@ -59,8 +59,8 @@ static int run(struct bench_env *e, const struct bench_options *o) {
                 return bench_case_failed(CASE, r, "private bus");
         r = bench_env_start_egated(e);
         if (r >= 0)
-                r = bench_env_wait_property(e, BENCH_EGATE_NAME, DEVICE_PATH, DEVICE_IFACE,
-                                            "State", BENCH_START_TIMEOUT_MS);
+                r = bench_env_wait_property(e, BENCH_EGATE_NAME, DEVICE_PATH, DEVICE_IFACE, "State",
+                                            BENCH_START_TIMEOUT_MS);
         if (r < 0)
                 return bench_case_failed(CASE, r, "egated");
         r = bench_env_start_echo(e, NULL);

@@ -111,8 +111,8 @@ static int chip_read(struct chip_case *c) {
             c->result->read.result != EG_CHECK_SUCCESSFUL) {
                 fprintf(stderr, CASE ": read failed: access %s (%s), read %s (%s), PA %s (%s)\n",
                         eg_check_result_to_string(c->result->access.result),
-                        c->result->access.detail,
-                        eg_check_result_to_string(c->result->read.result), c->result->read.detail,
+                        c->result->access.detail, eg_check_result_to_string(c->result->read.result),
+                        c->result->read.detail,
                         eg_check_result_to_string(c->result->pa.check.result),
                         c->result->pa.check.detail);
                 return -EIO;
@@ -145,8 +145,8 @@ static int baseline(void *ctx) {
                 rv = SCardStatus(card, name, &name_len, &state, &protocol, atr, &atr_len);
         for (unsigned i = 0; rv == SCARD_S_SUCCESS && i < c->apdus_per_read; i++) {
                 len = sizeof(answer);
-                rv = SCardTransmit(card, SCARD_PCI_T1, get_challenge, sizeof(get_challenge),
-                                   NULL, answer, &len);
+                rv = SCardTransmit(card, SCARD_PCI_T1, get_challenge, sizeof(get_challenge), NULL,
+                                   answer, &len);
                 if (rv == SCARD_S_SUCCESS && (len != 10 || answer[8] != 0x90))
                         rv = SCARD_E_NOT_TRANSACTED;
         }
@@ -230,8 +230,8 @@ static int per_apdu(struct chip_case *c, unsigned n, uint64_t *ret_plugin, uint6
         }
         if (connected)
                 (void) SCardDisconnect(card, SCARD_RESET_CARD);
-        if (r >= 0 && (bench_samples_summarize(&plugin, &sp) < 0 ||
-                       bench_samples_summarize(&bare, &sb) < 0))
+        if (r >= 0 &&
+            (bench_samples_summarize(&plugin, &sp) < 0 || bench_samples_summarize(&bare, &sb) < 0))
                 r = -ENODATA;
         if (r >= 0) {
                 *ret_plugin = sp.p50;
@@ -292,14 +292,14 @@ static int start_world(struct chip_case *c, const struct bench_options *o) {
         if (r < 0)
                 return bench_case_failed(CASE, r, "cannot write pcscd's reader configuration");
         if (eg_test_pki_new("KR", &c->pki) < 0 || peer_pki_save(c->pki, c->dir) < 0 ||
-            eg_trust_store_new(&c->trust) < 0 || eg_trust_store_add_csca(c->trust, c->pki->csca) < 0)
+            eg_trust_store_new(&c->trust) < 0 ||
+            eg_trust_store_add_csca(c->trust, c->pki->csca) < 0)
                 return bench_case_failed(CASE, -EIO, "cannot make the test PKI");
         /* The passport the vicc serves has the specimen's MRZ: take its key seed. */
         po.pki = c->pki;
         if (eg_test_passport_new(&po, &p) < 0)
                 return bench_case_failed(CASE, -EIO, "cannot make the test passport");
-        (void) snprintf(c->mrz_information, sizeof(c->mrz_information), "%s",
-                        p->mrz_information);
+        (void) snprintf(c->mrz_information, sizeof(c->mrz_information), "%s", p->mrz_information);
         eg_test_passport_free(p);
 
         r = pcscd_start(CHIP_READ_PCSCD, c->conf_dir, c->pcscd_log, &c->pcscd);
@@ -307,15 +307,15 @@ static int start_world(struct chip_case *c, const struct bench_options *o) {
                 peer_dump_log(c->pcscd_log);
                 return bench_case_failed(CASE, r, "pcscd did not start");
         }
-        const char *vicc_argv[] = { CHIP_READ_VICC, "--pki", c->dir, "--dg2-extra", DG2_EXTRA,
-                                    NULL };
+        const char *vicc_argv[] = {
+                CHIP_READ_VICC, "--pki", c->dir, "--dg2-extra", DG2_EXTRA, NULL
+        };
         r = peer_spawn(vicc_argv, c->vicc_log, "ready", 10000, &c->vicc);
         if (r < 0) {
                 peer_dump_log(c->vicc_log);
                 return bench_case_failed(CASE, r, "vicc-passport did not connect to vpcd");
         }
-        if (SCardEstablishContext(SCARD_SCOPE_SYSTEM, NULL, NULL, &c->context) !=
-            SCARD_S_SUCCESS)
+        if (SCardEstablishContext(SCARD_SCOPE_SYSTEM, NULL, NULL, &c->context) != SCARD_S_SUCCESS)
                 return bench_case_failed(CASE, -EIO, "cannot reach pcscd for the baseline");
         c->has_context = true;
         (void) o;
@@ -461,9 +461,10 @@ static int run(struct chip_case *c, const struct bench_options *o) {
         json_object_object_add(params, "auth_us", json_object_new_int64(t.auth_usec));
         json_object_object_add(params, "total_us", json_object_new_int64(t.total_usec));
         result.params = params;
-        fprintf(stderr, CASE ": %u APDUs per read (least %u: %.2fx), %" PRIu64 " bytes received "
-                "for %" PRIu64 " bytes of files (%.2fx)\n", apdus, min.apdus, apdu_ratio,
-                bytes_received, min.file_bytes, bytes_ratio);
+        fprintf(stderr,
+                CASE ": %u APDUs per read (least %u: %.2fx), %" PRIu64 " bytes received "
+                     "for %" PRIu64 " bytes of files (%.2fx)\n",
+                apdus, min.apdus, apdu_ratio, bytes_received, min.file_bytes, bytes_ratio);
         r = bench_result_print(&result, stdout);
         bench_samples_clear(&a);
         bench_samples_clear(&b);

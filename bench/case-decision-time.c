@@ -36,9 +36,18 @@
 
 /* The mock's realistic profile (plugins/mock/README.md, "Latency"). */
 static const struct lane_latencies realistic = {
-        .read_mrz = 800,      .chip_connect = 150,  .chip_transmit = 25, .chip_disconnect = 20,
-        .door_open = 1200,    .door_close = 1200,   .door_lock = 200,    .presence_read = 10,
-        .camera_capture = 400, .finger_verify = 700, .finger_place = 400, .walk = 1500,
+        .read_mrz = 800,
+        .chip_connect = 150,
+        .chip_transmit = 25,
+        .chip_disconnect = 20,
+        .door_open = 1200,
+        .door_close = 1200,
+        .door_lock = 200,
+        .presence_read = 10,
+        .camera_capture = 400,
+        .finger_verify = 700,
+        .finger_place = 400,
+        .walk = 1500,
 };
 
 static int64_t ops(struct bench_env *e, const char *device, const char *kind) {
@@ -89,28 +98,29 @@ static int run(struct bench_env *e, const struct bench_options *o, struct bench_
                 verifies = ops(e, "L0-fingerprint-scanner", "finger-verify") - verifies;
                 captures = ops(e, "L0-camera", "camera-capture") - captures;
                 if (verifies != 1 || captures != 1 || apdus <= 0) {
-                        fprintf(stderr, "bench: traveller %u: %" PRId64 " verifies, %" PRId64
-                                        " captures, %" PRId64 " APDUs\n",
+                        fprintf(stderr,
+                                "bench: traveller %u: %" PRId64 " verifies, %" PRId64
+                                " captures, %" PRId64 " APDUs\n",
                                 k, verifies, captures, apdus);
                         r = -EPROTO;
                         break;
                 }
-                path_ms = realistic.read_mrz + realistic.chip_connect +
-                          (uint64_t) apdus * realistic.chip_transmit + realistic.chip_disconnect +
-                          realistic.door_open + realistic.walk + realistic.door_close +
-                          realistic.door_lock + realistic.presence_read +
-                          (realistic.finger_place + realistic.finger_verify >
-                                           realistic.camera_capture
-                                   ? realistic.finger_place + realistic.finger_verify
-                                   : realistic.camera_capture);
+                path_ms =
+                        realistic.read_mrz + realistic.chip_connect +
+                        (uint64_t) apdus * realistic.chip_transmit + realistic.chip_disconnect +
+                        realistic.door_open + realistic.walk + realistic.door_close +
+                        realistic.door_lock + realistic.presence_read +
+                        (realistic.finger_place + realistic.finger_verify > realistic.camera_capture
+                                 ? realistic.finger_place + realistic.finger_verify
+                                 : realistic.camera_capture);
                 *ret_apdus = apdus;
                 if (bench_samples_add(bound, path_ms * 1000000u) < 0 ||
                     bench_samples_add(measured, w.last_finished_ns - w.last_started_ns) < 0) {
                         r = -ENOMEM;
                         break;
                 }
-                fprintf(stderr, "bench: %s traveller %u: %.3f s (critical path %.3f s)\n", CASE,
-                        k, (w.last_finished_ns - w.last_started_ns) / 1e9, path_ms / 1e3);
+                fprintf(stderr, "bench: %s traveller %u: %.3f s (critical path %.3f s)\n", CASE, k,
+                        (w.last_finished_ns - w.last_started_ns) / 1e9, path_ms / 1e3);
                 r = lane_wait_state(e, "L0", "idle", 30000);
                 if (r >= 0)
                         r = lane_mock_wait_clear(e, "L0", 30000);

@@ -213,8 +213,8 @@ static int call(sd_bus *bus, const char *path, const char *iface, const char *me
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         int r;
 
-        r = sd_bus_call_method(bus, BENCH_EGATE_NAME, path, iface, method, &error, NULL, types,
-                               a, b);
+        r = sd_bus_call_method(bus, BENCH_EGATE_NAME, path, iface, method, &error, NULL, types, a,
+                               b);
         if (r < 0)
                 fprintf(stderr, "bench: %s.%s on %s: %s\n", iface, method, path,
                         error.message ? error.message : strerror(-r));
@@ -284,8 +284,8 @@ static int run(struct frame_case *f, const struct bench_options *o) {
             bench_samples_summarize(&egated, &result.subject) < 0)
                 return bench_case_failed(CASE, -ENODATA, "summarizing");
 
-        if (json_object_object_add(params, "frame_bytes",
-                                   json_object_new_uint64(f->frame_bytes)) < 0 ||
+        if (json_object_object_add(params, "frame_bytes", json_object_new_uint64(f->frame_bytes)) <
+                    0 ||
             json_object_object_add(params, "frame_mime", json_object_new_string(mime)) < 0)
                 return bench_case_failed(CASE, -ENOMEM, "allocating");
         result.params = params;

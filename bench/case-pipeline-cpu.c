@@ -112,8 +112,8 @@ int main(int argc, char *argv[]) {
         int r;
 
         r = bench_options_parse(argc, argv, CASE,
-                                "egated's CPU time per transaction with " STR(LANES)
-                                " lane(s) busy, zero-latency mock devices.",
+                                "egated's CPU time per transaction with " STR(
+                                        LANES) " lane(s) busy, zero-latency mock devices.",
                                 &o);
         if (r <= 0)
                 return r < 0 ? 2 : 0;

@@ -26,7 +26,6 @@ struct echo {
         const char *fail_name, *fail_message;
 };
 
-
 static int property_state(sd_bus *bus, const char *path, const char *iface, const char *property,
                           sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         return sd_bus_message_append(reply, "s", "online");

@@ -68,10 +68,9 @@ static void print_row(json_object *o, struct tally *t) {
         double divisor;
         int decimals;
 
-        if (streq(verdict, "ERROR") ||
-            !get_number(o, "baseline", "p50", &b50) || !get_number(o, "baseline", "p99", &b99) ||
-            !get_number(o, "subject", "p50", &s50) || !get_number(o, "subject", "p99", &s99) ||
-            !get_number(o, "target", NULL, &target)) {
+        if (streq(verdict, "ERROR") || !get_number(o, "baseline", "p50", &b50) ||
+            !get_number(o, "baseline", "p99", &b99) || !get_number(o, "subject", "p50", &s50) ||
+            !get_number(o, "subject", "p99", &s99) || !get_number(o, "target", NULL, &target)) {
                 t->error++;
                 printf("%-16s ERROR: %s\n", name, get_string(o, "error", "incomplete result"));
                 return;

@@ -91,7 +91,10 @@ static void test_ab_interleaves(void **state) {
 
         assert_int_equal(bench_ab(3, 2, side_a, side_b, &o, &a, &b), 0);
         /* Warm-up of each side, then rounds whose first side alternates. */
-        assert_string_equal(o.calls, "aabb" "aabb" "bbaa" "aabb");
+        assert_string_equal(o.calls, "aabb"
+                                     "aabb"
+                                     "bbaa"
+                                     "aabb");
         assert_int_equal(a.n, 6);
         assert_int_equal(b.n, 6);
 }
@@ -107,7 +110,7 @@ static void test_ab_stops_at_a_failure(void **state) {
 }
 
 static struct bench_result make_result(uint64_t b50, uint64_t b99, uint64_t s50, uint64_t s99) {
-        return (struct bench_result) {
+        return (struct bench_result){
                 .case_name = "unit",
                 .metric = "latency",
                 .baseline_name = "base",

@@ -57,8 +57,9 @@ static int check_literal(const struct plugin_file *p, size_t i) {
         const char *eq;
 
         if (!udev_literal(m->subsystem, true)) {
-                fprintf(stderr, "%s: plugin %s: matches[%zu] subsystem \"%s\" cannot be written "
-                                "as a udev rule\n",
+                fprintf(stderr,
+                        "%s: plugin %s: matches[%zu] subsystem \"%s\" cannot be written "
+                        "as a udev rule\n",
                         p->path, p->descriptor.name, i, m->subsystem);
                 return -EINVAL;
         }
@@ -67,9 +68,10 @@ static int check_literal(const struct plugin_file *p, size_t i) {
         eq = strchr(m->property, '=');
         snprintf(key, sizeof(key), "%.*s", (int) (eq - m->property), m->property);
         if (!udev_literal(key, true) || !udev_literal(eq + 1, false)) {
-                fprintf(stderr, "%s: plugin %s: matches[%zu] property \"%s\" cannot be written "
-                                "as a udev rule (key [A-Za-z0-9_], no quotes, backslashes or "
-                                "pattern characters in the value)\n",
+                fprintf(stderr,
+                        "%s: plugin %s: matches[%zu] property \"%s\" cannot be written "
+                        "as a udev rule (key [A-Za-z0-9_], no quotes, backslashes or "
+                        "pattern characters in the value)\n",
                         p->path, p->descriptor.name, i, m->property);
                 return -EINVAL;
         }
@@ -88,8 +90,7 @@ static int load(struct plugin_file *p) {
                         reason ? reason : strerror(-r));
                 return r;
         }
-        for (size_t i = 0; i < EG_MATCH_MAX && p->descriptor.matches[i].kind != EG_MATCH_END;
-             i++) {
+        for (size_t i = 0; i < EG_MATCH_MAX && p->descriptor.matches[i].kind != EG_MATCH_END; i++) {
                 r = check_literal(p, i);
                 if (r < 0)
                         return r;
@@ -109,8 +110,8 @@ static int check_conflicts(const struct plugin_file *plugins, size_t n) {
                         if (flag_test_only(&plugins[a]) || flag_test_only(&plugins[b]))
                                 continue;
                         if (streq(da->name, db->name)) {
-                                fprintf(stderr, "%s and %s: both are plugin %s\n",
-                                        plugins[a].path, plugins[b].path, da->name);
+                                fprintf(stderr, "%s and %s: both are plugin %s\n", plugins[a].path,
+                                        plugins[b].path, da->name);
                                 r = -EEXIST;
                                 continue;
                         }
@@ -177,8 +178,10 @@ static void write_plugin(FILE *f, const struct plugin_file *p) {
                 if (m->kind == EG_MATCH_CONFIG)
                         continue;
                 if (m->kind == EG_MATCH_UDEV && m->property[0] == '\0') {
-                        fprintf(f, "# %s: a whole subsystem is not opt-in; tag such devices "
-                                   "with a site rule\n", what);
+                        fprintf(f,
+                                "# %s: a whole subsystem is not opt-in; tag such devices "
+                                "with a site rule\n",
+                                what);
                         continue;
                 }
                 if (!write_selector(f, m))

@@ -80,9 +80,8 @@ static int read_address(int fd, char **ret) {
 /* What the services inherit: this bus, this runtime directory, and nothing
  * of a service manager that may have started the benchmark. */
 static int set_environment(struct bench_env *e) {
-        static const char *const drop[] = { "RUNTIME_DIRECTORY", "JOURNAL_STREAM",
-                                            "NOTIFY_SOCKET",     "WATCHDOG_USEC",
-                                            "WATCHDOG_PID",      "LISTEN_FDS",
+        static const char *const drop[] = { "RUNTIME_DIRECTORY", "JOURNAL_STREAM", "NOTIFY_SOCKET",
+                                            "WATCHDOG_USEC",     "WATCHDOG_PID",   "LISTEN_FDS",
                                             "LISTEN_PID" };
 
         for (size_t i = 0; i < ELEMENTSOF(drop); i++)
@@ -104,8 +103,8 @@ static int connect_client(struct bench_env *e) {
         if (r >= 0)
                 r = sd_bus_start(e->client);
         if (r < 0)
-                fprintf(stderr, "bench: cannot connect to the private bus %s: %s\n",
-                        e->bus_address, strerror(-r));
+                fprintf(stderr, "bench: cannot connect to the private bus %s: %s\n", e->bus_address,
+                        strerror(-r));
         return r;
 }
 
@@ -121,16 +120,16 @@ int bench_env_start_bus(struct bench_env *e, const struct bench_options *o) {
         socket = path_in(e->dir, "bus.sock");
         log = path_in(e->dir, "dbus-daemon.log");
         e->mock_socket = path_in(e->dir, "egate-mock.sock");
-        if (!socket || !log || !e->mock_socket || asprintf(&address, "--address=unix:path=%s",
-                                                           socket) < 0)
+        if (!socket || !log || !e->mock_socket ||
+            asprintf(&address, "--address=unix:path=%s", socket) < 0)
                 return -ENOMEM;
         if (pipe2(fds, O_CLOEXEC) < 0)
                 return -errno;
         read_end = fds[0];
         write_end = fds[1];
 
-        char *argv[] = { "dbus-daemon", "--session", "--nofork", "--nosyslog", "--nopidfile",
-                         address, "--print-address=3", NULL };
+        char *argv[] = { "dbus-daemon", "--session", "--nofork",          "--nosyslog",
+                         "--nopidfile", address,     "--print-address=3", NULL };
         r = bench_child_spawn(&e->bus, "dbus-daemon", argv, log, write_end);
         if (r < 0)
                 return r;
@@ -170,13 +169,11 @@ static int wait_name(struct bench_env *e, const char *name, struct bench_child *
                 if (r > 0)
                         return 0;
                 if (r < 0) {
-                        fprintf(stderr, "bench: NameHasOwner(%s) failed: %s\n", name,
-                                strerror(-r));
+                        fprintf(stderr, "bench: NameHasOwner(%s) failed: %s\n", name, strerror(-r));
                         return r;
                 }
                 if (bench_child_check(owner) < 0) {
-                        fprintf(stderr, "bench: %s exited before owning %s\n", owner->name,
-                                name);
+                        fprintf(stderr, "bench: %s exited before owning %s\n", owner->name, name);
                         return -ECHILD;
                 }
                 if (bench_now_ns() >= deadline) {
@@ -231,8 +228,8 @@ int bench_env_start_egated(struct bench_env *e) {
                 return r;
         }
 
-        char *argv[] = { egated, "--user", "--config", config, "--mock", scenario,
-                         "--plugin-dir", plugins, "--log-level", "warning", NULL };
+        char *argv[] = { egated,         "--user", "--config",    config,    "--mock", scenario,
+                         "--plugin-dir", plugins,  "--log-level", "warning", NULL };
         r = bench_child_spawn(&e->egated, "egated", argv, log, -1);
         if (r < 0)
                 return r;
@@ -261,9 +258,19 @@ int bench_env_start_egated_with(struct bench_env *e, const char *scenario, const
         if (!f || fputs(config, f) < 0 || fflush(f) != 0)
                 return -EIO;
 
-        char *argv[] = { egated, "--user", "--config", config_path, "--mock", (char *) scenario,
-                         "--plugin-dir", plugins, "--state-directory", state, "--log-level",
-                         (char *) log_level, NULL };
+        char *argv[] = { egated,
+                         "--user",
+                         "--config",
+                         config_path,
+                         "--mock",
+                         (char *) scenario,
+                         "--plugin-dir",
+                         plugins,
+                         "--state-directory",
+                         state,
+                         "--log-level",
+                         (char *) log_level,
+                         NULL };
         r = bench_child_spawn(&e->egated, "egated", argv, log, -1);
         if (r < 0)
                 return r;
@@ -309,8 +316,8 @@ int bench_env_wait_property(struct bench_env *e, const char *dest, const char *p
                 if (r >= 0)
                         return 0;
                 if (bench_now_ns() >= deadline) {
-                        fprintf(stderr, "bench: %s %s.%s on %s: %s\n", dest, iface, property,
-                                path, error.message ? error.message : strerror(-r));
+                        fprintf(stderr, "bench: %s %s.%s on %s: %s\n", dest, iface, property, path,
+                                error.message ? error.message : strerror(-r));
                         return r;
                 }
                 bench_sleep_ms(10);

@@ -24,11 +24,11 @@
 #define BENCH_START_TIMEOUT_MS 10000u
 
 struct bench_env {
-        char *dir;          /* the private runtime directory */
+        char *dir; /* the private runtime directory */
         char *bus_address;
-        char *mock_socket;  /* the mock plugin's control socket */
+        char *mock_socket; /* the mock plugin's control socket */
         struct bench_child bus, egated, echo;
-        sd_bus *client;     /* the case's one client connection */
+        sd_bus *client; /* the case's one client connection */
         const struct bench_options *options;
 };
 

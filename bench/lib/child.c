@@ -80,8 +80,8 @@ int bench_child_spawn(struct bench_child *c, const char *name, char *const argv[
 
 static void report_exit(const struct bench_child *c, int status) {
         if (WIFEXITED(status))
-                fprintf(stderr, "bench: %s (pid %d) exited with status %d\n", c->name,
-                        (int) c->pid, WEXITSTATUS(status));
+                fprintf(stderr, "bench: %s (pid %d) exited with status %d\n", c->name, (int) c->pid,
+                        WEXITSTATUS(status));
         else if (WIFSIGNALED(status))
                 fprintf(stderr, "bench: %s (pid %d) was killed by signal %s\n", c->name,
                         (int) c->pid, strsignal(WTERMSIG(status)));
@@ -144,5 +144,5 @@ void bench_child_show_log(const struct bench_child *c, FILE *f) {
 
 void bench_child_clear(struct bench_child *c) {
         free(c->log_path);
-        *c = (struct bench_child) {};
+        *c = (struct bench_child){};
 }

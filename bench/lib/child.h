@@ -12,8 +12,8 @@
 
 struct bench_child {
         const char *name; /* for messages */
-        pid_t pid;        /* 0 when not running */
-        char *log_path;   /* its stdout and stderr; NULL for forked helpers */
+        pid_t pid; /* 0 when not running */
+        char *log_path; /* its stdout and stderr; NULL for forked helpers */
 };
 
 /* Fork only: 0 in the child, 1 in the parent, -errno on failure. */

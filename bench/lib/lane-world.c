@@ -64,8 +64,8 @@ static void print_latencies(FILE *f, const struct lane_latencies *l) {
                 "\"presence-read\": %u, \"camera-capture\": %u, \"finger-verify\": %u, "
                 "\"finger-place\": %u, \"walk\": %u},\n",
                 l->read_mrz, l->chip_connect, l->chip_transmit, l->chip_disconnect, l->door_open,
-                l->door_close, l->door_lock, l->presence_read, l->camera_capture,
-                l->finger_verify, l->finger_place, l->walk);
+                l->door_close, l->door_lock, l->presence_read, l->camera_capture, l->finger_verify,
+                l->finger_place, l->walk);
 }
 
 int lane_world_write_scenario(const char *path, unsigned lanes, unsigned travellers_per_lane,
@@ -116,8 +116,9 @@ int lane_world_write_scenario(const char *path, unsigned lanes, unsigned travell
         if (queue_start_ms > 0) {
                 fputs(",\n  \"queue\": [", f);
                 for (unsigned l = 0; l < lanes; l++) {
-                        fprintf(f, "%s\n    {\"lane\": \"L%u\", \"start_ms\": %u, "
-                                   "\"interval_ms\": 0, \"travellers\": [",
+                        fprintf(f,
+                                "%s\n    {\"lane\": \"L%u\", \"start_ms\": %u, "
+                                "\"interval_ms\": 0, \"travellers\": [",
                                 l ? "," : "", l, queue_start_ms);
                         for (unsigned t = 0; t < travellers_per_lane; t++)
                                 fprintf(f, "%s\"L%u-t%u\"", t ? ", " : "", l, t);
@@ -142,8 +143,7 @@ static int on_lane_signal(sd_bus_message *m, void *userdata, sd_bus_error *error
                 w->last_finished_ns = bench_now_ns();
                 w->finished++;
                 if (sd_bus_message_read(m, "ss", &id, &decision) >= 0) {
-                        (void) snprintf(w->last_decision, sizeof(w->last_decision), "%s",
-                                        decision);
+                        (void) snprintf(w->last_decision, sizeof(w->last_decision), "%s", decision);
                         if (streq(decision, "accept"))
                                 w->accepted++;
                 }
@@ -152,7 +152,7 @@ static int on_lane_signal(sd_bus_message *m, void *userdata, sd_bus_error *error
 }
 
 int lane_watch_start(struct bench_env *e, struct lane_watch *w) {
-        *w = (struct lane_watch) {};
+        *w = (struct lane_watch){};
         return sd_bus_add_match(e->client, &w->slot,
                                 "type='signal',sender='" BENCH_EGATE_NAME "',"
                                 "interface='org.egate.EGate1.Lane'",
@@ -185,8 +185,7 @@ int lane_watch_wait_finished(struct bench_env *e, struct lane_watch *w, uint64_t
         return 0;
 }
 
-int lane_wait_state(struct bench_env *e, const char *lane, const char *state,
-                    unsigned timeout_ms) {
+int lane_wait_state(struct bench_env *e, const char *lane, const char *state, unsigned timeout_ms) {
         _cleanup_free_ char *path = NULL;
         uint64_t end = bench_now_ns() + (uint64_t) timeout_ms * 1000000u;
         int r;

@@ -42,8 +42,7 @@ int lane_watch_wait_finished(struct bench_env *e, struct lane_watch *w, uint64_t
                              unsigned timeout_ms);
 
 /* Poll Lane.State until it is `state` (-ETIMEDOUT after timeout_ms). */
-int lane_wait_state(struct bench_env *e, const char *lane, const char *state,
-                    unsigned timeout_ms);
+int lane_wait_state(struct bench_env *e, const char *lane, const char *state, unsigned timeout_ms);
 
 /* Poll the mock's "status LANE" until nobody walks the lane (-ETIMEDOUT after timeout_ms). */
 int lane_mock_wait_clear(const struct bench_env *e, const char *lane, unsigned timeout_ms);

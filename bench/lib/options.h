@@ -4,15 +4,17 @@
 
 struct bench_options {
         unsigned rounds, per_round;
-        const char *build_root;  /* egated, the mock plugin, the echo service */
+        const char *build_root; /* egated, the mock plugin, the echo service */
         const char *source_root; /* the mock scenarios */
-        const char *cpu;         /* see bench_place(); NULL: the default CPU */
+        const char *cpu; /* see bench_place(); NULL: the default CPU */
 };
 
 /* The defaults: the case's own round sizes, this build tree and its sources. */
 #define BENCH_OPTIONS_INIT(r, p)                                                                   \
-        { .rounds = (r), .per_round = (p), .build_root = BENCH_BUILD_ROOT,                         \
-          .source_root = BENCH_SOURCE_ROOT }
+        {                                                                                          \
+                .rounds = (r), .per_round = (p), .build_root = BENCH_BUILD_ROOT,                   \
+                .source_root = BENCH_SOURCE_ROOT                                                   \
+        }
 
 /* Parses, then places this process (--cpu, see placement.h) before anything
  * starts.  1: go on; 0: --help was printed, exit successfully; -EINVAL: bad

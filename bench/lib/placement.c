@@ -25,8 +25,9 @@ static int pick_cpu(const char *spec, const cpu_set_t *allowed) {
         v = strtol(spec, &end, 10);
         if (errno != 0 || end == spec || *end || v < 0 || v >= CPU_SETSIZE ||
             !CPU_ISSET((int) v, allowed)) {
-                fprintf(stderr, "bench: --cpu: '%s' is not a CPU this process may use (or say "
-                                "any)\n",
+                fprintf(stderr,
+                        "bench: --cpu: '%s' is not a CPU this process may use (or say "
+                        "any)\n",
                         spec);
                 return -EINVAL;
         }

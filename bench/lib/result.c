@@ -48,8 +48,7 @@ static json_object *summary_to_json(const char *name, const struct bench_summary
             add(o, "min", json_object_new_uint64(s->min)) < 0 ||
             add(o, "p50", json_object_new_uint64(s->p50)) < 0 ||
             add(o, "p99", json_object_new_uint64(s->p99)) < 0 ||
-            add(o, "max", json_object_new_uint64(s->max)) < 0 ||
-            add_number(o, "mean", s->mean) < 0)
+            add(o, "max", json_object_new_uint64(s->max)) < 0 || add_number(o, "mean", s->mean) < 0)
                 return NULL;
         return TAKE_PTR(o);
 }
@@ -69,8 +68,8 @@ json_object *bench_result_to_json(const struct bench_result *r) {
             add(o, "baseline", summary_to_json(r->baseline_name, &r->baseline)) < 0 ||
             add(o, "subject", summary_to_json(r->subject_name, &r->subject)) < 0 ||
             add(o, "ratio", TAKE_PTR(ratio)) < 0 || add_number(o, "target", r->target) < 0 ||
-            add(o, "verdict",
-                json_object_new_string(bench_result_passes(r) ? "PASS" : "FAIL")) < 0 ||
+            add(o, "verdict", json_object_new_string(bench_result_passes(r) ? "PASS" : "FAIL")) <
+                    0 ||
             add(o, "rounds", json_object_new_uint64(r->rounds)) < 0 ||
             add(o, "per_round", json_object_new_uint64(r->per_round)) < 0)
                 return NULL;

@@ -22,7 +22,7 @@ int bench_samples_add(struct bench_samples *s, uint64_t value) {
 
 void bench_samples_clear(struct bench_samples *s) {
         free(s->values);
-        *s = (struct bench_samples) {};
+        *s = (struct bench_samples){};
 }
 
 static int compare_u64(const void *a, const void *b) {
@@ -62,7 +62,7 @@ int bench_samples_summarize(const struct bench_samples *s, struct bench_summary 
         for (size_t i = 0; i < s->n; i++)
                 sum += (double) sorted[i];
 
-        *ret = (struct bench_summary) {
+        *ret = (struct bench_summary){
                 .n = s->n,
                 .min = sorted[0],
                 .p50 = bench_percentile_sorted(sorted, s->n, 50),

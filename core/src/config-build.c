@@ -52,7 +52,7 @@ struct build {
         struct config_parser *p;
         struct eg_config *c;
         struct device_ref *devices; /* parallel to c->devices */
-        struct lane_ref *lanes;     /* parallel to c->lanes */
+        struct lane_ref *lanes; /* parallel to c->lanes */
 };
 
 static int kv_append(const struct config_parser *p, const struct config_entry *e,
@@ -99,8 +99,8 @@ static int daemon_get_plugin_dirs(struct config_parser *p, const struct config_e
                 return r;
         for (char **d = dirs; *d; d++)
                 if ((*d)[0] != '/') {
-                        config_error(p, e->where,
-                                     "plugin directory '%s' is not an absolute path", *d);
+                        config_error(p, e->where, "plugin directory '%s' is not an absolute path",
+                                     *d);
                         return 0;
                 }
 
@@ -163,7 +163,7 @@ static int build_plugin(struct build *b, const struct config_section *s) {
                 return -ENOMEM;
         c->plugins = plugins;
         pl = &c->plugins[c->n_plugins];
-        *pl = (struct eg_config_plugin) { .name = strdup(s->name) };
+        *pl = (struct eg_config_plugin){ .name = strdup(s->name) };
         if (!pl->name)
                 return -ENOMEM;
         c->n_plugins++;
@@ -256,8 +256,8 @@ static int build_device(struct build *b, const struct config_section *s) {
 
         d = &c->devices[c->n_devices];
         ref = &b->devices[c->n_devices];
-        *d = (struct eg_config_device) { .name = strdup(s->name) };
-        *ref = (struct device_ref) { .role = -1, .assigned_role = -1 };
+        *d = (struct eg_config_device){ .name = strdup(s->name) };
+        *ref = (struct device_ref){ .role = -1, .assigned_role = -1 };
         if (!d->name)
                 return -ENOMEM;
         c->n_devices++;
@@ -348,14 +348,14 @@ static int build_lane(struct build *b, const struct config_section *s) {
         b->lanes = refs;
 
         l = &c->lanes[c->n_lanes];
-        *l = (struct eg_config_lane) {
+        *l = (struct eg_config_lane){
                 .name = strdup(s->name),
                 .mode = EG_LANE_MODE_AUTOMATIC,
                 .policy = strdup("ses"),
                 .presence_sensors = calloc(1, sizeof(char *)),
                 .indicators = calloc(1, sizeof(char *)),
         };
-        b->lanes[c->n_lanes] = (struct lane_ref) {};
+        b->lanes[c->n_lanes] = (struct lane_ref){};
         c->n_lanes++;
         if (!l->name || !l->policy || !l->presence_sensors || !l->indicators)
                 return -ENOMEM;

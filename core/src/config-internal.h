@@ -47,7 +47,7 @@ struct config_entry {
 
 struct config_section {
         enum config_section_kind kind;
-        char *header;     /* as written between the brackets: "device.door1" */
+        char *header; /* as written between the brackets: "device.door1" */
         const char *name; /* inside header, after the dot; NULL for [daemon] */
         struct config_location where; /* its first header */
         struct config_entry *entries;
@@ -62,7 +62,7 @@ struct config_error {
 };
 
 struct config_parser {
-        char **paths;      /* every file we tried, for messages; index = config_location.file */
+        char **paths; /* every file we tried, for messages; index = config_location.file */
         char **read_paths; /* the ones actually read, for eg_config.files */
         struct config_section *sections;
         size_t n_sections;
@@ -96,8 +96,8 @@ int config_get_unsigned(struct config_parser *p, const struct config_entry *e, u
                         unsigned max, unsigned *ret);
 int config_get_name(struct config_parser *p, const struct config_entry *e, const char *what,
                     char **ret);
-int config_get_list(struct config_parser *p, const struct config_entry *e,
-                    const char *separators, bool allow_empty, char ***ret);
+int config_get_list(struct config_parser *p, const struct config_entry *e, const char *separators,
+                    bool allow_empty, char ***ret);
 int config_get_absolute_path(struct config_parser *p, const struct config_entry *e, char **ret);
 
 /* First pass: read one file (from `f`, or else from `text`) into the store.  Returns 0 or

@@ -26,7 +26,7 @@ enum policy_key_type {
         POLICY_KEY_FINGERS,
         POLICY_KEY_DOCUMENT_TYPES,
         POLICY_KEY_ISSUING_STATES,
-        POLICY_KEY_REQUIREMENT,  /* PIPELINE: required | optional */
+        POLICY_KEY_REQUIREMENT, /* PIPELINE: required | optional */
         POLICY_KEY_CONFIRMATION, /* PIPELINE: none | referrals | all */
 };
 
@@ -65,14 +65,14 @@ static const struct policy_key policy_keys[] = {
         POLICY_TIMEOUT("exit-timeout-ms", exit_timeout_ms),
         POLICY_TIMEOUT("background-timeout-ms", background_timeout_ms),
         /* PIPELINE */
-        { "passive-authentication", POLICY_KEY_REQUIREMENT, POLICY_FIELD(passive_authentication),
-          0, 0 },
+        { "passive-authentication", POLICY_KEY_REQUIREMENT, POLICY_FIELD(passive_authentication), 0,
+          0 },
         { "chip-authenticity", POLICY_KEY_REQUIREMENT, POLICY_FIELD(chip_authenticity), 0, 0 },
         { "fingerprint-threshold", POLICY_KEY_UNSIGNED, POLICY_FIELD(fingerprint_threshold), 0,
           100000 },
         { "face-threshold", POLICY_KEY_UNSIGNED, POLICY_FIELD(face_threshold), 1, 100 },
-        { "operator-confirmation", POLICY_KEY_CONFIRMATION, POLICY_FIELD(operator_confirmation),
-          0, 0 },
+        { "operator-confirmation", POLICY_KEY_CONFIRMATION, POLICY_FIELD(operator_confirmation), 0,
+          0 },
         POLICY_TIMEOUT("registry-timeout-ms", registry_timeout_ms),
         POLICY_TIMEOUT("turn-back-ms", turn_back_ms),
 };
@@ -99,7 +99,7 @@ void eg_policy_init_ses(struct eg_policy *p) {
 
         /* An initialiser: the lists are overwritten, not freed, so `p` may hold garbage
          * except for the name and origin, which stay untouched. */
-        *p = (struct eg_policy) {
+        *p = (struct eg_policy){
                 .name = p->name,
                 .min_age_years = 17,
                 .membership_years = 5,
@@ -147,7 +147,7 @@ void eg_policy_done(struct eg_policy *p) {
         strv_free(p->document_types);
         strv_free(p->issuing_states);
         config_origin_done(&p->origin);
-        *p = (struct eg_policy) {};
+        *p = (struct eg_policy){};
 }
 
 static bool policy_is_complete(const struct eg_policy *p) {
@@ -228,8 +228,7 @@ static int policy_get_list(struct config_parser *p, const struct config_entry *e
 }
 
 static int policy_get_choice(struct config_parser *p, const struct config_entry *e,
-                             const char *const *choices, size_t n, const char *expected,
-                             int *ret) {
+                             const char *const *choices, size_t n, const char *expected, int *ret) {
         for (size_t i = 0; i < n; i++)
                 if (streq(e->value, choices[i])) {
                         *ret = (int) i;
@@ -354,7 +353,7 @@ static int policies_add(struct eg_config *c, const char *name, struct eg_policy 
         c->policies = policies;
 
         pol = &c->policies[c->n_policies];
-        *pol = (struct eg_policy) {};
+        *pol = (struct eg_policy){};
         pol->name = strdup(name);
         if (!pol->name)
                 return -ENOMEM;

@@ -109,7 +109,7 @@ static ssize_t parser_open_section(struct config_parser *p, const char *header,
                 return -1;
         }
         p->sections = sections;
-        p->sections[p->n_sections] = (struct config_section) {
+        p->sections[p->n_sections] = (struct config_section){
                 .kind = kind,
                 .header = copy,
                 .name = name ? copy + prefix_len : NULL,
@@ -162,7 +162,7 @@ static void parser_set(struct config_parser *p, struct config_section *s, const 
                 return;
         }
         s->entries = entries;
-        s->entries[s->n_entries++] = (struct config_entry) { .key = k, .value = v, .where = where };
+        s->entries[s->n_entries++] = (struct config_entry){ .key = k, .value = v, .where = where };
 }
 
 /* ---- the reader libinih pulls lines from ---- */
@@ -170,19 +170,19 @@ static void parser_set(struct config_parser *p, struct config_section *s, const 
 struct config_reader {
         struct config_parser *parser;
         size_t file;
-        FILE *f;          /* read from this... */
+        FILE *f; /* read from this... */
         const char *text; /* ...or from this string */
         size_t text_len, text_pos;
         size_t bytes;
         unsigned line;
-        ssize_t section;      /* index of the current section; -1 before the first one */
-        bool skip_section;    /* the current header was bad: ignore its keys */
-        bool expect_handler;  /* the line handed out should have reached the handler */
-        bool reported;        /* anything reported for this file */
+        ssize_t section; /* index of the current section; -1 before the first one */
+        bool skip_section; /* the current header was bad: ignore its keys */
+        bool expect_handler; /* the line handed out should have reached the handler */
+        bool reported; /* anything reported for this file */
 };
 
 static struct config_location reader_here(const struct config_reader *r) {
-        return (struct config_location) { .file = r->file, .line = r->line };
+        return (struct config_location){ .file = r->file, .line = r->line };
 }
 
 static void reader_error(struct config_reader *r, const char *reason) {
@@ -284,7 +284,7 @@ static char *config_reader_read(char *buf, int size, void *userdata) {
         buf[n] = '\0';
 
         if (r->bytes > CONFIG_MAX_FILE_SIZE) {
-                config_error(r->parser, (struct config_location) { .file = r->file },
+                config_error(r->parser, (struct config_location){ .file = r->file },
                              "file is larger than %u bytes", CONFIG_MAX_FILE_SIZE);
                 r->reported = true;
                 return NULL;
@@ -299,8 +299,8 @@ static char *config_reader_read(char *buf, int size, void *userdata) {
                 return buf;
         }
         if (nul || control) {
-                reader_error(r, nul ? "line contains a NUL byte"
-                                    : "line contains control characters");
+                reader_error(r,
+                             nul ? "line contains a NUL byte" : "line contains control characters");
                 buf[0] = '\0';
                 return buf;
         }
@@ -379,12 +379,12 @@ int config_parser_parse(struct config_parser *p, size_t file, FILE *f, const cha
         if (k == -2 || p->oom)
                 return -ENOMEM;
         if (f && ferror(f)) {
-                config_error(p, (struct config_location) { .file = file }, "read error");
+                config_error(p, (struct config_location){ .file = file }, "read error");
                 return -EIO;
         }
         /* libinih only fails a line the reader has already reported; stay loud if not. */
         if (k > 0 && !r.reported)
-                config_error(p, (struct config_location) { .file = file, .line = (unsigned) k },
+                config_error(p, (struct config_location){ .file = file, .line = (unsigned) k },
                              "syntax error");
         return 0;
 }

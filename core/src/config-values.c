@@ -114,8 +114,8 @@ int config_get_boolean(struct config_parser *p, const struct config_entry *e, bo
         }
         r = config_parse_boolean(e->value);
         if (r < 0) {
-                config_error(p, e->where, "invalid value '%s' for %s: expected a boolean",
-                             e->value, e->key);
+                config_error(p, e->where, "invalid value '%s' for %s: expected a boolean", e->value,
+                             e->key);
                 return 0;
         }
         *ret = r;
@@ -163,8 +163,8 @@ int config_get_name(struct config_parser *p, const struct config_entry *e, const
         return 1;
 }
 
-int config_get_list(struct config_parser *p, const struct config_entry *e,
-                    const char *separators, bool allow_empty, char ***ret) {
+int config_get_list(struct config_parser *p, const struct config_entry *e, const char *separators,
+                    bool allow_empty, char ***ret) {
         char **l = NULL;
         int r;
 

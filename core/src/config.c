@@ -56,7 +56,7 @@ void config_error(struct config_parser *p, struct config_location where, const c
                 return;
         }
         p->errors = errors;
-        p->errors[p->n_errors] = (struct config_error) {
+        p->errors[p->n_errors] = (struct config_error){
                 .where = where,
                 .seq = p->n_errors,
                 .reason = reason,
@@ -80,7 +80,7 @@ void eg_config_errors_clear(struct eg_config_errors *e) {
         for (size_t i = 0; i < e->n; i++)
                 free(e->messages[i]);
         free(e->messages);
-        *e = (struct eg_config_errors) {};
+        *e = (struct eg_config_errors){};
 }
 
 static int errors_append(struct eg_config_errors *e, const char *file, unsigned line,
@@ -322,7 +322,7 @@ int config_origin_set(const struct config_parser *p, struct config_location wher
         if (!file)
                 return -ENOMEM;
         free(ret->file);
-        *ret = (struct eg_config_origin) { .file = file, .line = where.line };
+        *ret = (struct eg_config_origin){ .file = file, .line = where.line };
         return 0;
 }
 

@@ -80,7 +80,7 @@ int eg_device_class_from_string(const char *s);
 
 enum eg_chip_fallback {
         EG_CHIP_FALLBACK_REFER = 0, /* chip unreadable: refer to an officer */
-        EG_CHIP_FALLBACK_CONTINUE,  /* continue on the printed MRZ alone */
+        EG_CHIP_FALLBACK_CONTINUE, /* continue on the printed MRZ alone */
 };
 
 enum eg_backend_fallback {
@@ -96,42 +96,43 @@ enum eg_requirement {
 
 /* PIPELINE: which decisions wait for an operator's Decide() before any door acts. */
 enum eg_confirmation {
-        EG_CONFIRM_NONE = 0,  /* the pipeline's decision is final (it can still be vetoed) */
+        EG_CONFIRM_NONE = 0, /* the pipeline's decision is final (it can still be vetoed) */
         EG_CONFIRM_REFERRALS, /* referrals of a traveller inside the mantrap wait */
-        EG_CONFIRM_ALL,       /* every decision waits */
+        EG_CONFIRM_ALL, /* every decision waits */
 };
 
 /* The lane policy.  Defaults (eg_policy_init_ses) are the SES / Global Entry rules. */
 struct eg_policy {
         char *name;
-        unsigned min_age_years;                 /* min-age = 17 */
-        unsigned membership_years;              /* membership-years = 5 */
-        unsigned conditional_enrolment_months;  /* conditional-enrolment-months = 6 */
-        unsigned fingerprint_attempts;          /* fingerprint-attempts = 3 */
-        char **enrolled_fingers;                /* enrolled-fingers = right-index, left-index */
-        int face_verification;                  /* face-verification = auto|yes|no: -1 auto */
-        unsigned face_attempts;                 /* face-attempts = 2 */
-        unsigned document_attempts;             /* document-attempts = 3 */
-        unsigned chip_attempts;                 /* chip-attempts = 2 */
-        enum eg_chip_fallback chip_unreadable;  /* chip-unreadable = refer|continue */
-        enum eg_backend_fallback background_unavailable; /* background-unavailable = refer|continue */
-        char **document_types;                  /* document-types = P */
-        char **issuing_states;                  /* issuing-states = KOR, USA (empty: any) */
-        uint32_t document_timeout_ms;           /* document-timeout-ms = 20000 */
-        uint32_t chip_timeout_ms;               /* chip-timeout-ms = 7000 */
-        uint32_t mantrap_timeout_ms;            /* mantrap-timeout-ms = 30000 */
-        uint32_t fingerprint_timeout_ms;        /* fingerprint-timeout-ms = 10000 */
-        uint32_t face_timeout_ms;               /* face-timeout-ms = 10000 */
-        uint32_t exit_timeout_ms;               /* exit-timeout-ms = 10000 */
-        uint32_t background_timeout_ms;         /* background-timeout-ms = 5000 */
+        unsigned min_age_years; /* min-age = 17 */
+        unsigned membership_years; /* membership-years = 5 */
+        unsigned conditional_enrolment_months; /* conditional-enrolment-months = 6 */
+        unsigned fingerprint_attempts; /* fingerprint-attempts = 3 */
+        char **enrolled_fingers; /* enrolled-fingers = right-index, left-index */
+        int face_verification; /* face-verification = auto|yes|no: -1 auto */
+        unsigned face_attempts; /* face-attempts = 2 */
+        unsigned document_attempts; /* document-attempts = 3 */
+        unsigned chip_attempts; /* chip-attempts = 2 */
+        enum eg_chip_fallback chip_unreadable; /* chip-unreadable = refer|continue */
+        enum eg_backend_fallback
+                background_unavailable; /* background-unavailable = refer|continue */
+        char **document_types; /* document-types = P */
+        char **issuing_states; /* issuing-states = KOR, USA (empty: any) */
+        uint32_t document_timeout_ms; /* document-timeout-ms = 20000 */
+        uint32_t chip_timeout_ms; /* chip-timeout-ms = 7000 */
+        uint32_t mantrap_timeout_ms; /* mantrap-timeout-ms = 30000 */
+        uint32_t fingerprint_timeout_ms; /* fingerprint-timeout-ms = 10000 */
+        uint32_t face_timeout_ms; /* face-timeout-ms = 10000 */
+        uint32_t exit_timeout_ms; /* exit-timeout-ms = 10000 */
+        uint32_t background_timeout_ms; /* background-timeout-ms = 5000 */
         /* PIPELINE */
         enum eg_requirement passive_authentication; /* passive-authentication = required */
-        enum eg_requirement chip_authenticity;  /* chip-authenticity = optional */
-        unsigned fingerprint_threshold;         /* fingerprint-threshold = 0 (the scanner's) */
-        unsigned face_threshold;                /* face-threshold = 60 (of 100) */
+        enum eg_requirement chip_authenticity; /* chip-authenticity = optional */
+        unsigned fingerprint_threshold; /* fingerprint-threshold = 0 (the scanner's) */
+        unsigned face_threshold; /* face-threshold = 60 (of 100) */
         enum eg_confirmation operator_confirmation; /* operator-confirmation = none */
-        uint32_t registry_timeout_ms;           /* registry-timeout-ms = 3000 */
-        uint32_t turn_back_ms;                  /* turn-back-ms = 3000 */
+        uint32_t registry_timeout_ms; /* registry-timeout-ms = 3000 */
+        uint32_t turn_back_ms; /* turn-back-ms = 3000 */
         struct eg_config_origin origin;
 };
 
@@ -150,23 +151,23 @@ struct eg_config_device {
 
 struct eg_config_lane {
         char *name;
-        enum eg_lane_mode mode;       /* mode = automatic (initial mode at start) */
-        char *policy;                 /* policy = ses */
-        char *roles[EG_ROLE_MAX_];    /* single-device roles: device name or NULL */
-        char **presence_sensors;      /* presence-sensors = a, b */
-        char **indicators;            /* indicators = a, b */
+        enum eg_lane_mode mode; /* mode = automatic (initial mode at start) */
+        char *policy; /* policy = ses */
+        char *roles[EG_ROLE_MAX_]; /* single-device roles: device name or NULL */
+        char **presence_sensors; /* presence-sensors = a, b */
+        char **indicators; /* indicators = a, b */
         struct eg_config_origin origin;
 };
 
 struct eg_config {
-        char **files;          /* every file read, in order */
-        int log_level;         /* [daemon] log-level = info; -1 if unset */
-        bool mock;             /* [daemon] mock = false */
-        char **plugin_dirs;    /* [daemon] plugin-dirs = (colon or comma separated) */
+        char **files; /* every file read, in order */
+        int log_level; /* [daemon] log-level = info; -1 if unset */
+        bool mock; /* [daemon] mock = false */
+        char **plugin_dirs; /* [daemon] plugin-dirs = (colon or comma separated) */
         char *state_directory; /* [daemon] state-directory = /var/lib/egate */
         uint32_t operation_timeout_ms; /* [daemon] operation-timeout-ms = 10000 */
-        char *csca_directory;  /* [daemon] csca-directory = (unset: PA undetermined) */
-        char *crl_directory;   /* [daemon] crl-directory = (unset: no revocation lists) */
+        char *csca_directory; /* [daemon] csca-directory = (unset: PA undetermined) */
+        char *crl_directory; /* [daemon] crl-directory = (unset: no revocation lists) */
 
         struct eg_config_plugin *plugins;
         size_t n_plugins;

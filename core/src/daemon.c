@@ -137,7 +137,8 @@ static int own_name(struct eg_daemon *d) {
         int r = sd_bus_request_name(d->bus, EG_BUS_NAME, 0);
 
         if (r < 0)
-                return log_error_errno(r, "cannot own the bus name %s: %m (another egated "
+                return log_error_errno(r,
+                                       "cannot own the bus name %s: %m (another egated "
                                        "running, or the bus policy does not allow this user?)",
                                        EG_BUS_NAME);
         return 0;

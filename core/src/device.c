@@ -193,8 +193,8 @@ int eg_device_add(struct eg_manager *m, struct eg_plugin *p, const struct eg_dev
 
         EG_LIST_APPEND(devices, m->devices, d);
         log_device(LOG_INFO, 0, d->id, "added: %s from plugin %s%s%s",
-                   eg_device_class_to_string(d->device_class), pname,
-                   d->lane_hint ? ", lane " : "", d->lane_hint ? d->lane_hint : "");
+                   eg_device_class_to_string(d->device_class), pname, d->lane_hint ? ", lane " : "",
+                   d->lane_hint ? d->lane_hint : "");
         if (ret)
                 *ret = d;
         eg_manager_notify_added(m, TAKE_PTR(d));
@@ -220,7 +220,7 @@ struct eg_device *eg_device_find(struct eg_manager *m, const char *id) {
 
         if (!id)
                 return NULL;
-        EG_LIST_FOREACH(devices, d, m->devices)
+        EG_LIST_FOREACH (devices, d, m->devices)
                 if (streq(d->id, id))
                         return d;
         return NULL;
@@ -229,7 +229,7 @@ struct eg_device *eg_device_find(struct eg_manager *m, const char *id) {
 struct eg_device *eg_device_find_handle(struct eg_manager *m, eg_device_id handle) {
         struct eg_device *d;
 
-        EG_LIST_FOREACH(devices, d, m->devices)
+        EG_LIST_FOREACH (devices, d, m->devices)
                 if (d->handle == handle)
                         return d;
         return NULL;
@@ -327,8 +327,8 @@ void eg_device_handle_event(struct eg_device *d, const struct eg_event *e) {
                 break;
         case EG_EVENT_RECOVERED:
                 if (d->state == EG_DEVICE_FAULTED)
-                        eg_device_set_state(d, d->n_in_flight > 0 ? EG_DEVICE_BUSY
-                                                                  : EG_DEVICE_ONLINE,
+                        eg_device_set_state(d,
+                                            d->n_in_flight > 0 ? EG_DEVICE_BUSY : EG_DEVICE_ONLINE,
                                             "recovered");
                 break;
         default:

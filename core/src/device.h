@@ -21,9 +21,9 @@ struct eg_plugin;
 
 enum eg_device_state {
         EG_DEVICE_ONLINE = 0, /* serving, nothing in flight */
-        EG_DEVICE_BUSY,       /* at least one operation in flight */
-        EG_DEVICE_OFFLINE,    /* known but not serving (plugin stopping, removal in progress) */
-        EG_DEVICE_FAULTED,    /* a timeout or a fault report; see last_error */
+        EG_DEVICE_BUSY, /* at least one operation in flight */
+        EG_DEVICE_OFFLINE, /* known but not serving (plugin stopping, removal in progress) */
+        EG_DEVICE_FAULTED, /* a timeout or a fault report; see last_error */
         EG_DEVICE_STATE_MAX_,
 };
 
@@ -42,7 +42,7 @@ struct eg_device {
         struct eg_manager *manager;
         struct eg_plugin *plugin;
         eg_device_id handle; /* the number the plugin knows the device by */
-        char *id;            /* stable: "<plugin>-<key>" */
+        char *id; /* stable: "<plugin>-<key>" */
         char *key;
         enum eg_device_class device_class;
         char *vendor, *model, *serial;

@@ -33,8 +33,10 @@ bool eg_on_loop_thread(struct eg_manager *m) {
 static bool main_thread_call(struct eg_plugin *p, const char *what) {
         if (eg_on_loop_thread(p->manager))
                 return true;
-        log_plugin(LOG_ERR, 0, eg_plugin_name(p), "%s called from a plugin thread: refused (see "
-                   "the SDK's thread rules)", what);
+        log_plugin(LOG_ERR, 0, eg_plugin_name(p),
+                   "%s called from a plugin thread: refused (see "
+                   "the SDK's thread rules)",
+                   what);
         return false;
 }
 
@@ -250,8 +252,8 @@ static int on_plugin_io(sd_event_source *es, int fd, uint32_t revents, void *use
         return 0;
 }
 
-static int host_timer_add(struct eg_host *host, uint64_t delay_usec, eg_timer_fn fn,
-                          void *userdata, eg_source_id *ret) {
+static int host_timer_add(struct eg_host *host, uint64_t delay_usec, eg_timer_fn fn, void *userdata,
+                          eg_source_id *ret) {
         struct eg_plugin *p = plugin_of(host);
         struct eg_plugin_source *s;
         int r;
@@ -305,7 +307,7 @@ static void host_source_remove(struct eg_host *host, eg_source_id id) {
 
         if (!p || !main_thread_call(p, "source_remove"))
                 return;
-        EG_LIST_FOREACH(sources, s, p->sources)
+        EG_LIST_FOREACH (sources, s, p->sources)
                 if (s->id == id) {
                         source_free(s);
                         return;
@@ -352,7 +354,7 @@ int eg_plugin_start(struct eg_plugin *p) {
 
                 eg_plugin_set_failed(p, "init failed: %s", strerror(-r));
                 /* Whatever it added before failing goes away with it. */
-                EG_LIST_FOREACH_SAFE(devices, d, n, p->manager->devices)
+                EG_LIST_FOREACH_SAFE (devices, d, n, p->manager->devices)
                         if (d->plugin == p)
                                 eg_device_remove(d, "plugin init failed");
                 while (p->sources)
@@ -373,7 +375,7 @@ void eg_plugin_stop(struct eg_plugin *p) {
 
         if (p->module.state != EG_PLUGIN_ACTIVE)
                 return;
-        EG_LIST_FOREACH_SAFE(devices, d, n, p->manager->devices)
+        EG_LIST_FOREACH_SAFE (devices, d, n, p->manager->devices)
                 if (d->plugin == p)
                         eg_device_remove(d, "plugin stopping");
         p->module.ops.shutdown(p->plugin_data);
@@ -388,7 +390,7 @@ void eg_plugin_stop(struct eg_plugin *p) {
 struct eg_plugin *eg_plugin_find(struct eg_manager *m, const char *name) {
         struct eg_plugin *p;
 
-        EG_LIST_FOREACH(plugins, p, m->plugins)
+        EG_LIST_FOREACH (plugins, p, m->plugins)
                 if (streq_ptr(p->module.name, name) && p->module.state != EG_PLUGIN_REFUSED)
                         return p;
         return NULL;

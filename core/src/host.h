@@ -40,7 +40,7 @@ struct eg_plugin {
         struct eg_plugin_module module; /* path, descriptor, state, reason, ops */
         struct eg_host host;
         void *plugin_data;
-        bool in_init;   /* device_add is allowed from init() */
+        bool in_init; /* device_add is allowed from init() */
         bool declaring; /* inside declare_device(): devices added now come from the config */
         struct eg_config_kv *options; /* [plugin.NAME] plus command-line overrides */
         size_t n_options;

@@ -31,7 +31,7 @@ static struct eg_lane *lane_new(struct eg_manager *m, const char *name, const st
                 copy.enrolled_fingers = NULL;
                 copy.document_types = NULL;
                 copy.issuing_states = NULL;
-                copy.origin = (struct eg_config_origin) {}; /* the config's, not ours to free */
+                copy.origin = (struct eg_config_origin){}; /* the config's, not ours to free */
                 eg_policy_done(&l->policy);
                 l->policy = copy;
                 for (char **s = pol->enrolled_fingers; s && *s; s++)
@@ -73,7 +73,7 @@ void eg_lanes_free(struct eg_manager *m) {
 struct eg_lane *eg_lane_find(struct eg_manager *m, const char *name) {
         struct eg_lane *l;
 
-        EG_LIST_FOREACH(lanes, l, m->lanes)
+        EG_LIST_FOREACH (lanes, l, m->lanes)
                 if (streq_ptr(l->name, name))
                         return l;
         return NULL;
@@ -103,7 +103,7 @@ struct eg_lane *eg_lane_of_device(struct eg_manager *m, const char *device_id,
                                   enum eg_lane_role *ret_role) {
         struct eg_lane *l;
 
-        EG_LIST_FOREACH(lanes, l, m->lanes)
+        EG_LIST_FOREACH (lanes, l, m->lanes)
                 for (unsigned r = 0; r < EG_ROLE_MAX_; r++)
                         if (lane_has(l, r, device_id)) {
                                 if (ret_role)
@@ -178,7 +178,8 @@ static void lane_assign_from_hint(struct eg_manager *m, struct eg_device *d) {
                  * configured, so a stray udev property cannot conjure one. */
                 if (!m->mock) {
                         log_device(LOG_WARNING, 0, d->id,
-                                   "lane '%s' is not configured; device not assigned", d->lane_hint);
+                                   "lane '%s' is not configured; device not assigned",
+                                   d->lane_hint);
                         return;
                 }
                 l = lane_new(m, d->lane_hint, eg_config_find_policy(m->config, "ses"),
@@ -203,10 +204,10 @@ int eg_lanes_build(struct eg_manager *m) {
 
         for (size_t i = 0; i < m->config->n_lanes; i++) {
                 const struct eg_config_lane *cl = &m->config->lanes[i];
-                struct eg_lane *l = lane_new(m, cl->name,
-                                             eg_config_find_policy(m->config,
-                                                                   cl->policy ? cl->policy : "ses"),
-                                             cl->mode, true);
+                struct eg_lane *l =
+                        lane_new(m, cl->name,
+                                 eg_config_find_policy(m->config, cl->policy ? cl->policy : "ses"),
+                                 cl->mode, true);
                 int r;
 
                 if (!l)
@@ -215,7 +216,7 @@ int eg_lanes_build(struct eg_manager *m) {
                 if (r < 0)
                         return r;
         }
-        EG_LIST_FOREACH(devices, d, m->devices)
+        EG_LIST_FOREACH (devices, d, m->devices)
                 lane_assign_from_hint(m, d);
         eg_lanes_update_readiness(m);
         return 0;
@@ -302,9 +303,9 @@ void eg_lanes_update_readiness(struct eg_manager *m) {
                 return;
 
         /* Devices that arrived after the lanes were built (hotplug, replug). */
-        EG_LIST_FOREACH(devices, d, m->devices)
+        EG_LIST_FOREACH (devices, d, m->devices)
                 lane_assign_from_hint(m, d);
-        EG_LIST_FOREACH(lanes, l, m->lanes)
+        EG_LIST_FOREACH (lanes, l, m->lanes)
                 eg_lane_update_readiness(l);
 }
 

@@ -24,7 +24,7 @@ struct eg_lane {
         char *name;
         enum eg_lane_mode mode;
         struct eg_policy policy; /* a copy: a reload swaps it between transactions */
-        bool from_config;        /* false: created from device hints (mock mode) */
+        bool from_config; /* false: created from device hints (mock mode) */
 
         /* Device ids per role; presence sensors and indicators can be several. */
         char *roles[EG_ROLE_MAX_][EG_LANE_MAX_MULTI];

@@ -38,9 +38,9 @@ static _Atomic(eg_log_journal_sendv_t) log_journal_sendv; /* NULL: sd_journal_se
 static pthread_mutex_t log_stderr_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static const char *const log_level_names[] = {
-        [LOG_EMERG] = "emerg",   [LOG_ALERT] = "alert",   [LOG_CRIT] = "crit",
-        [LOG_ERR] = "err",       [LOG_WARNING] = "warning", [LOG_NOTICE] = "notice",
-        [LOG_INFO] = "info",     [LOG_DEBUG] = "debug",
+        [LOG_EMERG] = "emerg", [LOG_ALERT] = "alert",     [LOG_CRIT] = "crit",
+        [LOG_ERR] = "err",     [LOG_WARNING] = "warning", [LOG_NOTICE] = "notice",
+        [LOG_INFO] = "info",   [LOG_DEBUG] = "debug",
 };
 
 static const struct {
@@ -212,7 +212,7 @@ static void log_write_stderr(char *line, size_t len) {
 static struct iovec iovec_of_snprintf(char *buf, size_t size, int k) {
         size_t len = k < 0 ? 0 : (size_t) k;
 
-        return (struct iovec) { .iov_base = buf, .iov_len = len < size ? len : size - 1 };
+        return (struct iovec){ .iov_base = buf, .iov_len = len < size ? len : size - 1 };
 }
 
 static int log_write_journal(char *message, size_t len, int level, int error,
@@ -226,14 +226,14 @@ static int log_write_journal(char *message, size_t len, int level, int error,
         size_t n = 0;
 
         memcpy(message, "MESSAGE=", LOG_PREFIX_LEN);
-        iov[n++] = (struct iovec) { .iov_base = message, .iov_len = len };
+        iov[n++] = (struct iovec){ .iov_base = message, .iov_len = len };
 
 #define LOG_IOV_FIELD(buf, ...)                                                                    \
         (iov[n++] = iovec_of_snprintf(buf, sizeof(buf), snprintf(buf, sizeof(buf), __VA_ARGS__)))
 
         LOG_IOV_FIELD(priority, "PRIORITY=%i", level);
-        iov[n++] = (struct iovec) { .iov_base = (char *) "SYSLOG_IDENTIFIER=egated",
-                                    .iov_len = strlen("SYSLOG_IDENTIFIER=egated") };
+        iov[n++] = (struct iovec){ .iov_base = (char *) "SYSLOG_IDENTIFIER=egated",
+                                   .iov_len = strlen("SYSLOG_IDENTIFIER=egated") };
         LOG_IOV_FIELD(code_file, "CODE_FILE=%s", strna(file));
         LOG_IOV_FIELD(code_line, "CODE_LINE=%i", line);
         LOG_IOV_FIELD(code_func, "CODE_FUNC=%s", strna(func));
@@ -244,16 +244,15 @@ static int log_write_journal(char *message, size_t len, int level, int error,
         if (object)
                 LOG_IOV_FIELD(object_name, "EGATE_OBJECT=%s", object);
         if (personal)
-                iov[n++] = (struct iovec) { .iov_base = (char *) "EGATE_PERSONAL_DATA=1",
-                                            .iov_len = strlen("EGATE_PERSONAL_DATA=1") };
+                iov[n++] = (struct iovec){ .iov_base = (char *) "EGATE_PERSONAL_DATA=1",
+                                           .iov_len = strlen("EGATE_PERSONAL_DATA=1") };
 #undef LOG_IOV_FIELD
 
         return (sendv ?: sd_journal_sendv)(iov, (int) n);
 }
 
-int log_internalv(int level, int error, enum eg_log_object kind, const char *object,
-                  bool personal, const char *file, int line, const char *func, const char *format,
-                  va_list ap) {
+int log_internalv(int level, int error, enum eg_log_object kind, const char *object, bool personal,
+                  const char *file, int line, const char *func, const char *format, va_list ap) {
         /* Room for the 8-byte prefix in front and a newline behind the NUL-terminated text. */
         char buf[LOG_PREFIX_LEN + LOG_MESSAGE_MAX + 1];
         char *text = buf + LOG_PREFIX_LEN;
@@ -308,9 +307,8 @@ finish:
         return -e;
 }
 
-int log_internal(int level, int error, enum eg_log_object kind, const char *object,
-                 bool personal, const char *file, int line, const char *func, const char *format,
-                 ...) {
+int log_internal(int level, int error, enum eg_log_object kind, const char *object, bool personal,
+                 const char *file, int line, const char *func, const char *format, ...) {
         va_list ap;
         int r;
 

@@ -59,12 +59,12 @@ const char *log_object_kind_to_string(enum eg_log_object kind);
  * errno is set to abs(error) while formatting, so "%m" names the error; when the format has
  * no "%m", ": <strerror>" is appended instead.  errno is preserved across the call.
  */
-int log_internal(int level, int error, enum eg_log_object kind, const char *object,
-                 bool personal, const char *file, int line, const char *func, const char *format,
-                 ...) _printf_(9, 10);
-int log_internalv(int level, int error, enum eg_log_object kind, const char *object,
-                  bool personal, const char *file, int line, const char *func, const char *format,
-                  va_list ap) _printf_(9, 0);
+int log_internal(int level, int error, enum eg_log_object kind, const char *object, bool personal,
+                 const char *file, int line, const char *func, const char *format, ...)
+        _printf_(9, 10);
+int log_internalv(int level, int error, enum eg_log_object kind, const char *object, bool personal,
+                  const char *file, int line, const char *func, const char *format, va_list ap)
+        _printf_(9, 0);
 
 #define log_full_errno(level, error, ...)                                                          \
         log_internal(level, error, EG_LOG_OBJECT_NONE, NULL, false, __FILE__, __LINE__, __func__,  \
@@ -84,8 +84,10 @@ int log_internalv(int level, int error, enum eg_log_object kind, const char *obj
         log_internal(level, error, kind, object, false, __FILE__, __LINE__, __func__, __VA_ARGS__)
 #define log_plugin(level, error, name, ...)                                                        \
         log_object(level, error, EG_LOG_OBJECT_PLUGIN, name, __VA_ARGS__)
-#define log_device(level, error, id, ...) log_object(level, error, EG_LOG_OBJECT_DEVICE, id, __VA_ARGS__)
-#define log_lane(level, error, name, ...) log_object(level, error, EG_LOG_OBJECT_LANE, name, __VA_ARGS__)
+#define log_device(level, error, id, ...)                                                          \
+        log_object(level, error, EG_LOG_OBJECT_DEVICE, id, __VA_ARGS__)
+#define log_lane(level, error, name, ...)                                                          \
+        log_object(level, error, EG_LOG_OBJECT_LANE, name, __VA_ARGS__)
 
 /* The whole message is personal data: dropped unless --log-personal-data. */
 #define log_personal(level, kind, object, ...)                                                     \

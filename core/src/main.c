@@ -114,8 +114,7 @@ static int parse_argv(int argc, char *argv[], struct eg_daemon_options *o) {
 
 int main(int argc, char *argv[]) {
         struct eg_daemon_options o = {
-                .log_level = -1,
-                .mock_setup = eg_mock_support_setup, /* PIPELINE */
+                .log_level = -1, .mock_setup = eg_mock_support_setup, /* PIPELINE */
         };
         int r;
 

@@ -63,8 +63,8 @@ void eg_manager_notify_removed(struct eg_manager *m, struct eg_device *d) {
         eg_lanes_update_readiness(m);
 }
 
-void eg_manager_notify_state(struct eg_manager *m, struct eg_device *d,
-                             enum eg_device_state old, const char *reason) {
+void eg_manager_notify_state(struct eg_manager *m, struct eg_device *d, enum eg_device_state old,
+                             const char *reason) {
         for (size_t i = 0; i < m->n_listeners; i++)
                 if (m->listeners[i].device_state_changed)
                         m->listeners[i].device_state_changed(d, old, reason,
@@ -133,11 +133,11 @@ int eg_manager_new(sd_event *e, struct eg_config *config, const struct eg_manage
         if (o && o->state_directory)
                 m->state_directory = strdup(o->state_directory);
         else if (getenv("STATE_DIRECTORY") && getenv("STATE_DIRECTORY")[0] == '/')
-                m->state_directory = strndup(getenv("STATE_DIRECTORY"),
-                                             strcspn(getenv("STATE_DIRECTORY"), ":"));
+                m->state_directory =
+                        strndup(getenv("STATE_DIRECTORY"), strcspn(getenv("STATE_DIRECTORY"), ":"));
         else
-                m->state_directory = strdup(config->state_directory ? config->state_directory
-                                                                    : EGATE_STATEDIR);
+                m->state_directory =
+                        strdup(config->state_directory ? config->state_directory : EGATE_STATEDIR);
         if (!m->state_directory)
                 return -ENOMEM;
 
@@ -171,7 +171,7 @@ struct eg_manager *eg_manager_free(struct eg_manager *m) {
         m->discovery = eg_discovery_free(m->discovery);
         /* PIPELINE: first, while the devices and lanes it points at still exist. */
         eg_pipelines_free(m);
-        EG_LIST_FOREACH(plugins, p, m->plugins)
+        EG_LIST_FOREACH (plugins, p, m->plugins)
                 eg_plugin_stop(p);
         eg_lanes_free(m);
         eg_operations_done(m);
@@ -287,8 +287,8 @@ static void declare_devices(struct eg_manager *m) {
 
                 if (!p || p->module.state != EG_PLUGIN_ACTIVE) {
                         log_object(LOG_ERR, 0, EG_LOG_OBJECT_CONFIG, cd->name,
-                                   "%s:%u: device %s: plugin %s is not available%s", cd->origin.file,
-                                   cd->origin.line, cd->name, cd->plugin,
+                                   "%s:%u: device %s: plugin %s is not available%s",
+                                   cd->origin.file, cd->origin.line, cd->name, cd->plugin,
                                    p ? " (it failed to start)" : " (not found or refused)");
                         continue;
                 }
@@ -313,10 +313,9 @@ static void declare_devices(struct eg_manager *m) {
                         props[n++] = (struct eg_property){ cd->properties[k].key,
                                                            cd->properties[k].value };
                 if (cd->has_fail_mode)
-                        props[n++] = (struct eg_property){ "fail-mode",
-                                                           cd->fail_mode == EG_DOOR_FAIL_SAFE
-                                                                   ? "safe"
-                                                                   : "secure" };
+                        props[n++] = (struct eg_property){
+                                "fail-mode", cd->fail_mode == EG_DOOR_FAIL_SAFE ? "safe" : "secure"
+                        };
                 dc = (struct eg_device_config){
                         .size = sizeof(dc),
                         .name = cd->name,
@@ -365,7 +364,7 @@ static void pipeline_trust_open(struct eg_manager *m) {
                          report.n_failed ? ", not usable: " : "",
                          report.n_failed ? report.first_failure : "");
         if (r >= 0 && m->config->crl_directory) {
-                report = (struct eg_trust_load_report) {};
+                report = (struct eg_trust_load_report){};
                 r = eg_trust_store_load_crl_dir(m->trust, m->config->crl_directory, &report);
                 if (r < 0)
                         log_error_errno(r, "crl-directory %s: %m", m->config->crl_directory);
@@ -426,7 +425,7 @@ int eg_manager_start(struct eg_manager *m) {
         if (r < 0)
                 return r;
 
-        EG_LIST_FOREACH(plugins, p, m->plugins) {
+        EG_LIST_FOREACH (plugins, p, m->plugins) {
                 if (p->module.state != EG_PLUGIN_LOADED)
                         continue;
                 r = plugin_apply_options(m, p);
@@ -465,7 +464,7 @@ static int rebuild_lanes_keeping_modes(struct eg_manager *m) {
         struct eg_lane *l;
         int r;
 
-        EG_LIST_FOREACH(lanes, l, m->lanes) {
+        EG_LIST_FOREACH (lanes, l, m->lanes) {
                 struct saved_mode *s = realloc(saved, sizeof(*saved) * (n + 1));
 
                 if (!s)
@@ -497,7 +496,7 @@ int eg_manager_reload(struct eg_manager *m, struct eg_config *config) {
         m->config = config;
 
         /* Declared devices that are no longer in the config go away. */
-        EG_LIST_FOREACH_SAFE(devices, d, n, m->devices) {
+        EG_LIST_FOREACH_SAFE (devices, d, n, m->devices) {
                 const struct eg_config_device *cd;
 
                 if (!d->declared)
@@ -508,7 +507,7 @@ int eg_manager_reload(struct eg_manager *m, struct eg_config *config) {
                         eg_device_remove(d, "no longer in the configuration");
         }
         /* Plugin options are re-read; plugins see them on their next lookup. */
-        EG_LIST_FOREACH(plugins, p, m->plugins)
+        EG_LIST_FOREACH (plugins, p, m->plugins)
                 if (p->module.state == EG_PLUGIN_ACTIVE && plugin_apply_options(m, p) < 0)
                         return log_oom();
         declare_devices(m);
@@ -525,7 +524,7 @@ static void shutdown_finish(struct eg_manager *m) {
         struct eg_plugin *p;
 
         m->shutdown_timer = sd_event_source_disable_unref(m->shutdown_timer);
-        EG_LIST_FOREACH(plugins, p, m->plugins)
+        EG_LIST_FOREACH (plugins, p, m->plugins)
                 eg_plugin_stop(p);
         if (m->shutdown_done)
                 m->shutdown_done(m, m->shutdown_userdata);
@@ -567,10 +566,10 @@ void eg_manager_shutdown(struct eg_manager *m, void (*done)(struct eg_manager *,
         m->shutdown_done = done;
         m->shutdown_userdata = userdata;
 
-        EG_LIST_FOREACH_SAFE(operations, o, next, m->operations)
+        EG_LIST_FOREACH_SAFE (operations, o, next, m->operations)
                 (void) eg_operation_cancel(m, o->id);
 
-        EG_LIST_FOREACH(devices, d, m->devices) {
+        EG_LIST_FOREACH (devices, d, m->devices) {
                 struct eg_op_args args = { .size = sizeof(args), .kind = EG_OP_DOOR_SAFE_STATE };
 
                 if (d->device_class != EG_CLASS_DOOR)

@@ -49,7 +49,7 @@ struct eg_manager_listener {
 };
 
 struct eg_manager_options {
-        char **plugin_dirs;      /* from the command line; NULL: config, then built-in */
+        char **plugin_dirs; /* from the command line; NULL: config, then built-in */
         const char *mock_scenario; /* --mock FILE */
         const char *state_directory; /* --state-directory; NULL: $STATE_DIRECTORY, config */
         /* PIPELINE: mock mode's registry import and test backends, linked into egated only
@@ -73,7 +73,7 @@ struct eg_manager {
         struct eg_device *devices;
         eg_device_id next_device_handle;
         struct eg_operation *operations; /* in flight */
-        struct eg_operation *finished;   /* outcome ready, callback pending */
+        struct eg_operation *finished; /* outcome ready, callback pending */
         sd_event_source *deliver_source;
         eg_op_id next_op_id;
         struct eg_post_queue posts;
@@ -131,8 +131,8 @@ void eg_manager_remove_listener(struct eg_manager *m, void *userdata);
 /* For listeners and device.c. */
 void eg_manager_notify_added(struct eg_manager *m, struct eg_device *d);
 void eg_manager_notify_removed(struct eg_manager *m, struct eg_device *d);
-void eg_manager_notify_state(struct eg_manager *m, struct eg_device *d,
-                             enum eg_device_state old, const char *reason);
+void eg_manager_notify_state(struct eg_manager *m, struct eg_device *d, enum eg_device_state old,
+                             const char *reason);
 void eg_manager_notify_event(struct eg_manager *m, struct eg_device *d, const struct eg_event *e);
 
 void eg_manager_notify_lane(struct eg_manager *m, struct eg_lane *l);

@@ -161,7 +161,7 @@ static void mock_cancel(void *backend, uint64_t request) {
         struct mock_registry *b = backend;
         struct mock_request *q;
 
-        EG_LIST_FOREACH(requests, q, b->requests)
+        EG_LIST_FOREACH (requests, q, b->requests)
                 if (q->id == request) {
                         if (q->forwarded)
                                 eg_registry_cancel(b->inner, q->inner_id);

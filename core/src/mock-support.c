@@ -39,7 +39,7 @@ static void today(struct eg_date *d) {
         struct tm tm;
 
         (void) localtime_r(&now, &tm);
-        *d = (struct eg_date) { tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday };
+        *d = (struct eg_date){ tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday };
 }
 
 /* YYMMDD at `s`, windowed like the MRZ parser: births not after today, expiries within
@@ -52,7 +52,7 @@ static bool yymmdd(const char *s, bool birth, const struct eg_date *now, struct 
                         return false;
                 v[i] = (s[2 * i] - '0') * 10 + (s[2 * i + 1] - '0');
         }
-        *ret = (struct eg_date) { now->year - now->year % 100 + v[0], v[1], v[2] };
+        *ret = (struct eg_date){ now->year - now->year % 100 + v[0], v[1], v[2] };
         if (birth) {
                 if (eg_date_compare(ret, now) > 0)
                         ret->year -= 100;
@@ -68,7 +68,7 @@ static int document_of(const struct mock_traveller *t, const struct eg_date *now
         const struct mock_mrz *m = &t->mrz;
         const char *dates;
 
-        *ret = (struct document) {};
+        *ret = (struct document){};
         if (mock_mrz_document_number(m, ret->number) < 0 || m->n_lines < 2)
                 return -EINVAL;
         memcpy(ret->issuing_state, m->lines[0] + 2, 3);

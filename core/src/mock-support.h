@@ -23,11 +23,11 @@ int eg_mock_support_setup(struct eg_manager *m);
 enum eg_mock_registry_fault {
         EG_MOCK_REGISTRY_PASS = 0,
         EG_MOCK_REGISTRY_ERROR, /* -EIO at once */
-        EG_MOCK_REGISTRY_HANG,  /* no answer until cancelled (the registry's deadline) */
+        EG_MOCK_REGISTRY_HANG, /* no answer until cancelled (the registry's deadline) */
 };
 
 struct eg_mock_registry_entry {
-        char issuing_state[4];    /* of the presented document, as in the MRZ */
+        char issuing_state[4]; /* of the presented document, as in the MRZ */
         char document_number[23]; /* presented */
         enum eg_mock_registry_fault fault;
         /* The member's registered passport and birth date, for lookup_holder(). */

@@ -68,7 +68,7 @@ static uint64_t now_usec(void) {
 static struct eg_operation *find_in_flight(struct eg_manager *m, eg_op_id id) {
         struct eg_operation *o;
 
-        EG_LIST_FOREACH(operations, o, m->operations)
+        EG_LIST_FOREACH (operations, o, m->operations)
                 if (o->id == id)
                         return o;
         return NULL;
@@ -246,7 +246,8 @@ void eg_operation_complete(struct eg_manager *m, struct eg_plugin *from, eg_op_i
         }
         if (o->device->plugin != from) {
                 log_plugin(LOG_WARNING, 0, eg_plugin_name(from),
-                           "completion for operation %" PRIu64 " of another plugin's device refused",
+                           "completion for operation %" PRIu64
+                           " of another plugin's device refused",
                            id);
                 eg_op_outcome_done(outcome);
                 return;
@@ -266,7 +267,7 @@ void eg_operations_fail_device(struct eg_manager *m, struct eg_device *d, int st
                                const char *message) {
         struct eg_operation *o, *n;
 
-        EG_LIST_FOREACH_SAFE(operations, o, n, m->operations) {
+        EG_LIST_FOREACH_SAFE (operations, o, n, m->operations) {
                 struct eg_op_outcome outcome = { .status = status, .fd = -1 };
 
                 if (o->device != d)

@@ -175,7 +175,8 @@ static int section_table_check(const struct elf_file *f, uint64_t offset, uint64
         if (end > f->size)
                 return plugin_refuse(ret_reason, EBADMSG,
                                      "truncated ELF file (section headers end at byte %" PRIu64
-                                     ", file has %" PRIu64 ")", end, f->size);
+                                     ", file has %" PRIu64 ")",
+                                     end, f->size);
         return 0;
 }
 
@@ -210,8 +211,7 @@ static int elf_file_check_header(struct elf_file *f, char **ret_reason) {
                                      HOST_DATA == ELFDATA2MSB ? "big-endian" : "little-endian");
 
         if (!gelf_getehdr(f->elf, &ehdr))
-                return plugin_refuse(ret_reason, EBADMSG, "corrupt ELF header: %s",
-                                     elf_errmsg(-1));
+                return plugin_refuse(ret_reason, EBADMSG, "corrupt ELF header: %s", elf_errmsg(-1));
 
         if (ehdr.e_type != ET_DYN)
                 return plugin_refuse(ret_reason, ENOEXEC, "not a shared object (%s)",
@@ -391,7 +391,8 @@ static int elf_file_read_descriptor(const struct elf_file *f, struct eg_plugin_d
         if (sym.st_shndx >= SHN_LORESERVE)
                 return plugin_refuse(ret_reason, EBADMSG,
                                      EG_PLUGIN_DESCRIPTOR_SYMBOL " is not in a section "
-                                     "(section index 0x%x)", (unsigned) sym.st_shndx);
+                                                                 "(section index 0x%x)",
+                                     (unsigned) sym.st_shndx);
 
         r = section_get(f, sym.st_shndx, NULL, &shdr, ret_reason);
         if (r < 0)
@@ -400,11 +401,13 @@ static int elf_file_read_descriptor(const struct elf_file *f, struct eg_plugin_d
         if (shdr.sh_flags & SHF_WRITE)
                 return plugin_refuse(ret_reason, EBADMSG,
                                      EG_PLUGIN_DESCRIPTOR_SYMBOL " is in writable section %s "
-                                     "(declare it const)", section_name(f, &shdr));
+                                                                 "(declare it const)",
+                                     section_name(f, &shdr));
         if (shdr.sh_type != SHT_PROGBITS || !(shdr.sh_flags & SHF_ALLOC))
                 return plugin_refuse(ret_reason, EBADMSG,
                                      EG_PLUGIN_DESCRIPTOR_SYMBOL " is in section %s, which is not "
-                                     "read-only data", section_name(f, &shdr));
+                                                                 "read-only data",
+                                     section_name(f, &shdr));
 
         /* In a shared object a symbol's value is an address: find it within the section. */
         if (sym.st_value < shdr.sh_addr || sym.st_value - shdr.sh_addr > shdr.sh_size ||
@@ -441,15 +444,17 @@ static int elf_file_read_descriptor(const struct elf_file *f, struct eg_plugin_d
         if (d.size < EG_PLUGIN_DESCRIPTOR_SIZE_1_0)
                 return plugin_refuse(ret_reason, EBADMSG,
                                      "descriptor size field is %" PRIu32 ", SDK ABI 1.0 needs at "
-                                     "least %zu", d.size, EG_PLUGIN_DESCRIPTOR_SIZE_1_0);
+                                     "least %zu",
+                                     d.size, EG_PLUGIN_DESCRIPTOR_SIZE_1_0);
         if (d.size > sym.st_size)
                 return plugin_refuse(ret_reason, EBADMSG,
                                      "descriptor size field is %" PRIu32 ", but the symbol has "
-                                     "only %ju bytes", d.size, (uintmax_t) sym.st_size);
+                                     "only %ju bytes",
+                                     d.size, (uintmax_t) sym.st_size);
 
         /* Members of a newer minor than ours are beyond sizeof(d) and ignored;
          * those the plugin's (older) build lacks read as zero. */
-        *ret = (struct eg_plugin_descriptor) {};
+        *ret = (struct eg_plugin_descriptor){};
         memcpy(ret, &d, MIN((size_t) d.size, sizeof(d)));
         return 0;
 }
@@ -483,7 +488,7 @@ int eg_plugin_descriptor_read(const char *path, struct eg_plugin_descriptor *ret
         if (!elf)
                 return plugin_refuse(ret_reason, EBADMSG, "cannot read ELF: %s", elf_errmsg(-1));
 
-        f = (struct elf_file) {
+        f = (struct elf_file){
                 .fd = fd,
                 .size = (uint64_t) st.st_size,
                 .elf = elf,

@@ -17,13 +17,12 @@
 #include "plugin-loader-internal.h"
 #include "plugin-loader.h"
 
-#define KNOWN_CLASS_BITS                                                                           \
-        (((UINT32_C(1) << EG_CLASS_MAX_) - 1) & ~EG_CLASS_BIT(EG_CLASS_INVALID))
+#define KNOWN_CLASS_BITS (((UINT32_C(1) << EG_CLASS_MAX_) - 1) & ~EG_CLASS_BIT(EG_CLASS_INVALID))
 #define KNOWN_FLAG_BITS (EG_PLUGIN_FLAG_TEST_ONLY)
 
 /* Room for a label such as "matches[7].property" or an escaped name. */
 #define LABEL_MAX 64
-#define ESCAPED_MAX(n) ((n) * 4 + 1)
+#define ESCAPED_MAX(n) ((n) *4 + 1)
 
 int plugin_refuse(char **ret_reason, int error, const char *format, ...) {
         va_list ap;
@@ -148,13 +147,12 @@ static int validate_match(const struct eg_match *m, size_t i, char **ret_reason)
                 if (m->subsystem[0] == '\0')
                         return plugin_refuse(ret_reason, EINVAL,
                                              "matches[%zu] (udev) has no subsystem", i);
-                if (m->property[0] != '\0' &&
-                    (m->property[0] == '=' || !strchr(m->property, '=')))
-                        return plugin_refuse(
-                                ret_reason, EINVAL,
-                                "matches[%zu] (udev) property \"%s\" is not KEY=VALUE", i,
-                                escape_string(m->property, sizeof(m->property), escaped,
-                                              sizeof(escaped)));
+                if (m->property[0] != '\0' && (m->property[0] == '=' || !strchr(m->property, '=')))
+                        return plugin_refuse(ret_reason, EINVAL,
+                                             "matches[%zu] (udev) property \"%s\" is not KEY=VALUE",
+                                             i,
+                                             escape_string(m->property, sizeof(m->property),
+                                                           escaped, sizeof(escaped)));
                 break;
         case EG_MATCH_USB:
                 if (m->usb_vendor == 0)
@@ -178,7 +176,8 @@ int eg_plugin_descriptor_validate(const struct eg_plugin_descriptor *d, char **r
         if (d->size < EG_PLUGIN_DESCRIPTOR_SIZE_1_0)
                 return plugin_refuse(ret_reason, EBADMSG,
                                      "descriptor size field is %" PRIu32 ", SDK ABI 1.0 needs at "
-                                     "least %zu", d->size, EG_PLUGIN_DESCRIPTOR_SIZE_1_0);
+                                     "least %zu",
+                                     d->size, EG_PLUGIN_DESCRIPTOR_SIZE_1_0);
 
         /* ABI first: a descriptor from another major may mean anything beyond this point. */
         if (d->abi_major != EG_SDK_ABI_MAJOR || d->abi_minor > EG_SDK_ABI_MINOR)
@@ -190,11 +189,11 @@ int eg_plugin_descriptor_validate(const struct eg_plugin_descriptor *d, char **r
         if (strnlen(d->name, sizeof(d->name)) >= sizeof(d->name))
                 return plugin_refuse(ret_reason, EINVAL, "descriptor name is not NUL-terminated");
         if (!eg_plugin_name_is_valid(d->name))
-                return plugin_refuse(ret_reason, EINVAL,
-                                     "descriptor name \"%s\" is invalid (want 1-31 of a-z, 0-9, "
-                                     "'_', '-'; not starting with '-')",
-                                     escape_string(d->name, sizeof(d->name), escaped,
-                                                   sizeof(escaped)));
+                return plugin_refuse(
+                        ret_reason, EINVAL,
+                        "descriptor name \"%s\" is invalid (want 1-31 of a-z, 0-9, "
+                        "'_', '-'; not starting with '-')",
+                        escape_string(d->name, sizeof(d->name), escaped, sizeof(escaped)));
 
         r = check_text("descriptor version", d->version, sizeof(d->version), false, ret_reason);
         if (r < 0)
@@ -257,9 +256,9 @@ static int module_resolve_object(void *handle, const char *name, const void **re
                 return plugin_refuse(ret_reason, EBADMSG, "cannot tell which object defines %s",
                                      name);
         if (owner != own)
-                return plugin_refuse(ret_reason, EBADMSG, "%s is defined by %s, not by the plugin",
-                                     name, owner->l_name && *owner->l_name ? owner->l_name
-                                                                           : "another object");
+                return plugin_refuse(
+                        ret_reason, EBADMSG, "%s is defined by %s, not by the plugin", name,
+                        owner->l_name && *owner->l_name ? owner->l_name : "another object");
 
         if (dladdr1(addr, &info, (void **) &sym, RTLD_DL_SYMENT) == 0 || !sym ||
             info.dli_saddr != addr)
@@ -282,8 +281,8 @@ static int module_resolve(struct eg_plugin_module *m, void *handle, char **ret_r
         int r;
 
         /* What we vetted must be what runs: the loader maps segments, we read sections. */
-        r = module_resolve_object(handle, EG_PLUGIN_DESCRIPTOR_SYMBOL,
-                                  (const void **) &descriptor, &size, ret_reason);
+        r = module_resolve_object(handle, EG_PLUGIN_DESCRIPTOR_SYMBOL, (const void **) &descriptor,
+                                  &size, ret_reason);
         if (r < 0)
                 return r;
         n = MIN((size_t) m->descriptor.size, sizeof(m->descriptor));
@@ -298,15 +297,18 @@ static int module_resolve(struct eg_plugin_module *m, void *handle, char **ret_r
         if (size < EG_PLUGIN_OPS_SIZE_1_0)
                 return plugin_refuse(ret_reason, EBADMSG,
                                      EG_PLUGIN_OPS_SYMBOL " truncated (%zu bytes, need at least "
-                                     "%zu)", size, EG_PLUGIN_OPS_SIZE_1_0);
+                                                          "%zu)",
+                                     size, EG_PLUGIN_OPS_SIZE_1_0);
         if (ops->size < EG_PLUGIN_OPS_SIZE_1_0)
                 return plugin_refuse(ret_reason, EBADMSG,
                                      EG_PLUGIN_OPS_SYMBOL " size field is %" PRIu32 ", SDK ABI 1.0 "
-                                     "needs at least %zu", ops->size, EG_PLUGIN_OPS_SIZE_1_0);
+                                                          "needs at least %zu",
+                                     ops->size, EG_PLUGIN_OPS_SIZE_1_0);
         if (ops->size > size)
                 return plugin_refuse(ret_reason, EBADMSG,
                                      EG_PLUGIN_OPS_SYMBOL " size field is %" PRIu32 ", but the "
-                                     "symbol has only %zu bytes", ops->size, size);
+                                                          "symbol has only %zu bytes",
+                                     ops->size, size);
 
         /* Entry points of a newer minor are ignored; those an older build lacks stay NULL. */
         memcpy(&copy, ops, MIN((size_t) ops->size, sizeof(copy)));
@@ -314,8 +316,7 @@ static int module_resolve(struct eg_plugin_module *m, void *handle, char **ret_r
         if (!copy.init)
                 return plugin_refuse(ret_reason, EINVAL, EG_PLUGIN_OPS_SYMBOL " has no init()");
         if (!copy.shutdown)
-                return plugin_refuse(ret_reason, EINVAL,
-                                     EG_PLUGIN_OPS_SYMBOL " has no shutdown()");
+                return plugin_refuse(ret_reason, EINVAL, EG_PLUGIN_OPS_SYMBOL " has no shutdown()");
         if (!copy.declare_device && descriptor_matches_config(&m->descriptor))
                 return plugin_refuse(ret_reason, EINVAL,
                                      "matches config devices, but " EG_PLUGIN_OPS_SYMBOL
@@ -352,7 +353,7 @@ int eg_plugin_module_open(struct eg_plugin_module *m) {
         if (r < 0) {
                 if (handle)
                         (void) dlclose(handle);
-                m->ops = (struct eg_plugin_ops) {};
+                m->ops = (struct eg_plugin_ops){};
                 m->state = EG_PLUGIN_REFUSED;
                 free(m->reason);
                 m->reason = TAKE_PTR(reason);
@@ -375,7 +376,7 @@ void eg_plugin_module_done(struct eg_plugin_module *m) {
         free(m->path);
         free(m->name);
         free(m->reason);
-        *m = (struct eg_plugin_module) {};
+        *m = (struct eg_plugin_module){};
 }
 
 void eg_plugin_modules_free(struct eg_plugin_module *m, size_t n) {
@@ -472,8 +473,9 @@ static int module_vet(struct eg_plugin_module *m, const struct eg_plugin_module 
                 r = eg_plugin_descriptor_validate(&m->descriptor, &reason);
         }
         if (r >= 0 && (m->descriptor.flags & EG_PLUGIN_FLAG_TEST_ONLY) && !allow_test_only)
-                r = plugin_refuse(&reason, EPERM, "test-only plugin: loaded only with --mock or "
-                                                  "[daemon] mock=true");
+                r = plugin_refuse(&reason, EPERM,
+                                  "test-only plugin: loaded only with --mock or "
+                                  "[daemon] mock=true");
         if (r >= 0 && (other = find_loaded(earlier, n_earlier, m->name)))
                 r = plugin_refuse(&reason, EEXIST,
                                   "duplicate plugin name '%s', already provided by %s", m->name,
@@ -508,7 +510,7 @@ static int modules_append(struct eg_plugin_module **modules, size_t *n, const ch
                 free(path);
                 return -ENOMEM;
         }
-        grown[*n] = (struct eg_plugin_module) {
+        grown[*n] = (struct eg_plugin_module){
                 .path = path,
                 .state = EG_PLUGIN_REFUSED,
         };
@@ -517,8 +519,8 @@ static int modules_append(struct eg_plugin_module **modules, size_t *n, const ch
         return 0;
 }
 
-int eg_plugin_modules_scan(char *const *dirs, bool allow_test_only,
-                           struct eg_plugin_module **ret, size_t *ret_n) {
+int eg_plugin_modules_scan(char *const *dirs, bool allow_test_only, struct eg_plugin_module **ret,
+                           size_t *ret_n) {
         struct eg_plugin_module *modules = NULL;
         size_t n = 0;
         int r;

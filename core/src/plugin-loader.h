@@ -17,10 +17,10 @@
 
 enum eg_plugin_state {
         EG_PLUGIN_REFUSED = 0, /* not loaded: see reason */
-        EG_PLUGIN_LOADED,      /* dlopen()ed, init() not yet called */
-        EG_PLUGIN_ACTIVE,      /* init() succeeded */
-        EG_PLUGIN_FAILED,      /* init() failed, or the plugin misbehaved later */
-        EG_PLUGIN_STOPPED,     /* shutdown() called */
+        EG_PLUGIN_LOADED, /* dlopen()ed, init() not yet called */
+        EG_PLUGIN_ACTIVE, /* init() succeeded */
+        EG_PLUGIN_FAILED, /* init() failed, or the plugin misbehaved later */
+        EG_PLUGIN_STOPPED, /* shutdown() called */
 };
 
 const char *eg_plugin_state_to_string(enum eg_plugin_state s);
@@ -59,8 +59,8 @@ int eg_plugin_module_open(struct eg_plugin_module *m);
  * A second plugin with an already-seen name is refused as a duplicate.
  * Plugins flagged TEST_ONLY are refused unless allow_test_only.
  */
-int eg_plugin_modules_scan(char *const *dirs, bool allow_test_only,
-                           struct eg_plugin_module **ret, size_t *ret_n);
+int eg_plugin_modules_scan(char *const *dirs, bool allow_test_only, struct eg_plugin_module **ret,
+                           size_t *ret_n);
 
 void eg_plugin_module_done(struct eg_plugin_module *m); /* dlclose() and free */
 void eg_plugin_modules_free(struct eg_plugin_module *m, size_t n);

@@ -112,7 +112,7 @@ void eg_post_queue_forget_plugin(struct eg_post_queue *q, struct eg_plugin *p) {
         struct eg_post *post, *next;
 
         pthread_mutex_lock(&q->lock);
-        EG_LIST_FOREACH_SAFE(posts, post, next, q->head) {
+        EG_LIST_FOREACH_SAFE (posts, post, next, q->head) {
                 if (post->plugin != p)
                         continue;
                 EG_LIST_REMOVE(posts, q->head, post);

@@ -27,7 +27,7 @@ struct eg_post {
         eg_op_id op;
         eg_device_id device;
         struct eg_op_outcome outcome; /* EG_POST_COMPLETION */
-        struct eg_event event;        /* EG_POST_EVENT; zone/message owned */
+        struct eg_event event; /* EG_POST_EVENT; zone/message owned */
         EG_LIST_FIELDS(struct eg_post, posts);
 };
 

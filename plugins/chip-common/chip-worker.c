@@ -27,7 +27,7 @@ struct chip_worker {
         bool running_cancelled;
         bool stopping;
 
-        struct chip_worker *next_live;   /* mailbox->live: main thread only */
+        struct chip_worker *next_live; /* mailbox->live: main thread only */
         struct chip_worker *next_exited; /* mailbox->exited: under mailbox->lock */
 };
 
@@ -339,9 +339,8 @@ static void *worker_main(void *arg) {
         return NULL;
 }
 
-int chip_worker_start(struct chip_mailbox *mb, const char *name,
-                      const struct chip_worker_ops *ops, void *userdata, uint64_t idle_usec,
-                      struct chip_worker **ret) {
+int chip_worker_start(struct chip_mailbox *mb, const char *name, const struct chip_worker_ops *ops,
+                      void *userdata, uint64_t idle_usec, struct chip_worker **ret) {
         struct chip_worker *w = calloc(1, sizeof(*w));
         pthread_condattr_t attr;
         int r;
@@ -368,8 +367,8 @@ int chip_worker_start(struct chip_mailbox *mb, const char *name,
 
         r = -pthread_create(&w->thread, NULL, worker_main, w);
         if (r < 0) {
-                eg_host_log(mb->host, EG_LOG_ERROR, "%s: cannot start a worker thread: %s",
-                            name, strerror(-r));
+                eg_host_log(mb->host, EG_LOG_ERROR, "%s: cannot start a worker thread: %s", name,
+                            strerror(-r));
                 pthread_mutex_destroy(&w->lock);
                 pthread_cond_destroy(&w->wake);
                 free(w->name);

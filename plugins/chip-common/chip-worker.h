@@ -38,7 +38,7 @@ struct chip_request {
         eg_op_id op;
         enum eg_op_kind kind;
         uint64_t deadline_usec; /* CLOCK_MONOTONIC: start + args->timeout_ms */
-        uint8_t *capdu;         /* CHIP_TRANSMIT */
+        uint8_t *capdu; /* CHIP_TRANSMIT */
         size_t capdu_len;
         char target[CHIP_TARGET_MAX]; /* which reader, as the main thread saw it */
         struct chip_request *next;
@@ -67,8 +67,8 @@ struct chip_worker_ops {
 
 /* What a worker or monitor thread tells the main thread. */
 struct chip_mail {
-        int kind;    /* the plugin's own numbering, >= 0 */
-        char *text;  /* owned by the mailbox, may be NULL */
+        int kind; /* the plugin's own numbering, >= 0 */
+        char *text; /* owned by the mailbox, may be NULL */
         int64_t value;
         struct chip_mail *next;
 };
@@ -86,9 +86,8 @@ void chip_mailbox_dispatch(struct chip_mailbox *mb);
 void chip_mailbox_free(struct chip_mailbox *mb);
 
 /* Main thread.  idle_usec 0: idle() is never called.  name: for log lines. */
-int chip_worker_start(struct chip_mailbox *mb, const char *name,
-                      const struct chip_worker_ops *ops, void *userdata, uint64_t idle_usec,
-                      struct chip_worker **ret);
+int chip_worker_start(struct chip_mailbox *mb, const char *name, const struct chip_worker_ops *ops,
+                      void *userdata, uint64_t idle_usec, struct chip_worker **ret);
 /* Main thread: queue a copy of the request (target may be NULL). */
 int chip_worker_submit(struct chip_worker *w, eg_op_id op, const struct eg_op_args *args,
                        const char *target);

@@ -47,8 +47,9 @@ static void emit(struct example_door *door, enum eg_event_type type, int64_t val
 }
 
 static void complete(struct example_door *door, eg_op_id op, int status, const char *message) {
-        struct eg_op_result r = { .size = sizeof(r), .status = status, .message = message,
-                                  .fd = -1 };
+        struct eg_op_result r = {
+                .size = sizeof(r), .status = status, .message = message, .fd = -1
+        };
 
         (void) eg_host_complete(door->host, op, &r);
 }
@@ -77,7 +78,8 @@ static void on_travel_done(void *userdata) {
         int r = 0;
 
         door->pending_timer = 0;
-        emit(door, EG_EVENT_DOOR_POSITION, opened ? EG_DOOR_POSITION_OPEN : EG_DOOR_POSITION_CLOSED);
+        emit(door, EG_EVENT_DOOR_POSITION,
+             opened ? EG_DOOR_POSITION_OPEN : EG_DOOR_POSITION_CLOSED);
         if (!opened)
                 r = write_lock(door, true);
         complete(door, door->pending_op, r, r < 0 ? "cannot engage the lock" : NULL);
@@ -248,11 +250,8 @@ static void example_shutdown(void *data) {
         free(data);
 }
 
-EG_PLUGIN_DEFINE(.name = "example-door",
-                 .version = "1.0.0",
-                 .vendor = "egate project",
-                 .classes = EG_CLASS_BIT(EG_CLASS_DOOR),
-                 .matches = { EG_MATCH_CONFIG_ENTRY }) = {
+EG_PLUGIN_DEFINE(.name = "example-door", .version = "1.0.0", .vendor = "egate project",
+                 .classes = EG_CLASS_BIT(EG_CLASS_DOOR), .matches = { EG_MATCH_CONFIG_ENTRY }) = {
         .size = sizeof(struct eg_plugin_ops),
         .init = example_init,
         .shutdown = example_shutdown,

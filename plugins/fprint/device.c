@@ -93,8 +93,8 @@ static void on_opened(GObject *source, GAsyncResult *res, gpointer userdata) {
         }
         if (d->state == FPRINT_DEVICE_OPENING)
                 d->state = FPRINT_DEVICE_OPEN;
-        eg_host_log(d->plugin->host, EG_LOG_INFO, "%s: %s (%s) open", d->name,
-                    d->candidate->name, d->candidate->driver);
+        eg_host_log(d->plugin->host, EG_LOG_INFO, "%s: %s (%s) open", d->name, d->candidate->name,
+                    d->candidate->driver);
         run_next(d);
 }
 
@@ -135,8 +135,8 @@ static void on_removed(GObject *object, GParamSpec *pspec, gpointer userdata) {
 void fprint_device_open(struct fprint_device *d) {
         d->fp = g_object_ref(d->candidate->fp);
         d->state = FPRINT_DEVICE_OPENING;
-        d->finger_handler = g_signal_connect(d->fp, "notify::finger-status",
-                                             G_CALLBACK(on_finger_status), d);
+        d->finger_handler =
+                g_signal_connect(d->fp, "notify::finger-status", G_CALLBACK(on_finger_status), d);
         d->removed_handler = g_signal_connect(d->fp, "notify::removed", G_CALLBACK(on_removed), d);
         d->open_cancellable = g_cancellable_new();
         fp_device_open(d->fp, d->open_cancellable, on_opened, d);

@@ -37,8 +37,8 @@
 
 /* A libfprint device found by the first enumeration. */
 struct fprint_candidate {
-        FpDevice *fp;    /* a reference; used on the GLib thread only */
-        char *driver;    /* immutable copies, readable from both threads */
+        FpDevice *fp; /* a reference; used on the GLib thread only */
+        char *driver; /* immutable copies, readable from both threads */
         char *device_id;
         char *name;
         bool can_capture;
@@ -49,7 +49,7 @@ struct fprint_candidate {
 enum fprint_device_state {
         FPRINT_DEVICE_OPENING,
         FPRINT_DEVICE_OPEN,
-        FPRINT_DEVICE_BROKEN,  /* open failed: see broken_reason */
+        FPRINT_DEVICE_BROKEN, /* open failed: see broken_reason */
         FPRINT_DEVICE_REMOVED, /* unplugged */
 };
 
@@ -59,7 +59,7 @@ struct fprint_device {
         struct fprint_plugin *plugin;
         struct fprint_candidate *candidate;
         eg_device_id id; /* set by the main thread before the GLib thread sees the device */
-        char *name;      /* the [device.NAME] section, for log lines */
+        char *name; /* the [device.NAME] section, for log lines */
 
         /* The operation egated considers running (0: none).  The main thread
          * claims it in start(); whoever finishes or cancels it clears it with a
@@ -72,7 +72,7 @@ struct fprint_device {
         char *broken_reason;
         GCancellable *open_cancellable;
         struct fprint_request *running; /* the libfprint action in progress */
-        GQueue pending;                 /* requests waiting for the device */
+        GQueue pending; /* requests waiting for the device */
         gulong finger_handler;
         gulong removed_handler;
         bool finger_present;
@@ -102,7 +102,7 @@ struct fprint_message {
         enum fprint_message_kind kind;
         struct fprint_device *device;
         struct fprint_request *request; /* START */
-        eg_op_id op;                    /* CANCEL */
+        eg_op_id op; /* CANCEL */
 };
 
 struct fprint_plugin {

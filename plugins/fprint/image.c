@@ -47,8 +47,8 @@ int fprint_image_to_memfd(FpImage *image, int *ret_fd) {
         if (r >= 0)
                 r = write_all(fd, pixels, (size_t) width * height);
         /* Sealed: whoever reads the image later reads exactly what was captured. */
-        if (r >= 0 && fcntl(fd, F_ADD_SEALS,
-                            F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0)
+        if (r >= 0 &&
+            fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0)
                 r = -errno;
         if (r >= 0 && lseek(fd, 0, SEEK_SET) < 0)
                 r = -errno;

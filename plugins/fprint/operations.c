@@ -40,8 +40,9 @@ void fprint_request_answer(struct fprint_request *req, const struct eg_op_result
 }
 
 void fprint_request_fail(struct fprint_request *req, int status, const char *message) {
-        struct eg_op_result r = { .size = sizeof(r), .status = status, .message = message,
-                                  .fd = -1 };
+        struct eg_op_result r = {
+                .size = sizeof(r), .status = status, .message = message, .fd = -1
+        };
 
         (void) answer(req, &r);
 }
@@ -94,8 +95,8 @@ static void on_enroll_progress(FpDevice *fp, gint stage, FpPrint *print, gpointe
                 eg_host_log(d->plugin->host, EG_LOG_INFO, "%s: enrol stage %d: %s, scanning again",
                             d->name, stage + 1, retry_message(error->code));
         else
-                eg_host_log(d->plugin->host, EG_LOG_DEBUG, "%s: enrol stage %d of %d done",
-                            d->name, stage, fp_device_get_nr_enroll_stages(fp));
+                eg_host_log(d->plugin->host, EG_LOG_DEBUG, "%s: enrol stage %d of %d done", d->name,
+                            stage, fp_device_get_nr_enroll_stages(fp));
 }
 
 static void on_enrolled(GObject *source, GAsyncResult *res, gpointer userdata) {
@@ -109,13 +110,16 @@ static void on_enrolled(GObject *source, GAsyncResult *res, gpointer userdata) {
         if (!print)
                 fail_with_error(req, error);
         else if (!fp_print_serialize(print, &data, &len, &error)) {
-                g_autofree char *message = g_strdup_printf(
-                        "cannot serialise the enrolled print: %s", error->message);
+                g_autofree char *message =
+                        g_strdup_printf("cannot serialise the enrolled print: %s", error->message);
 
                 fprint_request_fail(req, -EIO, message);
         } else {
-                struct eg_op_result r = { .size = sizeof(r), .data = data, .data_len = len,
-                                          .format = FPRINT_TEMPLATE_FORMAT, .fd = -1 };
+                struct eg_op_result r = { .size = sizeof(r),
+                                          .data = data,
+                                          .data_len = len,
+                                          .format = FPRINT_TEMPLATE_FORMAT,
+                                          .fd = -1 };
 
                 fprint_request_answer(req, &r);
         }
@@ -198,12 +202,13 @@ static void on_captured(GObject *source, GAsyncResult *res, gpointer userdata) {
         if (!image)
                 fail_with_error(req, error);
         else if ((r = fprint_image_to_memfd(image, &fd)) < 0) {
-                g_autofree char *message = g_strdup_printf("cannot store the captured image: %s",
-                                                           strerror(-r));
+                g_autofree char *message =
+                        g_strdup_printf("cannot store the captured image: %s", strerror(-r));
 
                 fprint_request_fail(req, -EIO, message);
         } else {
-                struct eg_op_result result = { .size = sizeof(result), .fd = fd,
+                struct eg_op_result result = { .size = sizeof(result),
+                                               .fd = fd,
                                                .format = FPRINT_IMAGE_FORMAT };
 
                 /* egated owns the fd once handed over; otherwise it is ours to close. */

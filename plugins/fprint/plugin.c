@@ -36,8 +36,9 @@ static bool finger_from_iso(int32_t iso, FpFinger *ret) {
 }
 
 static void complete_now(struct fprint_device *d, eg_op_id op, int status, const char *message) {
-        struct eg_op_result r = { .size = sizeof(r), .status = status, .message = message,
-                                  .fd = -1 };
+        struct eg_op_result r = {
+                .size = sizeof(r), .status = status, .message = message, .fd = -1
+        };
 
         (void) eg_host_complete(d->plugin->host, op, &r);
 }
@@ -89,9 +90,8 @@ static int fprint_start(void *data, eg_op_id op, const struct eg_op_args *args) 
         req->cancellable = g_cancellable_new();
         if (args->kind == EG_OP_FINGER_VERIFY)
                 req->template = g_bytes_new(args->data, args->data_len);
-        fprint_post(d->plugin, &(struct fprint_message){ .kind = FPRINT_MESSAGE_START,
-                                                         .device = d,
-                                                         .request = req });
+        fprint_post(d->plugin, &(struct fprint_message){
+                                       .kind = FPRINT_MESSAGE_START, .device = d, .request = req });
         return 0;
 }
 
@@ -100,9 +100,8 @@ static void fprint_cancel(void *data, eg_op_id op) {
         eg_op_id expected = op;
 
         (void) atomic_compare_exchange_strong(&d->active_op, &expected, 0);
-        fprint_post(d->plugin, &(struct fprint_message){ .kind = FPRINT_MESSAGE_CANCEL,
-                                                         .device = d,
-                                                         .op = op });
+        fprint_post(d->plugin, &(struct fprint_message){
+                                       .kind = FPRINT_MESSAGE_CANCEL, .device = d, .op = op });
 }
 
 /* The GLib thread closes the libfprint device and frees `d` when it is done. */
@@ -110,8 +109,8 @@ static void fprint_close(void *data) {
         struct fprint_device *d = data;
 
         d->candidate->claimed = false;
-        fprint_post(d->plugin, &(struct fprint_message){ .kind = FPRINT_MESSAGE_CLOSE,
-                                                         .device = d });
+        fprint_post(d->plugin,
+                    &(struct fprint_message){ .kind = FPRINT_MESSAGE_CLOSE, .device = d });
 }
 
 static const struct eg_device_ops fprint_device_ops = {

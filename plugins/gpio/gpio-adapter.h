@@ -17,7 +17,7 @@ struct gpio_adapter_chip;
 struct gpio_adapter_line;
 
 struct gpio_adapter_edge {
-        bool rising;      /* logical 0 -> 1 */
+        bool rising; /* logical 0 -> 1 */
         uint64_t ts_nsec; /* kernel timestamp, CLOCK_MONOTONIC */
 };
 
@@ -34,8 +34,7 @@ int gpio_adapter_line_lookup(struct gpio_adapter_chip *chip, const char *spec,
 
 /* Request one line.  -EBUSY: another consumer holds it. */
 int gpio_adapter_request_output(struct gpio_adapter_chip *chip, unsigned offset, bool active_low,
-                                bool initial, const char *consumer,
-                                struct gpio_adapter_line **ret);
+                                bool initial, const char *consumer, struct gpio_adapter_line **ret);
 int gpio_adapter_request_edges(struct gpio_adapter_chip *chip, unsigned offset, bool active_low,
                                const char *consumer, struct gpio_adapter_line **ret);
 /* Give the line back to the kernel.  What the pin does afterwards is the

@@ -16,7 +16,7 @@ int gpio_device_init(struct gpio_device *d, struct eg_host *host, struct gpio_pr
                 return -ENOMEM;
         if (!chip)
                 return gpio_props_error(props, "chip= is required (a name such as gpiochip0, a "
-                                        "path or the chip's label)");
+                                               "path or the chip's label)");
         r = gpio_props_uint(props, "debounce-ms", 0, GPIO_MAX_DEBOUNCE_MS, &d->debounce_ms);
         if (r < 0)
                 return r;
@@ -48,8 +48,7 @@ int gpio_device_line_spec(struct gpio_props *props, const char *prefix, bool req
         v = gpio_props_get(props, line_key);
         if (!v) {
                 if (gpio_props_get(props, low_key))
-                        return gpio_props_error(props, "%s= given without %s=", low_key,
-                                                line_key);
+                        return gpio_props_error(props, "%s= given without %s=", low_key, line_key);
                 if (required)
                         return gpio_props_error(props, "%s= is required", line_key);
                 return 0;
@@ -77,14 +76,15 @@ void gpio_device_emit(struct gpio_device *d, enum eg_event_type type, int64_t va
         if (d->id == 0)
                 return;
         if (eg_host_emit(d->host, d->id, &e) < 0)
-                eg_host_log(d->host, EG_LOG_WARNING, "device %s: cannot report event %d",
-                            d->name, (int) type);
+                eg_host_log(d->host, EG_LOG_WARNING, "device %s: cannot report event %d", d->name,
+                            (int) type);
 }
 
 void gpio_device_complete(struct gpio_device *d, eg_op_id op, int status, const char *message,
                           int64_t value) {
-        struct eg_op_result r = { .size = sizeof(r), .status = status, .message = message,
-                                  .fd = -1, .value = value };
+        struct eg_op_result r = {
+                .size = sizeof(r), .status = status, .message = message, .fd = -1, .value = value
+        };
 
         (void) eg_host_complete(d->host, op, &r);
 }
@@ -106,8 +106,7 @@ void gpio_device_gone(struct gpio_device *d, int error, const char *what) {
         (void) snprintf(message, sizeof(message), "%s failed: %s", what, strerror(-error));
         if (d->id != 0)
                 (void) eg_host_emit(d->host, d->id, &e);
-        if (error == -ENODEV &&
-            eg_host_timer_add(d->host, 0, on_removal, d, &d->removal_timer) < 0)
+        if (error == -ENODEV && eg_host_timer_add(d->host, 0, on_removal, d, &d->removal_timer) < 0)
                 eg_host_log(d->host, EG_LOG_ERROR, "device %s: cannot schedule its removal",
                             d->name);
 }

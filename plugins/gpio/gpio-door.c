@@ -28,10 +28,10 @@ struct gpio_door {
         enum eg_door_fail_mode fail_mode;
         unsigned held_open_ms; /* 0: never report */
 
-        struct gpio_output lock;        /* active: lock energised */
-        struct gpio_output open;        /* active: drive the leaf open (optional) */
-        struct gpio_input position;     /* active: door closed (optional) */
-        struct gpio_input lock_sensor;  /* active: bolt engaged (optional) */
+        struct gpio_output lock; /* active: lock energised */
+        struct gpio_output open; /* active: drive the leaf open (optional) */
+        struct gpio_input position; /* active: door closed (optional) */
+        struct gpio_input lock_sensor; /* active: bolt engaged (optional) */
         bool has_open, has_position, has_lock_sensor;
 
         bool unlocked; /* released by a command: an opening now is not forced */
@@ -157,8 +157,8 @@ static void held_timer_start(struct gpio_door *door, uint64_t opened_usec) {
                 return;
         if (eg_host_timer_add(door->dev.host, deadline > now ? deadline - now : 0, on_held_open,
                               door, &door->held_timer) < 0)
-                eg_host_log(door->dev.host, EG_LOG_ERROR,
-                            "door %s: cannot arm the held-open timer", door->dev.name);
+                eg_host_log(door->dev.host, EG_LOG_ERROR, "door %s: cannot arm the held-open timer",
+                            door->dev.name);
 }
 
 static void on_position(struct gpio_input *in, void *userdata) {
@@ -190,8 +190,8 @@ static void on_lock_sensor(struct gpio_input *in, void *userdata) {
 static void on_input_failed(struct gpio_input *in, int error, void *userdata) {
         struct gpio_door *door = userdata;
 
-        gpio_device_gone(&door->dev, error, in == &door->position ? "position sensor"
-                                                                  : "lock sensor");
+        gpio_device_gone(&door->dev, error,
+                         in == &door->position ? "position sensor" : "lock sensor");
 }
 
 static int door_start(void *data, eg_op_id op, const struct eg_op_args *args) {
@@ -304,8 +304,10 @@ static int parse(struct gpio_door *door, struct gpio_props *props, struct gpio_l
         if (mode && strcmp(mode, "safe") == 0)
                 door->fail_mode = EG_DOOR_FAIL_SAFE;
         else if (mode && strcmp(mode, "secure") != 0)
-                return gpio_props_error(props, "invalid value '%s' for fail-mode: expected "
-                                        "secure or safe", mode);
+                return gpio_props_error(props,
+                                        "invalid value '%s' for fail-mode: expected "
+                                        "secure or safe",
+                                        mode);
         door->held_open_ms = DEFAULT_HELD_OPEN_MS;
         r = gpio_props_uint(props, "held-open-ms", 0, MAX_HELD_OPEN_MS, &door->held_open_ms);
         if (r < 0)
@@ -321,8 +323,10 @@ static int parse(struct gpio_door *door, struct gpio_props *props, struct gpio_l
                         return r;
                 if (!present[i])
                         continue;
-                s->key = i == 0 ? "lock-line" : i == 1 ? "position-line"
-                                              : i == 2 ? "open-line" : "lock-sensor-line";
+                s->key = i == 0   ? "lock-line"
+                         : i == 1 ? "position-line"
+                         : i == 2 ? "open-line"
+                                  : "lock-sensor-line";
                 (*n_specs)++;
         }
         door->has_position = present[1];
@@ -418,7 +422,7 @@ int gpio_door_declare(struct gpio_plugin *plugin, const struct eg_device_config 
         }
         emit(door, EG_EVENT_DOOR_LOCK,
              !door->has_lock_sensor || door->lock_sensor.value ? EG_DOOR_LOCK_LOCKED
-                                                                : EG_DOOR_LOCK_UNLOCKED);
+                                                               : EG_DOOR_LOCK_UNLOCKED);
         return 0;
 fail:
         /* Nothing was ever unlocked: releasing the lines is all there is to do. */

@@ -17,19 +17,13 @@
 enum { LAMP_GREEN, LAMP_RED, LAMP_YELLOW, LAMP_WHITE, LAMP_BUZZER, N_OUTPUTS };
 
 static const char *const output_prefix[N_OUTPUTS] = {
-        [LAMP_GREEN] = "green-",
-        [LAMP_RED] = "red-",
-        [LAMP_YELLOW] = "yellow-",
-        [LAMP_WHITE] = "white-",
-        [LAMP_BUZZER] = "buzzer-",
+        [LAMP_GREEN] = "green-", [LAMP_RED] = "red-",       [LAMP_YELLOW] = "yellow-",
+        [LAMP_WHITE] = "white-", [LAMP_BUZZER] = "buzzer-",
 };
 
 static const char *const output_key[N_OUTPUTS] = {
-        [LAMP_GREEN] = "green-line",
-        [LAMP_RED] = "red-line",
-        [LAMP_YELLOW] = "yellow-line",
-        [LAMP_WHITE] = "white-line",
-        [LAMP_BUZZER] = "buzzer-line",
+        [LAMP_GREEN] = "green-line", [LAMP_RED] = "red-line",       [LAMP_YELLOW] = "yellow-line",
+        [LAMP_WHITE] = "white-line", [LAMP_BUZZER] = "buzzer-line",
 };
 
 struct gpio_indicator {
@@ -188,7 +182,8 @@ static int parse_and_request(struct gpio_indicator *ind, struct gpio_props *prop
         if (r < 0)
                 return r;
         if (n == 0)
-                return gpio_props_error(props, "no lines: give at least one of green-line=, "
+                return gpio_props_error(props,
+                                        "no lines: give at least one of green-line=, "
                                         "red-line=, yellow-line=, white-line=, buzzer-line=");
         r = gpio_lines_check_distinct(ind->dev.host, ind->dev.chip, ind->dev.name, specs, n);
         for (size_t k = 0; r >= 0 && k < n; k++)

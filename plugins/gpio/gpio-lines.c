@@ -41,8 +41,8 @@ static int line_request(struct eg_host *host, struct gpio_adapter_chip *chip, co
 
         r = gpio_adapter_line_lookup(chip, spec->spec, &offset);
         if (r < 0) {
-                eg_host_log(host, EG_LOG_ERROR, "device %s: %s=%s on %s: %s", device,
-                            spec->key, spec->spec, gpio_adapter_chip_name(chip), lookup_error(r));
+                eg_host_log(host, EG_LOG_ERROR, "device %s: %s=%s on %s: %s", device, spec->key,
+                            spec->spec, gpio_adapter_chip_name(chip), lookup_error(r));
                 return r == -ENOMEM ? r : -EINVAL;
         }
         /* The kernel shows the consumer in gpioinfo: say who holds the line. */
@@ -53,10 +53,11 @@ static int line_request(struct eg_host *host, struct gpio_adapter_chip *chip, co
         else
                 r = gpio_adapter_request_edges(chip, offset, spec->active_low, consumer, ret);
         if (r < 0)
-                eg_host_log(host, EG_LOG_ERROR, "device %s: cannot request %s=%s (%s line %u) as "
-                            "%s: %s", device, spec->key, spec->spec,
-                            gpio_adapter_chip_name(chip), offset, output ? "output" : "input",
-                            lookup_error(r));
+                eg_host_log(host, EG_LOG_ERROR,
+                            "device %s: cannot request %s=%s (%s line %u) as "
+                            "%s: %s",
+                            device, spec->key, spec->spec, gpio_adapter_chip_name(chip), offset,
+                            output ? "output" : "input", lookup_error(r));
         return r;
 }
 
@@ -186,9 +187,8 @@ void gpio_input_close(struct gpio_input *in) {
         *in = (struct gpio_input){};
 }
 
-int gpio_output_open(struct gpio_output *out, struct eg_host *host,
-                     struct gpio_adapter_chip *chip, const char *device,
-                     const struct gpio_line_spec *spec, bool initial) {
+int gpio_output_open(struct gpio_output *out, struct eg_host *host, struct gpio_adapter_chip *chip,
+                     const char *device, const struct gpio_line_spec *spec, bool initial) {
         int r;
 
         *out = (struct gpio_output){ .value = initial };
@@ -238,9 +238,10 @@ int gpio_lines_check_distinct(struct eg_host *host, struct gpio_adapter_chip *ch
                         if (offsets[j] == offsets[i]) {
                                 eg_host_log(host, EG_LOG_ERROR,
                                             "device %s: %s=%s and %s=%s are the same line "
-                                            "(%s line %u)", device, specs[j].key,
-                                            specs[j].spec, specs[i].key, specs[i].spec,
-                                            gpio_adapter_chip_name(chip), offsets[i]);
+                                            "(%s line %u)",
+                                            device, specs[j].key, specs[j].spec, specs[i].key,
+                                            specs[i].spec, gpio_adapter_chip_name(chip),
+                                            offsets[i]);
                                 r = -EINVAL;
                                 break;
                         }

@@ -37,8 +37,8 @@ struct gpio_input {
         char *what; /* "door1 position-line" for messages */
         struct gpio_adapter_line *line;
         unsigned debounce_ms;
-        bool value;             /* the last stable logical value */
-        uint64_t changed_usec;  /* CLOCK_MONOTONIC time of the edge behind `value` */
+        bool value; /* the last stable logical value */
+        uint64_t changed_usec; /* CLOCK_MONOTONIC time of the edge behind `value` */
         uint64_t last_edge_usec;
         eg_source_id io, debounce_timer;
         gpio_input_changed_fn changed;
@@ -60,9 +60,8 @@ int gpio_input_open(struct gpio_input *in, struct eg_host *host, struct gpio_ada
                     gpio_input_changed_fn changed, gpio_input_failed_fn failed, void *userdata);
 void gpio_input_close(struct gpio_input *in);
 
-int gpio_output_open(struct gpio_output *out, struct eg_host *host,
-                     struct gpio_adapter_chip *chip, const char *device,
-                     const struct gpio_line_spec *spec, bool initial);
+int gpio_output_open(struct gpio_output *out, struct eg_host *host, struct gpio_adapter_chip *chip,
+                     const char *device, const struct gpio_line_spec *spec, bool initial);
 int gpio_output_set(struct gpio_output *out, bool value);
 void gpio_output_close(struct gpio_output *out);
 

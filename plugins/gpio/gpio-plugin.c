@@ -35,8 +35,10 @@ static int gpio_declare_device(void *data, const struct eg_device_config *config
         case EG_CLASS_INDICATOR:
                 return gpio_indicator_declare(plugin, config);
         default:
-                eg_host_log(plugin->host, EG_LOG_ERROR, "device %s: the gpio plugin drives doors, "
-                            "presence sensors and indicators only", config->name);
+                eg_host_log(plugin->host, EG_LOG_ERROR,
+                            "device %s: the gpio plugin drives doors, "
+                            "presence sensors and indicators only",
+                            config->name);
                 return -EINVAL;
         }
 }

@@ -153,8 +153,10 @@ static int parse_zone(struct gpio_presence *p, struct gpio_props *props, const c
         int r;
 
         if (!gpio_zone_name_is_valid(name))
-                return gpio_props_error(props, "invalid zone name '%s': 1-31 characters of "
-                                        "[a-z0-9_-]", name);
+                return gpio_props_error(props,
+                                        "invalid zone name '%s': 1-31 characters of "
+                                        "[a-z0-9_-]",
+                                        name);
         if (find_zone(p, name))
                 return gpio_props_error(props, "zone '%s' is configured twice", name);
         if (p->n_zones >= MAX_ZONES)
@@ -179,8 +181,10 @@ static int parse_zone(struct gpio_presence *p, struct gpio_props *props, const c
         if (kind && strcmp(kind, "beam") == 0)
                 z->beam = true;
         else if (kind && strcmp(kind, "occupancy") != 0)
-                return gpio_props_error(props, "invalid value '%s' for %s: expected occupancy "
-                                        "or beam", kind, key);
+                return gpio_props_error(props,
+                                        "invalid value '%s' for %s: expected occupancy "
+                                        "or beam",
+                                        kind, key);
 
         rest = z->line_values;
         for (char *t = strsep(&rest, ","); t; t = strsep(&rest, ",")) {
@@ -191,8 +195,9 @@ static int parse_zone(struct gpio_presence *p, struct gpio_props *props, const c
                 if (z->n_inputs >= MAX_LINES_PER_ZONE)
                         return gpio_props_error(props, "%s lists more than %d lines", z->line_key,
                                                 MAX_LINES_PER_ZONE);
-                z->specs[z->n_inputs++] = (struct gpio_line_spec){
-                        .key = z->line_key, .spec = t, .active_low = spec.active_low };
+                z->specs[z->n_inputs++] = (struct gpio_line_spec){ .key = z->line_key,
+                                                                   .spec = t,
+                                                                   .active_low = spec.active_low };
         }
         if (z->n_inputs == 0)
                 return gpio_props_error(props, "%s lists no line", z->line_key);
@@ -252,7 +257,7 @@ static int parse(struct gpio_presence *p, struct gpio_props *props) {
                 return r;
         if (p->n_zones == 0 && !p->has_emergency)
                 return gpio_props_error(props, "nothing to watch: give zone= and line=, "
-                                        "zone-NAME-line= or emergency-line=");
+                                               "zone-NAME-line= or emergency-line=");
         return 0;
 }
 
@@ -277,9 +282,8 @@ static int request_lines(struct gpio_presence *p) {
 
                 z->n_inputs = 0;
                 for (size_t k = 0; k < wanted; k++) {
-                        r = gpio_input_open(&z->inputs[k], d->host, d->chip, d->name,
-                                            &z->specs[k], d->debounce_ms, on_zone_line,
-                                            on_zone_failed, z);
+                        r = gpio_input_open(&z->inputs[k], d->host, d->chip, d->name, &z->specs[k],
+                                            d->debounce_ms, on_zone_line, on_zone_failed, z);
                         if (r < 0)
                                 return r;
                         z->n_inputs++;
@@ -287,9 +291,8 @@ static int request_lines(struct gpio_presence *p) {
                 z->count = zone_count(z);
         }
         if (p->has_emergency)
-                return gpio_input_open(&p->emergency, d->host, d->chip, d->name,
-                                       &p->emergency_spec, d->debounce_ms, on_emergency, on_failed,
-                                       p);
+                return gpio_input_open(&p->emergency, d->host, d->chip, d->name, &p->emergency_spec,
+                                       d->debounce_ms, on_emergency, on_failed, p);
         return 0;
 }
 

@@ -78,8 +78,10 @@ int gpio_props_uint(struct gpio_props *p, const char *key, unsigned min, unsigne
         errno = 0;
         n = strtoul(v, &end, 10);
         if (v[0] < '0' || v[0] > '9' || errno != 0 || *end != '\0' || n < min || n > max)
-                return gpio_props_error(p, "invalid value '%s' for %s: expected a number "
-                                        "from %u to %u", v, key, min, max);
+                return gpio_props_error(p,
+                                        "invalid value '%s' for %s: expected a number "
+                                        "from %u to %u",
+                                        v, key, min, max);
         *value = (unsigned) n;
         return 0;
 }

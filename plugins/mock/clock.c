@@ -20,8 +20,8 @@ void mock_clock_override(uint64_t (*now_ms)(void)) {
         clock_fn = now_ms ? now_ms : monotonic_ms;
 }
 
-int mock_timer_start(struct mock_plugin *p, struct mock_timer *t, uint64_t delay_ms,
-                     eg_timer_fn fn, void *userdata) {
+int mock_timer_start(struct mock_plugin *p, struct mock_timer *t, uint64_t delay_ms, eg_timer_fn fn,
+                     void *userdata) {
         int r;
 
         mock_timer_stop(p, t);

@@ -135,8 +135,7 @@ static void put_device_state(struct reply *r, const struct mock_device *d) {
                                 put(r, "%s/%s%s/message=%" PRIu32 "%s%s",
                                     colour_name(d->indicator.colour),
                                     pattern_name(d->indicator.pattern),
-                                    d->indicator.buzzer ? "/buzzer" : "",
-                                    d->indicator.message_id,
+                                    d->indicator.buzzer ? "/buzzer" : "", d->indicator.message_id,
                                     d->indicator.language[0] ? "/" : "", d->indicator.language);
                         break;
                 case EG_CLASS_CHIP_READER:
@@ -158,9 +157,8 @@ static void put_lane_status(struct reply *r, struct mock_lane *l) {
                                     *finger = mock_world_finger(w);
 
         put(r, " lane=%s phase=%s traveller=%s document=%s chip=%s finger=%s zones=", l->name,
-            mock_world_phase_to_string(mock_world_phase(w)), t ? t->id : "-",
-            doc ? doc->id : "-", mock_world_chip_present(w) ? "present" : "-",
-            finger ? finger->id : "-");
+            mock_world_phase_to_string(mock_world_phase(w)), t ? t->id : "-", doc ? doc->id : "-",
+            mock_world_chip_present(w) ? "present" : "-", finger ? finger->id : "-");
         for (size_t i = 0; i < mock_world_n_zones(w); i++) {
                 const char *z = mock_world_zone_name(w, i);
                 put(r, "%s%s:%d", i > 0 ? "," : "", z, mock_world_zone_count(w, z));
@@ -174,12 +172,12 @@ static void put_lane_status(struct reply *r, struct mock_lane *l) {
 
 static int cmd_help(struct mock_plugin *p, struct reply *r, char **argv, size_t argc) {
         return ok(r, " commands: help | status [lane] | list-travellers | arrive <lane> "
-                  "<traveller> | present-document <lane> <traveller> | remove-document <lane> | "
-                  "place-finger <lane> <traveller> | lift-finger <lane> | enter <lane> <zone> "
-                  "[n] | leave <lane> <zone> [n] | door <device> forced|closed|open | emergency "
-                  "<lane> on|off | fault <device> <op|*> error|hang|crash|unplug|delay <ms> "
-                  "[count] | clear-faults <device> | unplug <device> | replug <device> | "
-                  "ops <device>");
+                     "<traveller> | present-document <lane> <traveller> | remove-document <lane> | "
+                     "place-finger <lane> <traveller> | lift-finger <lane> | enter <lane> <zone> "
+                     "[n] | leave <lane> <zone> [n] | door <device> forced|closed|open | emergency "
+                     "<lane> on|off | fault <device> <op|*> error|hang|crash|unplug|delay <ms> "
+                     "[count] | clear-faults <device> | unplug <device> | replug <device> | "
+                     "ops <device>");
 }
 
 static int cmd_status(struct mock_plugin *p, struct reply *r, char **argv, size_t argc) {
@@ -216,8 +214,7 @@ static int cmd_list_travellers(struct mock_plugin *p, struct reply *r, char **ar
 
         (void) ok(r, " %zu traveller(s)%s", s->n_travellers, s->n_travellers > 0 ? ":" : "");
         for (size_t i = 0; i < s->n_travellers; i++)
-                put(r, "%s %s (%s)", i > 0 ? "," : "", s->travellers[i].id,
-                    s->travellers[i].label);
+                put(r, "%s %s (%s)", i > 0 ? "," : "", s->travellers[i].id, s->travellers[i].label);
         return 0;
 }
 
@@ -234,8 +231,7 @@ static int cmd_arrive(struct mock_plugin *p, struct reply *r, char **argv, size_
         return ok(r, " %s arrives at %s", t->id, l->name);
 }
 
-static int cmd_present_document(struct mock_plugin *p, struct reply *r, char **argv,
-                                size_t argc) {
+static int cmd_present_document(struct mock_plugin *p, struct reply *r, char **argv, size_t argc) {
         struct mock_lane *l = lane_arg(p, r, argv[1]);
         const struct mock_traveller *t = l ? traveller_arg(p, r, argv[2]) : NULL;
 
@@ -323,8 +319,7 @@ static int cmd_door(struct mock_plugin *p, struct reply *r, char **argv, size_t 
                 mock_door_set_position(d, EG_DOOR_POSITION_CLOSED, false);
         else
                 return fail(r, "door state must be forced, closed or open");
-        return ok(r, " %s %s/%s", d->key, position_name(d->door.position),
-                  lock_name(d->door.lock));
+        return ok(r, " %s %s/%s", d->key, position_name(d->door.position), lock_name(d->door.lock));
 }
 
 static int cmd_emergency(struct mock_plugin *p, struct reply *r, char **argv, size_t argc) {
@@ -392,8 +387,7 @@ static int cmd_fault(struct mock_plugin *p, struct reply *r, char **argv, size_t
                 return fail(r, "too many arguments");
         if (argc == next + 1) {
                 if (parse_count(argv[next], 1000000, &v) < 0)
-                        return fail(r, "count must be 0 (always) to 1000000, not '%s'",
-                                    argv[next]);
+                        return fail(r, "count must be 0 (always) to 1000000, not '%s'", argv[next]);
                 rule.count = v;
         }
 
@@ -401,7 +395,9 @@ static int cmd_fault(struct mock_plugin *p, struct reply *r, char **argv, size_t
                 return fail(r, "%s already has %d faults; clear-faults first", d->key,
                             MOCK_FAULTS_PER_DEVICE);
         return ok(r, " %s: %s on %s, %s", d->key, argv[3], argv[2],
-                  rule.count == 0 ? "every time" : rule.count == 1 ? "once" : "several times");
+                  rule.count == 0   ? "every time"
+                  : rule.count == 1 ? "once"
+                                    : "several times");
 }
 
 static int cmd_clear_faults(struct mock_plugin *p, struct reply *r, char **argv, size_t argc) {

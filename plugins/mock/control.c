@@ -226,8 +226,7 @@ static int clear_stale_socket(struct mock_plugin *p, const char *path,
         if (probe < 0)
                 return -errno;
         if (connect(probe, (const struct sockaddr *) sa, sizeof(*sa)) == 0) {
-                mock_log(p, EG_LOG_ERROR, "control socket %s: another process listens on it",
-                         path);
+                mock_log(p, EG_LOG_ERROR, "control socket %s: another process listens on it", path);
                 return -EADDRINUSE;
         }
         if (unlink(path) < 0 && errno != ENOENT)
@@ -290,8 +289,10 @@ int mock_control_new(struct mock_plugin *p, const char *path, struct mock_contro
         return 0;
 
 fail_log:
-        mock_log(p, EG_LOG_ERROR, "control socket %s: %s (set control-socket= in [plugin.mock], "
-                 "or control-socket=none)", path, strerror(-r));
+        mock_log(p, EG_LOG_ERROR,
+                 "control socket %s: %s (set control-socket= in [plugin.mock], "
+                 "or control-socket=none)",
+                 path, strerror(-r));
 fail:
         if (c->fd >= 0)
                 (void) close(c->fd);

@@ -32,14 +32,17 @@ int mock_chip_readers_init(struct mock_plugin *p) {
                 mock_log(p, EG_LOG_ERROR, "cannot make the mock PKI: %s", strerror(-r));
                 return r;
         }
-        mock_log(p, EG_LOG_INFO, "mock PKI: %zu CSCA(s) with their document signers in %" PRIu64
-                 " us", mock_chips_n_csca(p->chips), elapsed_us(&start));
+        mock_log(p, EG_LOG_INFO,
+                 "mock PKI: %zu CSCA(s) with their document signers in %" PRIu64 " us",
+                 mock_chips_n_csca(p->chips), elapsed_us(&start));
         if (!path)
                 return 0;
         r = mock_chips_write_csca(p->chips, path);
         if (r < 0) {
-                mock_log(p, EG_LOG_ERROR, "csca-output=%s: cannot write the mock CSCA "
-                         "certificates: %s (the directory must exist)", path, strerror(-r));
+                mock_log(p, EG_LOG_ERROR,
+                         "csca-output=%s: cannot write the mock CSCA "
+                         "certificates: %s (the directory must exist)",
+                         path, strerror(-r));
                 return r;
         }
         mock_log(p, EG_LOG_INFO, "csca-output=%s: %zu mock CSCA certificate(s) written", path,
@@ -69,8 +72,8 @@ static size_t make_atr(uint8_t atr[static 16]) {
 
         atr[n++] = 0x3B;
         atr[n++] = 0x80 | (uint8_t) (sizeof(historical) - 1); /* TD1 follows, K historical */
-        atr[n++] = 0x80;                                       /* TD2 follows, T=0 */
-        atr[n++] = 0x01;                                       /* T=1 */
+        atr[n++] = 0x80; /* TD2 follows, T=0 */
+        atr[n++] = 0x01; /* T=1 */
         memcpy(atr + n, historical, sizeof(historical) - 1);
         n += sizeof(historical) - 1;
         for (size_t i = 1; i < n; i++)
@@ -98,8 +101,8 @@ static void prepare_chip(struct mock_device *d) {
                 return;
         r = mock_chips_passport(d->plugin->chips, t, &passport);
         if (r < 0)
-                mock_log(d->plugin, EG_LOG_WARNING, "%s: cannot build the chip of %s: %s",
-                         d->key, t->id, strerror(-r));
+                mock_log(d->plugin, EG_LOG_WARNING, "%s: cannot build the chip of %s: %s", d->key,
+                         t->id, strerror(-r));
 }
 
 void mock_chip_reader_chip_changed(struct mock_device *d, bool present) {
@@ -181,8 +184,8 @@ static void chip_transmit(struct mock_device *d, struct mock_op *op) {
                 mock_op_end(op, -ENODEV, "the chip was removed");
                 return;
         }
-        if (eg_test_card_transmit(d->chip.card, op->data, op->data_len, d->chip.response,
-                                  &len) < 0) {
+        if (eg_test_card_transmit(d->chip.card, op->data, op->data_len, d->chip.response, &len) <
+            0) {
                 mock_op_end(op, -EIO, "the chip does not answer");
                 return;
         }

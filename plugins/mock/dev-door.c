@@ -75,8 +75,8 @@ static void door_begin(struct mock_device *d, struct mock_op *op) {
         case EG_OP_DOOR_CLOSE:
         case EG_OP_DOOR_SAFE_STATE: {
                 bool open = wants_open(d, op);
-                enum eg_door_position target = open ? EG_DOOR_POSITION_OPEN
-                                                    : EG_DOOR_POSITION_CLOSED;
+                enum eg_door_position target =
+                        open ? EG_DOOR_POSITION_OPEN : EG_DOOR_POSITION_CLOSED;
 
                 if (open) /* releasing the lock is instant */
                         set_lock(d, EG_DOOR_LOCK_UNLOCKED);

@@ -26,8 +26,7 @@ static void presence_attached(struct mock_device *d) {
         for (size_t i = 0; i < mock_world_n_zones(w); i++) {
                 const char *zone = mock_world_zone_name(w, i);
 
-                mock_device_emit(d, EG_EVENT_OCCUPANCY, mock_world_zone_count(w, zone), zone,
-                                 NULL);
+                mock_device_emit(d, EG_EVENT_OCCUPANCY, mock_world_zone_count(w, zone), zone, NULL);
         }
 }
 

@@ -21,8 +21,7 @@ static bool rule_exhausted(const struct mock_fault_rule *r) {
         return r->count > 0 && r->fired >= r->count;
 }
 
-bool mock_faults_check(struct mock_fault_list *l, enum eg_op_kind op,
-                       struct mock_fault_rule *ret) {
+bool mock_faults_check(struct mock_fault_list *l, enum eg_op_kind op, struct mock_fault_rule *ret) {
         bool found = false;
 
         for (size_t i = 0; i < l->n; i++) {

@@ -35,8 +35,7 @@ void mock_faults_clear(struct mock_fault_list *l);
 
 /* Called once per started operation: counts it against every matching rule
  * and returns the first rule that fires (copied to *ret), or false. */
-bool mock_faults_check(struct mock_fault_list *l, enum eg_op_kind op,
-                       struct mock_fault_rule *ret);
+bool mock_faults_check(struct mock_fault_list *l, enum eg_op_kind op, struct mock_fault_rule *ret);
 
 /* Rules still able to fire. */
 size_t mock_faults_armed(const struct mock_fault_list *l);

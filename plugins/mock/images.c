@@ -130,8 +130,8 @@ static int write_all(int fd, const void *p, size_t n) {
         return 0;
 }
 
-int mock_image_memfd_sized(enum mock_image_kind kind, enum eg_page_light light,
-                           const char *comment, unsigned width, unsigned height, int *ret_fd) {
+int mock_image_memfd_sized(enum mock_image_kind kind, enum eg_page_light light, const char *comment,
+                           unsigned width, unsigned height, int *ret_fd) {
         static const struct {
                 const char *name;
                 unsigned width, height;
@@ -149,8 +149,8 @@ int mock_image_memfd_sized(enum mock_image_kind kind, enum eg_page_light light,
         if ((unsigned) kind >= ELEMENTSOF(sizes))
                 return -EINVAL;
 
-        c = (struct canvas) { .width = width ? width : sizes[kind].width,
-                              .height = height ? height : sizes[kind].height };
+        c = (struct canvas){ .width = width ? width : sizes[kind].width,
+                             .height = height ? height : sizes[kind].height };
         pixels = malloc((size_t) c.width * c.height);
         if (!pixels)
                 return -ENOMEM;

@@ -25,8 +25,8 @@ int mock_image_memfd(enum mock_image_kind kind, enum eg_page_light light, const 
                      int *ret_fd);
 /* The same with another size (0x0: the kind's own).  Pixels are drawn once per
  * size and kept, so a large frame costs a copy, not a redraw. */
-int mock_image_memfd_sized(enum mock_image_kind kind, enum eg_page_light light,
-                           const char *comment, unsigned width, unsigned height, int *ret_fd);
+int mock_image_memfd_sized(enum mock_image_kind kind, enum eg_page_light light, const char *comment,
+                           unsigned width, unsigned height, int *ret_fd);
 
 /* Drop the kept pixels (plugin shutdown: the module may be unloaded next). */
 void mock_images_forget(void);

@@ -38,8 +38,7 @@ static void fx_schedule(void *userdata, uint64_t due_ms) {
                              lane_timer_fired, l);
         if (r < 0)
                 mock_log(l->plugin, EG_LOG_ERROR,
-                         "lane %s: cannot add a timer, the world stops: %s", l->name,
-                         strerror(-r));
+                         "lane %s: cannot add a timer, the world stops: %s", l->name, strerror(-r));
 }
 
 static void fx_document(void *userdata, const struct mock_traveller *t) {
@@ -72,9 +71,8 @@ static void fx_occupancy(void *userdata, const char *zone, unsigned count) {
 }
 
 static void fx_door_forced(void *userdata, enum mock_door_side side) {
-        struct mock_device *d = lane_device(userdata, side == MOCK_DOOR_ENTRY
-                                                              ? MOCK_ROLE_ENTRY_DOOR
-                                                              : MOCK_ROLE_EXIT_DOOR);
+        struct mock_device *d = lane_device(
+                userdata, side == MOCK_DOOR_ENTRY ? MOCK_ROLE_ENTRY_DOOR : MOCK_ROLE_EXIT_DOOR);
 
         if (d)
                 mock_door_set_position(d, EG_DOOR_POSITION_OPEN, true);

@@ -19,7 +19,7 @@ enum mock_latency_profile {
 enum mock_timing {
         /* 1 .. EG_OP_MAX_-1 are the operation kinds themselves. */
         MOCK_TIMING_WALK = EG_OP_MAX_, /* one step between zones */
-        MOCK_TIMING_FINGER_PLACE,      /* from the scanner's prompt to the finger on the glass */
+        MOCK_TIMING_FINGER_PLACE, /* from the scanner's prompt to the finger on the glass */
         MOCK_TIMING_MAX,
 };
 

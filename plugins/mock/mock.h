@@ -45,8 +45,8 @@ struct mock_lane {
 
 enum mock_op_state {
         MOCK_OP_DELAYING = 0, /* its timer runs; then the class's finish() */
-        MOCK_OP_WAITING,      /* for something in the world (a finger) */
-        MOCK_OP_HANGING,      /* never completes (fault, "timeout" behaviour) */
+        MOCK_OP_WAITING, /* for something in the world (a finger) */
+        MOCK_OP_HANGING, /* never completes (fault, "timeout" behaviour) */
 };
 
 struct mock_op {
@@ -57,9 +57,9 @@ struct mock_op {
         enum mock_op_state state;
         struct mock_timer timer;
         struct mock_timer deadline; /* MOCK_OP_WAITING only */
-        uint32_t extra_delay_ms;    /* injected "delay" fault */
+        uint32_t extra_delay_ms; /* injected "delay" fault */
         bool injected_error;
-        bool active;    /* begun by its class, which has not released it yet */
+        bool active; /* begun by its class, which has not released it yet */
         unsigned stage; /* multi-step operations (doors) */
 
         /* Copies of what the daemon passed (its buffers die after start()). */
@@ -85,11 +85,11 @@ struct mock_door_state {
 
 struct mock_chip_state {
         bool connected;
-        bool lost;             /* it went away while connected: -ENODEV until CONNECT */
+        bool lost; /* it went away while connected: -ENODEV until CONNECT */
         bool removed_mid_read; /* gone until the passport is put down again */
-        unsigned reads;        /* READ BINARY commands since the chip appeared */
+        unsigned reads; /* READ BINARY commands since the chip appeared */
         struct eg_test_card *card; /* the chip answering, from CONNECT to DISCONNECT */
-        uint8_t *response;         /* its R-APDU buffer (64 KiB), kept for the next one */
+        uint8_t *response; /* its R-APDU buffer (64 KiB), kept for the next one */
 };
 
 struct mock_indicator_state {
@@ -109,7 +109,7 @@ struct mock_device {
         const struct mock_class *cls;
         enum mock_role role;
         enum eg_door_fail_mode fail_mode;
-        char *zone;         /* presence sensor: PRESENCE_READ without a zone */
+        char *zone; /* presence sensor: PRESENCE_READ without a zone */
         int64_t latency_ms; /* >= 0: fixed latency of every op (declared "latency-ms") */
 
         bool attached; /* known to the daemon */
@@ -148,8 +148,8 @@ uint64_t mock_now_ms(void);
 void mock_clock_override(uint64_t (*now_ms)(void));
 
 /* timer.c */
-int mock_timer_start(struct mock_plugin *p, struct mock_timer *t, uint64_t delay_ms,
-                     eg_timer_fn fn, void *userdata);
+int mock_timer_start(struct mock_plugin *p, struct mock_timer *t, uint64_t delay_ms, eg_timer_fn fn,
+                     void *userdata);
 void mock_timer_stop(struct mock_plugin *p, struct mock_timer *t);
 /* Call first thing in a timer callback: the host forgets fired timers. */
 static inline void mock_timer_fired(struct mock_timer *t) {
@@ -168,8 +168,8 @@ int mock_device_new(struct mock_plugin *p, struct mock_lane *lane, const char *k
                     enum eg_device_class device_class, enum mock_role role,
                     struct mock_device **ret);
 struct mock_device *mock_device_free(struct mock_device *d);
-int mock_device_attach(struct mock_device *d);   /* eg_host_device_add() */
-int mock_device_detach(struct mock_device *d);   /* eg_host_device_remove() */
+int mock_device_attach(struct mock_device *d); /* eg_host_device_add() */
+int mock_device_detach(struct mock_device *d); /* eg_host_device_remove() */
 void mock_device_crash(struct mock_device *d);
 struct mock_device *mock_plugin_find_device(struct mock_plugin *p, const char *key);
 void mock_device_emit(struct mock_device *d, enum eg_event_type type, int64_t value,

@@ -26,7 +26,7 @@ const char *mock_role_to_string(enum mock_role r); /* "document-reader", ... */
 enum eg_device_class mock_role_class(enum mock_role r);
 
 const char *mock_class_to_string(enum eg_device_class c); /* "door", ...; NULL if invalid */
-const char *mock_class_model(enum eg_device_class c);     /* "Mock Door", ... */
+const char *mock_class_model(enum eg_device_class c); /* "Mock Door", ... */
 uint32_t mock_class_supported_ops(enum eg_device_class c);
 
 /* Operation names as used in scenario "faults" and "latency" and in control

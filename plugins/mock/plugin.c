@@ -77,15 +77,15 @@ static int load_scenario(struct mock_plugin *p) {
 
         path = eg_host_config_get(p->host, "scenario");
         if (!path || !*path) {
-                mock_log(p, EG_LOG_ERROR, "no scenario: set scenario= in [plugin.mock] "
+                mock_log(p, EG_LOG_ERROR,
+                         "no scenario: set scenario= in [plugin.mock] "
                          "(egated --mock FILE does)");
                 return -EINVAL;
         }
 
         r = mock_scenario_load_file(path, &p->scenario, &error);
         if (r < 0) {
-                mock_log(p, EG_LOG_ERROR, "scenario %s: %s", path,
-                         error ? error : strerror(-r));
+                mock_log(p, EG_LOG_ERROR, "scenario %s: %s", path, error ? error : strerror(-r));
                 return r == -ENOMEM ? r : -EINVAL;
         }
 
@@ -305,30 +305,36 @@ static int mock_declare_device(void *plugin_data, const struct eg_device_config 
                         else if (streq(value, "safe"))
                                 fail_mode = EG_DOOR_FAIL_SAFE;
                         else {
-                                mock_log(p, EG_LOG_ERROR, "device %s: fail-mode=%s: expected "
-                                         "secure or safe", config->name, value);
+                                mock_log(p, EG_LOG_ERROR,
+                                         "device %s: fail-mode=%s: expected "
+                                         "secure or safe",
+                                         config->name, value);
                                 return -EINVAL;
                         }
                 } else if (streq(key, "zone") && config->device_class == EG_CLASS_PRESENCE_SENSOR) {
                         if (!zone_name_is_valid(value)) {
-                                mock_log(p, EG_LOG_ERROR, "device %s: zone=%s: not a valid zone "
-                                         "name", config->name, value);
+                                mock_log(p, EG_LOG_ERROR,
+                                         "device %s: zone=%s: not a valid zone "
+                                         "name",
+                                         config->name, value);
                                 return -EINVAL;
                         }
                         zone = value;
                 } else if (streq(key, "latency-ms")) {
                         if (parse_ms_property(value, &latency) < 0) {
-                                mock_log(p, EG_LOG_ERROR, "device %s: latency-ms=%s: expected "
-                                         "milliseconds, 0-%" PRIu32, config->name, value,
-                                         MOCK_MAX_MS);
+                                mock_log(p, EG_LOG_ERROR,
+                                         "device %s: latency-ms=%s: expected "
+                                         "milliseconds, 0-%" PRIu32,
+                                         config->name, value, MOCK_MAX_MS);
                                 return -EINVAL;
                         }
                 } else if (streq(key, "lane") || streq(key, "role")) {
                         /* The daemon's business, should it pass them on. */
                 } else {
-                        mock_log(p, EG_LOG_ERROR, "device %s: unknown property '%s' for a mock "
-                                 "%s (known: %s)", config->name, key,
-                                 mock_class_to_string(config->device_class),
+                        mock_log(p, EG_LOG_ERROR,
+                                 "device %s: unknown property '%s' for a mock "
+                                 "%s (known: %s)",
+                                 config->name, key, mock_class_to_string(config->device_class),
                                  config->device_class == EG_CLASS_DOOR ? "fail-mode, latency-ms"
                                  : config->device_class == EG_CLASS_PRESENCE_SENSOR
                                          ? "zone, latency-ms"
@@ -349,8 +355,10 @@ static int mock_declare_device(void *plugin_data, const struct eg_device_config 
                 return mock_device_attach(d);
         }
         if (d || mock_plugin_find_lane(p, config->name)) {
-                mock_log(p, EG_LOG_ERROR, "device %s: the name is taken by a scenario device or "
-                         "lane", config->name);
+                mock_log(p, EG_LOG_ERROR,
+                         "device %s: the name is taken by a scenario device or "
+                         "lane",
+                         config->name);
                 return -EEXIST;
         }
 
@@ -388,17 +396,14 @@ fail_lane:
         return r;
 }
 
-EG_PLUGIN_DEFINE(.name = "mock",
-                 .version = MOCK_VERSION,
-                 .vendor = "egate",
+EG_PLUGIN_DEFINE(.name = "mock", .version = MOCK_VERSION, .vendor = "egate",
                  .classes = EG_CLASS_BIT(EG_CLASS_DOCUMENT_READER) |
                             EG_CLASS_BIT(EG_CLASS_CHIP_READER) |
                             EG_CLASS_BIT(EG_CLASS_FINGERPRINT_SCANNER) |
                             EG_CLASS_BIT(EG_CLASS_CAMERA) | EG_CLASS_BIT(EG_CLASS_DOOR) |
                             EG_CLASS_BIT(EG_CLASS_PRESENCE_SENSOR) |
                             EG_CLASS_BIT(EG_CLASS_INDICATOR),
-                 .flags = EG_PLUGIN_FLAG_TEST_ONLY,
-                 .matches = { EG_MATCH_CONFIG_ENTRY }) = {
+                 .flags = EG_PLUGIN_FLAG_TEST_ONLY, .matches = { EG_MATCH_CONFIG_ENTRY }) = {
         .size = sizeof(struct eg_plugin_ops),
         .init = mock_init,
         .shutdown = mock_shutdown,

@@ -131,8 +131,8 @@ int mock_json_member(struct mock_json_ctx *c, const char *path, struct json_obje
         return 1;
 }
 
-int mock_json_text(struct mock_json_ctx *c, const char *path, struct json_object *v,
-                   size_t max_len, const char **ret) {
+int mock_json_text(struct mock_json_ctx *c, const char *path, struct json_object *v, size_t max_len,
+                   const char **ret) {
         const char *s;
         size_t len;
 
@@ -149,8 +149,8 @@ int mock_json_text(struct mock_json_ctx *c, const char *path, struct json_object
                 return mock_json_error(c, path, "contains a NUL character");
         for (size_t i = 0; i < len; i++)
                 if ((unsigned char) s[i] < 0x20 || s[i] == 0x7f)
-                        return mock_json_error(c, path,
-                                               "contains a control character at byte %zu", i + 1);
+                        return mock_json_error(c, path, "contains a control character at byte %zu",
+                                               i + 1);
         *ret = s;
         return 0;
 }
@@ -212,8 +212,9 @@ int mock_json_uint_value(struct mock_json_ctx *c, const char *path, struct json_
         if (i < 0)
                 return mock_json_error(c, path, "must not be negative");
         if ((uint64_t) i > max)
-                return mock_json_error(c, path, "%" PRIi64 " is too large; the limit is %" PRIu32
-                                       "%s", i, max, max == MOCK_MAX_MS ? " (one hour)" : "");
+                return mock_json_error(c, path,
+                                       "%" PRIi64 " is too large; the limit is %" PRIu32 "%s", i,
+                                       max, max == MOCK_MAX_MS ? " (one hour)" : "");
         *ret = (uint32_t) i;
         return 0;
 }

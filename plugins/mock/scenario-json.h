@@ -38,15 +38,14 @@ int mock_json_check_keys(struct mock_json_ctx *c, const char *path, struct json_
 /* Member `key` of `obj` with the given type.  Returns 1 and *ret if present,
  * 0 (and *ret = NULL) if absent and optional, -EINVAL otherwise. */
 int mock_json_member(struct mock_json_ctx *c, const char *path, struct json_object *obj,
-                     const char *key, enum json_type type, bool required,
-                     struct json_object **ret);
+                     const char *key, enum json_type type, bool required, struct json_object **ret);
 
 int mock_json_expect_type(struct mock_json_ctx *c, const char *path, struct json_object *v,
                           enum json_type type);
 
 /* A string of 1..max_len bytes without control characters. */
-int mock_json_text(struct mock_json_ctx *c, const char *path, struct json_object *v,
-                   size_t max_len, const char **ret);
+int mock_json_text(struct mock_json_ctx *c, const char *path, struct json_object *v, size_t max_len,
+                   const char **ret);
 int mock_json_string(struct mock_json_ctx *c, const char *path, struct json_object *obj,
                      const char *key, bool required, size_t max_len, const char **ret);
 /* A name: 1..MOCK_NAME_MAX of [A-Za-z0-9_.-], starting with a letter or digit. */

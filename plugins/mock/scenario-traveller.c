@@ -21,10 +21,12 @@ static int parse_mrz(struct mock_json_ctx *c, const char *path, struct json_obje
                 return -EINVAL;
         n = json_object_array_length(v);
         if (n != 2 && n != 3)
-                return mock_json_error(c, path, "expected 2 lines (TD2, TD3) or 3 lines (TD1), "
-                                       "got %zu", n);
+                return mock_json_error(c, path,
+                                       "expected 2 lines (TD2, TD3) or 3 lines (TD1), "
+                                       "got %zu",
+                                       n);
 
-        *m = (struct mock_mrz) { .n_lines = (unsigned) n };
+        *m = (struct mock_mrz){ .n_lines = (unsigned) n };
         for (size_t i = 0; i < n; i++) {
                 struct json_object *line = json_object_array_get_idx(v, i);
                 char p[MOCK_PATH_MAX];
@@ -39,17 +41,21 @@ static int parse_mrz(struct mock_json_ctx *c, const char *path, struct json_obje
                 if (i == 0) {
                         expected = mock_mrz_expected_length(n, len);
                         if (len != expected)
-                                return mock_json_error(c, p, n == 3
-                                        ? "line is %zu characters; TD1 lines have 30"
-                                        : "line is %zu characters; expected 36 (TD2) or 44 (TD3)",
+                                return mock_json_error(
+                                        c, p,
+                                        n == 3 ? "line is %zu characters; TD1 lines have 30"
+                                               : "line is %zu characters; expected 36 (TD2) or 44 "
+                                                 "(TD3)",
                                         len);
                 } else if (len != expected)
                         return mock_json_error(c, p, "line is %zu characters; %s lines have %zu",
                                                len, expected == 36 ? "TD2" : "TD3", expected);
                 for (size_t j = 0; j < len; j++)
                         if (!mock_mrz_char_is_valid(s[j]))
-                                return mock_json_error(c, p, "character %zu is not allowed; an MRZ "
-                                                       "has only A-Z, 0-9 and '<'", j + 1);
+                                return mock_json_error(c, p,
+                                                       "character %zu is not allowed; an MRZ "
+                                                       "has only A-Z, 0-9 and '<'",
+                                                       j + 1);
                 memcpy(m->lines[i], s, len + 1);
         }
         return 0;
@@ -131,11 +137,12 @@ static int parse_date(struct mock_json_ctx *c, const char *path, struct json_obj
         if (y < 1900 || y > 2199 || m < 1 || m > 12 || day < 1 ||
             day > days[m - 1] + (m == 2 && is_leap(y)))
                 goto invalid;
-        *d = (struct mock_date) { .year = y, .month = m, .day = day };
+        *d = (struct mock_date){ .year = y, .month = m, .day = day };
         return 0;
 
 invalid:
-        return mock_json_error(c, path, "not a valid ISO 8601 calendar date (YYYY-MM-DD, "
+        return mock_json_error(c, path,
+                               "not a valid ISO 8601 calendar date (YYYY-MM-DD, "
                                "years 1900-2199)");
 }
 
@@ -146,16 +153,18 @@ static int date_compare(const struct mock_date *a, const struct mock_date *b) {
         return x < y ? -1 : x > y;
 }
 
-static int parse_document_number(struct mock_json_ctx *c, const char *path,
-                                  struct json_object *v, char **ret) {
+static int parse_document_number(struct mock_json_ctx *c, const char *path, struct json_object *v,
+                                 char **ret) {
         const char *s;
 
         if (mock_json_text(c, path, v, 20, &s) < 0)
                 return -EINVAL;
         for (size_t i = 0; s[i]; i++)
                 if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9')))
-                        return mock_json_error(c, path, "character %zu is not allowed; a "
-                                               "document number has only A-Z and 0-9", i + 1);
+                        return mock_json_error(c, path,
+                                               "character %zu is not allowed; a "
+                                               "document number has only A-Z and 0-9",
+                                               i + 1);
         *ret = strdup(s);
         return *ret ? 0 : -ENOMEM;
 }
@@ -186,10 +195,11 @@ static int parse_fingers(struct mock_json_ctx *c, const char *path, struct json_
         return 0;
 }
 
-static int parse_membership(struct mock_json_ctx *c, const char *tp,
-                            struct json_object *traveller, struct mock_traveller *t) {
-        static const char *const keys[] = { "status", "enrolled", "conditional_approval",
-                                            "registered_passport", "fingers", NULL };
+static int parse_membership(struct mock_json_ctx *c, const char *tp, struct json_object *traveller,
+                            struct mock_traveller *t) {
+        static const char *const keys[] = {
+                "status", "enrolled", "conditional_approval", "registered_passport", "fingers", NULL
+        };
         struct mock_membership *m = &t->membership;
         struct json_object *ms, *v;
         char p[MOCK_PATH_MAX], pp[MOCK_PATH_MAX];
@@ -270,8 +280,8 @@ static int parse_outcomes(struct mock_json_ctx *c, const char *path, struct json
         return 0;
 }
 
-static int parse_fingerprint(struct mock_json_ctx *c, const char *tp,
-                             struct json_object *traveller, struct mock_traveller *t) {
+static int parse_fingerprint(struct mock_json_ctx *c, const char *tp, struct json_object *traveller,
+                             struct mock_traveller *t) {
         static const char *const keys[] = { "identity", "behaviour", "score_match",
                                             "score_no_match", NULL };
         struct json_object *fp, *v;
@@ -306,20 +316,22 @@ static int parse_fingerprint(struct mock_json_ctx *c, const char *tp,
                         t->fingerprint.n_outcomes = n;
                 }
 
-                if (mock_json_uint(c, p, fp, "score_match", 72, 100,
-                                   &t->fingerprint.score_match) < 0 ||
+                if (mock_json_uint(c, p, fp, "score_match", 72, 100, &t->fingerprint.score_match) <
+                            0 ||
                     mock_json_uint(c, p, fp, "score_no_match", 8, 100,
                                    &t->fingerprint.score_no_match) < 0)
                         return -EINVAL;
                 if (t->fingerprint.score_match < MOCK_FINGERPRINT_THRESHOLD)
                         return mock_json_error(c, mock_json_path_key(pp, p, "score_match"),
                                                "%u is below the threshold %d, so a match would "
-                                               "not match", t->fingerprint.score_match,
+                                               "not match",
+                                               t->fingerprint.score_match,
                                                MOCK_FINGERPRINT_THRESHOLD);
                 if (t->fingerprint.score_no_match >= MOCK_FINGERPRINT_THRESHOLD)
                         return mock_json_error(c, mock_json_path_key(pp, p, "score_no_match"),
                                                "%u reaches the threshold %d, so a no-match "
-                                               "would match", t->fingerprint.score_no_match,
+                                               "would match",
+                                               t->fingerprint.score_no_match,
                                                MOCK_FINGERPRINT_THRESHOLD);
         }
 
@@ -357,9 +369,9 @@ static int parse_face(struct mock_json_ctx *c, const char *tp, struct json_objec
 
 static int parse_traveller(struct mock_json_ctx *c, const char *p, struct json_object *v,
                            struct mock_scenario *s, struct mock_traveller *t) {
-        static const char *const keys[] = { "id", "label", "mrz", "mrz_readable", "chip",
-                                            "membership", "fingerprint", "face", "walk",
-                                            "think_ms", "patience_ms", "background",
+        static const char *const keys[] = { "id",       "label",      "mrz",         "mrz_readable",
+                                            "chip",     "membership", "fingerprint", "face",
+                                            "walk",     "think_ms",   "patience_ms", "background",
                                             "registry", NULL };
         struct json_object *idv, *mrz;
         char pp[MOCK_PATH_MAX];
@@ -437,8 +449,7 @@ int mock_parse_travellers(struct mock_json_ctx *c, struct json_object *root,
                 /* Counted before parsing so the cleanup frees a half-parsed one too. */
                 s->n_travellers++;
                 r = parse_traveller(c, mock_json_path_index(p, "travellers", i),
-                                    json_object_array_get_idx(travellers, i), s,
-                                    &s->travellers[i]);
+                                    json_object_array_get_idx(travellers, i), s, &s->travellers[i]);
                 if (r < 0)
                         return r;
         }

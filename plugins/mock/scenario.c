@@ -41,20 +41,14 @@ const char *const mock_walk_names[MOCK_WALK_MAX] = {
 };
 
 const char *const mock_membership_status_names[MOCK_MEMBERSHIP_STATUS_MAX] = {
-        [MOCK_MEMBERSHIP_ACTIVE] = "active",
-        [MOCK_MEMBERSHIP_CONDITIONAL] = "conditional",
-        [MOCK_MEMBERSHIP_SUSPENDED] = "suspended",
-        [MOCK_MEMBERSHIP_REVOKED] = "revoked",
-        [MOCK_MEMBERSHIP_EXPIRED] = "expired",
-        [MOCK_MEMBERSHIP_NONE] = "none",
+        [MOCK_MEMBERSHIP_ACTIVE] = "active",       [MOCK_MEMBERSHIP_CONDITIONAL] = "conditional",
+        [MOCK_MEMBERSHIP_SUSPENDED] = "suspended", [MOCK_MEMBERSHIP_REVOKED] = "revoked",
+        [MOCK_MEMBERSHIP_EXPIRED] = "expired",     [MOCK_MEMBERSHIP_NONE] = "none",
 };
 
 const char *const mock_fault_kind_names[MOCK_FAULT_KIND_MAX] = {
-        [MOCK_FAULT_ERROR] = "error",
-        [MOCK_FAULT_DELAY] = "delay",
-        [MOCK_FAULT_HANG] = "hang",
-        [MOCK_FAULT_UNPLUG] = "unplug",
-        [MOCK_FAULT_CRASH] = "crash",
+        [MOCK_FAULT_ERROR] = "error",   [MOCK_FAULT_DELAY] = "delay", [MOCK_FAULT_HANG] = "hang",
+        [MOCK_FAULT_UNPLUG] = "unplug", [MOCK_FAULT_CRASH] = "crash",
 };
 
 const char *const mock_background_names[MOCK_BACKGROUND_MAX] = {
@@ -72,9 +66,9 @@ const char *const mock_registry_names[MOCK_REGISTRY_MAX] = {
 
 /* Index = ISO/IEC 19794-2 finger position. */
 const char *const mock_finger_position_names[MOCK_FINGER_POSITIONS + 1] = {
-        [1] = "right-thumb", [2] = "right-index", [3] = "right-middle", [4] = "right-ring",
-        [5] = "right-little", [6] = "left-thumb", [7] = "left-index", [8] = "left-middle",
-        [9] = "left-ring", [10] = "left-little",
+        [1] = "right-thumb",  [2] = "right-index",  [3] = "right-middle", [4] = "right-ring",
+        [5] = "right-little", [6] = "left-thumb",   [7] = "left-index",   [8] = "left-middle",
+        [9] = "left-ring",    [10] = "left-little",
 };
 
 #define NAME_OF(table, i) ((unsigned) (i) < ELEMENTSOF(table) ? (table)[i] : NULL)
@@ -177,7 +171,8 @@ static int parse_latency(struct mock_json_ctx *c, struct json_object *root,
                 mock_json_path_key(p, "latency", key);
                 t = mock_timing_from_string(key);
                 if (t < 0)
-                        return mock_json_error(c, p, "unknown key; expected profile, walk, "
+                        return mock_json_error(c, p,
+                                               "unknown key; expected profile, walk, "
                                                "finger-place or an operation name (%s)",
                                                mock_op_names_joined());
                 if (mock_json_uint_value(c, p, val, MOCK_MAX_MS, &ms) < 0)
@@ -221,8 +216,9 @@ static int parse_zones(struct mock_json_ctx *c, const char *lane_path, struct js
 }
 
 static int parse_lanes(struct mock_json_ctx *c, struct json_object *root, struct mock_scenario *s) {
-        static const char *const keys[] = { "name", "camera", "zones", "entry_door_fail_mode",
-                                            "exit_door_fail_mode", NULL };
+        static const char *const keys[] = {
+                "name", "camera", "zones", "entry_door_fail_mode", "exit_door_fail_mode", NULL
+        };
         struct json_object *lanes;
         int r;
 
@@ -273,8 +269,7 @@ static int parse_lanes(struct mock_json_ctx *c, struct json_object *root, struct
 
 static int parse_one_queue(struct mock_json_ctx *c, const char *p, struct json_object *q,
                            struct mock_scenario *s) {
-        static const char *const keys[] = { "lane", "travellers", "interval_ms", "start_ms",
-                                            NULL };
+        static const char *const keys[] = { "lane", "travellers", "interval_ms", "start_ms", NULL };
         struct mock_queue *queue = &s->queues[s->n_queues];
         struct json_object *lane, *travellers;
         char pl[MOCK_PATH_MAX], pt[MOCK_PATH_MAX], pi[MOCK_PATH_MAX], quoted[40];
@@ -311,8 +306,8 @@ static int parse_one_queue(struct mock_json_ctx *c, const char *p, struct json_o
                 const char *id;
 
                 mock_json_path_index(pi, pt, i);
-                if (mock_json_text(c, pi, json_object_array_get_idx(travellers, i),
-                                   MOCK_NAME_MAX, &id) < 0)
+                if (mock_json_text(c, pi, json_object_array_get_idx(travellers, i), MOCK_NAME_MAX,
+                                   &id) < 0)
                         return -EINVAL;
                 t = mock_scenario_find_traveller(s, id);
                 if (!t)
@@ -363,8 +358,8 @@ static int parse_queues(struct mock_json_ctx *c, struct json_object *root,
 
 static int parse_faults(struct mock_json_ctx *c, struct json_object *root,
                         struct mock_scenario *s) {
-        static const char *const keys[] = { "device", "op", "fault", "delay_ms", "after", "count",
-                                            NULL };
+        static const char *const keys[] = { "device", "op",    "fault", "delay_ms",
+                                            "after",  "count", NULL };
         struct json_object *faults;
         int r;
 
@@ -390,7 +385,8 @@ static int parse_faults(struct mock_json_ctx *c, struct json_object *root,
                     mock_json_text(c, mock_json_path_key(pp, p, "device"), dv, 64, &device) < 0)
                         return -EINVAL;
                 if (!mock_scenario_has_device(s, device, &device_class))
-                        return mock_json_error(c, pp, "unknown device '%s'; scenario devices "
+                        return mock_json_error(c, pp,
+                                               "unknown device '%s'; scenario devices "
                                                "are named <lane>-<role>, e.g. A1-exit-door",
                                                mock_json_quote(quoted, sizeof(quoted), device));
                 spec->device = strdup(device);
@@ -404,7 +400,8 @@ static int parse_faults(struct mock_json_ctx *c, struct json_object *root,
                 if (!streq(op, "*")) {
                         spec->op = mock_op_from_string(op);
                         if (spec->op == EG_OP_INVALID)
-                                return mock_json_error(c, pp, "unknown operation '%s'; expected "
+                                return mock_json_error(c, pp,
+                                                       "unknown operation '%s'; expected "
                                                        "* or one of %s",
                                                        mock_json_quote(quoted, sizeof(quoted), op),
                                                        mock_op_names_joined());
@@ -435,8 +432,9 @@ static int parse_faults(struct mock_json_ctx *c, struct json_object *root,
 }
 
 static int parse_root(struct mock_json_ctx *c, struct json_object *root, struct mock_scenario *s) {
-        static const char *const keys[] = { "version", "name", "description", "latency", "lanes",
-                                            "travellers", "queue", "faults", NULL };
+        static const char *const keys[] = { "version", "name",   "description",
+                                            "latency", "lanes",  "travellers",
+                                            "queue",   "faults", NULL };
         const char *name, *description;
         uint32_t version;
         int r;
@@ -448,12 +446,14 @@ static int parse_root(struct mock_json_ctx *c, struct json_object *root, struct 
         if (mock_json_uint(c, "", root, "version", 1, UINT32_MAX, &version) < 0)
                 return -EINVAL;
         if (version != 1)
-                return mock_json_error(c, "version", "format version %" PRIu32
-                                       " is not supported; this mock reads version 1", version);
+                return mock_json_error(c, "version",
+                                       "format version %" PRIu32
+                                       " is not supported; this mock reads version 1",
+                                       version);
 
         if (mock_json_string(c, "", root, "name", true, MOCK_TEXT_MAX, &name) < 0 ||
-            mock_json_string(c, "", root, "description", false, 4 * MOCK_TEXT_MAX,
-                             &description) < 0)
+            mock_json_string(c, "", root, "description", false, 4 * MOCK_TEXT_MAX, &description) <
+                    0)
                 return -EINVAL;
         s->name = strdup(name);
         s->description = strdup_or_null(description);
@@ -558,8 +558,8 @@ int mock_scenario_load_buffer(const void *data, size_t size, struct mock_scenari
                 const char *what = jerr == json_tokener_continue ? "unexpected end of input"
                                                                  : json_tokener_error_desc(jerr);
 
-                if (asprintf(ret_error, "JSON syntax error at line %u, column %u: %s", line,
-                             column, what) < 0)
+                if (asprintf(ret_error, "JSON syntax error at line %u, column %u: %s", line, column,
+                             what) < 0)
                         *ret_error = NULL;
                 return -EINVAL;
         }
@@ -568,8 +568,10 @@ int mock_scenario_load_buffer(const void *data, size_t size, struct mock_scenari
 
                 if (ch != ' ' && ch != '\t' && ch != '\n' && ch != '\r') {
                         locate(data, i, &line, &column);
-                        if (asprintf(ret_error, "JSON syntax error at line %u, column %u: "
-                                     "trailing data after the scenario object", line, column) < 0)
+                        if (asprintf(ret_error,
+                                     "JSON syntax error at line %u, column %u: "
+                                     "trailing data after the scenario object",
+                                     line, column) < 0)
                                 *ret_error = NULL;
                         return -EINVAL;
                 }
@@ -633,8 +635,10 @@ int mock_scenario_load_file(const char *path, struct mock_scenario **ret, char *
                         break;
                 size += (size_t) n;
                 if (size > MOCK_SCENARIO_MAX_BYTES) {
-                        if (asprintf(ret_error, "file is larger than the limit of %u bytes "
-                                     "(4 MiB)", MOCK_SCENARIO_MAX_BYTES) < 0)
+                        if (asprintf(ret_error,
+                                     "file is larger than the limit of %u bytes "
+                                     "(4 MiB)",
+                                     MOCK_SCENARIO_MAX_BYTES) < 0)
                                 *ret_error = NULL;
                         return -EFBIG;
                 }

@@ -29,17 +29,17 @@
 #define MOCK_MAX_FAULTS 256
 #define MOCK_MAX_ZONES 8
 #define MOCK_MAX_ATTEMPTS 16 /* entries of a fingerprint/face behaviour list */
-#define MOCK_NAME_MAX 31     /* lane, zone and traveller id length */
-#define MOCK_TEXT_MAX 256    /* name, description, label */
+#define MOCK_NAME_MAX 31 /* lane, zone and traveller id length */
+#define MOCK_TEXT_MAX 256 /* name, description, label */
 
 enum mock_chip_behaviour {
         MOCK_CHIP_OK = 0,
         MOCK_CHIP_UNREADABLE,
         MOCK_CHIP_SLOW,
-        MOCK_CHIP_PA_FAIL,         /* DG2 altered after EF.SOD was signed */
+        MOCK_CHIP_PA_FAIL, /* DG2 altered after EF.SOD was signed */
         MOCK_CHIP_REMOVE_MID_READ,
         MOCK_CHIP_BAC_FAIL, /* personalised with another document number: BAC fails */
-        MOCK_CHIP_CLONE,    /* Chip and Active Authentication answer with other keys */
+        MOCK_CHIP_CLONE, /* Chip and Active Authentication answer with other keys */
         MOCK_CHIP_BEHAVIOUR_MAX,
 };
 
@@ -92,16 +92,16 @@ enum mock_background {
 enum mock_registry {
         MOCK_REGISTRY_OK = 0,
         MOCK_REGISTRY_ERROR, /* fails at once: the registry is unavailable */
-        MOCK_REGISTRY_HANG,  /* never answers: the registry's deadline ends the wait */
+        MOCK_REGISTRY_HANG, /* never answers: the registry's deadline ends the wait */
         MOCK_REGISTRY_MAX,
 };
 
 enum mock_fault_kind {
         MOCK_FAULT_ERROR = 0, /* -EIO "injected fault" */
-        MOCK_FAULT_DELAY,     /* delay_ms more, then normal */
-        MOCK_FAULT_HANG,      /* never completes */
-        MOCK_FAULT_UNPLUG,    /* the device is removed */
-        MOCK_FAULT_CRASH,     /* in-flight ops hang, FAULT event, then removed */
+        MOCK_FAULT_DELAY, /* delay_ms more, then normal */
+        MOCK_FAULT_HANG, /* never completes */
+        MOCK_FAULT_UNPLUG, /* the device is removed */
+        MOCK_FAULT_CRASH, /* in-flight ops hang, FAULT event, then removed */
         MOCK_FAULT_KIND_MAX,
 };
 
@@ -137,7 +137,7 @@ struct mock_membership {
 };
 
 struct mock_traveller {
-        char *id;    /* stable, non-personal: used by control commands */
+        char *id; /* stable, non-personal: used by control commands */
         char *label; /* non-personal description for demo output */
 
         struct mock_mrz mrz;
@@ -152,7 +152,7 @@ struct mock_traveller {
 
         struct mock_membership membership;
         enum mock_background background; /* "background": the daemon's background check */
-        enum mock_registry registry;     /* "registry": the daemon's registry lookup */
+        enum mock_registry registry; /* "registry": the daemon's registry lookup */
 
         struct {
                 char *identity; /* defaults to the traveller id */
@@ -168,7 +168,7 @@ struct mock_traveller {
         } face;
 
         enum mock_walk walk;
-        uint32_t think_ms;    /* from arriving to the document on the reader */
+        uint32_t think_ms; /* from arriving to the document on the reader */
         uint32_t patience_ms; /* how long they wait at the reader before giving up */
 };
 
@@ -184,12 +184,12 @@ struct mock_queue {
         size_t lane; /* index into lanes */
         size_t *travellers; /* indices into travellers, in order of arrival */
         size_t n_travellers;
-        uint32_t start_ms;    /* before the first arrival */
+        uint32_t start_ms; /* before the first arrival */
         uint32_t interval_ms; /* from a clear lane to the next arrival */
 };
 
 struct mock_fault_spec {
-        char *device;       /* device key, "<lane>-<role>" */
+        char *device; /* device key, "<lane>-<role>" */
         enum eg_op_kind op; /* EG_OP_INVALID: every op ("*") */
         enum mock_fault_kind fault;
         uint32_t delay_ms;

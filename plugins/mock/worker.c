@@ -107,7 +107,7 @@ int mock_worker_post(struct mock_worker *w, eg_op_id op, const void *owner,
 
         if (!j)
                 return -ENOMEM;
-        *j = (struct job) { .op = op, .owner = owner, .result = *result };
+        *j = (struct job){ .op = op, .owner = owner, .result = *result };
 
         pthread_mutex_lock(&w->lock);
         if (w->tail)

@@ -7,18 +7,18 @@
 #include "mock-macro.h"
 
 enum step {
-        STEP_ARRIVE_NEXT,        /* the next traveller of the queue */
-        STEP_PLACE_DOCUMENT,     /* done thinking: passport onto the reader */
-        STEP_GIVE_UP,            /* waited too long or saw red: passport back, walk away */
-        STEP_WALK_IN,            /* approach -> mantrap, passport taken along */
+        STEP_ARRIVE_NEXT, /* the next traveller of the queue */
+        STEP_PLACE_DOCUMENT, /* done thinking: passport onto the reader */
+        STEP_GIVE_UP, /* waited too long or saw red: passport back, walk away */
+        STEP_WALK_IN, /* approach -> mantrap, passport taken along */
         STEP_TAILGATER_APPROACH, /* a stranger hurries up behind ... */
-        STEP_TAILGATER_IN,       /* ... and slips into the mantrap */
-        STEP_TURN_BACK,          /* entry door open, but they take the passport and go */
-        STEP_FORCE_EXIT,         /* pushes the exit door open */
-        STEP_STEP_OUT,           /* mantrap -> exit */
-        STEP_LEAVE_EXIT,         /* exit -> gone */
-        STEP_STEP_BACK,          /* mantrap -> approach (sent back) */
-        STEP_LEAVE_APPROACH,     /* approach -> gone */
+        STEP_TAILGATER_IN, /* ... and slips into the mantrap */
+        STEP_TURN_BACK, /* entry door open, but they take the passport and go */
+        STEP_FORCE_EXIT, /* pushes the exit door open */
+        STEP_STEP_OUT, /* mantrap -> exit */
+        STEP_LEAVE_EXIT, /* exit -> gone */
+        STEP_STEP_BACK, /* mantrap -> approach (sent back) */
+        STEP_LEAVE_APPROACH, /* approach -> gone */
         STEP_PLACE_FINGER,
         STEP_LIFT_FINGER,
 };
@@ -64,7 +64,7 @@ struct mock_world {
         enum mock_world_phase phase;
         const struct mock_traveller *traveller;
         int traveller_zone; /* enum zone_role, -1: not in the lane */
-        unsigned group;     /* people moving together with the traveller */
+        unsigned group; /* people moving together with the traveller */
 
         const struct mock_traveller *document;
         bool chip;
@@ -156,7 +156,7 @@ static void agenda_cancel(struct mock_world *w, enum step step) {
 static void agenda_add(struct mock_world *w, enum step step, uint64_t delay_ms) {
         for (size_t i = 0; i < AGENDA_MAX; i++)
                 if (!w->agenda[i].used) {
-                        w->agenda[i] = (struct agenda_entry) {
+                        w->agenda[i] = (struct agenda_entry){
                                 .used = true,
                                 .step = step,
                                 .due = now(w) + delay_ms,

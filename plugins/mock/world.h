@@ -26,10 +26,10 @@ enum mock_door_side {
 };
 
 enum mock_world_phase {
-        MOCK_PHASE_IDLE = 0,    /* nobody walking the lane */
+        MOCK_PHASE_IDLE = 0, /* nobody walking the lane */
         MOCK_PHASE_APPROACHING, /* arrived, getting the passport out */
-        MOCK_PHASE_AT_READER,   /* passport on the reader, waiting for the entry door */
-        MOCK_PHASE_ENTERING,    /* walking into the mantrap */
+        MOCK_PHASE_AT_READER, /* passport on the reader, waiting for the entry door */
+        MOCK_PHASE_ENTERING, /* walking into the mantrap */
         MOCK_PHASE_IN_MANTRAP,
         MOCK_PHASE_LEAVING, /* out through the exit, back through the entry, or away */
         MOCK_PHASE_MAX,
@@ -50,11 +50,11 @@ struct mock_world_effects {
 };
 
 struct mock_world_params {
-        const char *name;    /* the lane */
-        char *const *zones;  /* zone names as the sensor reports them; NULL: the standard three */
-        uint32_t walk_ms;    /* one step between zones ("slow" walkers take four times as long) */
+        const char *name; /* the lane */
+        char *const *zones; /* zone names as the sensor reports them; NULL: the standard three */
+        uint32_t walk_ms; /* one step between zones ("slow" walkers take four times as long) */
         uint32_t finger_place_ms;
-        bool zero_think;     /* the zero latency profile: nobody hesitates */
+        bool zero_think; /* the zero latency profile: nobody hesitates */
 };
 
 struct mock_world;
@@ -85,7 +85,7 @@ int mock_world_leave(struct mock_world *w, const char *zone, unsigned n);
 /* What the devices tell the world. */
 void mock_world_door(struct mock_world *w, enum mock_door_side side, bool open);
 void mock_world_finger_wanted(struct mock_world *w); /* a scan started */
-void mock_world_finger_done(struct mock_world *w);   /* a scan ended */
+void mock_world_finger_done(struct mock_world *w); /* a scan ended */
 void mock_world_indicator(struct mock_world *w, enum eg_indicator_colour colour);
 
 /* Biometric outcomes, one per attempt; the last entry of the list repeats.

@@ -78,8 +78,7 @@ static const struct eg_device_ops reader_device_ops = {
         .close = device_close,
 };
 
-static int invalid(struct nfc_plugin *p, const char *device, const char *what,
-                   const char *value) {
+static int invalid(struct nfc_plugin *p, const char *device, const char *what, const char *value) {
         eg_host_log(p->host, EG_LOG_ERROR, "device %s: %s '%s'", device, what, value);
         return -EINVAL;
 }
@@ -88,7 +87,8 @@ static int check_connstring(struct nfc_plugin *p, const char *device, const char
         if (v[0] == '\0' || !strchr(v, ':') || strlen(v) >= sizeof(nfc_connstring))
                 return invalid(p, device,
                                "connstring must be a libnfc connection string like "
-                               "pn532_uart:/dev/ttyUSB0, not", v);
+                               "pn532_uart:/dev/ttyUSB0, not",
+                               v);
         for (const char *c = v; *c; c++)
                 if ((unsigned char) *c < 0x20 || *c == 0x7F)
                         return invalid(p, device, "connstring has control characters:", v);
@@ -105,7 +105,8 @@ static int parse_poll(struct nfc_plugin *p, const char *device, const char *v, u
             n > NFC_MAX_POLL_MS) {
                 eg_host_log(p->host, EG_LOG_ERROR,
                             "device %s: invalid value '%s' for poll-interval-ms: expected %d to "
-                            "%d", device, v, NFC_MIN_POLL_MS, NFC_MAX_POLL_MS);
+                            "%d",
+                            device, v, NFC_MIN_POLL_MS, NFC_MAX_POLL_MS);
                 return -EINVAL;
         }
         *ret = (unsigned) n;
@@ -152,8 +153,8 @@ static int reader_add(struct nfc_plugin *p, const char *key, const char *connstr
                 return k;
         }
         (void) snprintf(name, sizeof(name), "nfc %s", key);
-        k = chip_worker_start(p->mailbox, name, &reader_worker_ops, r,
-                              (uint64_t) poll_ms * 1000u, &r->worker);
+        k = chip_worker_start(p->mailbox, name, &reader_worker_ops, r, (uint64_t) poll_ms * 1000u,
+                              &r->worker);
         if (k < 0) {
                 /* close() needs the worker: take the device back by hand. */
                 r->worker = NULL;
@@ -173,7 +174,8 @@ static int plugin_declare(void *data, const struct eg_device_config *c) {
         if (c->device_class != EG_CLASS_CHIP_READER) {
                 eg_host_log(p->host, EG_LOG_ERROR,
                             "device %s: the nfc plugin provides chip readers only (class = "
-                            "chip-reader)", c->name);
+                            "chip-reader)",
+                            c->name);
                 return -EINVAL;
         }
         for (size_t i = 0; i < c->n_properties; i++) {
@@ -189,14 +191,16 @@ static int plugin_declare(void *data, const struct eg_device_config *c) {
                 } else {
                         eg_host_log(p->host, EG_LOG_ERROR,
                                     "device %s: unknown key '%s' (the nfc plugin knows: "
-                                    "connstring, poll-interval-ms)", c->name, prop->key);
+                                    "connstring, poll-interval-ms)",
+                                    c->name, prop->key);
                         return -EINVAL;
                 }
         }
         if (!connstring) {
                 eg_host_log(p->host, EG_LOG_ERROR,
                             "device %s: connstring= is required (e.g. pn532_uart:/dev/ttyUSB0); "
-                            "the nfc plugin never scans for readers", c->name);
+                            "the nfc plugin never scans for readers",
+                            c->name);
                 return -EINVAL;
         }
         return reader_add(p, c->name, connstring, poll_ms, NULL, NULL, NULL);
@@ -234,7 +238,8 @@ static int plugin_probe(void *data, const struct eg_candidate *c) {
         if (!connstring) {
                 eg_host_log(p->host, EG_LOG_INFO,
                             "%s: no " NFC_UDEV_PROPERTY " (e.g. pn532_uart:$devnode) in its udev "
-                            "properties: not taken", c->syspath);
+                            "properties: not taken",
+                            c->syspath);
                 return -ENODEV;
         }
         stable_key(c, key, sizeof(key));

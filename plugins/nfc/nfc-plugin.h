@@ -47,9 +47,9 @@ struct nfc_reader {
 
         /* Worker thread. */
         nfc_context *context;
-        bool faulted;   /* we reported EG_EVENT_FAULT (cannot open) */
-        bool broken;    /* the link failed: close and open again before the next use */
-        bool present;   /* last reported chip presence */
+        bool faulted; /* we reported EG_EVENT_FAULT (cannot open) */
+        bool broken; /* the link failed: close and open again before the next use */
+        bool present; /* last reported chip presence */
         bool connected; /* inside a chip session: no polling */
         uint64_t next_open_usec;
         uint64_t last_op_usec;

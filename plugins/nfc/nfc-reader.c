@@ -132,8 +132,8 @@ static void fail(struct nfc_reader *r, struct chip_reply *reply, int status, con
                  int nfc_error) {
         reply->status = status;
         if (nfc_error < 0)
-                (void) snprintf(reply->message, sizeof(reply->message), "%s (libnfc: %.80s)",
-                                text, r->device ? nfc_strerror(r->device) : "no device");
+                (void) snprintf(reply->message, sizeof(reply->message), "%s (libnfc: %.80s)", text,
+                                r->device ? nfc_strerror(r->device) : "no device");
         else
                 (void) snprintf(reply->message, sizeof(reply->message), "%s", text);
 }
@@ -208,7 +208,7 @@ static void do_transmit(struct nfc_reader *r, const struct chip_request *req,
 }
 
 static void reader_execute(void *userdata, const struct chip_request *req, struct chip_reply *reply,
-                        uint8_t *buffer) {
+                           uint8_t *buffer) {
         struct nfc_reader *r = userdata;
 
         switch (req->kind) {

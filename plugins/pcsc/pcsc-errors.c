@@ -5,7 +5,8 @@
 #include "pcsc-plugin.h"
 
 /* pcsc_stringify_error() writes a static buffer in some pcsc-lite versions: not from threads. */
-#define CODE(c) { c, #c }
+#define CODE(c)                                                                                    \
+        { c, #c }
 static const struct {
         LONG code;
         const char *name;
@@ -89,7 +90,6 @@ int pcsc_error(LONG rv, const char *call, char *message, size_t size) {
                 r = -EIO;
                 break;
         }
-        (void) snprintf(message, size, "%s: %s (0x%08lX)", call, code_name(rv),
-                        (unsigned long) rv);
+        (void) snprintf(message, size, "%s: %s (0x%08lX)", call, code_name(rv), (unsigned long) rv);
         return r;
 }

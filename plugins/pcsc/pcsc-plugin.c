@@ -30,8 +30,8 @@ static void emit(struct pcsc_device *d, enum eg_event_type type, const char *mes
         int r = eg_host_emit(d->plugin->host, d->id, &e);
 
         if (r < 0)
-                eg_host_log(d->plugin->host, EG_LOG_WARNING, "device %s: cannot report an event: %s",
-                            d->key, strerror(-r));
+                eg_host_log(d->plugin->host, EG_LOG_WARNING,
+                            "device %s: cannot report an event: %s", d->key, strerror(-r));
 }
 
 void pcsc_device_free(void *userdata) {
@@ -170,8 +170,8 @@ static void reader_removed(struct pcsc_plugin *p, const char *name) {
                         /* close() runs inside and forgets the device. */
                         k = eg_host_device_remove(p->host, d->id);
                         if (k < 0 && k != -ENOENT)
-                                eg_host_log(p->host, EG_LOG_WARNING,
-                                            "cannot remove device %s: %s", d->key, strerror(-k));
+                                eg_host_log(p->host, EG_LOG_WARNING, "cannot remove device %s: %s",
+                                            d->key, strerror(-k));
                 } else {
                         struct pcsc_reader *other = free_reader_for(p, d);
 
@@ -214,7 +214,8 @@ void pcsc_handle_mail(void *userdata, const struct chip_mail *m) {
                 else
                         eg_host_log(p->host, EG_LOG_WARNING,
                                     "pcscd cannot be reached (%s): chip readers appear when it "
-                                    "runs", m->text ? m->text : "?");
+                                    "runs",
+                                    m->text ? m->text : "?");
                 break;
         }
 }
@@ -325,7 +326,8 @@ static int pcsc_declare(void *data, const struct eg_device_config *c) {
         if (c->device_class != EG_CLASS_CHIP_READER) {
                 eg_host_log(p->host, EG_LOG_ERROR,
                             "device %s: the pcsc plugin provides chip readers only (class = "
-                            "chip-reader)", c->name);
+                            "chip-reader)",
+                            c->name);
                 return -EINVAL;
         }
         for (size_t i = 0; i < c->n_properties; i++) {
@@ -340,7 +342,8 @@ static int pcsc_declare(void *data, const struct eg_device_config *c) {
                 if (prop->value[0] == '\0') {
                         eg_host_log(p->host, EG_LOG_ERROR,
                                     "device %s: reader= is empty: give part of the PC/SC reader "
-                                    "name, or leave the key out for any reader", c->name);
+                                    "name, or leave the key out for any reader",
+                                    c->name);
                         return -EINVAL;
                 }
                 match = prop->value;
@@ -425,7 +428,8 @@ static int pcsc_init(struct eg_host *host, void **data) {
         if (v && parse_bool(v, &p->auto_readers) < 0) {
                 eg_host_log(host, EG_LOG_ERROR,
                             "[plugin.pcsc] invalid value '%s' for auto-readers: expected true or "
-                            "false", v);
+                            "false",
+                            v);
                 plugin_free(p);
                 return -EINVAL;
         }

@@ -40,10 +40,10 @@
 
 /* What the monitor thread reports to the main thread (chip_mail.kind). */
 enum pcsc_mail_kind {
-        PCSC_MAIL_READER_ADDED,   /* text: reader name */
+        PCSC_MAIL_READER_ADDED, /* text: reader name */
         PCSC_MAIL_READER_REMOVED, /* text: reader name */
-        PCSC_MAIL_CARD,           /* text: reader name, value: 1 present, 0 absent */
-        PCSC_MAIL_SERVICE,        /* value: 1 pcscd reachable, 0 not; text: why not */
+        PCSC_MAIL_CARD, /* text: reader name, value: 1 present, 0 absent */
+        PCSC_MAIL_SERVICE, /* value: 1 pcscd reachable, 0 not; text: why not */
 };
 
 struct pcsc_device;
@@ -63,9 +63,9 @@ struct pcsc_device {
         struct pcsc_plugin *plugin;
         eg_device_id id;
         char *key;
-        char *match;   /* declared: reader= (a substring); NULL: any reader */
+        char *match; /* declared: reader= (a substring); NULL: any reader */
         bool declared; /* from egated.conf; else auto-added for `reader` */
-        bool faulted;  /* we reported EG_EVENT_FAULT: no reader bound */
+        bool faulted; /* we reported EG_EVENT_FAULT: no reader bound */
         struct pcsc_reader *reader;
         struct chip_worker *worker;
         struct pcsc_device *next;
@@ -89,7 +89,7 @@ struct pcsc_plugin {
         bool auto_readers;
         char *auto_lane;
         char *auto_role;
-        bool started;    /* declarations are over: auto devices may be added */
+        bool started; /* declarations are over: auto devices may be added */
         eg_source_id start_timer;
 
         /* The monitor thread and what it shares. */

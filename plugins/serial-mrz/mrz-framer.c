@@ -25,8 +25,8 @@ static void report(struct mrz_framer *f, const struct mrz_framer_report *r) {
 }
 
 static void report_garbled(struct mrz_framer *f, size_t length, const char *reason) {
-        report(f, &(struct mrz_framer_report){ .event = MRZ_FRAMER_GARBLED, .length = length,
-                                               .reason = reason });
+        report(f, &(struct mrz_framer_report){
+                          .event = MRZ_FRAMER_GARBLED, .length = length, .reason = reason });
 }
 
 static void line_clear(struct mrz_framer *f) {
@@ -61,7 +61,8 @@ static void drop_partial(struct mrz_framer *f, const char *reason) {
         if (f->n_lines == 0)
                 return;
         report(f, &(struct mrz_framer_report){ .event = MRZ_FRAMER_PARTIAL_DROPPED,
-                                               .count = f->n_lines, .reason = reason });
+                                               .count = f->n_lines,
+                                               .reason = reason });
         mrz_clear(f);
 }
 
@@ -76,8 +77,10 @@ static void emit_document(struct mrz_framer *f) {
                 n += f->mrz_line_len;
         }
         text[n] = '\0';
-        report(f, &(struct mrz_framer_report){ .event = MRZ_FRAMER_DOCUMENT, .text = text,
-                                               .length = n, .count = f->n_lines,
+        report(f, &(struct mrz_framer_report){ .event = MRZ_FRAMER_DOCUMENT,
+                                               .text = text,
+                                               .length = n,
+                                               .count = f->n_lines,
                                                .line_length = f->mrz_line_len });
         explicit_bzero(text, sizeof(text));
         mrz_clear(f);

@@ -29,7 +29,7 @@
 
 enum mrz_framing {
         MRZ_FRAMING_LINES = 0, /* consecutive lines, close together in time */
-        MRZ_FRAMING_STX_ETX,   /* STX (0x02) <lines> ETX (0x03) around the whole MRZ */
+        MRZ_FRAMING_STX_ETX, /* STX (0x02) <lines> ETX (0x03) around the whole MRZ */
 };
 
 enum mrz_line_ending {
@@ -40,17 +40,17 @@ enum mrz_line_ending {
 };
 
 enum mrz_framer_event {
-        MRZ_FRAMER_DOCUMENT,        /* text: the MRZ, lines joined with '\n' */
-        MRZ_FRAMER_REMOVED,         /* the reader sent the removal marker */
-        MRZ_FRAMER_GARBLED,         /* a line or frame that is no MRZ: length, reason */
+        MRZ_FRAMER_DOCUMENT, /* text: the MRZ, lines joined with '\n' */
+        MRZ_FRAMER_REMOVED, /* the reader sent the removal marker */
+        MRZ_FRAMER_GARBLED, /* a line or frame that is no MRZ: length, reason */
         MRZ_FRAMER_PARTIAL_DROPPED, /* count lines of an MRZ that never completed; reason */
 };
 
 struct mrz_framer_report {
         enum mrz_framer_event event;
-        const char *text;   /* DOCUMENT only: personal data, valid during the callback */
-        size_t length;      /* DOCUMENT: text length; GARBLED: bytes in the line or frame */
-        unsigned count;     /* DOCUMENT: lines; PARTIAL_DROPPED: lines received */
+        const char *text; /* DOCUMENT only: personal data, valid during the callback */
+        size_t length; /* DOCUMENT: text length; GARBLED: bytes in the line or frame */
+        unsigned count; /* DOCUMENT: lines; PARTIAL_DROPPED: lines received */
         size_t line_length; /* DOCUMENT: characters per line */
         const char *reason; /* GARBLED, PARTIAL_DROPPED: a fixed phrase, never data */
 };
@@ -61,7 +61,7 @@ struct mrz_framer_options {
         enum mrz_framing framing;
         enum mrz_line_ending line_ending;
         uint64_t frame_timeout_usec; /* a longer silence drops what is in progress */
-        const char *removal_marker;  /* a whole line (or frame) meaning "removed"; NULL: none */
+        const char *removal_marker; /* a whole line (or frame) meaning "removed"; NULL: none */
 };
 
 struct mrz_framer {
@@ -75,8 +75,8 @@ struct mrz_framer {
 
         /* The line being received. */
         char line[MRZ_LINE_MAX];
-        size_t line_len;       /* bytes seen, even beyond MRZ_LINE_MAX */
-        bool line_bad_ending;  /* CRLF mode: a CR not followed by LF */
+        size_t line_len; /* bytes seen, even beyond MRZ_LINE_MAX */
+        bool line_bad_ending; /* CRLF mode: a CR not followed by LF */
         bool after_cr;
 
         /* The MRZ being assembled. */

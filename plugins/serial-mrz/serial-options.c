@@ -54,8 +54,10 @@ static int parse_uint(const char *value, unsigned min, unsigned max, unsigned *r
 static int set_ms(struct eg_host *host, const char *device, const char *key, const char *value,
                   unsigned min, unsigned max, unsigned *ret) {
         if (parse_uint(value, min, max, ret) < 0)
-                return invalid(host, device, "invalid value '%s' for %s: expected milliseconds "
-                               "from %u to %u", value, key, min, max);
+                return invalid(host, device,
+                               "invalid value '%s' for %s: expected milliseconds "
+                               "from %u to %u",
+                               value, key, min, max);
         return 0;
 }
 
@@ -64,9 +66,11 @@ static int set_baud(struct serial_options *o, struct eg_host *host, const char *
         unsigned baud;
 
         if (parse_uint(value, 1, 10000000, &baud) < 0 || !serial_baud_to_speed(baud, &o->speed))
-                return invalid(host, device, "invalid value '%s' for baud: not a serial speed "
+                return invalid(host, device,
+                               "invalid value '%s' for baud: not a serial speed "
                                "(use 1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, "
-                               "230400, 460800, 500000, 576000, 921600 or 1000000)", value);
+                               "230400, 460800, 500000, 576000, 921600 or 1000000)",
+                               value);
         o->baud = baud;
         return 0;
 }
@@ -86,8 +90,10 @@ int serial_options_set(struct serial_options *o, struct eg_host *host, const cha
                        const char *key, const char *value) {
         if (strcmp(key, "device") == 0) {
                 if (value[0] != '/')
-                        return invalid(host, device, "device=%s is not an absolute path such as "
-                                       "/dev/ttyACM0 or /dev/serial/by-id/...", value);
+                        return invalid(host, device,
+                                       "device=%s is not an absolute path such as "
+                                       "/dev/ttyACM0 or /dev/serial/by-id/...",
+                                       value);
                 free(o->path);
                 o->path = strdup(value);
                 return o->path ? 0 : -ENOMEM;
@@ -104,8 +110,10 @@ int serial_options_set(struct serial_options *o, struct eg_host *host, const cha
                 else if (strcmp(value, "crlf") == 0)
                         o->line_ending = MRZ_EOL_CRLF;
                 else
-                        return invalid(host, device, "invalid value '%s' for line-ending: "
-                                       "expected auto, cr, lf or crlf", value);
+                        return invalid(host, device,
+                                       "invalid value '%s' for line-ending: "
+                                       "expected auto, cr, lf or crlf",
+                                       value);
                 return 0;
         }
         if (strcmp(key, "framing") == 0) {
@@ -114,8 +122,10 @@ int serial_options_set(struct serial_options *o, struct eg_host *host, const cha
                 else if (strcmp(value, "stx-etx") == 0)
                         o->framing = MRZ_FRAMING_STX_ETX;
                 else
-                        return invalid(host, device, "invalid value '%s' for framing: expected "
-                                       "lines or stx-etx", value);
+                        return invalid(host, device,
+                                       "invalid value '%s' for framing: expected "
+                                       "lines or stx-etx",
+                                       value);
                 return 0;
         }
         if (strcmp(key, "frame-timeout-ms") == 0)
@@ -126,7 +136,8 @@ int serial_options_set(struct serial_options *o, struct eg_host *host, const cha
                 return set_ms(host, device, key, value, 50, 3600000, &o->document_hold_ms);
         if (strcmp(key, "removal-marker") == 0) {
                 if (!marker_is_valid(value))
-                        return invalid(host, device, "invalid removal-marker: expected 1 to %d "
+                        return invalid(host, device,
+                                       "invalid removal-marker: expected 1 to %d "
                                        "printable ASCII characters without spaces",
                                        MRZ_MARKER_MAX);
                 (void) snprintf(o->removal_marker, sizeof(o->removal_marker), "%s", value);
@@ -135,10 +146,10 @@ int serial_options_set(struct serial_options *o, struct eg_host *host, const cha
         return -ENOENT;
 }
 
-int serial_options_check(const struct serial_options *o, struct eg_host *host,
-                         const char *device) {
+int serial_options_check(const struct serial_options *o, struct eg_host *host, const char *device) {
         if (!o->path)
-                return invalid(host, device, "device= is required (the serial port, e.g. "
+                return invalid(host, device,
+                               "device= is required (the serial port, e.g. "
                                "/dev/ttyACM0 or a /dev/serial/by-id/ link)");
         return 0;
 }

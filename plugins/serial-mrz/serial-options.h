@@ -40,8 +40,7 @@ int serial_options_set(struct serial_options *o, struct eg_host *host, const cha
                        const char *key, const char *value);
 
 /* The settings that go together: -EINVAL, logged, if device= is missing. */
-int serial_options_check(const struct serial_options *o, struct eg_host *host,
-                         const char *device);
+int serial_options_check(const struct serial_options *o, struct eg_host *host, const char *device);
 
 /* Framer options pointing into `o`. */
 struct mrz_framer_options serial_options_framer(const struct serial_options *o);

@@ -44,8 +44,10 @@ static int serial_declare_device(void *data, const struct eg_device_config *conf
         int r = 0;
 
         if (config->device_class != EG_CLASS_DOCUMENT_READER) {
-                eg_host_log(plugin->host, EG_LOG_ERROR, "device %s: the serial-mrz plugin "
-                            "drives document readers only", config->name);
+                eg_host_log(plugin->host, EG_LOG_ERROR,
+                            "device %s: the serial-mrz plugin "
+                            "drives document readers only",
+                            config->name);
                 return -EINVAL;
         }
         serial_options_init(&o);
@@ -54,10 +56,12 @@ static int serial_declare_device(void *data, const struct eg_device_config *conf
 
                 r = serial_options_set(&o, plugin->host, config->name, p->key, p->value);
                 if (r == -ENOENT) {
-                        eg_host_log(plugin->host, EG_LOG_ERROR, "device %s (document-reader): "
+                        eg_host_log(plugin->host, EG_LOG_ERROR,
+                                    "device %s (document-reader): "
                                     "unknown property '%s' (known: device, baud, line-ending, "
                                     "framing, frame-timeout-ms, reconnect-ms, document-hold-ms, "
-                                    "removal-marker)", config->name, p->key);
+                                    "removal-marker)",
+                                    config->name, p->key);
                         r = -EINVAL;
                 }
         }
@@ -65,8 +69,8 @@ static int serial_declare_device(void *data, const struct eg_device_config *conf
                 r = serial_options_check(&o, plugin->host, config->name);
         if (r == 0)
                 /* Declared devices are known by their section name. */
-                r = serial_reader_add(plugin->host, config->name, config->name, NULL, NULL,
-                                      NULL, &o);
+                r = serial_reader_add(plugin->host, config->name, config->name, NULL, NULL, NULL,
+                                      &o);
         serial_options_done(&o);
         return r;
 }
@@ -109,7 +113,8 @@ static int serial_probe(void *data, const struct eg_candidate *c) {
         serial = candidate_property(c, "ID_SERIAL_SHORT");
         id = serial && serial[0] ? serial : candidate_property(c, "ID_PATH");
         if (!id || !id[0]) {
-                eg_host_log(plugin->host, EG_LOG_ERROR, "%s: neither ID_SERIAL_SHORT nor "
+                eg_host_log(plugin->host, EG_LOG_ERROR,
+                            "%s: neither ID_SERIAL_SHORT nor "
                             "ID_PATH is set, so the reader has no stable name: not used",
                             c->devnode);
                 return -EINVAL;
@@ -122,8 +127,10 @@ static int serial_probe(void *data, const struct eg_candidate *c) {
         if (r == 0 && baud) {
                 r = serial_options_set(&o, plugin->host, key, "baud", baud);
                 if (r < 0)
-                        eg_host_log(plugin->host, EG_LOG_ERROR, "%s: fix the udev property "
-                                    "ID_EGATE_BAUD", c->devnode);
+                        eg_host_log(plugin->host, EG_LOG_ERROR,
+                                    "%s: fix the udev property "
+                                    "ID_EGATE_BAUD",
+                                    c->devnode);
         }
         if (r == 0)
                 r = serial_reader_add(plugin->host, key, key, serial,

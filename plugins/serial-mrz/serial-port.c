@@ -11,11 +11,10 @@ static const struct {
         unsigned baud;
         speed_t speed;
 } bauds[] = {
-        { 1200, B1200 },       { 2400, B2400 },       { 4800, B4800 },
-        { 9600, B9600 },       { 19200, B19200 },     { 38400, B38400 },
-        { 57600, B57600 },     { 115200, B115200 },   { 230400, B230400 },
-        { 460800, B460800 },   { 500000, B500000 },   { 576000, B576000 },
-        { 921600, B921600 },   { 1000000, B1000000 },
+        { 1200, B1200 },     { 2400, B2400 },       { 4800, B4800 },     { 9600, B9600 },
+        { 19200, B19200 },   { 38400, B38400 },     { 57600, B57600 },   { 115200, B115200 },
+        { 230400, B230400 }, { 460800, B460800 },   { 500000, B500000 }, { 576000, B576000 },
+        { 921600, B921600 }, { 1000000, B1000000 },
 };
 
 bool serial_baud_to_speed(unsigned baud, speed_t *ret) {
@@ -32,7 +31,7 @@ bool serial_port_error_is_transient(int error) {
         case ENOENT: /* unplugged, or the by-id link is not there yet */
         case ENODEV:
         case ENXIO:
-        case EIO:   /* a pty whose master is gone, a USB port going away */
+        case EIO: /* a pty whose master is gone, a USB port going away */
         case EBUSY: /* another program holds it with TIOCEXCL */
                 return true;
         default:

@@ -63,15 +63,15 @@ static void emit(struct serial_reader *r, enum eg_event_type type, const char *m
 
 static void answer(struct serial_reader *r, eg_op_id op, int status, const char *message,
                    const char *text) {
-        struct eg_op_result res = { .size = sizeof(res), .status = status, .message = message,
-                                    .text = text, .fd = -1 };
+        struct eg_op_result res = {
+                .size = sizeof(res), .status = status, .message = message, .text = text, .fd = -1
+        };
 
         (void) eg_host_complete(r->host, op, &res);
 }
 
 /* Finish the waiting READ_MRZ, if any. */
-static void finish_op(struct serial_reader *r, int status, const char *message,
-                      const char *text) {
+static void finish_op(struct serial_reader *r, int status, const char *message, const char *text) {
         eg_op_id op = r->op;
 
         if (op == 0)
@@ -104,12 +104,13 @@ static void hold_restart(struct serial_reader *r) {
         int k;
 
         source_drop(r, &r->hold_timer);
-        k = eg_host_timer_add(r->host, (uint64_t) r->opt.document_hold_ms * 1000u, on_hold_over,
-                              r, &r->hold_timer);
+        k = eg_host_timer_add(r->host, (uint64_t) r->opt.document_hold_ms * 1000u, on_hold_over, r,
+                              &r->hold_timer);
         if (k < 0)
-                eg_host_log(r->host, EG_LOG_ERROR, "device %s: cannot arm the document hold "
-                            "timer (%s): the document stays until the next read", r->name,
-                            strerror(-k));
+                eg_host_log(r->host, EG_LOG_ERROR,
+                            "device %s: cannot arm the document hold "
+                            "timer (%s): the document stays until the next read",
+                            r->name, strerror(-k));
 }
 
 static void document_store(struct serial_reader *r, const struct mrz_framer_report *rep) {
@@ -139,18 +140,20 @@ static void on_framer(const struct mrz_framer_report *rep, void *userdata) {
                 document_store(r, rep);
                 break;
         case MRZ_FRAMER_REMOVED:
-                eg_host_log(r->host, EG_LOG_DEBUG, "device %s: removal marker received",
-                            r->name);
+                eg_host_log(r->host, EG_LOG_DEBUG, "device %s: removal marker received", r->name);
                 document_forget(r);
                 break;
         case MRZ_FRAMER_GARBLED:
-                eg_host_log(r->host, EG_LOG_DEBUG, "device %s: dropped %zu bytes of input that "
-                            "are no MRZ (%s)", r->name, rep->length, rep->reason);
+                eg_host_log(r->host, EG_LOG_DEBUG,
+                            "device %s: dropped %zu bytes of input that "
+                            "are no MRZ (%s)",
+                            r->name, rep->length, rep->reason);
                 break;
         case MRZ_FRAMER_PARTIAL_DROPPED:
-                eg_host_log(r->host, EG_LOG_DEBUG, "device %s: dropped an incomplete MRZ "
-                            "(%u lines, %zu bytes of another; %s)", r->name, rep->count,
-                            rep->length, rep->reason);
+                eg_host_log(r->host, EG_LOG_DEBUG,
+                            "device %s: dropped an incomplete MRZ "
+                            "(%u lines, %zu bytes of another; %s)",
+                            r->name, rep->count, rep->length, rep->reason);
                 break;
         }
 }
@@ -175,8 +178,8 @@ static void frame_timer_update(struct serial_reader *r) {
         now = now_usec();
         deadline = mrz_framer_deadline(&r->framer);
         /* Without the timer the partial is still dropped, when the next bytes come. */
-        (void) eg_host_timer_add(r->host, deadline > now ? deadline - now : 0, on_frame_timeout,
-                                 r, &r->frame_timer);
+        (void) eg_host_timer_add(r->host, deadline > now ? deadline - now : 0, on_frame_timeout, r,
+                                 &r->frame_timer);
 }
 
 static void port_close(struct serial_reader *r) {
@@ -191,9 +194,10 @@ static void port_close(struct serial_reader *r) {
 static void reconnect_schedule(struct serial_reader *r);
 
 static void port_lost(struct serial_reader *r, int error) {
-        eg_host_log(r->host, EG_LOG_WARNING, "device %s: serial port %s disconnected (%s); "
-                    "retrying every %u ms", r->name, r->opt.path,
-                    error ? strerror(error) : "hang-up", r->opt.reconnect_ms);
+        eg_host_log(r->host, EG_LOG_WARNING,
+                    "device %s: serial port %s disconnected (%s); "
+                    "retrying every %u ms",
+                    r->name, r->opt.path, error ? strerror(error) : "hang-up", r->opt.reconnect_ms);
         port_close(r);
         document_forget(r); /* whatever lay on it, we can no longer tell */
         emit(r, EG_EVENT_FAULT, "serial port disconnected");
@@ -276,8 +280,10 @@ static void reconnect_schedule(struct serial_reader *r) {
         k = eg_host_timer_add(r->host, (uint64_t) r->opt.reconnect_ms * 1000u, on_reconnect, r,
                               &r->reconnect_timer);
         if (k < 0)
-                eg_host_log(r->host, EG_LOG_ERROR, "device %s: cannot arm the reconnect timer "
-                            "(%s): the reader stays offline", r->name, strerror(-k));
+                eg_host_log(r->host, EG_LOG_ERROR,
+                            "device %s: cannot arm the reconnect timer "
+                            "(%s): the reader stays offline",
+                            r->name, strerror(-k));
 }
 
 static void on_op_timeout(void *userdata) {
@@ -312,8 +318,8 @@ static int reader_start(void *data, eg_op_id op, const struct eg_op_args *args) 
                                                                : OP_DEADLINE_MARGIN_MS;
         r->op_wait_ms = args->timeout_ms - margin;
         if (args->timeout_ms > 0) {
-                k = eg_host_timer_add(r->host, (uint64_t) r->op_wait_ms * 1000u, on_op_timeout,
-                                      r, &r->op_timer);
+                k = eg_host_timer_add(r->host, (uint64_t) r->op_wait_ms * 1000u, on_op_timeout, r,
+                                      &r->op_timer);
                 if (k < 0)
                         return k;
         }
@@ -363,9 +369,8 @@ static int refuse_port(struct serial_reader *r, int error) {
         return error == -ENOTTY ? -EINVAL : error;
 }
 
-int serial_reader_add(struct eg_host *host, const char *name, const char *key,
-                      const char *serial, const char *lane, const char *role,
-                      struct serial_options *options) {
+int serial_reader_add(struct eg_host *host, const char *name, const char *key, const char *serial,
+                      const char *lane, const char *role, struct serial_options *options) {
         struct mrz_framer_options fo;
         struct eg_device_desc desc;
         struct serial_reader *r;
@@ -417,9 +422,11 @@ int serial_reader_add(struct eg_host *host, const char *name, const char *key,
         }
         if (r->fd < 0) {
                 /* A USB reader may be plugged in later: serve it when it comes. */
-                eg_host_log(host, EG_LOG_WARNING, "device %s: serial port %s is not available "
-                            "(%s); retrying every %u ms", r->name, r->opt.path,
-                            strerror(-r->last_open_error), r->opt.reconnect_ms);
+                eg_host_log(host, EG_LOG_WARNING,
+                            "device %s: serial port %s is not available "
+                            "(%s); retrying every %u ms",
+                            r->name, r->opt.path, strerror(-r->last_open_error),
+                            r->opt.reconnect_ms);
                 emit(r, EG_EVENT_FAULT, "serial port not available");
                 reconnect_schedule(r);
         }

@@ -21,6 +21,5 @@ struct serial_reader;
  * the device is registered faulted and retried.  A port that cannot be an MRZ reader
  * (not a tty, no permission) refuses it with a logged reason.
  */
-int serial_reader_add(struct eg_host *host, const char *name, const char *key,
-                      const char *serial, const char *lane, const char *role,
-                      struct serial_options *options);
+int serial_reader_add(struct eg_host *host, const char *name, const char *key, const char *serial,
+                      const char *lane, const char *role, struct serial_options *options);

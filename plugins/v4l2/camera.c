@@ -63,8 +63,11 @@ static void capture_stop(struct camera *cam) {
 }
 
 static void capture_finish(struct camera *cam, int status, const char *message, int fd) {
-        struct eg_op_result r = { .size = sizeof(r), .status = status, .message = message,
-                                  .fd = fd, .format = fd >= 0 ? "image/jpeg" : NULL };
+        struct eg_op_result r = { .size = sizeof(r),
+                                  .status = status,
+                                  .message = message,
+                                  .fd = fd,
+                                  .format = fd >= 0 ? "image/jpeg" : NULL };
         eg_op_id op = cam->op;
 
         capture_stop(cam);
@@ -84,7 +87,8 @@ static void on_removal(void *userdata) {
 
 /* The device node is gone (unplugged, driver unbound): report and go away. */
 static void camera_gone(struct camera *cam) {
-        struct eg_event e = { .size = sizeof(e), .type = EG_EVENT_FAULT,
+        struct eg_event e = { .size = sizeof(e),
+                              .type = EG_EVENT_FAULT,
                               .message = "camera disconnected" };
 
         if (cam->gone)
@@ -274,8 +278,10 @@ static int parse_uint(struct eg_host *host, const char *device, const struct eg_
         errno = 0;
         v = strtoul(p->value, &end, 10);
         if (p->value[0] < '0' || p->value[0] > '9' || errno != 0 || *end || v < min || v > max)
-                return property_error(host, device, "invalid value '%s' for %s: expected a "
-                                      "number from %u to %u", p->value, p->key, min, max);
+                return property_error(host, device,
+                                      "invalid value '%s' for %s: expected a "
+                                      "number from %u to %u",
+                                      p->value, p->key, min, max);
         *ret = (unsigned) v;
         return 0;
 }
@@ -287,7 +293,8 @@ static int parse(struct camera *cam, const struct eg_device_config *config) {
 
                 if (strcmp(p->key, "device") == 0) {
                         if (p->value[0] != '/')
-                                return property_error(cam->host, cam->name, "device=%s is not an "
+                                return property_error(cam->host, cam->name,
+                                                      "device=%s is not an "
                                                       "absolute path such as /dev/video0",
                                                       p->value);
                         free(cam->path);
@@ -310,7 +317,8 @@ static int parse(struct camera *cam, const struct eg_device_config *config) {
                         else if (strcmp(p->value, "yuyv") == 0)
                                 cam->choice = CAM_FORMAT_YUYV;
                         else
-                                r = property_error(cam->host, cam->name, "invalid value '%s' for "
+                                r = property_error(cam->host, cam->name,
+                                                   "invalid value '%s' for "
                                                    "format: expected auto, mjpeg or yuyv",
                                                    p->value);
                 } else
@@ -333,21 +341,23 @@ static int open_device(struct camera *cam, char *card, size_t card_size) {
         if (r < 0) {
                 eg_host_log(cam->host, EG_LOG_ERROR, "device %s (camera): cannot use %s: %s",
                             cam->name, cam->path,
-                            r == -ENOTSUP ? "not a video capture device with streaming I/O"
+                            r == -ENOTSUP  ? "not a video capture device with streaming I/O"
                             : r == -ENOTTY ? "not a V4L2 device"
                                            : strerror(-r));
                 return r == -ENOENT ? -ENODEV : r;
         }
         r = cam_device_pick_format(cam->fd, cam->choice, &fourcc);
         if (r == -ENOTSUP)
-                eg_host_log(cam->host, EG_LOG_ERROR, "device %s (camera): %s offers %s",
-                            cam->name, cam->path,
+                eg_host_log(cam->host, EG_LOG_ERROR, "device %s (camera): %s offers %s", cam->name,
+                            cam->path,
                             cam->choice == CAM_FORMAT_MJPEG  ? "no MJPEG"
                             : cam->choice == CAM_FORMAT_YUYV ? "no YUYV"
                                                              : "neither MJPEG nor YUYV");
         else if (r < 0)
-                eg_host_log(cam->host, EG_LOG_ERROR, "device %s (camera): cannot list the "
-                            "formats of %s: %s", cam->name, cam->path, strerror(-r));
+                eg_host_log(cam->host, EG_LOG_ERROR,
+                            "device %s (camera): cannot list the "
+                            "formats of %s: %s",
+                            cam->name, cam->path, strerror(-r));
         return r;
 }
 

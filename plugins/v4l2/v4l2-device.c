@@ -141,7 +141,8 @@ int cam_stream_start(struct cam_stream *s, int fd, unsigned n_buffers) {
         if (req.count > CAM_MAX_BUFFERS)
                 req.count = CAM_MAX_BUFFERS; /* the driver keeps the rest; we never queue them */
         for (unsigned i = 0; i < req.count; i++) {
-                struct v4l2_buffer b = { .index = i, .type = V4L2_BUF_TYPE_VIDEO_CAPTURE,
+                struct v4l2_buffer b = { .index = i,
+                                         .type = V4L2_BUF_TYPE_VIDEO_CAPTURE,
                                          .memory = V4L2_MEMORY_MMAP };
                 void *p;
 
@@ -189,7 +190,8 @@ int cam_stream_dequeue(struct cam_stream *s, struct cam_frame *ret) {
 }
 
 int cam_stream_requeue(struct cam_stream *s, unsigned index) {
-        struct v4l2_buffer b = { .index = index, .type = V4L2_BUF_TYPE_VIDEO_CAPTURE,
+        struct v4l2_buffer b = { .index = index,
+                                 .type = V4L2_BUF_TYPE_VIDEO_CAPTURE,
                                  .memory = V4L2_MEMORY_MMAP };
 
         return xioctl(s->fd, VIDIOC_QBUF, &b);

@@ -16,7 +16,7 @@
 #define CAM_MAX_BUFFERS 4
 
 enum cam_format_choice {
-        CAM_FORMAT_AUTO,  /* MJPEG if offered, else YUYV */
+        CAM_FORMAT_AUTO, /* MJPEG if offered, else YUYV */
         CAM_FORMAT_MJPEG,
         CAM_FORMAT_YUYV,
 };
@@ -32,7 +32,7 @@ struct cam_frame {
         unsigned index;
         const uint8_t *data;
         size_t length; /* bytes used */
-        bool error;    /* the driver flagged the frame as corrupt */
+        bool error; /* the driver flagged the frame as corrupt */
 };
 
 struct cam_stream {

@@ -7,11 +7,11 @@
 #include "audit-test-util.h"
 #include "macro.h"
 
-static const char *const step_names[] = { "document", "mrz", "expiry", "chip-access",
-                                          "chip-read", "passive-auth", "chip-auth",
-                                          "mrz-dg1", "eligibility", "background",
-                                          "entry-door", "mantrap", "fingerprint", "face",
-                                          "decision", "exit-door" };
+static const char *const step_names[] = {
+        "document",    "mrz",     "expiry",      "chip-access", "chip-read",  "passive-auth",
+        "chip-auth",   "mrz-dg1", "eligibility", "background",  "entry-door", "mantrap",
+        "fingerprint", "face",    "decision",    "exit-door"
+};
 
 void test_sample_record(struct eg_audit *a, struct eg_audit_record *r, const char *id,
                         uint64_t start_usec, const char *decision) {

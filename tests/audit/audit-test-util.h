@@ -24,5 +24,4 @@ int test_write_sync(sd_event *e, struct eg_audit *a, const struct eg_audit_recor
 /* list/get and wait: the rows (strv, caller frees with strv_free) and the status. */
 int test_list_sync(sd_event *e, struct eg_audit *a, uint64_t since, uint64_t until, size_t limit,
                    char ***ret_rows, size_t *ret_n);
-int test_get_sync(sd_event *e, struct eg_audit *a, const char *id, char ***ret_rows,
-                  size_t *ret_n);
+int test_get_sync(sd_event *e, struct eg_audit *a, const char *id, char ***ret_rows, size_t *ret_n);

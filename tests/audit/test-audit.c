@@ -197,9 +197,9 @@ static void test_survives_reopen(void **state) {
         sqlite3_finalize(st);
         /* Append-only. */
         assert_int_not_equal(sqlite3_exec(s, "DELETE FROM records", NULL, NULL, NULL), SQLITE_OK);
-        assert_int_not_equal(sqlite3_exec(s, "UPDATE records SET decision = 'accept'", NULL, NULL,
-                                          NULL),
-                             SQLITE_OK);
+        assert_int_not_equal(
+                sqlite3_exec(s, "UPDATE records SET decision = 'accept'", NULL, NULL, NULL),
+                SQLITE_OK);
         /* A schema from the future is refused, not overwritten. */
         assert_int_equal(sqlite3_exec(s, "PRAGMA user_version = 99", NULL, NULL, NULL), SQLITE_OK);
         sqlite3_close(s);
@@ -770,9 +770,9 @@ static void test_export_stuck_reader(void **state) {
         write_n(f, 40, T0);
         eg_audit_set_export_stall(f->audit, 1500000);
         assert_int_equal(pipe2(p, O_CLOEXEC), 0); /* nobody ever reads p[0] */
-        assert_int_equal(sd_event_add_time_relative(f->event, &tick, CLOCK_MONOTONIC, 10000, 1,
-                                                    on_tick, &t),
-                         0);
+        assert_int_equal(
+                sd_event_add_time_relative(f->event, &tick, CLOCK_MONOTONIC, 10000, 1, on_tick, &t),
+                0);
         assert_int_equal(sd_event_source_set_enabled(tick, SD_EVENT_ON), 0);
         assert_int_equal(eg_audit_export(f->audit, p[1], 0, 0, on_exported, &c), 0);
 

@@ -113,8 +113,7 @@ static bool outcome_done(struct chip_harness *h, const void *arg) {
 void chip_read_start(struct chip_harness *h, const struct eg_chip_session_options *o,
                      struct chip_outcome *out) {
         *out = (struct chip_outcome){};
-        assert_int_equal(eg_chip_session_start(h->manager, h->device_id, o, on_done, out, NULL),
-                         0);
+        assert_int_equal(eg_chip_session_start(h->manager, h->device_id, o, on_done, out, NULL), 0);
 }
 
 void chip_read_finish(struct chip_harness *h, struct chip_outcome *out) {
@@ -139,8 +138,8 @@ void chip_outcome_done(struct chip_outcome *out) {
 
 void chip_assert_check(const struct eg_check *c, enum eg_check_result result, const char *reason,
                        const char *detail_part) {
-        bool reason_ok = (!c->reason || !reason) ? c->reason == reason
-                                                 : strcmp(c->reason, reason) == 0;
+        bool reason_ok =
+                (!c->reason || !reason) ? c->reason == reason : strcmp(c->reason, reason) == 0;
 
         if (c->result != result || !reason_ok)
                 fail_msg("got %s/%s (%s), want %s/%s", eg_check_result_to_string(c->result),

@@ -207,8 +207,7 @@ int peer_spawn(const char *const *argv, const char *log_path, const char *ready_
         ret->out = out[0];
         r = wait_for_line(ret->out, ready_line, timeout_ms);
         if (r < 0) {
-                fprintf(stderr, "%s did not say \"%s\": %s\n", ret->name, ready_line,
-                        strerror(-r));
+                fprintf(stderr, "%s did not say \"%s\": %s\n", ret->name, ready_line, strerror(-r));
                 (void) peer_stop(ret, SIGKILL, 1000);
         }
         return r;
@@ -267,8 +266,7 @@ int peer_stop(struct peer_process *p, int sig, unsigned timeout_ms) {
         return status;
 }
 
-int pcscd_write_config(const char *dir, const char *const *names, const uint16_t *ports,
-                       size_t n) {
+int pcscd_write_config(const char *dir, const char *const *names, const uint16_t *ports, size_t n) {
         char path[PATH_MAX];
         FILE *f;
 

@@ -27,7 +27,7 @@ int peer_isolate(char *why, size_t size);
 
 struct peer_process {
         pid_t pid; /* 0: not running */
-        int out;   /* its stdout, when asked for; -1 otherwise */
+        int out; /* its stdout, when asked for; -1 otherwise */
         char name[32];
 };
 
@@ -45,8 +45,7 @@ int peer_stop(struct peer_process *p, int sig, unsigned timeout_ms);
 bool peer_alive(struct peer_process *p);
 
 /* reader.conf.d for pcscd (-c): one vpcd reader per port, named `names[i]`. */
-int pcscd_write_config(const char *dir, const char *const *names, const uint16_t *ports,
-                       size_t n);
+int pcscd_write_config(const char *dir, const char *const *names, const uint16_t *ports, size_t n);
 /* pcscd --foreground --config dir; returns once its socket accepts connections. */
 int pcscd_start(const char *pcscd, const char *conf_dir, const char *log_path,
                 struct peer_process *ret);

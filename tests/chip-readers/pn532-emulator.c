@@ -160,8 +160,17 @@ static size_t build_ats(struct eg_test_card *card, uint8_t *ats, size_t cap) {
 
 static void in_list_passive_target(struct pn532_emu *e, const uint8_t *pd, size_t n) {
         /* One type A target: Tg, ATQA 0004, SAK 20 (ISO/IEC 14443-4), 4-byte UID, ATS. */
-        static const uint8_t head[] = { CMD_IN_LIST_PASSIVE_TARGET + 1, 0x01, 0x01, 0x00, 0x04,
-                                        0x20, 0x04, 0x08, 0x12, 0x34, 0x56 };
+        static const uint8_t head[] = { CMD_IN_LIST_PASSIVE_TARGET + 1,
+                                        0x01,
+                                        0x01,
+                                        0x00,
+                                        0x04,
+                                        0x20,
+                                        0x04,
+                                        0x08,
+                                        0x12,
+                                        0x34,
+                                        0x56 };
         uint8_t out[sizeof(head) + 32];
         size_t len;
 

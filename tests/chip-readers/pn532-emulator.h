@@ -24,8 +24,8 @@ struct pn532_emu;
 enum pn532_fault {
         PN532_FAULT_NONE = 0,
         PN532_FAULT_BAD_CHECKSUM, /* answers to InDataExchange with a wrong data checksum */
-        PN532_FAULT_GARBAGE,      /* answers to InDataExchange with noise, no frame */
-        PN532_FAULT_SILENT,       /* no ACK, no answer to InDataExchange */
+        PN532_FAULT_GARBAGE, /* answers to InDataExchange with noise, no frame */
+        PN532_FAULT_SILENT, /* no ACK, no answer to InDataExchange */
 };
 
 /* The card may be NULL (nothing in the field); it must outlive its use here. */

@@ -299,15 +299,17 @@ static void test_probe(void **state) {
         struct eg_plugin *p = eg_plugin_find(f->h.manager, "nfc");
         char connstring[128];
         struct eg_property props[] = {
-                { "ID_EGATE_CLASS", "chip-reader" },
-                { "ID_EGATE_NFC_CONNSTRING", connstring },
-                { "ID_SERIAL_SHORT", "PN532 #7" },
-                { "ID_EGATE_LANE", "A1" },
+                { "ID_EGATE_CLASS", "chip-reader" }, { "ID_EGATE_NFC_CONNSTRING", connstring },
+                { "ID_SERIAL_SHORT", "PN532 #7" },   { "ID_EGATE_LANE", "A1" },
                 { "ID_EGATE_ROLE", "chip-reader" },
         };
-        struct eg_candidate c = { .size = sizeof(c), .subsystem = "tty",
-                                  .syspath = "/sys/devices/fake/ttyUSB7", .devnode = "/dev/ttyUSB7",
-                                  .properties = props, .n_properties = 5, .fd = -1 };
+        struct eg_candidate c = { .size = sizeof(c),
+                                  .subsystem = "tty",
+                                  .syspath = "/sys/devices/fake/ttyUSB7",
+                                  .devnode = "/dev/ttyUSB7",
+                                  .properties = props,
+                                  .n_properties = 5,
+                                  .fd = -1 };
         struct eg_device *d;
 
         assert_non_null(p);
@@ -320,9 +322,8 @@ static void test_probe(void **state) {
         c.n_properties = 5;
 
         /* The declared device has the reader open; release it for the probed one. */
-        assert_int_equal(eg_host_device_remove(&p->host,
-                                               eg_device_find(f->h.manager, DEVICE)->handle),
-                         0);
+        assert_int_equal(
+                eg_host_device_remove(&p->host, eg_device_find(f->h.manager, DEVICE)->handle), 0);
         assert_int_equal(p->module.ops.probe(p->plugin_data, &c), 0);
         d = eg_device_find(f->h.manager, "nfc-PN532__7");
         assert_non_null(d);

@@ -60,7 +60,6 @@ static bool device_state_is(struct chip_harness *h, const void *arg) {
 
 /* --- pcscd, the vicc and the manager --- */
 
-
 static void start_pcscd(struct fixture *f) {
         if (pcscd_start(g.pcscd, g.conf_dir, g.pcscd_log, &f->pcscd) < 0) {
                 peer_dump_log(g.pcscd_log);
@@ -192,7 +191,7 @@ static void test_full_read_with_pa(void **state) {
         chip_read(&f->h, &o, &out);
         assert_complete_read(out.result);
         chip_assert_check(&out.result->authenticity, EG_CHECK_NOT_SUPPORTED,
-                     EG_REASON_CHIP_AUTH_UNSUPPORTED, NULL);
+                          EG_REASON_CHIP_AUTH_UNSUPPORTED, NULL);
         apdus = out.result->n_apdus;
         assert_true(apdus > 6);
         chip_outcome_done(&out);
@@ -223,7 +222,7 @@ static void test_no_chip(void **state) {
         assert_false(eg_device_find(f->h.manager, DEVICE)->chip_present);
         chip_read(&f->h, &o, &out);
         chip_assert_check(&out.result->access, EG_CHECK_FAILED, EG_REASON_CHIP_NOT_FOUND,
-                     "no chip in the field");
+                          "no chip in the field");
         chip_outcome_done(&out);
 }
 
@@ -295,7 +294,7 @@ static void test_chip_removed_mid_read(void **state) {
         chip_read(&f->h, &o, &out);
         chip_assert_check(&out.result->access, EG_CHECK_SUCCESSFUL, NULL, NULL);
         chip_assert_check(&out.result->read, EG_CHECK_ABORTED, EG_REASON_CHIP_READ_FAIL,
-                     "chip removed during");
+                          "chip removed during");
         assert_true(out.result->chip_removed);
         chip_assert_check(&out.result->pa.check, EG_CHECK_ABORTED, NULL, "not reached");
         chip_outcome_done(&out);
@@ -312,7 +311,7 @@ static void test_chip_removed_mid_read(void **state) {
         chip_read_finish(&f->h, &out);
         assert_true(out.result->chip_removed);
         chip_assert_check(&out.result->read, EG_CHECK_ABORTED, EG_REASON_CHIP_READ_FAIL,
-                     "chip removed during");
+                          "chip removed during");
         chip_outcome_done(&out);
 }
 
@@ -327,7 +326,7 @@ static void test_slow_chip(void **state) {
         t0 = chip_test_now_ms();
         chip_read(&f->h, &o, &out);
         chip_assert_check(&out.result->access, EG_CHECK_ABORTED, EG_REASON_CHIP_TIMEOUT,
-                     "within 150 ms");
+                          "within 150 ms");
         assert_true(chip_test_now_ms() - t0 < 1500);
         chip_outcome_done(&out);
         remove_card(f, SIGTERM);
@@ -353,7 +352,7 @@ static void test_wrong_mrz(void **state) {
         o.mrz_information = wrong;
         chip_read(&f->h, &o, &out);
         chip_assert_check(&out.result->access, EG_CHECK_FAILED, EG_REASON_CHIP_ACCESS_FAIL,
-                     "BAC refused by the chip (SW 6300)");
+                          "BAC refused by the chip (SW 6300)");
         chip_assert_check(&out.result->read, EG_CHECK_ABORTED, NULL, "not reached");
         assert_null(out.result->dg[1].data);
         chip_outcome_done(&out);
@@ -368,7 +367,7 @@ static void test_bad_mac(void **state) {
         chip_read(&f->h, &o, &out);
         chip_assert_check(&out.result->access, EG_CHECK_SUCCESSFUL, NULL, NULL);
         chip_assert_check(&out.result->read, EG_CHECK_FAILED, EG_REASON_CHIP_READ_FAIL,
-                     "response MAC mismatch");
+                          "response MAC mismatch");
         chip_outcome_done(&out);
 }
 
@@ -461,7 +460,7 @@ int main(void) {
         g.plugin_dir = getenv("EGATE_TEST_PLUGIN_DIR");
         if (!g.vicc || !g.plugin_dir) {
                 fprintf(stderr, "EGATE_VICC_PASSPORT and EGATE_TEST_PLUGIN_DIR must be set "
-                        "(meson test does)\n");
+                                "(meson test does)\n");
                 return 1;
         }
         if (access(g.pcscd, X_OK) < 0 || access(PEER_VPCD_DRIVER, R_OK) < 0) {

@@ -109,7 +109,8 @@ static int send_frame(int fd, const uint8_t *data, size_t len) {
 }
 
 static int connect_vpcd(uint16_t port) {
-        struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port),
+        struct sockaddr_in a = { .sin_family = AF_INET,
+                                 .sin_port = htons(port),
                                  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
         int one = 1;
 
@@ -175,8 +176,10 @@ static int serve(int fd, struct eg_test_card *card) {
                         sleep_ms(delay_ms);
                 r = eg_test_card_transmit(card, capdu, len, rapdu, &rlen);
                 if (r == -ENODEV) {
-                        fprintf(stderr, "vicc-passport: the chip leaves the field after %u "
-                                "APDUs\n", eg_test_card_n_apdus(card));
+                        fprintf(stderr,
+                                "vicc-passport: the chip leaves the field after %u "
+                                "APDUs\n",
+                                eg_test_card_n_apdus(card));
                         return 0;
                 }
                 if (r < 0)
@@ -187,32 +190,29 @@ static int serve(int fd, struct eg_test_card *card) {
         }
 }
 
-static int parse_unsigned(const char *opt, const char *v, unsigned long max,
-                          unsigned long *ret) {
+static int parse_unsigned(const char *opt, const char *v, unsigned long max, unsigned long *ret) {
         char *end;
 
         errno = 0;
         *ret = strtoul(v, &end, 10);
         if (errno != 0 || *end != '\0' || v[0] == '\0' || v[0] == '-' || *ret > max) {
-                fprintf(stderr, "vicc-passport: --%s: expected a number up to %lu, not '%s'\n",
-                        opt, max, v);
+                fprintf(stderr, "vicc-passport: --%s: expected a number up to %lu, not '%s'\n", opt,
+                        max, v);
                 return -EINVAL;
         }
         return 0;
 }
 
 static int parse_options(int argc, char **argv, struct options *o) {
-        static const struct option longopts[] = {
-                { "pki", required_argument, NULL, 'k' },
-                { "port", required_argument, NULL, 'p' },
-                { "dg2-extra", required_argument, NULL, 'g' },
-                { "delay-ms", required_argument, NULL, 'd' },
-                { "leave-after", required_argument, NULL, 'l' },
-                { "corrupt-mac", no_argument, NULL, 'm' },
-                { "max-read", required_argument, NULL, 'r' },
-                { "short-only", no_argument, NULL, 's' },
-                {}
-        };
+        static const struct option longopts[] = { { "pki", required_argument, NULL, 'k' },
+                                                  { "port", required_argument, NULL, 'p' },
+                                                  { "dg2-extra", required_argument, NULL, 'g' },
+                                                  { "delay-ms", required_argument, NULL, 'd' },
+                                                  { "leave-after", required_argument, NULL, 'l' },
+                                                  { "corrupt-mac", no_argument, NULL, 'm' },
+                                                  { "max-read", required_argument, NULL, 'r' },
+                                                  { "short-only", no_argument, NULL, 's' },
+                                                  {} };
         unsigned long v;
         int c;
 
@@ -259,8 +259,8 @@ static int parse_options(int argc, char **argv, struct options *o) {
         }
         if (!o->pki_dir || optind != argc) {
                 fprintf(stderr, "usage: vicc-passport --pki DIR [--port N] [--dg2-extra BYTES] "
-                        "[--delay-ms N] [--leave-after N] [--corrupt-mac] [--max-read N] "
-                        "[--short-only]\n");
+                                "[--delay-ms N] [--leave-after N] [--corrupt-mac] [--max-read N] "
+                                "[--short-only]\n");
                 return -EINVAL;
         }
         return 0;
@@ -278,8 +278,8 @@ int main(int argc, char **argv) {
                 return 2;
         r = peer_pki_load(o.pki_dir, &pki);
         if (r < 0) {
-                fprintf(stderr, "vicc-passport: cannot load the test PKI from %s: %s\n",
-                        o.pki_dir, strerror(-r));
+                fprintf(stderr, "vicc-passport: cannot load the test PKI from %s: %s\n", o.pki_dir,
+                        strerror(-r));
                 return 1;
         }
         po.pki = pki;

@@ -15,24 +15,27 @@ struct bad_case {
 
 /* A lane with one device of each class, for the cross-check cases. */
 #define DEVICES                                                                                    \
-        "[device.reader]\nplugin = mock\nclass = document-reader\n"     /* 1-3 */                  \
-        "[device.chip]\nplugin = mock\nclass = chip-reader\n"           /* 4-6 */                  \
+        "[device.reader]\nplugin = mock\nclass = document-reader\n" /* 1-3 */                      \
+        "[device.chip]\nplugin = mock\nclass = chip-reader\n" /* 4-6 */                            \
         "[device.finger]\nplugin = mock\nclass = fingerprint-scanner\n" /* 7-9 */                  \
-        "[device.cam]\nplugin = mock\nclass = camera\n"                 /* 10-12 */                \
-        "[device.door1]\nplugin = mock\nclass = door\n"                 /* 13-15 */                \
-        "[device.door2]\nplugin = mock\nclass = door\n"                 /* 16-18 */                \
-        "[device.pir]\nplugin = mock\nclass = presence-sensor\n"        /* 19-21 */                \
-        "[device.lamp]\nplugin = mock\nclass = indicator\n"             /* 22-24 */
+        "[device.cam]\nplugin = mock\nclass = camera\n" /* 10-12 */                                \
+        "[device.door1]\nplugin = mock\nclass = door\n" /* 13-15 */                                \
+        "[device.door2]\nplugin = mock\nclass = door\n" /* 16-18 */                                \
+        "[device.pir]\nplugin = mock\nclass = presence-sensor\n" /* 19-21 */                       \
+        "[device.lamp]\nplugin = mock\nclass = indicator\n" /* 22-24 */
 
 static const struct bad_case bad_cases[] = {
         /* ---- syntax ---- */
-        { "unknown-section", "[daemon]\n[foo]\nx = 1\n[daemons]\n",
+        { "unknown-section",
+          "[daemon]\n[foo]\nx = 1\n[daemons]\n",
           { "egated.conf:2: unknown section [foo]", "egated.conf:4: unknown section [daemons]" } },
-        { "section-prefix-without-name", "[lane]\n[lane.]\n",
+        { "section-prefix-without-name",
+          "[lane]\n[lane.]\n",
           { "egated.conf:1: unknown section [lane]",
             "egated.conf:2: invalid name '' in [lane.]: expected 1 to 63 characters from A-Z, "
             "a-z, 0-9, '_' and '-'" } },
-        { "bad-section-names", "[device.a b]\n[plugin.x/y]\n[policy.ä]\n",
+        { "bad-section-names",
+          "[device.a b]\n[plugin.x/y]\n[policy.ä]\n",
           { "egated.conf:1: invalid name 'a b' in [device.a b]: expected 1 to 63 characters "
             "from A-Z, a-z, 0-9, '_' and '-'",
             "egated.conf:2: invalid name 'x/y' in [plugin.x/y]: expected 1 to 63 characters "
@@ -45,28 +48,37 @@ static const struct bad_case bad_cases[] = {
             "'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-' in "
             "[lane.abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-]: expected 1 "
             "to 63 characters from A-Z, a-z, 0-9, '_' and '-'" } },
-        { "section-header-syntax", "[daemon\n[]\n[daemon] mock = yes\n[ daemon ] # ok\nmock=1\n",
+        { "section-header-syntax",
+          "[daemon\n[]\n[daemon] mock = yes\n[ daemon ] # ok\nmock=1\n",
           { "egated.conf:1: missing ']' in section header", "egated.conf:2: empty section name",
             "egated.conf:3: unexpected text after section header" } },
-        { "keys-of-a-bad-section-are-ignored", "[bogus]\nmock = maybe\nline without equals\n",
+        { "keys-of-a-bad-section-are-ignored",
+          "[bogus]\nmock = maybe\nline without equals\n",
           { "egated.conf:1: unknown section [bogus]",
             "egated.conf:3: expected 'key = value', a [section] or a comment" } },
-        { "key-outside-section", "mock = yes\n[daemon]\n",
+        { "key-outside-section",
+          "mock = yes\n[daemon]\n",
           { "egated.conf:1: key 'mock' is outside of any section" } },
-        { "no-equals", "[daemon]\nmock\n  just words ; comment\n",
+        { "no-equals",
+          "[daemon]\nmock\n  just words ; comment\n",
           { "egated.conf:2: expected 'key = value', a [section] or a comment",
             "egated.conf:3: expected 'key = value', a [section] or a comment" } },
-        { "indented-line-is-not-a-continuation", "[plugin.p]\na = 1\n   b\n",
+        { "indented-line-is-not-a-continuation",
+          "[plugin.p]\na = 1\n   b\n",
           { "egated.conf:3: expected 'key = value', a [section] or a comment" } },
-        { "empty-and-bad-key-names", "[plugin.p]\n= 1\nfoo bar = 2\nkey/x = 3\n",
+        { "empty-and-bad-key-names",
+          "[plugin.p]\n= 1\nfoo bar = 2\nkey/x = 3\n",
           { "egated.conf:2: missing key name before '='",
             "egated.conf:3: invalid key name 'foo bar': expected A-Z, a-z, 0-9, '_', '-' and '.'",
             "egated.conf:4: invalid key name 'key/x': expected A-Z, a-z, 0-9, '_', '-' and '.'" } },
-        { "duplicate-key", "[daemon]\nmock = yes\n\n[plugin.p]\n[daemon]\nmock = no\n",
+        { "duplicate-key",
+          "[daemon]\nmock = yes\n\n[plugin.p]\n[daemon]\nmock = no\n",
           { "egated.conf:6: duplicate key 'mock' in [daemon], first set at line 2" } },
-        { "duplicate-passthrough-key", "[device.d]\nplugin=p\nclass=door\nx=1\nx=1\n",
+        { "duplicate-passthrough-key",
+          "[device.d]\nplugin=p\nclass=door\nx=1\nx=1\n",
           { "egated.conf:5: duplicate key 'x' in [device.d], first set at line 4" } },
-        { "control-characters", "[daemon]\nmock = y\x01s\nstate-directory = /a\rb\n\x7f\n",
+        { "control-characters",
+          "[daemon]\nmock = y\x01s\nstate-directory = /a\rb\n\x7f\n",
           { "egated.conf:2: line contains control characters",
             "egated.conf:3: line contains control characters",
             "egated.conf:4: line contains control characters" } },
@@ -79,36 +91,46 @@ static const struct bad_case bad_cases[] = {
             "egated.conf:4: expected 'key = value', a [section] or a comment" } },
 
         /* ---- [daemon] ---- */
-        { "daemon-unknown-key", "[daemon]\nmocks = yes\nLog-Level = info\n",
+        { "daemon-unknown-key",
+          "[daemon]\nmocks = yes\nLog-Level = info\n",
           { "egated.conf:2: unknown key 'mocks' in [daemon]",
             "egated.conf:3: unknown key 'Log-Level' in [daemon]" } },
-        { "daemon-boolean", "[daemon]\nmock = maybe\n",
+        { "daemon-boolean",
+          "[daemon]\nmock = maybe\n",
           { "egated.conf:2: invalid value 'maybe' for mock: expected a boolean" } },
-        { "daemon-empty-boolean", "[daemon]\nmock =\n",
+        { "daemon-empty-boolean",
+          "[daemon]\nmock =\n",
           { "egated.conf:2: missing value for mock" } },
-        { "daemon-log-level", "[daemon]\nlog-level = loud\n",
+        { "daemon-log-level",
+          "[daemon]\nlog-level = loud\n",
           { "egated.conf:2: invalid value 'loud' for log-level: expected emerg, alert, crit, err, "
             "warning, notice, info or debug" } },
         { "daemon-plugin-dirs",
           "[daemon]\nplugin-dirs = /a:lib/plugins\n[daemon]\n",
           { "egated.conf:2: plugin directory 'lib/plugins' is not an absolute path" } },
-        { "daemon-plugin-dirs-empty-item", "[daemon]\nplugin-dirs = /a::/b\n",
+        { "daemon-plugin-dirs-empty-item",
+          "[daemon]\nplugin-dirs = /a::/b\n",
           { "egated.conf:2: invalid value '/a::/b' for plugin-dirs: empty list item" } },
-        { "daemon-plugin-dirs-empty", "[daemon]\nplugin-dirs =\n",
+        { "daemon-plugin-dirs-empty",
+          "[daemon]\nplugin-dirs =\n",
           { "egated.conf:2: missing value for plugin-dirs" } },
-        { "daemon-state-directory", "[daemon]\nstate-directory = var/lib/egate\n",
+        { "daemon-state-directory",
+          "[daemon]\nstate-directory = var/lib/egate\n",
           { "egated.conf:2: state-directory must be an absolute path, not 'var/lib/egate'" } },
-        { "daemon-operation-timeout", "[daemon]\noperation-timeout-ms = 99\n",
+        { "daemon-operation-timeout",
+          "[daemon]\noperation-timeout-ms = 99\n",
           { "egated.conf:2: operation-timeout-ms must be between 100 and 600000" } },
 
         /* ---- numbers ---- */
-        { "number-out-of-range", "[policy.x]\nmin-age = 130\nfingerprint-attempts = 0\n"
-                                 "face-attempts = 11\nchip-timeout-ms = 600001\n",
+        { "number-out-of-range",
+          "[policy.x]\nmin-age = 130\nfingerprint-attempts = 0\n"
+          "face-attempts = 11\nchip-timeout-ms = 600001\n",
           { "egated.conf:2: min-age must be between 0 and 120",
             "egated.conf:3: fingerprint-attempts must be between 1 and 10",
             "egated.conf:4: face-attempts must be between 1 and 10",
             "egated.conf:5: chip-timeout-ms must be between 100 and 600000" } },
-        { "number-overflow", "[policy.x]\nmin-age = 99999999999999999999\n",
+        { "number-overflow",
+          "[policy.x]\nmin-age = 99999999999999999999\n",
           { "egated.conf:2: min-age must be between 0 and 120" } },
         { "number-syntax",
           "[policy.x]\nmin-age = -1\nmembership-years = +5\nchip-attempts = 0x2\n"
@@ -119,11 +141,13 @@ static const struct bad_case bad_cases[] = {
             "egated.conf:5: invalid value '2 tries' for face-attempts: expected a decimal integer",
             "egated.conf:6: invalid value '1.5' for document-attempts: expected a decimal "
             "integer" } },
-        { "number-empty", "[policy.x]\nmin-age =\n",
+        { "number-empty",
+          "[policy.x]\nmin-age =\n",
           { "egated.conf:2: missing value for min-age" } },
 
         /* ---- [policy.*] ---- */
-        { "policy-unknown-key", "[policy.ses]\nminimum-age = 18\n",
+        { "policy-unknown-key",
+          "[policy.ses]\nminimum-age = 18\n",
           { "egated.conf:2: unknown key 'minimum-age' in [policy.ses]" } },
         { "policy-choices",
           "[policy.x]\nface-verification = sometimes\nchip-unreadable = ignore\n"
@@ -161,10 +185,12 @@ static const struct bad_case bad_cases[] = {
             "egated.conf:6: 'USA' is listed twice in issuing-states" } },
 
         /* ---- [device.*] ---- */
-        { "device-missing-plugin-and-class", "[device.d]\nserial = 1\n",
+        { "device-missing-plugin-and-class",
+          "[device.d]\nserial = 1\n",
           { "egated.conf:1: missing plugin= in [device.d]",
             "egated.conf:1: missing class= in [device.d]" } },
-        { "device-bad-class-and-plugin", "[device.d]\nplugin = My Plugin\nclass = turnstile\n",
+        { "device-bad-class-and-plugin",
+          "[device.d]\nplugin = My Plugin\nclass = turnstile\n",
           { "egated.conf:2: invalid plugin name 'My Plugin' for plugin: expected 1 to 63 "
             "characters from A-Z, a-z, 0-9, '_' and '-'",
             "egated.conf:3: invalid value 'turnstile' for class: expected document-reader, "
@@ -172,10 +198,12 @@ static const struct bad_case bad_cases[] = {
         { "device-fail-mode-not-a-door",
           "[device.c]\nplugin = p\nfail-mode = safe\nclass = camera\n",
           { "egated.conf:3: fail-mode is only valid for doors, not for class camera" } },
-        { "device-fail-mode-value", "[device.d]\nplugin = p\nclass = door\nfail-mode = open\n",
+        { "device-fail-mode-value",
+          "[device.d]\nplugin = p\nclass = door\nfail-mode = open\n",
           { "egated.conf:4: invalid value 'open' for fail-mode: expected secure or safe" } },
-        { "device-role-value", "[device.d]\nplugin = p\nclass = door\nlane = A\nrole = door\n"
-                               "[lane.A]\n",
+        { "device-role-value",
+          "[device.d]\nplugin = p\nclass = door\nlane = A\nrole = door\n"
+          "[lane.A]\n",
           { "egated.conf:5: invalid value 'door' for role: expected document-reader, chip-reader, "
             "fingerprint-scanner, camera, entry-door, exit-door, presence-sensor or indicator" } },
         { "device-lane-without-role",
@@ -191,21 +219,25 @@ static const struct bad_case bad_cases[] = {
           { "egated.conf:5: role entry-door needs a device of class door, not camera" } },
 
         /* ---- [lane.*] ---- */
-        { "lane-unknown-key", "[lane.A]\npresence-sensor = x\ndoor = y\n",
+        { "lane-unknown-key",
+          "[lane.A]\npresence-sensor = x\ndoor = y\n",
           { "egated.conf:2: unknown key 'presence-sensor' in [lane.A]",
             "egated.conf:3: unknown key 'door' in [lane.A]" } },
-        { "lane-mode", "[lane.A]\nmode = emergency\n[lane.B]\nmode = open\n",
+        { "lane-mode",
+          "[lane.A]\nmode = emergency\n[lane.B]\nmode = open\n",
           { "egated.conf:2: invalid value 'emergency' for mode: a lane cannot start in emergency "
             "mode; expected automatic, manual or closed",
             "egated.conf:4: invalid value 'open' for mode: expected automatic, manual or "
             "closed" } },
-        { "lane-unknown-policy", "[lane.A]\npolicy = strict\n[policy.lenient]\n",
+        { "lane-unknown-policy",
+          "[lane.A]\npolicy = strict\n[policy.lenient]\n",
           { "egated.conf:2: unknown policy 'strict'" } },
         { "lane-unknown-device",
           DEVICES "[lane.A]\nentry-door = door9\npresence-sensors = pir, pir2\n",
           { "egated.conf:26: unknown device 'door9' for entry-door",
             "egated.conf:27: unknown device 'pir2' for presence-sensors" } },
-        { "lane-bad-device-name", "[lane.A]\ncamera = cam 1\nindicators = a,,b\n",
+        { "lane-bad-device-name",
+          "[lane.A]\ncamera = cam 1\nindicators = a,,b\n",
           { "egated.conf:2: invalid device name 'cam 1' for camera: expected 1 to 63 characters "
             "from A-Z, a-z, 0-9, '_' and '-'",
             "egated.conf:3: invalid value 'a,,b' for indicators: empty list item" } },
@@ -218,14 +250,16 @@ static const struct bad_case bad_cases[] = {
             "indicator",
             "egated.conf:29: device 'chip' for document-reader is of class chip-reader, expected "
             "document-reader" } },
-        { "device-in-two-roles", DEVICES "[lane.A]\nentry-door = door1\nexit-door = door1\n",
+        { "device-in-two-roles",
+          DEVICES "[lane.A]\nentry-door = door1\nexit-door = door1\n",
           { "egated.conf:27: device 'door1' is already assigned to lane 'A' as entry-door at "
             "egated.conf:26" } },
         { "device-in-two-lanes",
           DEVICES "[lane.A]\nentry-door = door1\n[lane.B]\nexit-door = door2\nentry-door = door1\n",
           { "egated.conf:29: device 'door1' is already assigned to lane 'A' as entry-door at "
             "egated.conf:26" } },
-        { "device-listed-twice", DEVICES "[lane.A]\npresence-sensors = pir, pir\n",
+        { "device-listed-twice",
+          DEVICES "[lane.A]\npresence-sensors = pir, pir\n",
           { "egated.conf:26: device 'pir' is listed twice in presence-sensors" } },
         { "device-and-lane-disagree",
           DEVICES "[device.door3]\nplugin = mock\nclass = door\nlane = B\nrole = entry-door\n"
@@ -314,7 +348,7 @@ int main(void) {
         struct CMUnitTest tests[ELEMENTSOF(bad_cases) + 2];
 
         for (size_t i = 0; i < ELEMENTSOF(bad_cases); i++)
-                tests[i] = (struct CMUnitTest) {
+                tests[i] = (struct CMUnitTest){
                         .name = bad_cases[i].name,
                         .test_func = test_bad_case,
                         .initial_state = (void *) &bad_cases[i],

@@ -102,9 +102,9 @@ static void test_huge_file(void **state) {
         memset(text, 'a', size);
         memcpy(text, "[plugin.p]\nk=", 13);
         assert_int_equal(load_consistently(NULL, text, &errors), -EINVAL);
-        test_assert_errors(&errors, (const char *[]) {
-                                            "egated.conf: file is larger than 1048576 bytes",
-                                            NULL });
+        test_assert_errors(
+                &errors,
+                (const char *[]){ "egated.conf: file is larger than 1048576 bytes", NULL });
 
         free(expected[0]);
         free(path);
@@ -134,9 +134,9 @@ static void test_many_sections(void **state) {
 
         text = repeat_lines(10000, "", "[plugin.p", "]\nk = v\n");
         assert_int_equal(load_consistently(NULL, text, &errors), -EINVAL);
-        test_assert_errors(&errors, (const char *[]) {
-                                            "egated.conf:2049: too many sections (at most 1024)",
-                                            NULL });
+        test_assert_errors(
+                &errors,
+                (const char *[]){ "egated.conf:2049: too many sections (at most 1024)", NULL });
         free(text);
 
         /* The same section over and over is one section. */
@@ -158,10 +158,10 @@ static void test_many_keys(void **state) {
 
         text = repeat_lines(300, "[plugin.p]\n", "key", " = value\n");
         assert_int_equal(load_consistently(NULL, text, &errors), -EINVAL);
-        test_assert_errors(&errors,
-                           (const char *[]) {
-                                   "egated.conf:258: too many keys in [plugin.p] (at most 256)",
-                                   NULL });
+        test_assert_errors(
+                &errors,
+                (const char *[]){ "egated.conf:258: too many keys in [plugin.p] (at most 256)",
+                                  NULL });
         free(text);
 
         /* 256 is fine. */
@@ -174,13 +174,26 @@ static void test_many_keys(void **state) {
 
 static void test_odd_lines(void **state) {
         static const char *const texts[] = {
-                "[[[[\n", "]]]]\n", "=====\n", ":::::\n", "[daemon]]\n", "[daemon]\n=\n",
-                "[daemon]\nmock = = yes\n", "[daemon]\n;=;\n#=#\n[", "\n\n\n[", "[daemon",
+                "[[[[\n",
+                "]]]]\n",
+                "=====\n",
+                ":::::\n",
+                "[daemon]]\n",
+                "[daemon]\n=\n",
+                "[daemon]\nmock = = yes\n",
+                "[daemon]\n;=;\n#=#\n[",
+                "\n\n\n[",
+                "[daemon",
                 "[device.x]\nplugin=\nclass=\nlane=\nrole=\nfail-mode=\n",
                 "[lane.x]\nmode=\npolicy=\nentry-door=\npresence-sensors=\nindicators= , \n",
                 "[policy.x]\nenrolled-fingers=,\ndocument-types=,,\nissuing-states=,\n",
-                "\xef\xbb\xbf\xef\xbb\xbf[daemon]\n", "\xef\xbb\xbf", "\xef\xbb", "\r", "\r\r\n",
-                "[daemon]\nmock = yes\r", "[daemon]\r\nmock = yes\r\n\r\n",
+                "\xef\xbb\xbf\xef\xbb\xbf[daemon]\n",
+                "\xef\xbb\xbf",
+                "\xef\xbb",
+                "\r",
+                "\r\r\n",
+                "[daemon]\nmock = yes\r",
+                "[daemon]\r\nmock = yes\r\n\r\n",
         };
         struct eg_config_errors errors = {};
 
@@ -196,13 +209,13 @@ static void test_libinih_globals(void **state) {
 
         ini_allow_no_value = true;
         ini_allow_multiline = true;
-        test_assert_load_fails("[daemon]\nmock\n[plugin.p]\na = 1\n  b\n",
-                               (const char *[]) {
-                                       "egated.conf:2: expected 'key = value', a [section] or a "
-                                       "comment",
-                                       "egated.conf:5: expected 'key = value', a [section] or a "
-                                       "comment",
-                                       NULL });
+        test_assert_load_fails(
+                "[daemon]\nmock\n[plugin.p]\na = 1\n  b\n",
+                (const char *[]){ "egated.conf:2: expected 'key = value', a [section] or a "
+                                  "comment",
+                                  "egated.conf:5: expected 'key = value', a [section] or a "
+                                  "comment",
+                                  NULL });
         ini_allow_no_value = saved_no_value;
         ini_allow_multiline = saved_multiline;
 }
@@ -261,9 +274,9 @@ static void test_mutations(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_binary_garbage), cmocka_unit_test(test_nul_bytes),
-                cmocka_unit_test(test_huge_file),      cmocka_unit_test(test_many_sections),
-                cmocka_unit_test(test_many_keys),      cmocka_unit_test(test_odd_lines),
+                cmocka_unit_test(test_binary_garbage),  cmocka_unit_test(test_nul_bytes),
+                cmocka_unit_test(test_huge_file),       cmocka_unit_test(test_many_sections),
+                cmocka_unit_test(test_many_keys),       cmocka_unit_test(test_odd_lines),
                 cmocka_unit_test(test_libinih_globals), cmocka_unit_test(test_mutations),
         };
 

@@ -34,15 +34,15 @@ static void assert_policy_is_ses(const struct eg_policy *p) {
         assert_int_equal(p->membership_years, 5);
         assert_int_equal(p->conditional_enrolment_months, 6);
         assert_int_equal(p->fingerprint_attempts, 3);
-        assert_strv(p->enrolled_fingers, (const char *[]) { "right-index", "left-index", NULL });
+        assert_strv(p->enrolled_fingers, (const char *[]){ "right-index", "left-index", NULL });
         assert_int_equal(p->face_verification, -1);
         assert_int_equal(p->face_attempts, 2);
         assert_int_equal(p->document_attempts, 3);
         assert_int_equal(p->chip_attempts, 2);
         assert_int_equal(p->chip_unreadable, EG_CHIP_FALLBACK_REFER);
         assert_int_equal(p->background_unavailable, EG_BACKEND_FALLBACK_REFER);
-        assert_strv(p->document_types, (const char *[]) { "P", NULL });
-        assert_strv(p->issuing_states, (const char *[]) { "KOR", "USA", NULL });
+        assert_strv(p->document_types, (const char *[]){ "P", NULL });
+        assert_strv(p->issuing_states, (const char *[]){ "KOR", "USA", NULL });
         assert_int_equal(p->document_timeout_ms, 20000);
         assert_int_equal(p->chip_timeout_ms, 7000);
         assert_int_equal(p->mantrap_timeout_ms, 30000);
@@ -55,7 +55,7 @@ static void assert_policy_is_ses(const struct eg_policy *p) {
 static void assert_defaults(const struct eg_config *c) {
         assert_int_equal(c->log_level, -1);
         assert_false(c->mock);
-        assert_strv(c->plugin_dirs, (const char *[]) { EGATE_PLUGINSDIR, NULL });
+        assert_strv(c->plugin_dirs, (const char *[]){ EGATE_PLUGINSDIR, NULL });
         assert_string_equal(c->state_directory, "/var/lib/egate");
         assert_int_equal(c->operation_timeout_ms, 10000);
         assert_int_equal(c->n_plugins, 0);
@@ -71,7 +71,7 @@ static void test_empty_string_gives_defaults(void **state) {
         struct eg_config *c = test_load_ok("");
 
         assert_defaults(c);
-        assert_strv(c->files, (const char *[]) { "egated.conf", NULL });
+        assert_strv(c->files, (const char *[]){ "egated.conf", NULL });
         eg_config_free(c);
 
         /* Comments, blank lines and an empty [daemon] change nothing. */
@@ -186,9 +186,9 @@ static void assert_full_config(const struct eg_config *c) {
 
         assert_int_equal(c->log_level, LOG_DEBUG);
         assert_true(c->mock);
-        assert_strv(c->plugin_dirs, (const char *[]) { "/usr/lib/egate/plugins",
-                                                       "/opt/vendor/plugins", "/srv/plugins",
-                                                       NULL });
+        assert_strv(c->plugin_dirs,
+                    (const char *[]){ "/usr/lib/egate/plugins", "/opt/vendor/plugins",
+                                      "/srv/plugins", NULL });
         assert_string_equal(c->state_directory, "/srv/egate");
         assert_int_equal(c->operation_timeout_ms, 15000);
 
@@ -246,8 +246,8 @@ static void assert_full_config(const struct eg_config *c) {
         assert_null(l->roles[EG_ROLE_PRESENCE_SENSOR]);
         assert_null(l->roles[EG_ROLE_INDICATOR]);
         /* pir1 from the lane, pir2 from its own section. */
-        assert_strv(l->presence_sensors, (const char *[]) { "pir1", "pir2", NULL });
-        assert_strv(l->indicators, (const char *[]) { "lamp1", NULL });
+        assert_strv(l->presence_sensors, (const char *[]){ "pir1", "pir2", NULL });
+        assert_strv(l->indicators, (const char *[]){ "lamp1", NULL });
         assert_int_equal(l->origin.line, 49);
 
         assert_int_equal(c->n_policies, 2);
@@ -262,15 +262,15 @@ static void assert_full_config(const struct eg_config *c) {
         assert_int_equal(p->membership_years, 4);
         assert_int_equal(p->conditional_enrolment_months, 3);
         assert_int_equal(p->fingerprint_attempts, 2);
-        assert_strv(p->enrolled_fingers, (const char *[]) { "right-thumb", "left-little", NULL });
+        assert_strv(p->enrolled_fingers, (const char *[]){ "right-thumb", "left-little", NULL });
         assert_int_equal(p->face_verification, 1);
         assert_int_equal(p->face_attempts, 1);
         assert_int_equal(p->document_attempts, 4);
         assert_int_equal(p->chip_attempts, 1);
         assert_int_equal(p->chip_unreadable, EG_CHIP_FALLBACK_CONTINUE);
         assert_int_equal(p->background_unavailable, EG_BACKEND_FALLBACK_CONTINUE);
-        assert_strv(p->document_types, (const char *[]) { "P", "PD", "I<", NULL });
-        assert_strv(p->issuing_states, (const char *[]) { "KOR", "D<<", NULL });
+        assert_strv(p->document_types, (const char *[]){ "P", "PD", "I<", NULL });
+        assert_strv(p->issuing_states, (const char *[]){ "KOR", "D<<", NULL });
         assert_int_equal(p->document_timeout_ms, 100);
         assert_int_equal(p->chip_timeout_ms, 600000);
         assert_int_equal(p->mantrap_timeout_ms, 31000);
@@ -346,7 +346,7 @@ static void test_value_syntax(void **state) {
 
         /* An empty issuing-states list means any state. */
         c = test_load_ok("[policy.ses]\nissuing-states =\nface-verification = auto\n");
-        assert_strv(c->policies[0].issuing_states, (const char *[]) { NULL });
+        assert_strv(c->policies[0].issuing_states, (const char *[]){ NULL });
         assert_int_equal(c->policies[0].face_verification, -1);
         eg_config_free(c);
 
@@ -447,8 +447,9 @@ static void test_dropin_errors_name_their_file(void **state) {
 
         assert_int_equal(eg_config_load(main_path, &c, &errors), -EINVAL);
         assert_null(c);
-        assert_true(asprintf(&expected[0], "%s:3: invalid value 'perhaps' for mock: "
-                                           "expected a boolean",
+        assert_true(asprintf(&expected[0],
+                             "%s:3: invalid value 'perhaps' for mock: "
+                             "expected a boolean",
                              dropin) > 0);
         expected[1] = NULL;
         test_assert_errors(&errors, (const char *const *) expected);

@@ -12,7 +12,7 @@ static void test_lane_modes(void **state) {
                 assert_int_equal(eg_lane_mode_from_string(names[m]), m);
         }
         assert_null(eg_lane_mode_to_string(EG_LANE_MODE_MAX_));
-        assert_null(eg_lane_mode_to_string((enum eg_lane_mode) -1));
+        assert_null(eg_lane_mode_to_string((enum eg_lane_mode) - 1));
         assert_int_equal(eg_lane_mode_from_string("Automatic"), -EINVAL);
         assert_int_equal(eg_lane_mode_from_string(""), -EINVAL);
         assert_int_equal(eg_lane_mode_from_string(NULL), -EINVAL);
@@ -47,8 +47,8 @@ static void test_lane_roles(void **state) {
 
 static void test_device_classes(void **state) {
         static const char *const names[EG_CLASS_MAX_] = {
-                NULL,   "document-reader", "chip-reader",     "fingerprint-scanner",
-                "camera", "door",          "presence-sensor", "indicator",
+                NULL,   "document-reader", "chip-reader", "fingerprint-scanner", "camera",
+                "door", "presence-sensor", "indicator",
         };
 
         assert_null(eg_device_class_to_string(EG_CLASS_INVALID));

@@ -61,7 +61,7 @@ static void test_errors(void **state) {
                 "[daemon]\n"
                 "csca-directory = etc/csca\n"
                 "crl-directory =\n",
-                (const char *const[]) {
+                (const char *const[]){
                         "egated.conf:2: csca-directory must be an absolute path, not 'etc/csca'",
                         "egated.conf:3: missing value for crl-directory",
                         NULL,
@@ -75,7 +75,7 @@ static void test_errors(void **state) {
                 "operator-confirmation = some\n"
                 "registry-timeout-ms = 99\n"
                 "turn-back-ms = 600001\n",
-                (const char *const[]) {
+                (const char *const[]){
                         "egated.conf:2: invalid value 'maybe' for passive-authentication: "
                         "expected required or optional",
                         "egated.conf:3: missing value for chip-authenticity",

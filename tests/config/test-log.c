@@ -24,15 +24,15 @@ static void test_level_names(void **state) {
                 const char *s;
                 int level;
         } good[] = {
-                { "emerg", LOG_EMERG },     { "alert", LOG_ALERT },     { "crit", LOG_CRIT },
-                { "err", LOG_ERR },         { "warning", LOG_WARNING }, { "notice", LOG_NOTICE },
-                { "info", LOG_INFO },       { "debug", LOG_DEBUG },     { "error", LOG_ERR },
-                { "warn", LOG_WARNING },    { "critical", LOG_CRIT },   { "emergency", LOG_EMERG },
-                { "panic", LOG_EMERG },     { "DEBUG", LOG_DEBUG },     { "Info", LOG_INFO },
-                { "0", LOG_EMERG },         { "7", LOG_DEBUG },         { "4", LOG_WARNING },
+                { "emerg", LOG_EMERG },  { "alert", LOG_ALERT },     { "crit", LOG_CRIT },
+                { "err", LOG_ERR },      { "warning", LOG_WARNING }, { "notice", LOG_NOTICE },
+                { "info", LOG_INFO },    { "debug", LOG_DEBUG },     { "error", LOG_ERR },
+                { "warn", LOG_WARNING }, { "critical", LOG_CRIT },   { "emergency", LOG_EMERG },
+                { "panic", LOG_EMERG },  { "DEBUG", LOG_DEBUG },     { "Info", LOG_INFO },
+                { "0", LOG_EMERG },      { "7", LOG_DEBUG },         { "4", LOG_WARNING },
         };
-        static const char *const bad[] = { "", "8", "-1", "07", "10", "inf", "debug ", " info",
-                                           "verbose", "3x" };
+        static const char *const bad[] = { "",    "8",      "-1",    "07",      "10",
+                                           "inf", "debug ", " info", "verbose", "3x" };
 
         for (size_t i = 0; i < ELEMENTSOF(good); i++)
                 assert_int_equal(log_level_from_string(good[i].s), good[i].level);
@@ -228,8 +228,17 @@ static void test_target_selection(void **state) {
         log_setup(EG_LOG_TARGET_AUTO);
         assert_int_equal(log_get_target(), EG_LOG_TARGET_STDERR);
 
-        static const char *const garbage[] = { "", ":", "1", "1:", ":1", "a:b", "1:2x", " 1:2",
-                                               "-1:2", "1:2:3", "99999999999999999999999:1" };
+        static const char *const garbage[] = { "",
+                                               ":",
+                                               "1",
+                                               "1:",
+                                               ":1",
+                                               "a:b",
+                                               "1:2x",
+                                               " 1:2",
+                                               "-1:2",
+                                               "1:2:3",
+                                               "99999999999999999999999:1" };
         for (size_t i = 0; i < ELEMENTSOF(garbage); i++) {
                 setenv("JOURNAL_STREAM", garbage[i], 1);
                 log_setup(EG_LOG_TARGET_AUTO);
@@ -379,9 +388,8 @@ static void test_threads(void **state) {
         for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
                 int t, i, consumed = 0;
 
-                assert_int_equal(sscanf(line, "egated: lane t%d: message %d %*s%n", &t, &i,
-                                        &consumed),
-                                 2);
+                assert_int_equal(
+                        sscanf(line, "egated: lane t%d: message %d %*s%n", &t, &i, &consumed), 2);
                 assert_int_equal((size_t) consumed, strlen(line));
                 assert_in_range(t, 0, THREADS - 1);
                 assert_int_equal(i, counts[t]);

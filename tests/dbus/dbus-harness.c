@@ -94,8 +94,8 @@ static int write_file(const char *path, const char *text, mode_t mode) {
 
 /* ---- accounts in a private mount namespace ---- */
 
-static const char *const test_names[] = { "egtest-op", "egtest-mon", "egtest-none", "egate",
-                                           "egate-operator", "egate-monitor" };
+static const char *const test_names[] = { "egtest-op", "egtest-mon",     "egtest-none",
+                                          "egate",     "egate-operator", "egate-monitor" };
 
 /* The system's file without our names (a machine with egate installed has some of them). */
 static char *without_test_names(const char *text) {
@@ -126,8 +126,7 @@ static char *without_test_names(const char *text) {
 }
 
 static int bind_copy(const char *system_path, const char *added) {
-        _cleanup_free_ char *text = read_file(system_path), *kept = NULL, *copy = NULL,
-                            *all = NULL;
+        _cleanup_free_ char *text = read_file(system_path), *kept = NULL, *copy = NULL, *all = NULL;
         int r;
 
         if (!text)
@@ -276,9 +275,13 @@ static void start_bus(struct harness *h, bool permissive) {
         assert_non_null(pw);
         assert_int_equal(mkdir(includes, 0755), 0);
         /* The policy as shipped, with the owner being us instead of the egate account. */
-        char *args[] = { (char *) "bus-config", (char *) "/usr/share/dbus-1/system.conf", conf,
-                         listen,                includes,
-                         policy,                pw->pw_name,
+        char *args[] = { (char *) "bus-config",
+                         (char *) "/usr/share/dbus-1/system.conf",
+                         conf,
+                         listen,
+                         includes,
+                         policy,
+                         pw->pw_name,
                          permissive ? (char *) "permissive" : NULL,
                          NULL };
         assert_int_equal(run_contract_py(args, NULL), 0);
@@ -373,8 +376,8 @@ static void start_egated(struct harness *h) {
                                               "state-directory = %s/state\n",
                                               TEST_OPERATION_TIMEOUT_MS, h->dir),
                             *egated = xasprintf("%s/core/egated", build),
-                            *scenario = xasprintf("%s/plugins/mock/scenarios/all-devices.json",
-                                                  source),
+                            *scenario =
+                                    xasprintf("%s/plugins/mock/scenarios/all-devices.json", source),
                             *plugins = xasprintf("%s/plugins/mock", build);
         uint64_t end;
 
@@ -652,9 +655,9 @@ static bool has_property(sd_bus_message *m, void *userdata) {
 bool harness_wait_property(struct harness *h, const char *path, const char *iface,
                            const char *property, const char *value, uint64_t timeout_usec) {
         struct property_wanted w = { iface, property, value };
-        sd_bus_message *m = harness_wait_signal(h, path, "org.freedesktop.DBus.Properties",
-                                                "PropertiesChanged", has_property, &w,
-                                                timeout_usec);
+        sd_bus_message *m =
+                harness_wait_signal(h, path, "org.freedesktop.DBus.Properties", "PropertiesChanged",
+                                    has_property, &w, timeout_usec);
 
         if (!m)
                 return false;
@@ -726,7 +729,8 @@ struct child harness_spawn_as(struct harness *h, uid_t uid, client_fn fn, void *
         assert_true(c.pid >= 0);
         if (c.pid == 0) {
                 struct call_result r = {};
-                struct client cl = { .ready_fd = ready_pipe[1], .userdata = userdata,
+                struct client cl = { .ready_fd = ready_pipe[1],
+                                     .userdata = userdata,
                                      .result = &r };
 
                 become(uid);
@@ -900,8 +904,8 @@ void harness_call_strings_as(struct harness *h, uid_t uid, const char *path, con
 
 int run_contract_py(char *const args[], char **ret_output) {
         const char *python = getenv("EGATE_PYTHON") ? getenv("EGATE_PYTHON") : "/usr/bin/python3";
-        _cleanup_free_ char *script = xasprintf("%s/tests/dbus/contract.py",
-                                                env_or_die("EGATE_SOURCE_ROOT"));
+        _cleanup_free_ char *script =
+                xasprintf("%s/tests/dbus/contract.py", env_or_die("EGATE_SOURCE_ROOT"));
         char *argv[16] = { (char *) python, script };
         char *out = NULL;
         size_t n_out = 0, n_args = 2;

@@ -28,8 +28,8 @@
 
 /* Test accounts, present only inside the test's mount namespace. */
 #define UID_OPERATOR 61001 /* egtest-op, in egate-operator */
-#define UID_MONITOR 61002  /* egtest-mon, in egate-monitor */
-#define UID_NONE 61003     /* egtest-none, in neither */
+#define UID_MONITOR 61002 /* egtest-mon, in egate-monitor */
+#define UID_NONE 61003 /* egtest-none, in neither */
 
 /* The daemon's operation deadline in the test configuration. */
 #define TEST_OPERATION_TIMEOUT_MS 500

@@ -23,13 +23,19 @@ struct read_call {
 
 /* The reads egate-monitor gets. */
 static const struct read_call reads[] = {
-        { EG_ROOT_PATH, "org.freedesktop.DBus.Properties", "Get", "ss",
+        { EG_ROOT_PATH,
+          "org.freedesktop.DBus.Properties",
+          "Get",
+          "ss",
           { EG_IFACE("Manager"), "Version" } },
         { EG_ROOT_PATH, "org.freedesktop.DBus.Properties", "GetAll", "s", { EG_IFACE("Manager") } },
         { LANE_A1_PATH, "org.freedesktop.DBus.Properties", "GetAll", "s", { EG_IFACE("Lane") } },
         { EG_ROOT_PATH, "org.freedesktop.DBus.ObjectManager", "GetManagedObjects", "", {} },
         /* AUDIT: whether the trail is writable, not what is in it. */
-        { EG_ROOT_PATH "/Audit", "org.freedesktop.DBus.Properties", "Get", "ss",
+        { EG_ROOT_PATH "/Audit",
+          "org.freedesktop.DBus.Properties",
+          "Get",
+          "ss",
           { EG_IFACE("Audit"), "Writable" } },
 };
 /* What anyone may call as far as egated is concerned. */
@@ -44,8 +50,7 @@ static void call_read_as(struct harness *h, uid_t uid, const struct read_call *c
                 harness_call_strings_as(h, uid, c->path, c->iface, c->member, r, c->args[0],
                                         c->args[1], NULL);
         else if (c->args[0])
-                harness_call_strings_as(h, uid, c->path, c->iface, c->member, r, c->args[0],
-                                        NULL);
+                harness_call_strings_as(h, uid, c->path, c->iface, c->member, r, c->args[0], NULL);
         else
                 harness_call_strings_as(h, uid, c->path, c->iface, c->member, r, NULL);
 }
@@ -169,8 +174,7 @@ static void test_monitor_reads_only(void **state) {
                 expect(&r, public_calls[i].member, NULL);
         }
         call_every_method(h, UID_MONITOR, BUS_ACCESS_DENIED);
-        harness_call_as(h, UID_MONITOR, door, "org.freedesktop.DBus.Properties", "Set", "ssv",
-                        &r);
+        harness_call_as(h, UID_MONITOR, door, "org.freedesktop.DBus.Properties", "Set", "ssv", &r);
         expect(&r, "Set", BUS_ACCESS_DENIED);
         harness_pass(h);
 }
@@ -249,8 +253,7 @@ static void test_daemon_refuses_monitor_methods(void **state) {
                 expect(&r, reads[i].member, NULL);
         }
         call_every_method(h, UID_MONITOR, EG_ERROR("PermissionDenied"));
-        harness_call_as(h, UID_MONITOR, door, "org.freedesktop.DBus.Properties", "Set", "ssv",
-                        &r);
+        harness_call_as(h, UID_MONITOR, door, "org.freedesktop.DBus.Properties", "Set", "ssv", &r);
         expect(&r, "Set", EG_ERROR("PermissionDenied"));
         assert_true(harness_log_contains(h, "refused org.egate.EGate1.Lane.SetMode on "
                                             "/org/egate/EGate1/Lane/A1 for uid 61002"));

@@ -193,8 +193,8 @@ int main(void) {
                                                 harness_teardown),
                 cmocka_unit_test_setup_teardown(test_claim_ends_when_holder_exits, harness_setup,
                                                 harness_teardown),
-                cmocka_unit_test_setup_teardown(test_claim_ends_when_holder_killed,
-                                                harness_setup, harness_teardown),
+                cmocka_unit_test_setup_teardown(test_claim_ends_when_holder_killed, harness_setup,
+                                                harness_teardown),
                 cmocka_unit_test_setup_teardown(test_force_release, harness_setup,
                                                 harness_teardown),
         };

@@ -96,18 +96,18 @@ static void test_invalid_arguments(void **state) {
                 assert_true(sd_bus_message_new_method_call(h->bus, &m, EG_NAME, chip,
                                                            EG_IFACE("ChipReader"),
                                                            "Transmit") >= 0);
-                assert_true(sd_bus_message_append_array(m, 'y', short_apdu,
-                                                        sizeof(short_apdu)) >= 0);
+                assert_true(sd_bus_message_append_array(m, 'y', short_apdu, sizeof(short_apdu)) >=
+                            0);
                 assert_true(sd_bus_call(h->bus, m, 0, &error, &reply) < 0);
                 assert_string_equal(error.name, invalid);
                 assert_non_null(strstr(error.message, "not 3"));
         }
-        EXPECT(h, invalid, indicator, EG_IFACE("Indicator"), "Set", "ssbus", "purple", "steady",
-               0, 0, "en");
+        EXPECT(h, invalid, indicator, EG_IFACE("Indicator"), "Set", "ssbus", "purple", "steady", 0,
+               0, "en");
         EXPECT(h, invalid, indicator, EG_IFACE("Indicator"), "Set", "ssbus", "red", "blink", 0, 0,
                "en");
-        EXPECT(h, invalid, indicator, EG_IFACE("Indicator"), "Set", "ssbus", "red", "steady", 0,
-               0, "en\x01");
+        EXPECT(h, invalid, indicator, EG_IFACE("Indicator"), "Set", "ssbus", "red", "steady", 0, 0,
+               "en\x01");
         EXPECT(h, invalid, finger, EG_IFACE("FingerprintScanner"), "Enroll", "s", "nose");
         EXPECT(h, invalid, finger, EG_IFACE("FingerprintScanner"), "Verify", "ayss", 0,
                "libfprint-fpi-data", "any");

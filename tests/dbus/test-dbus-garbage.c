@@ -108,9 +108,9 @@ static void test_wrong_signatures(void **state) {
         expect_error_name(garbage_call(h->bus, door, "org.freedesktop.DBus.Properties", "Get",
                                        append_types, (void *) extra_string),
                           invalid_args);
-        expect_error_name(garbage_call(h->bus, door, EG_IFACE("Device"), "ForceRelease", NULL,
-                                       NULL),
-                          invalid_args);
+        expect_error_name(
+                garbage_call(h->bus, door, EG_IFACE("Device"), "ForceRelease", NULL, NULL),
+                invalid_args);
         assert_still_serving(h);
         harness_pass(h);
 }
@@ -144,8 +144,7 @@ static void test_huge_strings(void **state) {
                 assert_string_equal(error.name, invalid);
                 sd_bus_error_free(&error);
                 assert_true(sd_bus_call_method(h->bus, EG_NAME, LANE_A1_PATH, EG_IFACE("Lane"),
-                                               "SetMode", &error, NULL, "ss", "manual",
-                                               huge) < 0);
+                                               "SetMode", &error, NULL, "ss", "manual", huge) < 0);
                 assert_string_equal(error.name, invalid);
                 sd_bus_error_free(&error);
                 assert_true(sd_bus_call_method(h->bus, EG_NAME, EG_ROOT_PATH,
@@ -211,8 +210,8 @@ static void test_objects_that_do_not_exist(void **state) {
         };
 
         for (size_t i = 0; i < ELEMENTSOF(paths); i++) {
-                char *name = garbage_call(h->bus, paths[i], EG_IFACE("Device"), "Claim", NULL,
-                                          NULL);
+                char *name =
+                        garbage_call(h->bus, paths[i], EG_IFACE("Device"), "Claim", NULL, NULL);
 
                 if (strcmp(name, "org.freedesktop.DBus.Error.UnknownObject") != 0 &&
                     strcmp(name, "org.freedesktop.DBus.Error.UnknownMethod") != 0) {
@@ -242,13 +241,13 @@ static void test_unknown_members(void **state) {
         /* A Door member on a device of another class. */
         {
                 _cleanup_free_ char *camera = device_path("A1-camera");
-                expect_error_name(garbage_call(h->bus, camera, EG_IFACE("Door"), "Open", NULL,
-                                               NULL),
-                                  unknown_method);
+                expect_error_name(
+                        garbage_call(h->bus, camera, EG_IFACE("Door"), "Open", NULL, NULL),
+                        unknown_method);
         }
-        expect_error_name(garbage_call(h->bus, door, "org.freedesktop.DBus.Properties", "Set",
-                                       NULL, NULL),
-                          "org.freedesktop.DBus.Error.InvalidArgs");
+        expect_error_name(
+                garbage_call(h->bus, door, "org.freedesktop.DBus.Properties", "Set", NULL, NULL),
+                "org.freedesktop.DBus.Error.InvalidArgs");
         /* No interface at all: never guessed, even for a member only Door has. */
         {
                 _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
@@ -272,8 +271,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_wrong_signatures, harness_setup,
                                                 harness_teardown),
-                cmocka_unit_test_setup_teardown(test_huge_strings, harness_setup,
-                                                harness_teardown),
+                cmocka_unit_test_setup_teardown(test_huge_strings, harness_setup, harness_teardown),
                 cmocka_unit_test_setup_teardown(test_invalid_utf8_refused_by_bus, harness_setup,
                                                 harness_teardown),
                 cmocka_unit_test_setup_teardown(test_objects_that_do_not_exist, harness_setup,

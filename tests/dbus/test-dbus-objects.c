@@ -101,8 +101,8 @@ static void test_device_objects(void **state) {
         for (size_t i = 0; i < ELEMENTSOF(devices); i++) {
                 const struct expected_device *d = &devices[i];
                 _cleanup_free_ char *path = device_path(d->key), *id = NULL, *cls = NULL,
-                                    *lane = NULL, *role = NULL, *dev_state = NULL,
-                                    *claimed = NULL, *plugin = NULL, *expected_id = NULL;
+                                    *lane = NULL, *role = NULL, *dev_state = NULL, *claimed = NULL,
+                                    *plugin = NULL, *expected_id = NULL;
 
                 assert_true(strv_has(listed, path));
                 assert_true(asprintf(&expected_id, "mock-%s", d->key) > 0);
@@ -227,8 +227,8 @@ static void check_introspection(struct harness *h, const char *path, const char 
         assert_true(fputs(xml, f) >= 0);
         assert_int_equal(fclose(f), 0);
 
-        char *args[] = { (char *) "compare", contract_dir, file, (char *) iface1, (char *) iface2,
-                         NULL };
+        char *args[] = { (char *) "compare", contract_dir,    file,
+                         (char *) iface1,    (char *) iface2, NULL };
         status = run_contract_py(args, &out);
         if (status != 0)
                 fprintf(stderr, "%s differs from the contract:\n%s", path, out);
@@ -257,8 +257,8 @@ int main(void) {
                                                 harness_teardown),
                 cmocka_unit_test_setup_teardown(test_managed_objects, harness_setup,
                                                 harness_teardown),
-                cmocka_unit_test_setup_teardown(test_introspection_matches_contract,
-                                                harness_setup, harness_teardown),
+                cmocka_unit_test_setup_teardown(test_introspection_matches_contract, harness_setup,
+                                                harness_teardown),
         };
         int r = harness_init_process();
 

@@ -165,30 +165,30 @@ static void test_device_events_signalled(void **state) {
                                 SIGNAL_TIMEOUT);
         assert_non_null(m);
         sd_bus_message_unref(m);
-        assert_true(harness_wait_property(h, door, EG_IFACE("Door"), "Forced", NULL,
-                                          SIGNAL_TIMEOUT));
+        assert_true(
+                harness_wait_property(h, door, EG_IFACE("Door"), "Forced", NULL, SIGNAL_TIMEOUT));
         assert_true(get_bool_property(h->bus, door, EG_IFACE("Door"), "Forced"));
         free(harness_mock(h, "door A1-exit-door closed"));
         assert_true(harness_wait_property(h, door, EG_IFACE("Door"), "Position", "closed",
                                           SIGNAL_TIMEOUT));
         assert_false(get_bool_property(h->bus, door, EG_IFACE("Door"), "Forced"));
 
-        assert_false(get_bool_property(h->bus, reader, EG_IFACE("DocumentReader"),
-                                       "DocumentPresent"));
+        assert_false(
+                get_bool_property(h->bus, reader, EG_IFACE("DocumentReader"), "DocumentPresent"));
         free(harness_mock(h, "present-document A1 t01"));
-        m = harness_wait_signal(h, reader, EG_IFACE("DocumentReader"), "DocumentPlaced", NULL,
-                                NULL, SIGNAL_TIMEOUT);
+        m = harness_wait_signal(h, reader, EG_IFACE("DocumentReader"), "DocumentPlaced", NULL, NULL,
+                                SIGNAL_TIMEOUT);
         assert_non_null(m);
         sd_bus_message_unref(m);
-        assert_true(get_bool_property(h->bus, reader, EG_IFACE("DocumentReader"),
-                                      "DocumentPresent"));
+        assert_true(
+                get_bool_property(h->bus, reader, EG_IFACE("DocumentReader"), "DocumentPresent"));
         free(harness_mock(h, "remove-document A1"));
         m = harness_wait_signal(h, reader, EG_IFACE("DocumentReader"), "DocumentRemoved", NULL,
                                 NULL, SIGNAL_TIMEOUT);
         assert_non_null(m);
         sd_bus_message_unref(m);
-        assert_false(get_bool_property(h->bus, reader, EG_IFACE("DocumentReader"),
-                                       "DocumentPresent"));
+        assert_false(
+                get_bool_property(h->bus, reader, EG_IFACE("DocumentReader"), "DocumentPresent"));
 
         reply = harness_mock(h, "enter A1 approach 2");
         m = harness_wait_signal(h, sensor, EG_IFACE("PresenceSensor"), "OccupancyChanged",
@@ -221,8 +221,8 @@ static bool names_camera(sd_bus_message *m, void *userdata) {
                         break;
                 e->has_device |= strcmp(iface, EG_IFACE("Device")) == 0;
                 e->has_camera |= strcmp(iface, EG_IFACE("Camera")) == 0;
-                if (added && (sd_bus_message_skip(m, "a{sv}") < 0 ||
-                              sd_bus_message_exit_container(m) < 0))
+                if (added &&
+                    (sd_bus_message_skip(m, "a{sv}") < 0 || sd_bus_message_exit_container(m) < 0))
                         return false;
         }
         return true;

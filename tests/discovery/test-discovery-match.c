@@ -25,8 +25,8 @@ static struct eg_match usb_on(uint16_t v, uint16_t p, const char *subsystem) {
 }
 
 static const struct eg_property usb_device_props[] = {
-        { "DEVTYPE", "usb_device" },    { "ID_VENDOR_ID", "072f" },
-        { "ID_MODEL_ID", "2200" },      { "ID_EGATE_CLASS", "chip-reader" },
+        { "DEVTYPE", "usb_device" },     { "ID_VENDOR_ID", "072f" },
+        { "ID_MODEL_ID", "2200" },       { "ID_EGATE_CLASS", "chip-reader" },
         { "ID_EGATE_CLASSX", "camera" },
 };
 
@@ -181,8 +181,8 @@ static void test_describe(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_parse_usb_id),   cmocka_unit_test(test_property_lookup),
-                cmocka_unit_test(test_usb_match),      cmocka_unit_test(test_udev_match),
+                cmocka_unit_test(test_parse_usb_id),       cmocka_unit_test(test_property_lookup),
+                cmocka_unit_test(test_usb_match),          cmocka_unit_test(test_udev_match),
                 cmocka_unit_test(test_descriptor_matches), cmocka_unit_test(test_overlap),
                 cmocka_unit_test(test_describe),
         };

@@ -48,20 +48,20 @@
 #define USB1 "/sys/devices/pci0000:00/0000:00:14.0/usb1"
 
 struct fake_reader {
-        const char *port;    /* sysfs name, 1-N */
-        unsigned minor;      /* char 189:minor, /dev/bus/usb/001/<minor + 1> */
-        bool tagged;         /* udev tagged it "egate" */
-        bool initialized;    /* udevd has finished with it (coldplug takes only these) */
-        bool has_node;       /* its /dev node exists */
+        const char *port; /* sysfs name, 1-N */
+        unsigned minor; /* char 189:minor, /dev/bus/usb/001/<minor + 1> */
+        bool tagged; /* udev tagged it "egate" */
+        bool initialized; /* udevd has finished with it (coldplug takes only these) */
+        bool has_node; /* its /dev node exists */
 };
 
 /* Must agree with readers.umockdev (README.md). */
 static const struct fake_reader readers[] = {
-        { "1-1", 1, true, true, true },  { "1-2", 2, false, true, true },
-        { "1-3", 3, true, true, true },  { "1-4", 4, true, true, true },
-        { "1-5", 5, true, true, true },  { "1-6", 6, true, true, true },
-        { "1-7", 7, true, true, true },  { "1-8", 8, true, false, true },
-        { "1-9", 9, true, true, true },  { "1-10", 10, true, true, false },
+        { "1-1", 1, true, true, true }, { "1-2", 2, false, true, true },
+        { "1-3", 3, true, true, true }, { "1-4", 4, true, true, true },
+        { "1-5", 5, true, true, true }, { "1-6", 6, true, true, true },
+        { "1-7", 7, true, true, true }, { "1-8", 8, true, false, true },
+        { "1-9", 9, true, true, true }, { "1-10", 10, true, true, false },
 };
 
 static UMockdevTestbed *testbed;
@@ -84,7 +84,7 @@ static size_t count_devices(struct eg_manager *m) {
         struct eg_device *d;
         size_t n = 0;
 
-        EG_LIST_FOREACH(devices, d, m->devices)
+        EG_LIST_FOREACH (devices, d, m->devices)
                 n++;
         return n;
 }

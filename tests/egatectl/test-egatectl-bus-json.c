@@ -51,9 +51,9 @@ static sd_bus_message *sealed(int (*append)(sd_bus_message *m)) {
         static uint64_t cookie = 1;
         sd_bus_message *m = NULL;
 
-        assert_int_equal(sd_bus_message_new_signal(bus, &m, "/org/egate/EGate1", "org.egate.Test",
-                                                   "Test"),
-                         0);
+        assert_int_equal(
+                sd_bus_message_new_signal(bus, &m, "/org/egate/EGate1", "org.egate.Test", "Test"),
+                0);
         assert_true(append(m) >= 0);
         assert_int_equal(sd_bus_message_seal(m, cookie++, 0), 0);
         assert_true(sd_bus_message_rewind(m, true) >= 0);
@@ -82,8 +82,8 @@ static void test_snake_case(void **state) {
 static int append_manager(sd_bus_message *m) {
         return sd_bus_message_append(
                 m, "a{sv}", 5, "Version", "s", "0.1.0", "ApiVersion", "u", 1, "Plugins",
-                "a(ssssss)", 2, "mock", "0.1.0", "egate", "1.0", "active", "", "bad.so", "", "",
-                "", "refused", "not an ELF file", "Lanes", "ao", 1, "/org/egate/EGate1/Lane/A1",
+                "a(ssssss)", 2, "mock", "0.1.0", "egate", "1.0", "active", "", "bad.so", "", "", "",
+                "refused", "not an ELF file", "Lanes", "ao", 1, "/org/egate/EGate1/Lane/A1",
                 "Devices", "ao", 2, "/org/egate/EGate1/Device/mock_2dA1_2dentry_2ddoor",
                 "/org/elsewhere");
 }
@@ -115,10 +115,9 @@ static void test_manager_properties(void **state) {
 
 static int append_lane_interfaces(sd_bus_message *m) {
         return sd_bus_message_append(
-                m, "oa{sa{sv}}", "/org/egate/EGate1/Lane/A1", 2,
-                "org.freedesktop.DBus.Peer", 0,
-                "org.egate.EGate1.Lane", 4, "Name", "s", "A1", "Ready", "b", 1, "Transactions",
-                "t", UINT64_C(18446744073709551615), "Devices", "a(so)", 1, "entry-door",
+                m, "oa{sa{sv}}", "/org/egate/EGate1/Lane/A1", 2, "org.freedesktop.DBus.Peer", 0,
+                "org.egate.EGate1.Lane", 4, "Name", "s", "A1", "Ready", "b", 1, "Transactions", "t",
+                UINT64_C(18446744073709551615), "Devices", "a(so)", 1, "entry-door",
                 "/org/egate/EGate1/Device/mock_2dA1_2dentry_2ddoor");
 }
 
@@ -188,8 +187,8 @@ static void test_foreign_object(void **state) {
 
 static int append_mixed(sd_bus_message *m) {
         return sd_bus_message_append(m, "ynqixdgv(sb)a{ix}ay", 200, -3, 65535, -70000,
-                                     INT64_C(-9000000000), 0.5, "a{sv}", "s", "inner", "beam", 1,
-                                     1, 42, INT64_C(-1), 2, 0xde, 0xad);
+                                     INT64_C(-9000000000), 0.5, "a{sv}", "s", "inner", "beam", 1, 1,
+                                     42, INT64_C(-1), 2, 0xde, 0xad);
 }
 
 static void test_value_types(void **state) {
@@ -280,14 +279,10 @@ static void test_paths(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_snake_case),
-                cmocka_unit_test(test_manager_properties),
-                cmocka_unit_test(test_lane_interfaces),
-                cmocka_unit_test(test_device_interfaces),
-                cmocka_unit_test(test_foreign_object),
-                cmocka_unit_test(test_value_types),
-                cmocka_unit_test(test_exit_status),
-                cmocka_unit_test(test_paths),
+                cmocka_unit_test(test_snake_case),      cmocka_unit_test(test_manager_properties),
+                cmocka_unit_test(test_lane_interfaces), cmocka_unit_test(test_device_interfaces),
+                cmocka_unit_test(test_foreign_object),  cmocka_unit_test(test_value_types),
+                cmocka_unit_test(test_exit_status),     cmocka_unit_test(test_paths),
         };
 
         return cmocka_run_group_tests(tests, setup, teardown);

@@ -29,9 +29,13 @@ static void test_escape_control(void **state) {
         assert_escaped("a\nb\tc\rd", "a\\nb\\tc\\rd");
         assert_escaped("del\177", "del\\x7f");
         /* The C1 CSI (U+009B) does what ESC [ does on many terminals. */
-        assert_escaped("x\xc2\x9b" "2J", "x\\u009b2J");
+        assert_escaped("x\xc2\x9b"
+                       "2J",
+                       "x\\u009b2J");
         /* Right-to-left override makes "gpj.exe" look like "exe.jpg". */
-        assert_escaped("id\xe2\x80\xae" "gpj", "id\\u202egpj");
+        assert_escaped("id\xe2\x80\xae"
+                       "gpj",
+                       "id\\u202egpj");
         assert_escaped("\xe2\x81\xa6x", "\\u2066x");
         /* Backslashes are doubled, so escapes cannot be forged. */
         assert_escaped("a\\x1b", "a\\\\x1b");
@@ -119,10 +123,9 @@ static void test_table(void **state) {
 
         /* Not a terminal: no colour; columns aligned on the widest cell, escaped. */
         text = print_to_string(t, "  ");
-        assert_string_equal(text,
-                            "  ID                  STATE   NOTE\n"
-                            "  mock-A1-entry-door  online  -\n"
-                            "  evil\\x1b[2Jdoor     -       Übergang\n");
+        assert_string_equal(text, "  ID                  STATE   NOTE\n"
+                                  "  mock-A1-entry-door  online  -\n"
+                                  "  evil\\x1b[2Jdoor     -       Übergang\n");
         assert_null(strchr(text, '\033'));
 }
 
@@ -136,10 +139,8 @@ static void test_table_limits(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_escape_control),
-                cmocka_unit_test(test_utf8_width),
-                cmocka_unit_test(test_json_to_human),
-                cmocka_unit_test(test_table),
+                cmocka_unit_test(test_escape_control), cmocka_unit_test(test_utf8_width),
+                cmocka_unit_test(test_json_to_human),  cmocka_unit_test(test_table),
                 cmocka_unit_test(test_table_limits),
         };
 

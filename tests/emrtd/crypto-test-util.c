@@ -84,8 +84,7 @@ int test_exchange(struct eg_test_card *card, struct eg_sm *sm, const struct eg_c
         return 0;
 }
 
-int test_select_and_bac(struct eg_test_card *card, const char *mrz_information,
-                        struct eg_sm *sm) {
+int test_select_and_bac(struct eg_test_card *card, const char *mrz_information, struct eg_sm *sm) {
         static const uint8_t aid[] = { 0xA0, 0x00, 0x00, 0x02, 0x47, 0x10, 0x01 };
         struct eg_capdu c = { .ins = 0xA4, .p1 = 0x04, .p2 = 0x0C, .data = aid, .lc = 7 };
         uint8_t buf[64], data[40];
@@ -131,8 +130,10 @@ int test_read_file(struct eg_test_card *card, struct eg_sm *sm, uint16_t fid, si
                 return -ENOENT;
         for (;;) {
                 size_t want = total ? (total - have < chunk ? total - have : chunk) : 4;
-                struct eg_capdu rb = { .ins = 0xB0, .p1 = (uint8_t) (have >> 8),
-                                       .p2 = (uint8_t) have, .le = (uint32_t) want };
+                struct eg_capdu rb = { .ins = 0xB0,
+                                       .p1 = (uint8_t) (have >> 8),
+                                       .p2 = (uint8_t) have,
+                                       .le = (uint32_t) want };
                 r = test_exchange(card, sm, &rb, buf, sizeof(buf), &len, &sw);
                 if (r < 0) {
                         free(out);

@@ -19,8 +19,7 @@ const char *bytes_to_hex(const uint8_t *buf, size_t len);
 int test_exchange(struct eg_test_card *card, struct eg_sm *sm, const struct eg_capdu *cmd,
                   uint8_t *data, size_t cap, size_t *ret_len, uint16_t *ret_sw);
 /* SELECT the LDS application, then BAC: 0 with *sm set up, or -EACCES. */
-int test_select_and_bac(struct eg_test_card *card, const char *mrz_information,
-                        struct eg_sm *sm);
+int test_select_and_bac(struct eg_test_card *card, const char *mrz_information, struct eg_sm *sm);
 /* SELECT EF by FID and read it whole in chunks of `chunk` bytes. */
 int test_read_file(struct eg_test_card *card, struct eg_sm *sm, uint16_t fid, size_t chunk,
                    uint8_t **ret, size_t *ret_len);

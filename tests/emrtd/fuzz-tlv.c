@@ -25,8 +25,8 @@ static void walk(const uint8_t *buf, size_t len, unsigned depth) {
                 if (n > 0) {
                         uint32_t tag;
                         size_t hl, l;
-                        if (eg_tlv_parse_header(h, (size_t) n, &tag, &hl, &l) < 0 ||
-                            tag != t.tag || l != t.length || hl != (size_t) n)
+                        if (eg_tlv_parse_header(h, (size_t) n, &tag, &hl, &l) < 0 || tag != t.tag ||
+                            l != t.length || hl != (size_t) n)
                                 __builtin_trap();
                 }
 

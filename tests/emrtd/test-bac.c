@@ -151,9 +151,8 @@ static void test_answer_shapes(void **state) {
         assert_int_equal(eg_cbc_decrypt(EG_CIPHER_3DES, bac.k_enc, NULL, answer, 32, r), 0);
         r[8] ^= 0xFF;
         assert_int_equal(eg_cbc_encrypt(EG_CIPHER_3DES, bac.k_enc, NULL, r, 32, forged), 0);
-        assert_int_equal(eg_retail_mac(bac.k_mac, padded, eg_pad(forged, 32, 8, padded),
-                                       forged + 32),
-                         0);
+        assert_int_equal(
+                eg_retail_mac(bac.k_mac, padded, eg_pad(forged, 32, 8, padded), forged + 32), 0);
         assert_int_equal(eg_bac_finish(&bac, forged, 40, &sm, &reason), -EBADMSG);
         assert_string_equal(reason, "mutual authentication nonces do not match");
         assert_false(eg_sm_active(&sm));

@@ -56,15 +56,12 @@ static int run_aa(const struct eg_test_passport *p, const struct eg_test_card_fa
         eg_test_card_set_faults(card, faults);
         assert_int_equal(test_select_and_bac(card, p->mrz_information, &sm), 0);
         if (p->file[14])
-                assert_int_equal(eg_security_infos_parse_dg14(p->file[14], p->file_len[14], &si,
-                                                              NULL),
-                                 0);
+                assert_int_equal(
+                        eg_security_infos_parse_dg14(p->file[14], p->file_len[14], &si, NULL), 0);
         assert_true(eg_aa_signature_length(p->file[15], p->file_len[15]) > 0);
-        eg_aa_command(challenge, (size_t) eg_aa_signature_length(p->file[15], p->file_len[15]),
-                      &c);
-        assert_int_equal(c.le, p->aa_key && EVP_PKEY_get_base_id(p->aa_key) == EVP_PKEY_RSA
-                                       ? 128
-                                       : 64);
+        eg_aa_command(challenge, (size_t) eg_aa_signature_length(p->file[15], p->file_len[15]), &c);
+        assert_int_equal(c.le,
+                         p->aa_key && EVP_PKEY_get_base_id(p->aa_key) == EVP_PKEY_RSA ? 128 : 64);
         assert_int_equal(test_exchange(card, &sm, &c, sig, sizeof(sig), &len, &sw), 0);
         assert_int_equal(sw, 0x9000);
         r = eg_aa_verify(p->file[15], p->file_len[15], si.aa_digest_nid, challenge, sig, len,
@@ -103,23 +100,23 @@ static void test_aa_hostile_inputs(void **state) {
 
         assert_int_equal(eg_test_passport_new(&o, &p), 0);
         assert_int_equal(eg_test_aa_sign(p->aa_key, challenge, sig, &n), 0);
-        assert_int_equal(eg_aa_verify(p->file[15], p->file_len[15], NID_undef, challenge, sig, n,
-                                      &reason),
-                         0);
+        assert_int_equal(
+                eg_aa_verify(p->file[15], p->file_len[15], NID_undef, challenge, sig, n, &reason),
+                0);
         /* Wrong length, another challenge, a flipped bit, garbage DG15. */
         assert_int_equal(eg_aa_verify(p->file[15], p->file_len[15], NID_undef, challenge, sig,
                                       n - 1, &reason),
                          -EBADMSG);
         assert_string_equal(reason, "signature length differs from the modulus length");
         challenge[7] ^= 1;
-        assert_int_equal(eg_aa_verify(p->file[15], p->file_len[15], NID_undef, challenge, sig, n,
-                                      &reason),
-                         -EBADMSG);
+        assert_int_equal(
+                eg_aa_verify(p->file[15], p->file_len[15], NID_undef, challenge, sig, n, &reason),
+                -EBADMSG);
         challenge[7] ^= 1;
         sig[n / 2] ^= 0x20;
-        assert_int_equal(eg_aa_verify(p->file[15], p->file_len[15], NID_undef, challenge, sig, n,
-                                      &reason),
-                         -EBADMSG);
+        assert_int_equal(
+                eg_aa_verify(p->file[15], p->file_len[15], NID_undef, challenge, sig, n, &reason),
+                -EBADMSG);
         for (size_t cut = 0; cut < p->file_len[15]; cut++) {
                 uint8_t *copy = malloc(cut ? cut : 1);
                 memcpy(copy, p->file[15], cut);
@@ -127,9 +124,9 @@ static void test_aa_hostile_inputs(void **state) {
                                  -EBADMSG);
                 free(copy);
         }
-        assert_int_equal(eg_aa_verify(p->file[15], p->file_len[15], NID_undef, challenge, NULL, 0,
-                                      &reason),
-                         -EBADMSG);
+        assert_int_equal(
+                eg_aa_verify(p->file[15], p->file_len[15], NID_undef, challenge, NULL, 0, &reason),
+                -EBADMSG);
         eg_test_passport_free(p);
 
         /* ECDSA signatures must be r ‖ s of even length. */
@@ -138,16 +135,15 @@ static void test_aa_hostile_inputs(void **state) {
         n = sizeof(sig);
         assert_int_equal(eg_test_aa_sign(p->aa_key, challenge, sig, &n), 0);
         assert_int_equal(n, 64);
-        assert_int_equal(eg_aa_verify(p->file[15], p->file_len[15], NID_sha256, challenge, sig,
-                                      n, NULL),
-                         0);
+        assert_int_equal(
+                eg_aa_verify(p->file[15], p->file_len[15], NID_sha256, challenge, sig, n, NULL), 0);
         /* Declared with another hash: refused. */
-        assert_int_equal(eg_aa_verify(p->file[15], p->file_len[15], NID_sha384, challenge, sig,
-                                      n, NULL),
-                         -EBADMSG);
-        assert_int_equal(eg_aa_verify(p->file[15], p->file_len[15], NID_undef, challenge, sig,
-                                      63, &reason),
-                         -EBADMSG);
+        assert_int_equal(
+                eg_aa_verify(p->file[15], p->file_len[15], NID_sha384, challenge, sig, n, NULL),
+                -EBADMSG);
+        assert_int_equal(
+                eg_aa_verify(p->file[15], p->file_len[15], NID_undef, challenge, sig, 63, &reason),
+                -EBADMSG);
         assert_string_equal(reason, "ECDSA signature is not r ‖ s");
         eg_test_passport_free(p);
 }
@@ -167,8 +163,7 @@ static int run_ca(const struct eg_test_passport *p, const struct eg_test_card_fa
 
         eg_test_card_set_faults(card, faults);
         assert_int_equal(test_select_and_bac(card, p->mrz_information, &sm), 0);
-        assert_int_equal(eg_security_infos_parse_dg14(p->file[14], p->file_len[14], &si, NULL),
-                         0);
+        assert_int_equal(eg_security_infos_parse_dg14(p->file[14], p->file_len[14], &si, NULL), 0);
         assert_int_equal(eg_chip_auth_prepare(&ca, &si, reason), 0);
         for (unsigned i = 0; i < eg_chip_auth_n_commands(&ca); i++) {
                 eg_chip_auth_command(&ca, i, &c);
@@ -197,7 +192,8 @@ static void test_chip_authentication(void **state) {
         const enum eg_cipher ciphers[] = { EG_CIPHER_3DES, EG_CIPHER_AES128, EG_CIPHER_AES256 };
 
         for (size_t i = 0; i < sizeof(ciphers) / sizeof(ciphers[0]); i++) {
-                struct eg_test_passport_options o = { .pki = f->pki, .ca = true,
+                struct eg_test_passport_options o = { .pki = f->pki,
+                                                      .ca = true,
                                                       .ca_cipher = ciphers[i] };
                 struct eg_test_card_faults clone = { .ca_wrong_key = true };
                 struct eg_test_passport *p = NULL;
@@ -214,8 +210,11 @@ static void test_chip_authentication(void **state) {
 
 static void test_security_infos(void **state) {
         struct fixture *f = *state;
-        struct eg_test_passport_options o = { .pki = f->pki, .ca = true, .aa = EG_TEST_AA_EC,
-                                              .ca_cipher = EG_CIPHER_AES128, .pace = true };
+        struct eg_test_passport_options o = { .pki = f->pki,
+                                              .ca = true,
+                                              .aa = EG_TEST_AA_EC,
+                                              .ca_cipher = EG_CIPHER_AES128,
+                                              .pace = true };
         struct eg_test_passport *p = NULL;
         struct eg_security_infos si;
         struct eg_chip_auth ca;

@@ -175,9 +175,8 @@ static struct eg_chip_session_options options(struct fixture *f) {
 static void read_chip(struct fixture *f, const struct eg_chip_session_options *o,
                       struct outcome *out) {
         *out = (struct outcome){};
-        assert_int_equal(eg_chip_session_start(f->manager, "testchip-reader", o, on_done, out,
-                                               NULL),
-                         0);
+        assert_int_equal(
+                eg_chip_session_start(f->manager, "testchip-reader", o, on_done, out, NULL), 0);
         assert_int_equal(out->calls, 0); /* never from inside start() */
         run_until(f->event, &out->calls, 20000);
         assert_int_equal(out->calls, 1);
@@ -185,10 +184,10 @@ static void read_chip(struct fixture *f, const struct eg_chip_session_options *o
         assert_int_equal(out->calls, 1);
 }
 
-static void assert_check(const struct eg_check *c, enum eg_check_result result,
-                         const char *reason, const char *detail_part) {
-        bool reason_ok = (!c->reason || !reason) ? c->reason == reason
-                                                 : strcmp(c->reason, reason) == 0;
+static void assert_check(const struct eg_check *c, enum eg_check_result result, const char *reason,
+                         const char *detail_part) {
+        bool reason_ok =
+                (!c->reason || !reason) ? c->reason == reason : strcmp(c->reason, reason) == 0;
 
         if (c->result != result || !reason_ok)
                 fail_msg("got %s/%s (%s), want %s/%s", eg_check_result_to_string(c->result),
@@ -242,7 +241,8 @@ static void test_bac_with_active_authentication(void **state) {
 
 static void test_pace_with_chip_authentication(void **state) {
         struct fixture *f = *state;
-        struct eg_test_passport_options po = { .pace = true, .ca = true,
+        struct eg_test_passport_options po = { .pace = true,
+                                               .ca = true,
                                                .ca_cipher = EG_CIPHER_AES128 };
         struct eg_chip_session_options o;
         struct outcome out;
@@ -315,7 +315,8 @@ static void test_large_dg2_short_and_extended(void **state) {
         done_with(&out);
 
         /* PACE, AES Chip Authentication, short APDUs only. */
-        po = (struct eg_test_passport_options){ .pace = true, .ca = true,
+        po = (struct eg_test_passport_options){ .pace = true,
+                                                .ca = true,
                                                 .ca_cipher = EG_CIPHER_AES256 };
         insert(f, &po, &short_only);
         o = options(f);
@@ -351,8 +352,7 @@ static void test_wrong_mrz(void **state) {
 
         insert(f, &po, &vicc);
         read_chip(f, &o, &out);
-        assert_check(&out.result->access, EG_CHECK_FAILED, EG_REASON_CHIP_ACCESS_FAIL,
-                     "(SW 6988)");
+        assert_check(&out.result->access, EG_CHECK_FAILED, EG_REASON_CHIP_ACCESS_FAIL, "(SW 6988)");
         done_with(&out);
 
         po.pace = true;
@@ -376,13 +376,13 @@ static void test_no_chip_and_no_device(void **state) {
         done_with(&out);
         out = (struct outcome){};
 
-        assert_int_equal(eg_chip_session_start(f->manager, "testchip-nothing", &o, on_done, &out,
-                                               NULL),
-                         -ENODEV);
+        assert_int_equal(
+                eg_chip_session_start(f->manager, "testchip-nothing", &o, on_done, &out, NULL),
+                -ENODEV);
         o.mrz_information = NULL;
-        assert_int_equal(eg_chip_session_start(f->manager, "testchip-reader", &o, on_done, &out,
-                                               NULL),
-                         -EINVAL);
+        assert_int_equal(
+                eg_chip_session_start(f->manager, "testchip-reader", &o, on_done, &out, NULL),
+                -EINVAL);
         run_until(f->event, NULL, 20);
         assert_int_equal(out.calls, 0);
 }
@@ -483,8 +483,7 @@ static void test_tampered_and_forged(void **state) {
         eg_test_passport_break_sod_signature(f->passport);
         read_chip(f, &o, &out);
         assert_check(&out.result->pa.check, EG_CHECK_FAILED, EG_REASON_PA_SOD_SIG, NULL);
-        assert_check(&out.result->authenticity, EG_CHECK_UNDETERMINED, NULL,
-                     "DG15 not verified");
+        assert_check(&out.result->authenticity, EG_CHECK_UNDETERMINED, NULL, "DG15 not verified");
         done_with(&out);
 }
 
@@ -521,8 +520,7 @@ static void test_pki_outcomes(void **state) {
         insert(f, &po, NULL);
         o = options(f);
         read_chip(f, &o, &out);
-        assert_check(&out.result->pa.check, EG_CHECK_FAILED, EG_REASON_PA_ISSUER_MISMATCH,
-                     NULL);
+        assert_check(&out.result->pa.check, EG_CHECK_FAILED, EG_REASON_PA_ISSUER_MISMATCH, NULL);
         done_with(&out);
 
         /* Revoked DS. */
@@ -641,9 +639,8 @@ static void test_cancel(void **state) {
 
         insert(f, &po, &slow);
         o = options(f);
-        assert_int_equal(eg_chip_session_start(f->manager, "testchip-reader", &o, on_done, &out,
-                                               &s),
-                         0);
+        assert_int_equal(
+                eg_chip_session_start(f->manager, "testchip-reader", &o, on_done, &out, &s), 0);
         run_until(f->event, NULL, 70); /* a few APDUs in */
         assert_int_equal(out.calls, 0);
         eg_chip_session_cancel(s);
@@ -663,8 +660,7 @@ int main(void) {
                                                 teardown),
                 cmocka_unit_test_setup_teardown(test_pace_with_chip_authentication, setup,
                                                 teardown),
-                cmocka_unit_test_setup_teardown(test_large_dg2_short_and_extended, setup,
-                                                teardown),
+                cmocka_unit_test_setup_teardown(test_large_dg2_short_and_extended, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_wrong_mrz, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_no_chip_and_no_device, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_bad_mac_and_bogus_lengths, setup, teardown),

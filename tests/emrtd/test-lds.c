@@ -35,7 +35,7 @@ static B raw(const void *p, size_t n) {
         return b;
 }
 
-#define BYTES(...) raw((const uint8_t[]) { __VA_ARGS__ }, sizeof((const uint8_t[]) { __VA_ARGS__ }))
+#define BYTES(...) raw((const uint8_t[]){ __VA_ARGS__ }, sizeof((const uint8_t[]){ __VA_ARGS__ }))
 #define STR(s) raw(s, sizeof(s) - 1)
 
 static B cat_array(size_t count, const B *parts) {
@@ -54,7 +54,7 @@ static B cat_array(size_t count, const B *parts) {
 }
 
 /* Concatenate (and consume) any number of B; the count comes from the list. */
-#define CAT(...) cat_array(sizeof((B[]) { __VA_ARGS__ }) / sizeof(B), (B[]) { __VA_ARGS__ })
+#define CAT(...) cat_array(sizeof((B[]){ __VA_ARGS__ }) / sizeof(B), (B[]){ __VA_ARGS__ })
 
 /* A TLV whose header claims `declared` bytes, whatever v really holds. */
 static B tlv_len(uint32_t tag, size_t declared, B v) {
@@ -81,13 +81,13 @@ static B zeros(size_t n) {
 }
 
 static B tiny_jpeg(void) {
-        return BYTES(0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, 'J', 'F', 'I', 'F', 0x00, 0x01, 0x01,
-                     0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0xFF, 0xD9);
+        return BYTES(0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, 'J', 'F', 'I', 'F', 0x00, 0x01, 0x01, 0x00,
+                     0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0xFF, 0xD9);
 }
 
 static B tiny_jp2(void) {
-        return BYTES(0x00, 0x00, 0x00, 0x0C, 0x6A, 0x50, 0x20, 0x20, 0x0D, 0x0A, 0x87, 0x0A,
-                     0x00, 0x00, 0x00, 0x14, 'f', 't', 'y', 'p');
+        return BYTES(0x00, 0x00, 0x00, 0x0C, 0x6A, 0x50, 0x20, 0x20, 0x0D, 0x0A, 0x87, 0x0A, 0x00,
+                     0x00, 0x00, 0x14, 'f', 't', 'y', 'p');
 }
 
 static B tiny_j2c(void) {
@@ -121,8 +121,7 @@ static void test_file_ids(void **state) {
                 assert_int_equal(eg_lds_tag_for_dg(dg), tags[dg - 1]);
                 assert_int_equal(eg_lds_dg_for_tag((uint32_t) tags[dg - 1]), dg);
                 assert_int_equal(eg_lds_dg_for_file_id((uint16_t) eg_lds_file_id_for_dg(dg)), dg);
-                assert_int_equal(eg_lds_short_file_id_for_dg(dg),
-                                 eg_lds_file_id_for_dg(dg) & 0x1F);
+                assert_int_equal(eg_lds_short_file_id_for_dg(dg), eg_lds_file_id_for_dg(dg) & 0x1F);
         }
         assert_int_equal(eg_lds_dg_for_tag(EG_LDS_TAG_SOD), -ENOENT);
         assert_int_equal(eg_lds_dg_for_tag(EG_LDS_TAG_COM), -ENOENT);
@@ -134,8 +133,8 @@ static void test_file_ids(void **state) {
 /* --- EF.COM --- */
 
 static B com_with(B list) {
-        return tlv(0x60, CAT(tlv(0x5F01, STR("0107")), tlv(0x5F36, STR("040000")),
-                             tlv(0x5C, list)));
+        return tlv(0x60,
+                   CAT(tlv(0x5F01, STR("0107")), tlv(0x5F36, STR("040000")), tlv(0x5C, list)));
 }
 
 static void test_com(void **state) {
@@ -155,8 +154,8 @@ static void test_com(void **state) {
         free(f.d);
 
         /* Order of the elements does not matter. */
-        f = tlv(0x60, CAT(tlv(0x5C, BYTES(0x61)), tlv(0x5F36, STR("040000")),
-                          tlv(0x5F01, STR("0108"))));
+        f = tlv(0x60,
+                CAT(tlv(0x5C, BYTES(0x61)), tlv(0x5F36, STR("040000")), tlv(0x5F01, STR("0108"))));
         assert_int_equal(eg_lds_parse_com(f.d, f.n, &com, &e), 0);
         assert_int_equal(com.dg_mask, 1u << 1);
         free(f.d);
@@ -194,13 +193,13 @@ static void test_com_errors(void **state) {
         expect_error(eg_lds_parse_com(f.d, f.n, &com, &e), &e, EG_LDS_E_DUPLICATE);
         free(f.d);
 
-        f = tlv(0x60, CAT(tlv(0x5F01, STR("01A7")), tlv(0x5F36, STR("040000")),
-                          tlv(0x5C, BYTES(0x61))));
+        f = tlv(0x60,
+                CAT(tlv(0x5F01, STR("01A7")), tlv(0x5F36, STR("040000")), tlv(0x5C, BYTES(0x61))));
         expect_error(eg_lds_parse_com(f.d, f.n, &com, &e), &e, EG_LDS_E_VALUE);
         free(f.d);
 
-        f = tlv(0x60, CAT(tlv(0x5F01, STR("107")), tlv(0x5F36, STR("040000")),
-                          tlv(0x5C, BYTES(0x61))));
+        f = tlv(0x60,
+                CAT(tlv(0x5F01, STR("107")), tlv(0x5F36, STR("040000")), tlv(0x5C, BYTES(0x61))));
         expect_error(eg_lds_parse_com(f.d, f.n, &com, &e), &e, EG_LDS_E_VALUE);
         free(f.d);
 
@@ -241,10 +240,9 @@ static void test_com_errors(void **state) {
         assert_int_equal(eg_lds_parse_com(NULL, 0, &com, &e), -EINVAL);
 
         uint32_t mask;
-        assert_int_equal(eg_lds_parse_tag_list((const uint8_t[]) { 0x70, 0x63 }, 2, &mask, &e),
-                         0);
+        assert_int_equal(eg_lds_parse_tag_list((const uint8_t[]){ 0x70, 0x63 }, 2, &mask, &e), 0);
         assert_int_equal(mask, (1u << 16) | (1u << 3));
-        expect_error(eg_lds_parse_tag_list((const uint8_t[]) { 0x60 }, 1, &mask, &e), &e,
+        expect_error(eg_lds_parse_tag_list((const uint8_t[]){ 0x60 }, 1, &mask, &e), &e,
                      EG_LDS_E_VALUE);
         assert_int_equal(eg_lds_parse_tag_list(NULL, 0, &mask, &e), 0);
         assert_int_equal(mask, 0);
@@ -252,10 +250,12 @@ static void test_com_errors(void **state) {
 
 /* --- DG1 --- */
 
-#define TD3_MRZ "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<" \
-                "L898902C36UTO7408122F1204159ZE184226B<<<<<10"
-#define TD1_MRZ "I<UTOD231458907<<<<<<<<<<<<<<<7408122F1204159UTO<<<<<<<<<<<6" \
-                "ERIKSSON<<ANNA<MARIA<<<<<<<<<<"
+#define TD3_MRZ                                                                                    \
+        "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<"                                             \
+        "L898902C36UTO7408122F1204159ZE184226B<<<<<10"
+#define TD1_MRZ                                                                                    \
+        "I<UTOD231458907<<<<<<<<<<<<<<<7408122F1204159UTO<<<<<<<<<<<6"                             \
+        "ERIKSSON<<ANNA<MARIA<<<<<<<<<<"
 
 static void test_dg1(void **state) {
         struct eg_mrz m;
@@ -319,17 +319,16 @@ static void test_dg1(void **state) {
 
 static B face_19794(uint8_t data_type, unsigned n_points, B image) {
         size_t len = 20 + 8 * (size_t) n_points + 12 + image.n;
-        return CAT(be32((uint32_t) len), be16(n_points),
-                   BYTES(1, 1, 1), /* gender, eyes, hair */
+        return CAT(be32((uint32_t) len), be16(n_points), BYTES(1, 1, 1), /* gender, eyes, hair */
                    zeros(3 + 2 + 3 + 3), /* feature mask, expression, pose, uncertainty */
-                   zeros(8 * (size_t) n_points),
-                   BYTES(1, data_type), be16(480), be16(640), BYTES(1, 2), be16(0), be16(0),
-                   image);
+                   zeros(8 * (size_t) n_points), BYTES(1, data_type), be16(480), be16(640),
+                   BYTES(1, 2), be16(0), be16(0), image);
 }
 
 static B record_19794(unsigned n_faces, B faces) {
-        return CAT(STR("FAC\0" "010\0"), be32((uint32_t) (14 + faces.n)), be16(n_faces),
-                   faces);
+        return CAT(STR("FAC\0"
+                       "010\0"),
+                   be32((uint32_t) (14 + faces.n)), be16(n_faces), faces);
 }
 
 static B bht(void) {
@@ -394,7 +393,7 @@ static void test_dg2_19794(void **state) {
          * two faces in one record, and a second template. */
         B jp2 = tiny_jp2();
         f = dg2_with(2, CAT(bit_19794(record_19794(2, CAT(face_19794(1, 3, tiny_jp2()),
-                                                                face_19794(1, 0, tiny_j2c())))),
+                                                          face_19794(1, 0, tiny_j2c())))),
                             bit_19794(record_19794(1, face_19794(0, 1, tiny_jpeg())))));
         assert_int_equal(eg_lds_parse_dg2(f.d, f.n, &dg2, &e), 0);
         assert_int_equal(dg2.n_images, 3);
@@ -420,9 +419,9 @@ static void dg2_expect(B f, enum eg_lds_error_code code) {
 static void test_dg2_19794_errors(void **state) {
         /* Record length disagreeing with the data block. */
         B faces = face_19794(0, 0, tiny_jpeg());
-        dg2_expect(dg2_with(1, bit_19794(CAT(STR("FAC\0" "010\0"),
-                                             be32((uint32_t) (14 + faces.n + 1)), be16(1),
-                                             faces))),
+        dg2_expect(dg2_with(1, bit_19794(CAT(STR("FAC\0"
+                                                 "010\0"),
+                                             be32((uint32_t) (14 + faces.n + 1)), be16(1), faces))),
                    EG_LDS_E_BIOMETRIC);
 
         /* Face (and so image) length beyond the record. */
@@ -450,10 +449,12 @@ static void test_dg2_19794_errors(void **state) {
         dg2_expect(dg2_with(1, bit_19794(record_19794(2, face_19794(0, 0, tiny_jpeg())))),
                    EG_LDS_E_BIOMETRIC);
         dg2_expect(dg2_with(1, bit_19794(record_19794(1, CAT(face_19794(0, 0, tiny_jpeg()),
-                                                               face_19794(0, 0, tiny_jpeg()))))),
+                                                             face_19794(0, 0, tiny_jpeg()))))),
                    EG_LDS_E_BIOMETRIC);
         dg2_expect(dg2_with(1, bit_19794(record_19794(0, raw(NULL, 0)))), EG_LDS_E_BIOMETRIC);
-        dg2_expect(dg2_with(1, bit_19794(STR("FAC\0" "010\0"))), EG_LDS_E_BIOMETRIC);
+        dg2_expect(dg2_with(1, bit_19794(STR("FAC\0"
+                                             "010\0"))),
+                   EG_LDS_E_BIOMETRIC);
         dg2_expect(dg2_with(1, bit_19794(raw(NULL, 0))), EG_LDS_E_BIOMETRIC);
 
         /* Header: magic and version. */
@@ -489,9 +490,9 @@ static void test_dg2_structure_errors(void **state) {
         dg2_expect(dg2_with(0, raw(NULL, 0)), EG_LDS_E_VALUE);
         dg2_expect(dg2_with(9, raw(NULL, 0)), EG_LDS_E_LIMIT);
         dg2_expect(dg2_with(0x80, raw(NULL, 0)), EG_LDS_E_VALUE); /* negative INTEGER */
-        dg2_expect(tlv(0x75, tlv(0x7F61, CAT(tlv(0x02, BYTES(0x00, 0x01)),
-                                             bit_19794(record_19794(
-                                                     1, face_19794(0, 0, tiny_jpeg())))))),
+        dg2_expect(tlv(0x75,
+                       tlv(0x7F61, CAT(tlv(0x02, BYTES(0x00, 0x01)),
+                                       bit_19794(record_19794(1, face_19794(0, 0, tiny_jpeg())))))),
                    EG_LDS_E_VALUE);
 
         /* Nine templates: over the limit even with a count that matches. */
@@ -502,35 +503,32 @@ static void test_dg2_structure_errors(void **state) {
         /* Eight templates of two faces: 16 images, over the limit too. */
         B many = raw(NULL, 0);
         for (int i = 0; i < 8; i++)
-                many = CAT(many,
-                           bit_19794(record_19794(2, CAT(face_19794(0, 0, tiny_jpeg()),
-                                                         face_19794(0, 0, tiny_jpeg())))));
+                many = CAT(many, bit_19794(record_19794(2, CAT(face_19794(0, 0, tiny_jpeg()),
+                                                               face_19794(0, 0, tiny_jpeg())))));
         dg2_expect(dg2_with(8, many), EG_LDS_E_LIMIT);
 
         /* Missing or wrong pieces of the template. */
-        dg2_expect(dg2_with(1, tlv(0x7F60, tlv(0x5F2E, record_19794(1, face_19794(0, 0,
-                                                                                   tiny_jpeg()))))),
+        dg2_expect(dg2_with(1, tlv(0x7F60,
+                                   tlv(0x5F2E, record_19794(1, face_19794(0, 0, tiny_jpeg()))))),
                    EG_LDS_E_TAG);
         dg2_expect(dg2_with(1, tlv(0x7F60, bht())), EG_LDS_E_MISSING);
-        dg2_expect(dg2_with(1, tlv(0x7F60, CAT(tlv(0xA1, tlv(0x81, BYTES(0x08))),
-                                               tlv(0x5F2E, record_19794(1, face_19794(
-                                                                               0, 0,
-                                                                               tiny_jpeg())))))),
-                   EG_LDS_E_VALUE);
-        dg2_expect(dg2_with(1, tlv(0x7F60, CAT(tlv(0xA1, tlv(0xA2, raw(NULL, 0))),
-                                               tlv(0x5F2E, record_19794(1, face_19794(
-                                                                               0, 0,
-                                                                               tiny_jpeg())))))),
-                   EG_LDS_E_TAG);
+        dg2_expect(
+                dg2_with(1, tlv(0x7F60,
+                                CAT(tlv(0xA1, tlv(0x81, BYTES(0x08))),
+                                    tlv(0x5F2E, record_19794(1, face_19794(0, 0, tiny_jpeg())))))),
+                EG_LDS_E_VALUE);
+        dg2_expect(
+                dg2_with(1, tlv(0x7F60,
+                                CAT(tlv(0xA1, tlv(0xA2, raw(NULL, 0))),
+                                    tlv(0x5F2E, record_19794(1, face_19794(0, 0, tiny_jpeg())))))),
+                EG_LDS_E_TAG);
         dg2_expect(dg2_with(1, tlv(0x7F60, CAT(bht(), tlv(0x7D, raw(NULL, 0))))),
                    EG_LDS_E_UNSUPPORTED);
-        dg2_expect(dg2_with(1, tlv(0x7F60, CAT(bht(), tlv(0x5F30, raw(NULL, 0))))),
-                   EG_LDS_E_TAG);
-        dg2_expect(dg2_with(1, tlv(0x7F60, CAT(bht(),
-                                               tlv(0x5F2E, record_19794(1, face_19794(
-                                                                               0, 0,
-                                                                               tiny_jpeg()))),
-                                               tlv(0x53, raw(NULL, 0))))),
+        dg2_expect(dg2_with(1, tlv(0x7F60, CAT(bht(), tlv(0x5F30, raw(NULL, 0))))), EG_LDS_E_TAG);
+        dg2_expect(dg2_with(1, tlv(0x7F60,
+                                   CAT(bht(),
+                                       tlv(0x5F2E, record_19794(1, face_19794(0, 0, tiny_jpeg()))),
+                                       tlv(0x53, raw(NULL, 0))))),
                    EG_LDS_E_TRAILING);
         dg2_expect(tlv(0x75, tlv(0x7F60, raw(NULL, 0))), EG_LDS_E_TAG);
         dg2_expect(tlv(0x75, raw(NULL, 0)), EG_LDS_E_MISSING);
@@ -539,8 +537,7 @@ static void test_dg2_structure_errors(void **state) {
         /* Oversized and overflowing lengths. */
         dg2_expect(BYTES(0x75, 0x84, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F, 0x61, 0x00), EG_LDS_E_TLV);
         dg2_expect(BYTES(0x75, 0x80, 0x7F, 0x61, 0x00, 0x00, 0x00), EG_LDS_E_TLV);
-        dg2_expect(BYTES(0x75, 0x85, 0x00, 0x00, 0x00, 0x00, 0x03, 0x7F, 0x61, 0x00),
-                   EG_LDS_E_TLV);
+        dg2_expect(BYTES(0x75, 0x85, 0x00, 0x00, 0x00, 0x00, 0x03, 0x7F, 0x61, 0x00), EG_LDS_E_TLV);
         dg2_expect(tlv(0x75, tlv_len(0x7F61, 100, tlv(0x02, BYTES(1)))), EG_LDS_E_TLV);
 
         /* A depth bomb: thousands of nested 7F61 (the parser does not recurse). */
@@ -627,11 +624,10 @@ static void test_dg2_39794_errors(void **state) {
         dg2_expect(dg2_with(1, bit_39794(fidb(rep_2d(3, tiny_jpeg())))), EG_LDS_E_IMAGE);
         dg2_expect(dg2_with(1, bit_39794(fidb(raw(NULL, 0)))), EG_LDS_E_MISSING);
         dg2_expect(dg2_with(1, bit_39794(raw(NULL, 0))), EG_LDS_E_MISSING);
-        dg2_expect(dg2_with(1, bit_39794(tlv(0xA2, fidb(rep_2d(2, tiny_jpeg()))))),
-                   EG_LDS_E_TAG);
-        dg2_expect(dg2_with(1, bit_39794(CAT(fidb(rep_2d(2, tiny_jpeg())), tlv(0x04,
-                                                                                 raw(NULL, 0))))),
-                   EG_LDS_E_TRAILING);
+        dg2_expect(dg2_with(1, bit_39794(tlv(0xA2, fidb(rep_2d(2, tiny_jpeg()))))), EG_LDS_E_TAG);
+        dg2_expect(
+                dg2_with(1, bit_39794(CAT(fidb(rep_2d(2, tiny_jpeg())), tlv(0x04, raw(NULL, 0))))),
+                EG_LDS_E_TRAILING);
         /* No version block. */
         dg2_expect(dg2_with(1, bit_39794(tlv(0x65, tlv(0xA1, rep_2d(2, tiny_jpeg()))))),
                    EG_LDS_E_TAG);
@@ -644,24 +640,22 @@ static void test_dg2_39794_errors(void **state) {
         B extension = tlv(0x30, CAT(tlv(0x80, BYTES(0)), tlv(0xA1, tlv(0xA1, raw(NULL, 0)))));
         dg2_expect(dg2_with(1, bit_39794(fidb(extension))), EG_LDS_E_IMAGE);
         /* Malformed TLV inside an element we otherwise skip. */
-        dg2_expect(dg2_with(1, bit_39794(fidb(tlv(0x30, CAT(tlv(0x80, BYTES(0)),
-                                                             tlv(0xA1, raw(NULL, 0)),
-                                                             tlv(0xA3, BYTES(0x04, 0x05))))))),
+        dg2_expect(dg2_with(1, bit_39794(fidb(
+                                       tlv(0x30, CAT(tlv(0x80, BYTES(0)), tlv(0xA1, raw(NULL, 0)),
+                                                     tlv(0xA3, BYTES(0x04, 0x05))))))),
                    EG_LDS_E_TLV);
         /* Image data constructed instead of primitive 80. */
         dg2_expect(dg2_with(1, bit_39794(fidb(rep_with_base(tlv(0xA0, tlv(0xA0, raw(NULL, 0))))))),
                    EG_LDS_E_TAG);
         /* Image type INTEGER of 5 bytes. */
-        B body = CAT(tlv(0x80, tiny_jpeg()),
-                     tlv(0xA1, tlv(0xA0, tlv(0x80, BYTES(0, 0, 0, 0, 2)))));
+        B body = CAT(tlv(0x80, tiny_jpeg()), tlv(0xA1, tlv(0xA0, tlv(0x80, BYTES(0, 0, 0, 0, 2)))));
         dg2_expect(dg2_with(1, bit_39794(fidb(rep_with_base(tlv(0xA0, body))))), EG_LDS_E_VALUE);
         /* Image type missing from the image information. */
         body = CAT(tlv(0x80, tiny_jpeg()), tlv(0xA1, raw(NULL, 0)));
-        dg2_expect(dg2_with(1, bit_39794(fidb(rep_with_base(tlv(0xA0, body))))),
-                   EG_LDS_E_MISSING);
+        dg2_expect(dg2_with(1, bit_39794(fidb(rep_with_base(tlv(0xA0, body))))), EG_LDS_E_MISSING);
         /* Two choices where one is allowed. */
-        dg2_expect(dg2_with(1, bit_39794(fidb(rep_with_base(CAT(tlv(0xA1, raw(NULL, 0)),
-                                                                 tlv(0xA1, raw(NULL, 0))))))),
+        dg2_expect(dg2_with(1, bit_39794(fidb(rep_with_base(
+                                       CAT(tlv(0xA1, raw(NULL, 0)), tlv(0xA1, raw(NULL, 0))))))),
                    EG_LDS_E_TRAILING);
 }
 
@@ -705,8 +699,7 @@ static void test_dg11_dg12(void **state) {
         f = tlv(0x6B, raw(NULL, 0));
         expect_error(eg_lds_parse_dg11(f.d, f.n, &el, &e), &e, EG_LDS_E_MISSING);
         free(f.d);
-        f = tlv(0x6B, CAT(tlv(0x5C, raw(NULL, 0)), tlv(0x5F0E, STR("X")),
-                          tlv(0x5F0E, STR("Y"))));
+        f = tlv(0x6B, CAT(tlv(0x5C, raw(NULL, 0)), tlv(0x5F0E, STR("X")), tlv(0x5F0E, STR("Y"))));
         expect_error(eg_lds_parse_dg11(f.d, f.n, &el, &e), &e, EG_LDS_E_DUPLICATE);
         free(f.d);
         f = tlv(0x6B, CAT(tlv(0x5C, raw(NULL, 0)), tlv(0x5C, raw(NULL, 0))));
@@ -731,8 +724,9 @@ static void test_wrapped(void **state) {
         struct eg_lds_error e;
         B f;
 
-        B infos = tlv(0x31, tlv(0x30, CAT(tlv(0x06, BYTES(0x04, 0x00, 0x7F, 0x00)),
-                                          tlv(0x02, BYTES(1)))));
+        B infos =
+                tlv(0x31,
+                    tlv(0x30, CAT(tlv(0x06, BYTES(0x04, 0x00, 0x7F, 0x00)), tlv(0x02, BYTES(1)))));
         f = tlv(0x6E, raw(infos.d, infos.n));
         assert_int_equal(eg_lds_parse_dg14(f.d, f.n, &s, &e), 0);
         assert_int_equal(s.length, infos.n);

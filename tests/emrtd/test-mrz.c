@@ -138,7 +138,8 @@ static void test_long_document_numbers(void **state) {
 
         assert_int_equal(parse("I<UTOD23145890<7349<AB<<<<<<<<\n"
                                "7408122F3004157UTOXY<<<<<<<<<8\n" TD1_L3,
-                               &m, &e), 0);
+                               &m, &e),
+                         0);
         assert_string_equal(m.document_number, "D23145890734");
         assert_string_equal(m.optional_data1, "AB");
         assert_string_equal(m.optional_data2, "XY");
@@ -147,7 +148,8 @@ static void test_long_document_numbers(void **state) {
         /* The longest a TD1 can hold: 22 characters. */
         assert_int_equal(parse("I<UTOD23145890<73401234567896<\n"
                                "7408122F3004157UTO<<<<<<<<<<<2\n" TD1_L3,
-                               &m, &e), 0);
+                               &m, &e),
+                         0);
         assert_string_equal(m.document_number, "D231458907340123456789");
         assert_int_equal(strlen(m.document_number), EG_MRZ_DOCUMENT_NUMBER_MAX);
         assert_string_equal(m.mrz_information, "D231458907340123456789674081223004157");
@@ -171,14 +173,16 @@ static void test_long_document_numbers(void **state) {
                      EG_MRZ_E_CHECK_DIGIT_DOCUMENT_NUMBER, 1, 15);
 
         assert_int_equal(parse(TD2_L1 "\n"
-                               "D23145890<UTO7408122F30041571233<<<0",
-                               &m, &e), 0);
+                                      "D23145890<UTO7408122F30041571233<<<0",
+                               &m, &e),
+                         0);
         assert_string_equal(m.document_number, "D23145890123");
         assert_string_equal(m.mrz_information, "D23145890123374081223004157");
 
         assert_int_equal(parse(TD3_L1 "\n"
-                               "X12345678<UTO7408122M3004157901232<Z9<<<<<37",
-                               &m, &e), 0);
+                                      "X12345678<UTO7408122M3004157901232<Z9<<<<<37",
+                               &m, &e),
+                         0);
         assert_string_equal(m.document_number, "X1234567890123");
         assert_string_equal(m.optional_data1, "Z9");
         assert_string_equal(m.mrz_information, "X1234567890123274081223004157");
@@ -188,11 +192,9 @@ static void test_personal_number_fillers(void **state) {
         struct eg_mrz m;
         struct eg_mrz_error e;
 
-        assert_int_equal(parse(TD3_L1 "\nL898902C36UTO7408122F3004157<<<<<<<<<<<<<<<4", &m, &e),
-                         0);
+        assert_int_equal(parse(TD3_L1 "\nL898902C36UTO7408122F3004157<<<<<<<<<<<<<<<4", &m, &e), 0);
         assert_string_equal(m.optional_data1, "");
-        assert_int_equal(parse(TD3_L1 "\nL898902C36UTO7408122F3004157<<<<<<<<<<<<<<04", &m, &e),
-                         0);
+        assert_int_equal(parse(TD3_L1 "\nL898902C36UTO7408122F3004157<<<<<<<<<<<<<<04", &m, &e), 0);
         /* '<' is only a valid check digit for an all-filler field. */
         assert_error(TD3_L1 "\nL898902C36UTO7408122F1204159ZE184226B<<<<<<0",
                      EG_MRZ_E_CHECK_DIGIT_OPTIONAL, 2, 43);
@@ -242,16 +244,16 @@ static void test_layout_and_separators(void **state) {
 }
 
 static void test_charset(void **state) {
-        assert_error(TD3_L1 "\nL898902c36UTO7408122F1204159ZE184226B<<<<<10",
-                     EG_MRZ_E_CHARSET, 2, 8);
-        assert_error("P<UTOERIKSSON<<ANNA MARIA<<<<<<<<<<<<<<<<<<<\n" TD3_L2,
-                     EG_MRZ_E_CHARSET, 1, 20);
-        assert_error("P<UTOERIKSSON<<ANNA\tMARIA<<<<<<<<<<<<<<<<<<<\n" TD3_L2,
-                     EG_MRZ_E_CHARSET, 1, 20);
+        assert_error(TD3_L1 "\nL898902c36UTO7408122F1204159ZE184226B<<<<<10", EG_MRZ_E_CHARSET, 2,
+                     8);
+        assert_error("P<UTOERIKSSON<<ANNA MARIA<<<<<<<<<<<<<<<<<<<\n" TD3_L2, EG_MRZ_E_CHARSET, 1,
+                     20);
+        assert_error("P<UTOERIKSSON<<ANNA\tMARIA<<<<<<<<<<<<<<<<<<<\n" TD3_L2, EG_MRZ_E_CHARSET, 1,
+                     20);
         assert_error("P<UTOERIKSSON<<ANN\xc3\x84MARIA<<<<<<<<<<<<<<<<<<<\n" TD3_L2,
                      EG_MRZ_E_CHARSET, 1, 19);
-        assert_error(TD1_L1 "\n" TD1_L2 "\nERIKSSON<<ANNA<MARIA<<<<<<<<<\x7f",
-                     EG_MRZ_E_CHARSET, 3, 30);
+        assert_error(TD1_L1 "\n" TD1_L2 "\nERIKSSON<<ANNA<MARIA<<<<<<<<<\x7f", EG_MRZ_E_CHARSET, 3,
+                     30);
 }
 
 static void test_concatenated(void **state) {
@@ -315,35 +317,29 @@ static void test_check_digit_errors(void **state) {
 
 static void test_semantic_errors(void **state) {
         /* Generated with valid check digits, so only the field check fires. */
-        assert_error(TD3_L1 "\nL898902C36UTO7408<<7F3004157<<<<<<<<<<<<<<04",
-                     EG_MRZ_E_DATE_UNKNOWN, 2, 18);
-        assert_error(TD3_L1 "\nL898902C36UTO0102292F3004157<<<<<<<<<<<<<<02", EG_MRZ_E_DATE,
-                     2, 14);
-        assert_error(TD3_L1 "\nL898902C36UTO2001012F1901012<<<<<<<<<<<<<<00", EG_MRZ_E_DATE,
-                     2, 22);
+        assert_error(TD3_L1 "\nL898902C36UTO7408<<7F3004157<<<<<<<<<<<<<<04", EG_MRZ_E_DATE_UNKNOWN,
+                     2, 18);
+        assert_error(TD3_L1 "\nL898902C36UTO0102292F3004157<<<<<<<<<<<<<<02", EG_MRZ_E_DATE, 2, 14);
+        assert_error(TD3_L1 "\nL898902C36UTO2001012F1901012<<<<<<<<<<<<<<00", EG_MRZ_E_DATE, 2, 22);
         assert_error("V<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\n"
                      "L898902C36UTO7408122F3004157<<<<<<<<<<<<<<04",
                      EG_MRZ_E_DOCUMENT_CODE, 1, 1);
         assert_error("I<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\n" TD3_L2,
                      EG_MRZ_E_DOCUMENT_CODE, 1, 1);
-        assert_error("P<UTOD231458907<<<<<<<<<<<<<<<\n" TD1_L2 "\n" TD1_L3,
-                     EG_MRZ_E_DOCUMENT_CODE, 1, 1);
-        assert_error("V<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<\n" TD2_L2, EG_MRZ_E_DOCUMENT_CODE,
+        assert_error("P<UTOD231458907<<<<<<<<<<<<<<<\n" TD1_L2 "\n" TD1_L3, EG_MRZ_E_DOCUMENT_CODE,
                      1, 1);
+        assert_error("V<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<\n" TD2_L2, EG_MRZ_E_DOCUMENT_CODE, 1, 1);
         assert_error("P1UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\n" TD3_L2,
                      EG_MRZ_E_DOCUMENT_CODE, 1, 2);
-        assert_error("P<U<OERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\n" TD3_L2,
-                     EG_MRZ_E_COUNTRY, 1, 5);
-        assert_error("P<<TOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\n" TD3_L2,
-                     EG_MRZ_E_COUNTRY, 1, 3);
-        assert_error(TD3_L1 "\nL898902C36U1O7408122F1204159ZE184226B<<<<<10", EG_MRZ_E_COUNTRY,
-                     2, 12);
-        assert_error(TD3_L1 "\nL898902C36UTO7408122Q1204159ZE184226B<<<<<10", EG_MRZ_E_SEX, 2,
-                     21);
-        assert_error("P<UTO<ERIKSSON<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\n" TD3_L2, EG_MRZ_E_NAME,
-                     1, 6);
-        assert_error("P<UTOERIKSSON<<ANNA<MAR1A<<<<<<<<<<<<<<<<<<<\n" TD3_L2, EG_MRZ_E_NAME,
-                     1, 24);
+        assert_error("P<U<OERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\n" TD3_L2, EG_MRZ_E_COUNTRY, 1,
+                     5);
+        assert_error("P<<TOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\n" TD3_L2, EG_MRZ_E_COUNTRY, 1,
+                     3);
+        assert_error(TD3_L1 "\nL898902C36U1O7408122F1204159ZE184226B<<<<<10", EG_MRZ_E_COUNTRY, 2,
+                     12);
+        assert_error(TD3_L1 "\nL898902C36UTO7408122Q1204159ZE184226B<<<<<10", EG_MRZ_E_SEX, 2, 21);
+        assert_error("P<UTO<ERIKSSON<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\n" TD3_L2, EG_MRZ_E_NAME, 1, 6);
+        assert_error("P<UTOERIKSSON<<ANNA<MAR1A<<<<<<<<<<<<<<<<<<<\n" TD3_L2, EG_MRZ_E_NAME, 1, 24);
         assert_error(TD3_L1 "\n<<<<<<<<<0UTO7408122F3004157<<<<<<<<<<<<<<06",
                      EG_MRZ_E_DOCUMENT_NUMBER, 2, 1);
         assert_error(TD1_L1 "\n" TD1_L2 "\n<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<", EG_MRZ_E_NAME, 3, 1);
@@ -355,7 +351,8 @@ static void test_names(void **state) {
 
         assert_int_equal(parse("P<D<<VAN<DER<BERG<<JAN<<PETER<<<<<<<<<<<<<<<\n"
                                "C01X00T478D<<7408122M3004157<<<<<<<<<<<<<<00",
-                               &m, &e), 0);
+                               &m, &e),
+                         0);
         assert_string_equal(m.issuing_state, "D");
         assert_string_equal(m.nationality, "D");
         assert_string_equal(m.primary_identifier, "VAN DER BERG");
@@ -365,24 +362,22 @@ static void test_names(void **state) {
         /* Truncated name without any "<<": all of it is the primary identifier. */
         assert_int_equal(parse("P<UTOABCDEFGHIJKLMNOPQRSTUVWXYZABCDEFGHIJKLM\n"
                                "L898902C36UTO7408122F3004157<<<<<<<<<<<<<<04",
-                               &m, &e), 0);
+                               &m, &e),
+                         0);
         assert_string_equal(m.primary_identifier, "ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEFGHIJKLM");
         assert_string_equal(m.secondary_identifier, "");
 
         /* Only a primary identifier. */
-        assert_int_equal(parse(TD1_L1 "\n" TD1_L2 "\nERIKSSON<<<<<<<<<<<<<<<<<<<<<<", &m, &e),
-                         0);
+        assert_int_equal(parse(TD1_L1 "\n" TD1_L2 "\nERIKSSON<<<<<<<<<<<<<<<<<<<<<<", &m, &e), 0);
         assert_string_equal(m.primary_identifier, "ERIKSSON");
         assert_string_equal(m.secondary_identifier, "");
 
         /* Fillers right after the separator are not a leading space. */
-        assert_int_equal(parse(TD1_L1 "\n" TD1_L2 "\nERIKSSON<<<<ANNA<<MARIA<<<<<<<", &m, &e),
-                         0);
+        assert_int_equal(parse(TD1_L1 "\n" TD1_L2 "\nERIKSSON<<<<ANNA<<MARIA<<<<<<<", &m, &e), 0);
         assert_string_equal(m.secondary_identifier, "ANNA MARIA");
 
         /* A name filling the line to the last column. */
-        assert_int_equal(parse(TD1_L1 "\n" TD1_L2 "\nERIKSSON<<ANNA<<<MARIAABCDEFGH", &m, &e),
-                         0);
+        assert_int_equal(parse(TD1_L1 "\n" TD1_L2 "\nERIKSSON<<ANNA<<<MARIAABCDEFGH", &m, &e), 0);
         assert_string_equal(m.secondary_identifier, "ANNA MARIAABCDEFGH");
 }
 
@@ -392,48 +387,48 @@ static void test_windowing(void **state) {
 
         /* Birth: "261127" on 2026-11-27 is today; one day later is 1926.
          * Expiry window [1941-11-27, 2041-11-27): "411126" is 2041. */
-        assert_int_equal(parse(TD3_L1 "\nL898902C36UTO2611273X4111261<<<<<<<<<<<<<<08", &m, &e),
-                         0);
+        assert_int_equal(parse(TD3_L1 "\nL898902C36UTO2611273X4111261<<<<<<<<<<<<<<08", &m, &e), 0);
         assert_date(&m.birth_date, 2026, 11, 27);
         assert_date(&m.expiry_date, 2041, 11, 26);
         assert_int_equal(m.sex, 'X');
 
         /* "411127" is the exclusive upper bound, so 1941 — the inclusive lower
          * bound; the birth date is 1926-11-28. */
-        assert_int_equal(parse(TD3_L1 "\nL898902C36UTO2611284<4111272<<<<<<<<<<<<<<02", &m, &e),
-                         0);
+        assert_int_equal(parse(TD3_L1 "\nL898902C36UTO2611284<4111272<<<<<<<<<<<<<<02", &m, &e), 0);
         assert_date(&m.birth_date, 1926, 11, 28);
         assert_date(&m.expiry_date, 1941, 11, 27);
         assert_int_equal(m.sex, '<');
 
         /* "411128" would be 1941-11-28 (inside) rather than 2041 (outside). */
-        assert_int_equal(parse(TD3_L1 "\nL898902C36UTO3001019M4111283<<<<<<<<<<<<<<00", &m, &e),
-                         0);
+        assert_int_equal(parse(TD3_L1 "\nL898902C36UTO3001019M4111283<<<<<<<<<<<<<<00", &m, &e), 0);
         assert_date(&m.expiry_date, 1941, 11, 28);
         assert_date(&m.birth_date, 1930, 1, 1);
 
         /* Leap day in 2000 (divisible by 400). */
-        assert_int_equal(parse(TD3_L1 "\nL898902C36UTO0002299F3004157<<<<<<<<<<<<<<02", &m, &e),
-                         0);
+        assert_int_equal(parse(TD3_L1 "\nL898902C36UTO0002299F3004157<<<<<<<<<<<<<<02", &m, &e), 0);
         assert_date(&m.birth_date, 2000, 2, 29);
 
         /* Around a century boundary: on 2000-01-01, "991231" is 1999 and
          * "000101" is today. */
         const struct eg_date y2k = { 2000, 1, 1 };
-        assert_int_equal(eg_mrz_parse(TD3_L1 "\nL898902C36UTO9912315F1004153<<<<<<<<<<<<<<02", &y2k,
-                                      &m, &e), 0);
+        assert_int_equal(
+                eg_mrz_parse(TD3_L1 "\nL898902C36UTO9912315F1004153<<<<<<<<<<<<<<02", &y2k, &m, &e),
+                0);
         assert_date(&m.birth_date, 1999, 12, 31);
         assert_date(&m.expiry_date, 2010, 4, 15);
-        assert_int_equal(eg_mrz_parse(TD3_L1 "\nL898902C36UTO0001018F1004153<<<<<<<<<<<<<<02", &y2k,
-                                      &m, &e), 0);
+        assert_int_equal(
+                eg_mrz_parse(TD3_L1 "\nL898902C36UTO0001018F1004153<<<<<<<<<<<<<<02", &y2k, &m, &e),
+                0);
         assert_date(&m.birth_date, 2000, 1, 1);
         /* Window on 2000-01-01 is [1915-01-01, 2015-01-01): "150101" is 1915,
          * which is before the 2000 birth date. */
-        assert_int_equal(eg_mrz_parse(TD3_L1 "\nL898902C36UTO0001018F1501010<<<<<<<<<<<<<<02", &y2k,
-                                      &m, &e), -EBADMSG);
+        assert_int_equal(
+                eg_mrz_parse(TD3_L1 "\nL898902C36UTO0001018F1501010<<<<<<<<<<<<<<02", &y2k, &m, &e),
+                -EBADMSG);
         assert_int_equal(e.code, EG_MRZ_E_DATE);
-        assert_int_equal(eg_mrz_parse(TD3_L1 "\nL898902C36UTO9001011F1412314<<<<<<<<<<<<<<00", &y2k,
-                                      &m, &e), 0);
+        assert_int_equal(
+                eg_mrz_parse(TD3_L1 "\nL898902C36UTO9001011F1412314<<<<<<<<<<<<<<00", &y2k, &m, &e),
+                0);
         assert_date(&m.expiry_date, 2014, 12, 31);
 }
 
@@ -452,66 +447,67 @@ static void test_date_helpers(void **state) {
         assert_int_equal(eg_date_parse_iso("2026-11-27", &d), 0);
         assert_date(&d, 2026, 11, 27);
         assert_int_equal(eg_date_parse_iso("2024-02-29", &d), 0);
-        const char *bad[] = { "2026-02-29", "2026-1-01", "20261127", "2026-11-27 ", " 2026-11-27",
-                              "2026/11/27", "2026-13-01", "2026-00-10", "2026-01-00",
-                              "0000-01-01", "2026-11-2x", "", "+026-11-27", "2026-11-271" };
+        const char *bad[] = { "2026-02-29",  "2026-1-01",  "20261127",   "2026-11-27 ",
+                              " 2026-11-27", "2026/11/27", "2026-13-01", "2026-00-10",
+                              "2026-01-00",  "0000-01-01", "2026-11-2x", "",
+                              "+026-11-27",  "2026-11-271" };
         for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
                 assert_int_equal(eg_date_parse_iso(bad[i], &d), -EINVAL);
         assert_int_equal(eg_date_parse_iso(NULL, &d), -EINVAL);
 
         char buf[11];
-        assert_int_equal(eg_date_format_iso(&(struct eg_date) { 987, 3, 4 }, buf), 0);
+        assert_int_equal(eg_date_format_iso(&(struct eg_date){ 987, 3, 4 }, buf), 0);
         assert_string_equal(buf, "0987-03-04");
-        assert_int_equal(eg_date_format_iso(&(struct eg_date) { 2026, 2, 29 }, buf), -EINVAL);
+        assert_int_equal(eg_date_format_iso(&(struct eg_date){ 2026, 2, 29 }, buf), -EINVAL);
 
-        assert_true(eg_date_compare(&(struct eg_date) { 2026, 1, 1 },
-                                    &(struct eg_date) { 2025, 12, 31 }) > 0);
-        assert_true(eg_date_compare(&(struct eg_date) { 2026, 1, 1 },
-                                    &(struct eg_date) { 2026, 1, 2 }) < 0);
+        assert_true(eg_date_compare(&(struct eg_date){ 2026, 1, 1 },
+                                    &(struct eg_date){ 2025, 12, 31 }) > 0);
+        assert_true(eg_date_compare(&(struct eg_date){ 2026, 1, 1 },
+                                    &(struct eg_date){ 2026, 1, 2 }) < 0);
         assert_int_equal(eg_date_compare(&today, &today), 0);
 
-        assert_int_equal(eg_date_add_years(&(struct eg_date) { 2024, 2, 29 }, 1, &r), 0);
+        assert_int_equal(eg_date_add_years(&(struct eg_date){ 2024, 2, 29 }, 1, &r), 0);
         assert_date(&r, 2025, 2, 28);
-        assert_int_equal(eg_date_add_years(&(struct eg_date) { 2024, 2, 29 }, 4, &r), 0);
+        assert_int_equal(eg_date_add_years(&(struct eg_date){ 2024, 2, 29 }, 4, &r), 0);
         assert_date(&r, 2028, 2, 29);
         assert_int_equal(eg_date_add_years(&today, -85, &r), 0);
         assert_date(&r, 1941, 11, 27);
         assert_int_equal(eg_date_add_years(&today, 8000, &r), -ERANGE);
         assert_int_equal(eg_date_add_years(&today, -2026, &r), -ERANGE);
-        assert_int_equal(eg_date_add_years(&(struct eg_date) { 2026, 2, 29 }, 1, &r), -EINVAL);
+        assert_int_equal(eg_date_add_years(&(struct eg_date){ 2026, 2, 29 }, 1, &r), -EINVAL);
 
-        assert_int_equal(eg_date_add_months(&(struct eg_date) { 2026, 1, 31 }, 1, &r), 0);
+        assert_int_equal(eg_date_add_months(&(struct eg_date){ 2026, 1, 31 }, 1, &r), 0);
         assert_date(&r, 2026, 2, 28);
-        assert_int_equal(eg_date_add_months(&(struct eg_date) { 2026, 3, 31 }, -1, &r), 0);
+        assert_int_equal(eg_date_add_months(&(struct eg_date){ 2026, 3, 31 }, -1, &r), 0);
         assert_date(&r, 2026, 2, 28);
-        assert_int_equal(eg_date_add_months(&(struct eg_date) { 2026, 11, 30 }, 3, &r), 0);
+        assert_int_equal(eg_date_add_months(&(struct eg_date){ 2026, 11, 30 }, 3, &r), 0);
         assert_date(&r, 2027, 2, 28);
-        assert_int_equal(eg_date_add_months(&(struct eg_date) { 2026, 1, 15 }, -13, &r), 0);
+        assert_int_equal(eg_date_add_months(&(struct eg_date){ 2026, 1, 15 }, -13, &r), 0);
         assert_date(&r, 2024, 12, 15);
-        assert_int_equal(eg_date_add_months(&(struct eg_date) { 2026, 1, 15 }, -12, &r), 0);
+        assert_int_equal(eg_date_add_months(&(struct eg_date){ 2026, 1, 15 }, -12, &r), 0);
         assert_date(&r, 2025, 1, 15);
         assert_int_equal(eg_date_add_months(&today, INT32_MAX, &r), -ERANGE);
         assert_int_equal(eg_date_add_months(&today, INT32_MIN, &r), -ERANGE);
-        assert_int_equal(eg_date_add_months(&(struct eg_date) { 1, 1, 1 }, -1, &r), -ERANGE);
+        assert_int_equal(eg_date_add_months(&(struct eg_date){ 1, 1, 1 }, -1, &r), -ERANGE);
 }
 
 static void test_age(void **state) {
         /* 16 years and 364 days, then the 17th birthday. */
-        assert_int_equal(eg_date_age_years(&(struct eg_date) { 2009, 11, 28 }, &today), 16);
-        assert_int_equal(eg_date_age_years(&(struct eg_date) { 2009, 11, 27 }, &today), 17);
-        assert_int_equal(eg_date_age_years(&(struct eg_date) { 2009, 12, 1 }, &today), 16);
+        assert_int_equal(eg_date_age_years(&(struct eg_date){ 2009, 11, 28 }, &today), 16);
+        assert_int_equal(eg_date_age_years(&(struct eg_date){ 2009, 11, 27 }, &today), 17);
+        assert_int_equal(eg_date_age_years(&(struct eg_date){ 2009, 12, 1 }, &today), 16);
         assert_int_equal(eg_date_age_years(&today, &today), 0);
-        assert_int_equal(eg_date_age_years(&(struct eg_date) { 2026, 11, 28 }, &today), -ERANGE);
-        assert_int_equal(eg_date_age_years(&(struct eg_date) { 2026, 2, 29 }, &today), -EINVAL);
+        assert_int_equal(eg_date_age_years(&(struct eg_date){ 2026, 11, 28 }, &today), -ERANGE);
+        assert_int_equal(eg_date_age_years(&(struct eg_date){ 2026, 2, 29 }, &today), -EINVAL);
 
         /* Born on a leap day: birthday is 1 March in non-leap years. */
         const struct eg_date leap = { 2008, 2, 29 };
-        assert_int_equal(eg_date_age_years(&leap, &(struct eg_date) { 2026, 2, 28 }), 17);
-        assert_int_equal(eg_date_age_years(&leap, &(struct eg_date) { 2026, 3, 1 }), 18);
-        assert_int_equal(eg_date_age_years(&leap, &(struct eg_date) { 2028, 2, 28 }), 19);
-        assert_int_equal(eg_date_age_years(&leap, &(struct eg_date) { 2028, 2, 29 }), 20);
-        assert_int_equal(eg_date_age_years(&leap, &(struct eg_date) { 2100, 2, 28 }), 91);
-        assert_int_equal(eg_date_age_years(&leap, &(struct eg_date) { 2100, 3, 1 }), 92);
+        assert_int_equal(eg_date_age_years(&leap, &(struct eg_date){ 2026, 2, 28 }), 17);
+        assert_int_equal(eg_date_age_years(&leap, &(struct eg_date){ 2026, 3, 1 }), 18);
+        assert_int_equal(eg_date_age_years(&leap, &(struct eg_date){ 2028, 2, 28 }), 19);
+        assert_int_equal(eg_date_age_years(&leap, &(struct eg_date){ 2028, 2, 29 }), 20);
+        assert_int_equal(eg_date_age_years(&leap, &(struct eg_date){ 2100, 2, 28 }), 91);
+        assert_int_equal(eg_date_age_years(&leap, &(struct eg_date){ 2100, 3, 1 }), 92);
 }
 
 static void test_equal_data(void **state) {
@@ -552,7 +548,7 @@ static void test_equal_data(void **state) {
 /* --- Every single-character corruption of the specimens --- */
 
 enum group {
-        G_NONE,     /* positions whose change only matters semantically */
+        G_NONE, /* positions whose change only matters semantically */
         G_NUMBER,
         G_BIRTH,
         G_EXPIRY,
@@ -565,8 +561,19 @@ enum group {
         G_CD_COMPOSITE,
 };
 
-enum what { W_CODE, W_STATE, W_NAME, W_NUMBER, W_NATIONALITY, W_BIRTH, W_SEX, W_EXPIRY,
-            W_OPTIONAL1, W_OPTIONAL2, W_CHECK };
+enum what {
+        W_CODE,
+        W_STATE,
+        W_NAME,
+        W_NUMBER,
+        W_NATIONALITY,
+        W_BIRTH,
+        W_SEX,
+        W_EXPIRY,
+        W_OPTIONAL1,
+        W_OPTIONAL2,
+        W_CHECK
+};
 
 struct span {
         int pos, len;
@@ -576,33 +583,39 @@ struct span {
 
 /* Written from Doc 9303 independently of the parser's tables. */
 static const struct span spans_td3[] = {
-        { 0, 2, G_NONE, W_CODE },         { 2, 3, G_NONE, W_STATE },
-        { 5, 39, G_NONE, W_NAME },        { 44, 9, G_NUMBER, W_NUMBER },
-        { 53, 1, G_CD_NUMBER, W_CHECK },  { 54, 3, G_NONE, W_NATIONALITY },
-        { 57, 6, G_BIRTH, W_BIRTH },      { 63, 1, G_CD_BIRTH, W_CHECK },
-        { 64, 1, G_NONE, W_SEX },         { 65, 6, G_EXPIRY, W_EXPIRY },
-        { 71, 1, G_CD_EXPIRY, W_CHECK },  { 72, 14, G_OPTIONAL, W_OPTIONAL1 },
+        { 0, 2, G_NONE, W_CODE },          { 2, 3, G_NONE, W_STATE },
+        { 5, 39, G_NONE, W_NAME },         { 44, 9, G_NUMBER, W_NUMBER },
+        { 53, 1, G_CD_NUMBER, W_CHECK },   { 54, 3, G_NONE, W_NATIONALITY },
+        { 57, 6, G_BIRTH, W_BIRTH },       { 63, 1, G_CD_BIRTH, W_CHECK },
+        { 64, 1, G_NONE, W_SEX },          { 65, 6, G_EXPIRY, W_EXPIRY },
+        { 71, 1, G_CD_EXPIRY, W_CHECK },   { 72, 14, G_OPTIONAL, W_OPTIONAL1 },
         { 86, 1, G_CD_OPTIONAL, W_CHECK }, { 87, 1, G_CD_COMPOSITE, W_CHECK },
 };
 
 static const struct span spans_td2[] = {
-        { 0, 2, G_NONE, W_CODE },         { 2, 3, G_NONE, W_STATE },
-        { 5, 31, G_NONE, W_NAME },        { 36, 9, G_NUMBER, W_NUMBER },
-        { 45, 1, G_CD_NUMBER, W_CHECK },  { 46, 3, G_NONE, W_NATIONALITY },
-        { 49, 6, G_BIRTH, W_BIRTH },      { 55, 1, G_CD_BIRTH, W_CHECK },
-        { 56, 1, G_NONE, W_SEX },         { 57, 6, G_EXPIRY, W_EXPIRY },
-        { 63, 1, G_CD_EXPIRY, W_CHECK },  { 64, 7, G_COMPOSITE_ONLY, W_OPTIONAL1 },
+        { 0, 2, G_NONE, W_CODE },           { 2, 3, G_NONE, W_STATE },
+        { 5, 31, G_NONE, W_NAME },          { 36, 9, G_NUMBER, W_NUMBER },
+        { 45, 1, G_CD_NUMBER, W_CHECK },    { 46, 3, G_NONE, W_NATIONALITY },
+        { 49, 6, G_BIRTH, W_BIRTH },        { 55, 1, G_CD_BIRTH, W_CHECK },
+        { 56, 1, G_NONE, W_SEX },           { 57, 6, G_EXPIRY, W_EXPIRY },
+        { 63, 1, G_CD_EXPIRY, W_CHECK },    { 64, 7, G_COMPOSITE_ONLY, W_OPTIONAL1 },
         { 71, 1, G_CD_COMPOSITE, W_CHECK },
 };
 
 static const struct span spans_td1[] = {
-        { 0, 2, G_NONE, W_CODE },           { 2, 3, G_NONE, W_STATE },
-        { 5, 9, G_NUMBER, W_NUMBER },       { 14, 1, G_CD_NUMBER, W_CHECK },
+        { 0, 2, G_NONE, W_CODE },
+        { 2, 3, G_NONE, W_STATE },
+        { 5, 9, G_NUMBER, W_NUMBER },
+        { 14, 1, G_CD_NUMBER, W_CHECK },
         { 15, 15, G_COMPOSITE_ONLY, W_OPTIONAL1 },
-        { 30, 6, G_BIRTH, W_BIRTH },        { 36, 1, G_CD_BIRTH, W_CHECK },
-        { 37, 1, G_NONE, W_SEX },           { 38, 6, G_EXPIRY, W_EXPIRY },
-        { 44, 1, G_CD_EXPIRY, W_CHECK },    { 45, 3, G_NONE, W_NATIONALITY },
-        { 48, 11, G_COMPOSITE_ONLY, W_OPTIONAL2 }, { 59, 1, G_CD_COMPOSITE, W_CHECK },
+        { 30, 6, G_BIRTH, W_BIRTH },
+        { 36, 1, G_CD_BIRTH, W_CHECK },
+        { 37, 1, G_NONE, W_SEX },
+        { 38, 6, G_EXPIRY, W_EXPIRY },
+        { 44, 1, G_CD_EXPIRY, W_CHECK },
+        { 45, 3, G_NONE, W_NATIONALITY },
+        { 48, 11, G_COMPOSITE_ONLY, W_OPTIONAL2 },
+        { 59, 1, G_CD_COMPOSITE, W_CHECK },
         { 60, 30, G_NONE, W_NAME },
 };
 
@@ -752,8 +765,8 @@ static void corrupt_all(const char *const *lines, size_t n_lines, size_t width,
                                                          eg_mrz_error_code_to_string(e.code),
                                                          e.message);
                                         /* The reported position is inside the field. */
-                                        unsigned at = (e.line - 1) * (unsigned) width +
-                                                      (e.column - 1);
+                                        unsigned at =
+                                                (e.line - 1) * (unsigned) width + (e.column - 1);
                                         assert_true(at >= (unsigned) sp->pos &&
                                                     at < (unsigned) (sp->pos + sp->len));
                                 }

@@ -74,8 +74,8 @@ static void verify(const struct eg_trust_store *ts, const struct eg_test_passpor
         eg_pa_verify(ts, &in, ret);
 }
 
-static void expect(const struct eg_pa_result *r, enum eg_check_result result,
-                   const char *reason, const char *detail_part) {
+static void expect(const struct eg_pa_result *r, enum eg_check_result result, const char *reason,
+                   const char *detail_part) {
         if (r->check.result != result || !streq_ptr_(r->check.reason, reason))
                 fail_msg("got %s/%s (%s), want %s/%s", eg_check_result_to_string(r->check.result),
                          r->check.reason ? r->check.reason : "-", r->check.detail,

@@ -181,8 +181,7 @@ static void test_card_access_refused(void **state) {
         const char *reason = NULL;
 
         assert_false(eg_pace_supported(garbage, sizeof(garbage)));
-        assert_int_equal(eg_pace_new(garbage, sizeof(garbage), EG_PACE_CAN, "123456", &p,
-                                     &reason),
+        assert_int_equal(eg_pace_new(garbage, sizeof(garbage), EG_PACE_CAN, "123456", &p, &reason),
                          -EOPNOTSUPP);
         assert_string_equal(reason, "EF.CardAccess offers no supported PACE protocol");
         assert_false(eg_pace_supported(im_only, sizeof(im_only)));
@@ -224,8 +223,7 @@ static void test_protocol_order_enforced(void **state) {
         assert_int_equal(c.cla, 0x10);
         assert_string_equal(bytes_to_hex(c.data, c.lc), "7C00");
         static const uint8_t bad[] = { 0x7C, 0x05, 0x80, 0x10, 0x01 };
-        assert_int_equal(eg_pace_handle_response(p, bad, sizeof(bad), 0x9000, &reason),
-                         -EBADMSG);
+        assert_int_equal(eg_pace_handle_response(p, bad, sizeof(bad), 0x9000, &reason), -EBADMSG);
         assert_string_equal(reason, "malformed GENERAL AUTHENTICATE answer");
         eg_pace_free(p);
         eg_test_passport_free(pp);
@@ -274,8 +272,7 @@ static void test_sm_matches_libeac(void **state) {
                 enc = EAC_encrypt(pcd, &in);
                 assert_non_null(enc);
                 assert_int_equal(eg_sm_iv(&sm, iv), 0);
-                assert_int_equal(eg_cbc_encrypt(EG_CIPHER_AES128, sm.k_enc, iv, padded, 32, ct),
-                                 0);
+                assert_int_equal(eg_cbc_encrypt(EG_CIPHER_AES128, sm.k_enc, iv, padded, 32, ct), 0);
                 assert_int_equal(enc->length, 32);
                 assert_memory_equal(enc->data, ct, 32);
 

@@ -58,8 +58,11 @@ static void test_icao_d4(void **state) {
         d4_session(&sm);
 
         /* SELECT EF.COM */
-        struct eg_capdu select = { .ins = 0xA4, .p1 = 0x02, .p2 = 0x0C,
-                                   .data = (const uint8_t[]){ 0x01, 0x1E }, .lc = 2 };
+        struct eg_capdu select = { .ins = 0xA4,
+                                   .p1 = 0x02,
+                                   .p2 = 0x0C,
+                                   .data = (const uint8_t[]){ 0x01, 0x1E },
+                                   .lc = 2 };
         assert_string_equal(wrap_hex(&sm, &select),
                             "0CA4020C158709016375432908C044F68E08BF8B92D635FF24F800");
         assert_string_equal(bytes_to_hex(sm.ssc, 8), "887022120C06C227");
@@ -106,13 +109,11 @@ static void test_plain_error_passthrough(void **state) {
         assert_int_equal(unwrap_hex(&sm, "6988", data, sizeof(data), &len, &sw, &reason), 0);
         assert_int_equal(sw, 0x6988);
         /* 9000 without any DO cannot be authentic. */
-        assert_int_equal(unwrap_hex(&sm, "9000", data, sizeof(data), &len, &sw, &reason),
-                         -EBADMSG);
+        assert_int_equal(unwrap_hex(&sm, "9000", data, sizeof(data), &len, &sw, &reason), -EBADMSG);
         assert_string_equal(reason, "unprotected 9000 response");
         assert_int_equal(unwrap_hex(&sm, "90", data, sizeof(data), &len, &sw, &reason), -EBADMSG);
         assert_string_equal(reason, "response shorter than a status word");
-        assert_int_equal(unwrap_hex(&sm, "0000", data, sizeof(data), &len, &sw, &reason),
-                         -EBADMSG);
+        assert_int_equal(unwrap_hex(&sm, "0000", data, sizeof(data), &len, &sw, &reason), -EBADMSG);
         assert_string_equal(reason, "invalid status word");
 }
 
@@ -241,8 +242,11 @@ static void test_aes_against_raw_openssl(void **state) {
         assert_int_equal(eg_sm_init(&sm, EG_CIPHER_AES128, kenc, kmac, NULL), 0);
 
         /* SELECT EF.DG1 (00 A4 02 0C 02 0101), SSC 0 -> 1. */
-        struct eg_capdu select = { .ins = 0xA4, .p1 = 0x02, .p2 = 0x0C,
-                                   .data = (const uint8_t[]){ 0x01, 0x01 }, .lc = 2 };
+        struct eg_capdu select = { .ins = 0xA4,
+                                   .p1 = 0x02,
+                                   .p2 = 0x0C,
+                                   .data = (const uint8_t[]){ 0x01, 0x01 },
+                                   .lc = 2 };
         assert_int_equal(eg_sm_wrap(&sm, &select, out, sizeof(out), &n), 0);
 
         ssc[15] = 1;
@@ -365,8 +369,7 @@ static void test_apdu_codec(void **state) {
         assert_int_equal(c.le, 65536);
         assert_true(c.extended);
         /* Case 4S. */
-        assert_int_equal(eg_capdu_parse((const uint8_t[]){ 0, 0xA4, 4, 0, 2, 1, 2, 0 }, 8, &c),
-                         0);
+        assert_int_equal(eg_capdu_parse((const uint8_t[]){ 0, 0xA4, 4, 0, 2, 1, 2, 0 }, 8, &c), 0);
         assert_int_equal(c.lc, 2);
         assert_int_equal(c.le, 256);
         /* Lc longer than the data, extended Lc of zero, three stray bytes. */

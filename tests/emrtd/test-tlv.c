@@ -163,8 +163,8 @@ static void test_refused_lengths(void **state) {
 
 static void test_next_and_nesting(void **state) {
         /* 7F61 { 02 01 02, 7F60 { A1 00 }, 7F60 { A1 01 AA } } */
-        const uint8_t buf[] = { 0x7F, 0x61, 0x0E, 0x02, 0x01, 0x02, 0x7F, 0x60, 0x02, 0xA1,
-                                0x00, 0x7F, 0x60, 0x03, 0xA1, 0x01, 0xAA };
+        const uint8_t buf[] = { 0x7F, 0x61, 0x0E, 0x02, 0x01, 0x02, 0x7F, 0x60, 0x02,
+                                0xA1, 0x00, 0x7F, 0x60, 0x03, 0xA1, 0x01, 0xAA };
         struct eg_tlv outer, t, inner;
         size_t off = 0;
 
@@ -265,10 +265,10 @@ static void test_encode_refused(void **state) {
         uint8_t hdr[7];
 
         assert_int_equal(eg_tlv_encode_header(0, 1, hdr), -EINVAL);
-        assert_int_equal(eg_tlv_encode_header(0x5F, 1, hdr), -EINVAL);    /* incomplete */
-        assert_int_equal(eg_tlv_encode_header(0x6101, 1, hdr), -EINVAL);  /* not multi-byte */
-        assert_int_equal(eg_tlv_encode_header(0x5F81, 1, hdr), -EINVAL);  /* continues */
-        assert_int_equal(eg_tlv_encode_header(0x5F80, 1, hdr), -EINVAL);  /* leading zero */
+        assert_int_equal(eg_tlv_encode_header(0x5F, 1, hdr), -EINVAL); /* incomplete */
+        assert_int_equal(eg_tlv_encode_header(0x6101, 1, hdr), -EINVAL); /* not multi-byte */
+        assert_int_equal(eg_tlv_encode_header(0x5F81, 1, hdr), -EINVAL); /* continues */
+        assert_int_equal(eg_tlv_encode_header(0x5F80, 1, hdr), -EINVAL); /* leading zero */
         assert_int_equal(eg_tlv_encode_header(0xFF, 1, hdr), -EINVAL);
         assert_int_equal(eg_tlv_encode_header(0x1000000, 1, hdr), -EINVAL);
         /* 3-byte tag + 4-byte length = 8 bytes: over the 7-byte promise. */
@@ -282,11 +282,11 @@ static void test_parse_tag_and_header(void **state) {
         uint32_t tag;
         size_t n, header, length;
 
-        assert_int_equal(eg_tlv_parse_tag((const uint8_t[]) { 0x5F, 0x0E, 0x5F }, 3, &tag, &n), 0);
+        assert_int_equal(eg_tlv_parse_tag((const uint8_t[]){ 0x5F, 0x0E, 0x5F }, 3, &tag, &n), 0);
         assert_int_equal(tag, 0x5F0E);
         assert_int_equal(n, 2);
-        assert_int_equal(eg_tlv_parse_tag((const uint8_t[]) { 0x5F }, 1, &tag, &n), -EBADMSG);
-        assert_int_equal(eg_tlv_parse_tag((const uint8_t[]) { 0x00 }, 1, &tag, &n), -EBADMSG);
+        assert_int_equal(eg_tlv_parse_tag((const uint8_t[]){ 0x5F }, 1, &tag, &n), -EBADMSG);
+        assert_int_equal(eg_tlv_parse_tag((const uint8_t[]){ 0x00 }, 1, &tag, &n), -EBADMSG);
         assert_int_equal(eg_tlv_parse_tag(NULL, 0, &tag, &n), -EBADMSG);
 
         /* A reader learns the file size from the first bytes only. */

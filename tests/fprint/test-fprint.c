@@ -128,11 +128,10 @@ static void on_removed(struct eg_device *d, void *userdata) {
                 l->removed++;
 }
 
-static const char config_template[] =
-        "[daemon]\n"
-        "plugin-dirs = %s\n"
-        "operation-timeout-ms = 5000\n"
-        "%s";
+static const char config_template[] = "[daemon]\n"
+                                      "plugin-dirs = %s\n"
+                                      "operation-timeout-ms = 5000\n"
+                                      "%s";
 
 static const char default_devices[] =
         "[device.scanner]\nplugin = fprint\nclass = fingerprint-scanner\n"
@@ -238,8 +237,11 @@ static void send_command(struct fixture *f, const char *command) {
 static int start(struct fixture *f, const char *device, enum eg_op_kind kind,
                  const uint8_t *template, size_t template_len, const char *format,
                  struct outcome_log *l, eg_op_id *ret) {
-        struct eg_op_args a = { .size = sizeof(a), .kind = kind, .data = template,
-                                .data_len = template_len, .format = format };
+        struct eg_op_args a = { .size = sizeof(a),
+                                .kind = kind,
+                                .data = template,
+                                .data_len = template_len,
+                                .format = format };
 
         outcome_clear(l);
         return eg_operation_start(f->manager, device, &a, 0, on_done, l, ret);
@@ -260,8 +262,8 @@ static void enroll(struct fixture *f, const char *finger_id, struct outcome_log 
 
 static void verify(struct fixture *f, const struct outcome_log *enrolled, const char *command,
                    struct outcome_log *l) {
-        assert_int_equal(start(f, SCANNER, EG_OP_FINGER_VERIFY, enrolled->data,
-                               enrolled->data_len, TEMPLATE_FORMAT, l, NULL),
+        assert_int_equal(start(f, SCANNER, EG_OP_FINGER_VERIFY, enrolled->data, enrolled->data_len,
+                               TEMPLATE_FORMAT, l, NULL),
                          0);
         if (command)
                 send_command(f, command);
@@ -465,12 +467,15 @@ static void test_unplug(void **state) {
         outcome_clear(&l);
 }
 
-static void expect_invalid(struct fixture *f, const char *device, const void *template,
-                           size_t len, const char *format, int32_t finger,
-                           const char *message_part) {
+static void expect_invalid(struct fixture *f, const char *device, const void *template, size_t len,
+                           const char *format, int32_t finger, const char *message_part) {
         struct outcome_log l = { .fd = -1 };
-        struct eg_op_args a = { .size = sizeof(a), .kind = EG_OP_FINGER_VERIFY, .data = template,
-                                .data_len = len, .format = format, .finger = finger };
+        struct eg_op_args a = { .size = sizeof(a),
+                                .kind = EG_OP_FINGER_VERIFY,
+                                .data = template,
+                                .data_len = len,
+                                .format = format,
+                                .finger = finger };
 
         assert_int_equal(eg_operation_start(f->manager, device, &a, 0, on_done, &l, NULL), 0);
         run_until(f->event, &l.calls, WAIT_MS);
@@ -511,8 +516,7 @@ static void test_bad_templates(void **state) {
                        "template is not a serialised libfprint print");
         expect_invalid(f, SCANNER, garbage, sizeof(garbage), "iso-19794-2", 0,
                        "template format 'iso-19794-2' is not supported");
-        expect_invalid(f, SCANNER, garbage, sizeof(garbage), NULL, 0,
-                       "'(none)' is not supported");
+        expect_invalid(f, SCANNER, garbage, sizeof(garbage), NULL, 0, "'(none)' is not supported");
         expect_invalid(f, SCANNER, NULL, 0, TEMPLATE_FORMAT, 0, "no template to verify against");
         expect_invalid(f, SCANNER, garbage, sizeof(garbage), TEMPLATE_FORMAT, 11,
                        "finger position 11 is not an ISO/IEC 19794-2 position");
@@ -521,12 +525,13 @@ static void test_bad_templates(void **state) {
 
         /* A real template of the right-index finger refuses another finger. */
         {
-                struct eg_op_args a = { .size = sizeof(a), .kind = EG_OP_FINGER_ENROLL,
+                struct eg_op_args a = { .size = sizeof(a),
+                                        .kind = EG_OP_FINGER_ENROLL,
                                         .finger = 2 };
 
-                assert_int_equal(eg_operation_start(f->manager, SCANNER, &a, 0, on_done,
-                                                    &enrolled, NULL),
-                                 0);
+                assert_int_equal(
+                        eg_operation_start(f->manager, SCANNER, &a, 0, on_done, &enrolled, NULL),
+                        0);
                 for (int stage = 0; stage < 5; stage++)
                         send_command(f, "SCAN alice");
                 run_until(f->event, &enrolled.calls, WAIT_MS);
@@ -623,16 +628,16 @@ static void test_capture_image(void **state) {
 }
 
 static void test_declarations(void **state) {
-        struct fixture *f = fixture_new(
-                "[device.scanner]\nplugin = fprint\nclass = fingerprint-scanner\n"
-                "device-id = 0\ndriver = virtual_device\n"
-                "[device.second]\nplugin = fprint\nclass = fingerprint-scanner\n"
-                "driver = virtual_device\n"
-                "[device.unknown]\nplugin = fprint\nclass = fingerprint-scanner\n"
-                "driver = no_such_driver\n"
-                "[device.typo]\nplugin = fprint\nclass = fingerprint-scanner\n"
-                "drvier = virtual_device\n",
-                NULL);
+        struct fixture *f =
+                fixture_new("[device.scanner]\nplugin = fprint\nclass = fingerprint-scanner\n"
+                            "device-id = 0\ndriver = virtual_device\n"
+                            "[device.second]\nplugin = fprint\nclass = fingerprint-scanner\n"
+                            "driver = virtual_device\n"
+                            "[device.unknown]\nplugin = fprint\nclass = fingerprint-scanner\n"
+                            "driver = no_such_driver\n"
+                            "[device.typo]\nplugin = fprint\nclass = fingerprint-scanner\n"
+                            "drvier = virtual_device\n",
+                            NULL);
 
         *state = f;
         /* The first declaration takes the only virtual_device; nothing is shared. */
@@ -683,8 +688,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_enroll, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_verify_match_and_mismatch, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_verify_retry_and_error, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_slow_scan_keeps_loop_running, setup,
-                                                teardown),
+                cmocka_unit_test_setup_teardown(test_slow_scan_keeps_loop_running, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_cancel_then_reuse, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_unplug, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_shutdown_during_verify, setup, teardown),

@@ -16,7 +16,7 @@
 #define NAME_RULE "(want 1-31 of a-z, 0-9, '_', '-'; not starting with '-')"
 
 static struct eg_plugin_descriptor valid_descriptor(void) {
-        return (struct eg_plugin_descriptor) {
+        return (struct eg_plugin_descriptor){
                 .size = sizeof(struct eg_plugin_descriptor),
                 .abi_major = EG_SDK_ABI_MAJOR,
                 .abi_minor = EG_SDK_ABI_MINOR,
@@ -83,12 +83,13 @@ static void test_size(void **state) {
         (void) state;
         d.size = EG_PLUGIN_DESCRIPTOR_SIZE_1_0 - 1;
         assert_refused(&d, test_expect("descriptor size field is %zu, SDK ABI 1.0 needs "
-                                                 "at least %zu",
-                                                 EG_PLUGIN_DESCRIPTOR_SIZE_1_0 - 1,
-                                                 EG_PLUGIN_DESCRIPTOR_SIZE_1_0));
+                                       "at least %zu",
+                                       EG_PLUGIN_DESCRIPTOR_SIZE_1_0 - 1,
+                                       EG_PLUGIN_DESCRIPTOR_SIZE_1_0));
         d.size = 0;
         assert_refused(&d, test_expect("descriptor size field is 0, SDK ABI 1.0 needs "
-                                                 "at least %zu", EG_PLUGIN_DESCRIPTOR_SIZE_1_0));
+                                       "at least %zu",
+                                       EG_PLUGIN_DESCRIPTOR_SIZE_1_0));
 }
 
 static void test_abi(void **state) {
@@ -98,27 +99,25 @@ static void test_abi(void **state) {
         d.abi_major = EG_SDK_ABI_MAJOR + 1;
         d.abi_minor = 0;
         assert_refused(&d, test_expect("built for SDK ABI %d.0, egated implements %d.%d",
-                                                 EG_SDK_ABI_MAJOR + 1, EG_SDK_ABI_MAJOR,
-                                                 EG_SDK_ABI_MINOR));
+                                       EG_SDK_ABI_MAJOR + 1, EG_SDK_ABI_MAJOR, EG_SDK_ABI_MINOR));
 
         d.abi_major = EG_SDK_ABI_MAJOR - 1;
         d.abi_minor = 7;
         assert_refused(&d, test_expect("built for SDK ABI %d.7, egated implements %d.%d",
-                                                 EG_SDK_ABI_MAJOR - 1, EG_SDK_ABI_MAJOR,
-                                                 EG_SDK_ABI_MINOR));
+                                       EG_SDK_ABI_MAJOR - 1, EG_SDK_ABI_MAJOR, EG_SDK_ABI_MINOR));
 
         d.abi_major = EG_SDK_ABI_MAJOR;
         d.abi_minor = EG_SDK_ABI_MINOR + 1;
         assert_refused(&d, test_expect("built for SDK ABI %d.%d, egated implements %d.%d",
-                                                 EG_SDK_ABI_MAJOR, EG_SDK_ABI_MINOR + 1,
-                                                 EG_SDK_ABI_MAJOR, EG_SDK_ABI_MINOR));
+                                       EG_SDK_ABI_MAJOR, EG_SDK_ABI_MINOR + 1, EG_SDK_ABI_MAJOR,
+                                       EG_SDK_ABI_MINOR));
 
         /* The ABI is checked before anything whose meaning it decides. */
         strcpy(d.name, "Bad Name");
         d.classes = 0;
         assert_refused(&d, test_expect("built for SDK ABI %d.%d, egated implements %d.%d",
-                                                 EG_SDK_ABI_MAJOR, EG_SDK_ABI_MINOR + 1,
-                                                 EG_SDK_ABI_MAJOR, EG_SDK_ABI_MINOR));
+                                       EG_SDK_ABI_MAJOR, EG_SDK_ABI_MINOR + 1, EG_SDK_ABI_MAJOR,
+                                       EG_SDK_ABI_MINOR));
 
         /* Every older minor of our major loads. */
         d = valid_descriptor();
@@ -204,7 +203,8 @@ static void test_text(void **state) {
         memset(d.vendor, 'V', sizeof(d.vendor));
         assert_refused(&d, "descriptor vendor is not NUL-terminated");
 
-        strcpy(d.vendor, "\xff" "ACME");
+        strcpy(d.vendor, "\xff"
+                         "ACME");
         assert_refused(&d, "descriptor vendor contains a non-printable character (byte 0)");
 
         strcpy(d.vendor, "ACME\x7f");
@@ -289,7 +289,7 @@ static void test_state_to_string(void **state) {
         assert_string_equal(eg_plugin_state_to_string(EG_PLUGIN_FAILED), "failed");
         assert_string_equal(eg_plugin_state_to_string(EG_PLUGIN_STOPPED), "stopped");
         assert_null(eg_plugin_state_to_string(EG_PLUGIN_STOPPED + 1));
-        assert_null(eg_plugin_state_to_string((enum eg_plugin_state) -1));
+        assert_null(eg_plugin_state_to_string((enum eg_plugin_state) - 1));
 }
 
 static void test_sizes_1_0(void **state) {

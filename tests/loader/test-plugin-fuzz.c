@@ -49,9 +49,9 @@ static size_t interesting_regions(const uint8_t *data, size_t size, struct regio
 
         assert_true(size >= sizeof(ehdr));
         memcpy(&ehdr, data, sizeof(ehdr));
-        regions[n++] = (struct region) { 0, sizeof(ehdr) };
+        regions[n++] = (struct region){ 0, sizeof(ehdr) };
         assert_true(ehdr.e_shoff + (size_t) ehdr.e_shnum * sizeof(ElfW(Shdr)) <= size);
-        regions[n++] = (struct region) { ehdr.e_shoff, (size_t) ehdr.e_shnum * sizeof(ElfW(Shdr)) };
+        regions[n++] = (struct region){ ehdr.e_shoff, (size_t) ehdr.e_shnum * sizeof(ElfW(Shdr)) };
 
         for (size_t i = 1; i < ehdr.e_shnum && n < MAX_REGIONS; i++) {
                 ElfW(Shdr) shdr;
@@ -62,7 +62,7 @@ static size_t interesting_regions(const uint8_t *data, size_t size, struct regio
                         continue;
                 if (shdr.sh_offset + shdr.sh_size > size)
                         continue;
-                regions[n++] = (struct region) { shdr.sh_offset, shdr.sh_size };
+                regions[n++] = (struct region){ shdr.sh_offset, shdr.sh_size };
         }
         return n;
 }
@@ -78,7 +78,10 @@ static void flip_bits(uint8_t *data, const struct region *r, size_t flips) {
 /* Overwrite an aligned word with a value that tends to break offset and size arithmetic. */
 static void smash_word(uint8_t *data, const struct region *r) {
         static const uint64_t values[] = {
-                0, 1, 0x7f, 0xff, 0xffff, 0x7fffffff, 0xffffffff, UINT64_C(0x8000000000000000),
+                0,          1,
+                0x7f,       0xff,
+                0xffff,     0x7fffffff,
+                0xffffffff, UINT64_C(0x8000000000000000),
                 UINT64_MAX, UINT64_MAX - 7,
         };
         size_t n_values = sizeof(values) / sizeof(values[0]);

@@ -115,13 +115,15 @@ static void test_bad_ops(void **state) {
                             "matches config devices, but egate_plugin_ops has no declare_device()");
         assert_open_refused("ops-small-size",
                             test_expect("egate_plugin_ops size field is 4, SDK ABI 1.0 needs at "
-                                        "least %zu", EG_PLUGIN_OPS_SIZE_1_0));
+                                        "least %zu",
+                                        EG_PLUGIN_OPS_SIZE_1_0));
         assert_open_refused("ops-short-object",
                             test_expect("egate_plugin_ops truncated (4 bytes, need at least %zu)",
                                         EG_PLUGIN_OPS_SIZE_1_0));
         assert_open_refused("ops-oversize",
                             test_expect("egate_plugin_ops size field is %zu, but the symbol has "
-                                        "only %zu bytes", sizeof(struct eg_plugin_ops) + 8,
+                                        "only %zu bytes",
+                                        sizeof(struct eg_plugin_ops) + 8,
                                         sizeof(struct eg_plugin_ops)));
 }
 
@@ -146,9 +148,9 @@ static void test_dlopen_fails(void **state) {
         char *path = test_plugin_path("unresolved");
 
         (void) state;
-        assert_open_refused("unresolved",
-                            test_expect("dlopen failed: %s: undefined symbol: "
-                                        "egate_test_missing_function", path));
+        assert_open_refused("unresolved", test_expect("dlopen failed: %s: undefined symbol: "
+                                                      "egate_test_missing_function",
+                                                      path));
         free(path);
 }
 

@@ -140,15 +140,15 @@ static void test_minors(void **state) {
         assert_int_equal(d.abi_minor, EG_SDK_ABI_MINOR + 1);
         assert_plugin_invalid("future-minor",
                               test_expect("built for SDK ABI %d.%d, egated implements %d.%d",
-                                          EG_SDK_ABI_MAJOR, EG_SDK_ABI_MINOR + 1,
-                                          EG_SDK_ABI_MAJOR, EG_SDK_ABI_MINOR));
+                                          EG_SDK_ABI_MAJOR, EG_SDK_ABI_MINOR + 1, EG_SDK_ABI_MAJOR,
+                                          EG_SDK_ABI_MINOR));
 }
 
 static void test_invalid_descriptors(void **state) {
         (void) state;
         assert_plugin_invalid("wrong-major", test_expect("built for SDK ABI 2.0, egated implements "
-                                                         "%d.%d", EG_SDK_ABI_MAJOR,
-                                                         EG_SDK_ABI_MINOR));
+                                                         "%d.%d",
+                                                         EG_SDK_ABI_MAJOR, EG_SDK_ABI_MINOR));
         assert_plugin_invalid("bad-name", "descriptor name \"Bad Name\" is invalid (want 1-31 of "
                                           "a-z, 0-9, '_', '-'; not starting with '-')");
         assert_plugin_invalid("no-matches", "descriptor has no matches");
@@ -171,10 +171,12 @@ static void test_misplaced_descriptors(void **state) {
         assert_plugin_read_refused("no-descriptor", NO_SYMBOL);
         assert_plugin_read_refused("short-descriptor",
                                    test_expect("descriptor truncated (16 bytes, need at least "
-                                               "%zu)", EG_PLUGIN_DESCRIPTOR_SIZE_1_0));
+                                               "%zu)",
+                                               EG_PLUGIN_DESCRIPTOR_SIZE_1_0));
         assert_plugin_read_refused("small-size",
                                    test_expect("descriptor size field is 64, SDK ABI 1.0 needs at "
-                                               "least %zu", EG_PLUGIN_DESCRIPTOR_SIZE_1_0));
+                                               "least %zu",
+                                               EG_PLUGIN_DESCRIPTOR_SIZE_1_0));
         assert_plugin_read_refused("oversize",
                                    test_expect("descriptor size field is %zu, but the symbol has "
                                                "only %zu bytes",
@@ -183,9 +185,8 @@ static void test_misplaced_descriptors(void **state) {
 
         if (!test_plugin_exists("relocated-descriptor"))
                 skip();
-        assert_plugin_read_refused("relocated-descriptor",
-                                   "descriptor is relocated at load time "
-                                   "(it must not contain pointers)");
+        assert_plugin_read_refused("relocated-descriptor", "descriptor is relocated at load time "
+                                                           "(it must not contain pointers)");
 }
 
 static void test_not_plugins(void **state) {
@@ -318,7 +319,8 @@ static void test_truncated(void **state) {
         assert_int_equal(stat(path, &st), 0);
         assert_int_equal(st.st_size, 100);
         expected = test_format("truncated ELF file (section headers end at byte %ju, file has "
-                               "100)", (uintmax_t) ehdr.e_shoff + ehdr.e_shnum * ehdr.e_shentsize);
+                               "100)",
+                               (uintmax_t) ehdr.e_shoff + ehdr.e_shnum * ehdr.e_shentsize);
         assert_read_refused(path, expected);
         free(expected);
 
@@ -326,7 +328,8 @@ static void test_truncated(void **state) {
         assert_int_equal(stat(good, &st), 0);
         test_file_copy(good, path, (size_t) st.st_size - 1);
         expected = test_format("truncated ELF file (section headers end at byte %ju, file has "
-                               "%ju)", (uintmax_t) st.st_size, (uintmax_t) st.st_size - 1);
+                               "%ju)",
+                               (uintmax_t) st.st_size, (uintmax_t) st.st_size - 1);
         assert_read_refused(path, expected);
         free(expected);
 

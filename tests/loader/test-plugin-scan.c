@@ -23,8 +23,8 @@
 
 /* What a scan must say about one file. */
 struct expectation {
-        const char *file;   /* in the scanned directory */
-        const char *name;   /* NULL: the name could not be trusted */
+        const char *file; /* in the scanned directory */
+        const char *name; /* NULL: the name could not be trusted */
         enum eg_plugin_state state;
         const char *reason; /* NULL when loaded */
 };
@@ -109,12 +109,28 @@ static void assert_sorted(const struct eg_plugin_module *modules, size_t n) {
 /* Fill dir_a with one file per case, plus things a scan must pass over. */
 static void populate_dir_a(void) {
         static const char *const plugins[] = {
-                "good",          "older-minor",        "future-minor",    "wrong-major",
-                "missing-ops",   "init-fails",         "bad-name",        "writable-descriptor",
-                "test-only",     "no-matches",         "unknown-class",   "short-descriptor",
-                "small-size",    "oversize",           "descriptor-function",
-                "no-descriptor", "unresolved",         "duplicate-0",     "duplicate-a",
-                "duplicate-b",   "ops-no-init",        "ops-small-size",
+                "good",
+                "older-minor",
+                "future-minor",
+                "wrong-major",
+                "missing-ops",
+                "init-fails",
+                "bad-name",
+                "writable-descriptor",
+                "test-only",
+                "no-matches",
+                "unknown-class",
+                "short-descriptor",
+                "small-size",
+                "oversize",
+                "descriptor-function",
+                "no-descriptor",
+                "unresolved",
+                "duplicate-0",
+                "duplicate-a",
+                "duplicate-b",
+                "ops-no-init",
+                "ops-small-size",
         };
         char *path;
 
@@ -161,8 +177,11 @@ static const struct expectation *dir_a_expectations(bool allow_test_only, size_t
         free(data);
         free(good);
 
-#define LOADED(f, nm) e[n++] = (struct expectation) { f, nm, EG_PLUGIN_LOADED, NULL }
-#define REFUSED(f, nm, why) e[n++] = (struct expectation) { f, nm, EG_PLUGIN_REFUSED, why }
+#define LOADED(f, nm) e[n++] = (struct expectation){ f, nm, EG_PLUGIN_LOADED, NULL }
+#define REFUSED(f, nm, why)                                                                        \
+        e[n++] = (struct expectation) {                                                            \
+                f, nm, EG_PLUGIN_REFUSED, why                                                      \
+        }
         LOADED("good.so", "good");
         LOADED("older-minor.so", "older-minor");
         LOADED("init-fails.so", "init-fails");
@@ -196,7 +215,8 @@ static const struct expectation *dir_a_expectations(bool allow_test_only, size_t
                 "no egate_plugin_descriptor symbol (not an egate plugin?)");
         REFUSED("unresolved.so", "unresolved",
                 test_expect("dlopen failed: %s/unresolved.so: undefined symbol: "
-                            "egate_test_missing_function", dir_a));
+                            "egate_test_missing_function",
+                            dir_a));
         REFUSED("ops-no-init.so", "ops-no-init", "egate_plugin_ops has no init()");
         REFUSED("ops-small-size.so", "ops-small-size",
                 test_expect("egate_plugin_ops size field is 4, SDK ABI 1.0 needs at least %zu",
@@ -215,7 +235,8 @@ static const struct expectation *dir_a_expectations(bool allow_test_only, size_t
                 LOADED("duplicate-0.so", "duplicate");
                 REFUSED("duplicate-a.so", "duplicate",
                         test_expect("duplicate plugin name 'duplicate', already provided by "
-                                    "%s/duplicate-0.so", dir_a));
+                                    "%s/duplicate-0.so",
+                                    dir_a));
         } else {
                 REFUSED("test-only.so", "test-only", TEST_ONLY_REASON);
                 REFUSED("duplicate-0.so", "duplicate", TEST_ONLY_REASON);
@@ -293,10 +314,12 @@ static void test_directory_order(void **state) {
         m = find_module(modules, n, dir_a, "good.so");
         assert_int_equal(m->state, EG_PLUGIN_REFUSED);
         assert_string_equal(m->reason, test_expect("duplicate plugin name 'good', already "
-                                                   "provided by %s/zz-good.so", dir_b));
+                                                   "provided by %s/zz-good.so",
+                                                   dir_b));
         m = find_module(modules, n, dir_a, "init-fails.so");
         assert_string_equal(m->reason, test_expect("duplicate plugin name 'init-fails', already "
-                                                   "provided by %s/init-fails.so", dir_b));
+                                                   "provided by %s/init-fails.so",
+                                                   dir_b));
 
         eg_plugin_modules_free(modules, n);
         free(missing);

@@ -61,7 +61,7 @@ static struct eg_host *current;
 
 #define GROW(array, n)                                                                             \
         do {                                                                                       \
-                (array) = realloc((array), ((n) + 1) * sizeof(*(array)));                         \
+                (array) = realloc((array), ((n) + 1) * sizeof(*(array)));                          \
                 if (!(array))                                                                      \
                         abort();                                                                   \
         } while (0)
@@ -88,7 +88,7 @@ static int host_complete(struct eg_host *h, eg_op_id op, const struct eg_op_resu
         pthread_mutex_lock(&h->lock);
         GROW(h->completions, h->n_completions);
         c = &h->completions[h->n_completions++];
-        *c = (struct fake_completion) {
+        *c = (struct fake_completion){
                 .op = op,
                 .status = r->status,
                 .message = dup_or_null(r->message),
@@ -131,7 +131,7 @@ static int host_emit(struct eg_host *h, eg_device_id device, const struct eg_eve
         }
         GROW(h->events, h->n_events);
         e = &h->events[h->n_events++];
-        *e = (struct fake_event) {
+        *e = (struct fake_event){
                 .device = device,
                 .type = ev->type,
                 .value = ev->value,
@@ -166,7 +166,7 @@ static int host_device_add(struct eg_host *h, const struct eg_device_desc *desc,
         pthread_mutex_lock(&h->lock);
         GROW(h->devices, h->n_devices);
         d = &h->devices[h->n_devices++];
-        *d = (struct fake_device) {
+        *d = (struct fake_device){
                 .id = ++h->next_device,
                 .key = strdup(desc->key),
                 .vendor = dup_or_null(desc->vendor),
@@ -200,7 +200,7 @@ static int host_device_remove(struct eg_host *h, eg_device_id id) {
 static int host_timer_add(struct eg_host *h, uint64_t delay_usec, eg_timer_fn fn, void *userdata,
                           eg_source_id *ret) {
         GROW(h->timers, h->n_timers);
-        h->timers[h->n_timers++] = (struct timer) {
+        h->timers[h->n_timers++] = (struct timer){
                 .id = ++h->next_source,
                 .due_us = h->now_us + delay_usec,
                 .fn = fn,
@@ -216,7 +216,7 @@ static int host_io_add(struct eg_host *h, int fd, uint32_t events, eg_io_fn fn, 
         if (fd < 0)
                 return -EBADF;
         GROW(h->ios, h->n_ios);
-        h->ios[h->n_ios++] = (struct io) {
+        h->ios[h->n_ios++] = (struct io){
                 .id = ++h->next_source,
                 .fd = fd,
                 .events = events,
@@ -374,7 +374,7 @@ int fake_host_poll_io(struct eg_host *h, int timeout_ms) {
 
         for (size_t i = 0; i < h->n_ios && n < 64; i++)
                 if (h->ios[i].active) {
-                        fds[n] = (struct pollfd) { .fd = h->ios[i].fd, .events = POLLIN };
+                        fds[n] = (struct pollfd){ .fd = h->ios[i].fd, .events = POLLIN };
                         ids[n++] = h->ios[i].id;
                 }
         if (n == 0)

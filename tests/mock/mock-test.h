@@ -44,7 +44,7 @@ static inline const char *mock_test_write_scenario(const char *json) {
 }
 
 static inline struct eg_op_args mock_test_args(enum eg_op_kind kind) {
-        return (struct eg_op_args) { .size = sizeof(struct eg_op_args), .kind = kind };
+        return (struct eg_op_args){ .size = sizeof(struct eg_op_args), .kind = kind };
 }
 
 /* Start an op that must be accepted; returns its id. */
@@ -92,6 +92,6 @@ static inline void mock_test_command_prefix(struct mock_plugin *p, const char *l
 
         mock_control_execute(p, line, reply, sizeof(reply));
         if (strncmp(reply, prefix, strlen(prefix)) != 0)
-                fail_msg("command '%s'\n  expected prefix: %s\n  got:             %s", line,
-                         prefix, reply);
+                fail_msg("command '%s'\n  expected prefix: %s\n  got:             %s", line, prefix,
+                         reply);
 }

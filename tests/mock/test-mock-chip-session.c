@@ -45,19 +45,47 @@
 
 static const char scenario[] =
         "{'name':'mock chips','travellers':["
-        " {'id':'ok','mrz':" MRZ(OK_L1, OK_L2) "},"
-        " {'id':'td1','mrz':['" TD1_L1 "','" TD1_L2 "','" TD1_L3 "']},"
-        " {'id':'pa-fail','mrz':" MRZ(PA_L1, PA_L2) ",'chip':{'behaviour':'pa-fail'}},"
-        " {'id':'unreadable','mrz':" MRZ(OK_L1, OK_L2) ",'chip':{'behaviour':'unreadable'}},"
-        " {'id':'removed','mrz':" MRZ(OK_L1, OK_L2) ",'chip':{'behaviour':'remove-mid-read'}},"
-        " {'id':'bac-fail','mrz':" MRZ(OK_L1, OK_L2) ",'chip':{'behaviour':'bac-fail'}},"
-        " {'id':'clone','mrz':" MRZ(OK_L1, OK_L2) ",'chip':{'behaviour':'clone'}},"
-        " {'id':'slow','mrz':" MRZ(OK_L1, OK_L2) ",'chip':{'behaviour':'slow','delay_ms':2}},"
-        " {'id':'dg1-name','mrz':" MRZ(OK_L1, OK_L2) ","
-        "  'chip':{'dg1_mrz':" MRZ(OTHER_NAME_L1, OK_L2) "}},"
-        " {'id':'dg1-number','mrz':" MRZ(OK_L1, OK_L2) ","
-        "  'chip':{'dg1_mrz':" MRZ(OK_L1, OTHER_NUMBER_L2) "}},"
-        " {'id':'nochip','mrz':" MRZ(OK_L1, OK_L2) ",'chip':{'present':false}}]}";
+        " {'id':'ok','mrz':" MRZ(
+                OK_L1,
+                OK_L2) "},"
+                       " {'id':'td1','mrz':['" TD1_L1 "','" TD1_L2 "','" TD1_L3 "']},"
+                       " {'id':'pa-fail','mrz':" MRZ(
+                               PA_L1,
+                               PA_L2) ",'chip':{'behaviour':'pa-fail'}},"
+                                      " {'id':'unreadable','mrz':" MRZ(
+                                              OK_L1,
+                                              OK_L2) ",'chip':{'behaviour':'unreadable'}},"
+                                                     " {'id':'removed','mrz':" MRZ(
+                                                             OK_L1,
+                                                             OK_L2) ",'chip':{'behaviour':'remove-"
+                                                                    "mid-read'}},"
+                                                                    " {'id':'bac-fail','mrz':" MRZ(
+                                                                            OK_L1,
+                                                                            OK_L2) ",'chip':{'"
+                                                                                   "behaviour':'"
+                                                                                   "bac-fail'}},"
+                                                                                   " {'id':'clone',"
+                                                                                   "'mrz':" MRZ(
+                                                                                           OK_L1,
+                                                                                           OK_L2) ",'chip':{'behaviour':'clone'}},"
+                                                                                                  " {'id':'slow','mrz':" MRZ(
+                                                                                                          OK_L1,
+                                                                                                          OK_L2) ",'chip':{'behaviour':'slow','delay_ms':2}},"
+                                                                                                                 " {'id':'dg1-name','mrz':" MRZ(
+                                                                                                                         OK_L1,
+                                                                                                                         OK_L2) ","
+                                                                                                                                "  'chip':{'dg1_mrz':" MRZ(
+                                                                                                                                        OTHER_NAME_L1,
+                                                                                                                                        OK_L2) "}},"
+                                                                                                                                               " {'id':'dg1-number','mrz':" MRZ(
+                                                                                                                                                       OK_L1,
+                                                                                                                                                       OK_L2) ","
+                                                                                                                                                              "  'chip':{'dg1_mrz':" MRZ(
+                                                                                                                                                                      OK_L1,
+                                                                                                                                                                      OTHER_NUMBER_L2) "}},"
+                                                                                                                                                                                       " {'id':'nochip','mrz':" MRZ(
+                                                                                                                                                                                               OK_L1,
+                                                                                                                                                                                               OK_L2) ",'chip':{'present':false}}]}";
 
 static const char config_template[] = "[daemon]\n"
                                       "mock = true\n"
@@ -137,11 +165,11 @@ static int setup(void **state) {
         free(text);
 
         assert_int_equal(sd_event_new(&f->event), 0);
-        assert_int_equal(eg_manager_new(f->event, c,
-                                        &(struct eg_manager_options){
-                                                .state_directory = state_dir },
-                                        &f->manager),
-                         0);
+        assert_int_equal(
+                eg_manager_new(f->event, c,
+                               &(struct eg_manager_options){ .state_directory = state_dir },
+                               &f->manager),
+                0);
         assert_int_equal(eg_manager_start(f->manager), 0);
         run_until(f->event, NULL, 50);
         assert_non_null(eg_device_find(f->manager, READER));
@@ -240,10 +268,10 @@ static struct eg_chip_read_result *read_chip(struct fixture *f, const char *trav
         return out.result;
 }
 
-static void assert_check(const struct eg_check *c, enum eg_check_result result,
-                         const char *reason, const char *detail_part) {
-        bool reason_ok = (!c->reason || !reason) ? c->reason == reason
-                                                 : strcmp(c->reason, reason) == 0;
+static void assert_check(const struct eg_check *c, enum eg_check_result result, const char *reason,
+                         const char *detail_part) {
+        bool reason_ok =
+                (!c->reason || !reason) ? c->reason == reason : strcmp(c->reason, reason) == 0;
 
         if (c->result != result || !reason_ok)
                 fail_msg("got %s/%s (%s), want %s/%s", eg_check_result_to_string(c->result),
@@ -391,14 +419,10 @@ static void test_slow(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_good_read),
-                cmocka_unit_test(test_pa_fail),
-                cmocka_unit_test(test_unreadable),
-                cmocka_unit_test(test_removed_mid_read),
-                cmocka_unit_test(test_bac_fail),
-                cmocka_unit_test(test_dg1_differs),
-                cmocka_unit_test(test_clone),
-                cmocka_unit_test(test_slow),
+                cmocka_unit_test(test_good_read),  cmocka_unit_test(test_pa_fail),
+                cmocka_unit_test(test_unreadable), cmocka_unit_test(test_removed_mid_read),
+                cmocka_unit_test(test_bac_fail),   cmocka_unit_test(test_dg1_differs),
+                cmocka_unit_test(test_clone),      cmocka_unit_test(test_slow),
         };
 
         return cmocka_run_group_tests_name("mock-chip-session", tests, setup, teardown);

@@ -31,8 +31,9 @@
 #define D_L1 "P<D<<MUSTERMANN<<ERIKA<<<<<<<<<<<<<<<<<<<<<<"
 #define D_L2 "C01X00T478D<<6408125F2702283<<<<<<<<<<<<<<<4"
 /* A TD1 card with a 13-character document number (D23145890AB12). */
-#define TD1_LONG "'I<UTOD23145890<AB125<<<<<<<<<<','7408122F1204159UTO<<<<<<<<<<<6'," \
-                 "'ERIKSSON<<ANNA<MARIA<<<<<<<<<<'"
+#define TD1_LONG                                                                                   \
+        "'I<UTOD23145890<AB125<<<<<<<<<<','7408122F1204159UTO<<<<<<<<<<<6',"                       \
+        "'ERIKSSON<<ANNA<MARIA<<<<<<<<<<'"
 
 static const char scenario[] =
         "{'name':'chips','travellers':["
@@ -114,8 +115,7 @@ static void test_pki_per_state(void **state) {
         for (size_t i = 0; i < 3; i++) {
                 X509_NAME *subject = X509_get_subject_name(mock_chips_csca(f->chips, i));
 
-                assert_true(X509_NAME_get_text_by_NID(subject, NID_commonName, cn, sizeof(cn)) >
-                            0);
+                assert_true(X509_NAME_get_text_by_NID(subject, NID_commonName, cn, sizeof(cn)) > 0);
                 assert_string_equal(cn, want[i][0]);
                 if (X509_NAME_get_text_by_NID(subject, NID_countryName, c, sizeof(c)) < 0)
                         c[0] = '\0';
@@ -196,9 +196,8 @@ static void test_files(void **state) {
         assert_null(p->file[EG_TEST_FILE_CARD_ACCESS]); /* no PACE: BAC only */
 
         /* EF.COM lists exactly DG1, DG2, DG14 and DG15. */
-        assert_int_equal(eg_tlv_parse(p->file[EG_TEST_FILE_COM], p->file_len[EG_TEST_FILE_COM],
-                                      &com),
-                         0);
+        assert_int_equal(
+                eg_tlv_parse(p->file[EG_TEST_FILE_COM], p->file_len[EG_TEST_FILE_COM], &com), 0);
         assert_int_equal(eg_tlv_find(com.value, com.length, 0x5C, &list), 0);
         assert_int_equal(list.length, 4);
         assert_memory_equal(list.value, "\x61\x75\x6E\x6F", 4);
@@ -384,12 +383,9 @@ static void test_behaviours(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_pki_per_state),
-                cmocka_unit_test(test_csca_output),
-                cmocka_unit_test(test_files),
-                cmocka_unit_test(test_bac_enforced),
-                cmocka_unit_test(test_garbage),
-                cmocka_unit_test(test_key_seed_like_the_core),
+                cmocka_unit_test(test_pki_per_state), cmocka_unit_test(test_csca_output),
+                cmocka_unit_test(test_files),         cmocka_unit_test(test_bac_enforced),
+                cmocka_unit_test(test_garbage),       cmocka_unit_test(test_key_seed_like_the_core),
                 cmocka_unit_test(test_behaviours),
         };
 

@@ -109,8 +109,9 @@ static void test_commands(void **state) {
         struct mock_plugin *p = f->plugin;
         char reply[4096];
 
-        mock_test_command_prefix(p, "help", "OK commands: help | status [lane] | list-travellers "
-                                    "| ");
+        mock_test_command_prefix(p, "help",
+                                 "OK commands: help | status [lane] | list-travellers "
+                                 "| ");
         mock_test_command(p, "status",
                           "OK scenario=\"all devices\" latency=zero devices=8 attached=8 clients=0 "
                           "lanes=1 | A1 phase=idle traveller=- queue-left=0");
@@ -136,14 +137,16 @@ static void test_commands(void **state) {
         mock_test_command(p, "status A1 B1", "ERR usage: status [lane]");
         mock_test_command(p, "a b c d e f g h i", "ERR too many arguments");
         mock_test_command(p, "status Z9", "ERR unknown lane 'Z9'");
-        mock_test_command(p, "arrive A1 nobody", "ERR unknown traveller 'nobody' (see "
-                             "list-travellers)");
+        mock_test_command(p, "arrive A1 nobody",
+                          "ERR unknown traveller 'nobody' (see "
+                          "list-travellers)");
         mock_test_command(p, "arrive Z9 nobody", "ERR unknown lane 'Z9'");
 
         mock_test_command(p, "arrive A1 t01", "OK t01 arrives at A1");
         mock_test_command(p, "arrive A1 t02-td1", "ERR lane A1 is busy with t01");
         fake_host_run(f->host, 0);
-        mock_test_command_prefix(p, "status A1", "OK lane=A1 phase=at-reader traveller=t01 "
+        mock_test_command_prefix(p, "status A1",
+                                 "OK lane=A1 phase=at-reader traveller=t01 "
                                  "document=t01 chip=present finger=- zones=approach:1,");
         mock_test_command(p, "present-document A1 t02-td1",
                           "ERR a document is already on the reader of A1; remove-document first");
@@ -159,7 +162,8 @@ static void test_commands(void **state) {
                           "ERR a finger is already on the scanner of A1; lift-finger first");
         mock_test_command(p, "lift-finger A1", "OK finger lifted");
 
-        mock_test_command(p, "enter A1 lobby", "ERR lane A1 has no zone 'lobby' (zones: approach "
+        mock_test_command(p, "enter A1 lobby",
+                          "ERR lane A1 has no zone 'lobby' (zones: approach "
                           "mantrap exit)");
         mock_test_command(p, "enter A1 mantrap 0", "ERR count must be 1-99, not '0'");
         mock_test_command(p, "enter A1 mantrap 100", "ERR count must be 1-99, not '100'");
@@ -186,8 +190,7 @@ static void test_commands(void **state) {
                           "door-close, door-lock, door-safe-state");
         mock_test_command(p, "fault A1-camera * melt",
                           "ERR unknown fault 'melt'; expected error, hang, crash, unplug or delay");
-        mock_test_command(p, "fault A1-camera * delay",
-                          "ERR delay needs milliseconds, 0-3600000");
+        mock_test_command(p, "fault A1-camera * delay", "ERR delay needs milliseconds, 0-3600000");
         mock_test_command(p, "fault A1-camera * delay 3600001",
                           "ERR delay needs milliseconds, 0-3600000");
         mock_test_command(p, "fault A1-camera * delay 10 2 3",
@@ -206,7 +209,8 @@ static void test_commands(void **state) {
         mock_test_command(p, "clear-faults A1-nothing", "ERR unknown device 'A1-nothing'");
 
         mock_test_command(p, "unplug A1-camera", "OK A1-camera unplugged");
-        mock_test_command_prefix(p, "status", "OK scenario=\"all devices\" latency=zero devices=8 "
+        mock_test_command_prefix(p, "status",
+                                 "OK scenario=\"all devices\" latency=zero devices=8 "
                                  "attached=7 ");
         mock_test_command(p, "replug A1-camera", "OK A1-camera replugged");
         mock_test_command(p, "replug nope", "ERR unknown device 'nope'");
@@ -229,7 +233,8 @@ static void test_socket(void **state) {
 
         /* Several lines in one write, CRLF, blank lines (no reply), a line in pieces. */
         send_str(fd, "status A1\r\n\n\nlist-travellers\nsta");
-        assert_string_equal(reply_line(h, fd) + 0, "OK lane=A1 phase=idle traveller=- document=- "
+        assert_string_equal(reply_line(h, fd) + 0,
+                            "OK lane=A1 phase=idle traveller=- document=- "
                             "chip=- finger=- zones=approach:0,mantrap:0,exit:0 queue-left=0 "
                             "emergency=off devices: A1-document-reader=ready A1-chip-reader=ready "
                             "A1-fingerprint-scanner=ready A1-camera=ready "

@@ -174,8 +174,7 @@ static void test_document_reader(void **state) {
         assert_int_equal(c->status, -EAGAIN);
         assert_string_equal(c->message, "MRZ unreadable");
         /* t04's passport has no chip. */
-        assert_string_equal(fake_host_events_of(h, "A1-chip-reader"),
-                            "chip-present; chip-removed");
+        assert_string_equal(fake_host_events_of(h, "A1-chip-reader"), "chip-present; chip-removed");
 }
 
 static const struct fake_completion *transmit(struct eg_host *h, const char *hex) {
@@ -214,7 +213,10 @@ static void test_chip_reader(void **state) {
         c = mock_test_op(h, "A1-chip-reader", EG_OP_CHIP_CONNECT, 0);
         assert_int_equal(c->status, 0);
         assert_int_equal(c->data_len, 15);
-        assert_memory_equal(c->data, "\x3B\x8A\x80\x01" "EGATE-MOCK", 14);
+        assert_memory_equal(c->data,
+                            "\x3B\x8A\x80\x01"
+                            "EGATE-MOCK",
+                            14);
         uint8_t tck = 0;
         for (size_t i = 1; i < c->data_len; i++)
                 tck ^= c->data[i];
@@ -312,8 +314,9 @@ static void test_fingerprint(void **state) {
         op = mock_test_start(h, "A1-fingerprint-scanner", &a);
         fake_host_run(h, 1000);
         assert_null(fake_host_completion(h, op));
-        mock_test_command(f->plugin, "place-finger A1 t01", "OK finger of t01 on the scanner of "
-                                     "A1");
+        mock_test_command(f->plugin, "place-finger A1 t01",
+                          "OK finger of t01 on the scanner of "
+                          "A1");
         c = mock_test_done(h, op, 0);
         assert_int_equal(c->status, 0);
         assert_string_equal(c->format, "egate-mock");
@@ -358,8 +361,9 @@ static void test_fingerprint(void **state) {
 
         /* t03: poor quality, no match, match (and the last one repeats). */
         static const uint8_t fp3[] = "EGMOCK1\0fp3";
-        mock_test_command(f->plugin, "place-finger A1 t03", "OK finger of t03 on the scanner of "
-                                     "A1");
+        mock_test_command(f->plugin, "place-finger A1 t03",
+                          "OK finger of t03 on the scanner of "
+                          "A1");
         op = start_verify(h, fp3, sizeof(fp3) - 1, "egate-mock");
         c = mock_test_done(h, op, 30);
         assert_int_equal(c->status, -EAGAIN);
@@ -377,8 +381,9 @@ static void test_fingerprint(void **state) {
 
         /* t05: the first attempt never completes; the daemon cancels it. */
         static const uint8_t t05[] = "EGMOCK1\0t05";
-        mock_test_command(f->plugin, "place-finger A1 t05", "OK finger of t05 on the scanner of "
-                                     "A1");
+        mock_test_command(f->plugin, "place-finger A1 t05",
+                          "OK finger of t05 on the scanner of "
+                          "A1");
         a = mock_test_args(EG_OP_FINGER_CAPTURE);
         op = mock_test_start(h, "A1-fingerprint-scanner", &a);
         fake_host_run(h, 60000);
@@ -459,8 +464,7 @@ static void test_doors(void **state) {
         assert_int_equal(c->status, -EIO);
         assert_string_equal(c->message, "door is moving");
         assert_int_equal(mock_test_done(h, op2, 100)->status, 0);
-        assert_string_equal(fake_host_events_of(h, "A1-entry-door"),
-                            "position=3; position=2");
+        assert_string_equal(fake_host_events_of(h, "A1-entry-door"), "position=3; position=2");
 
         /* Safe state of a fail-secure door: closed and locked. */
         fake_host_clear_events(h);
@@ -554,8 +558,9 @@ static void test_faults(void **state) {
         /* Error, every time, on any op, after the first one. */
         mock_test_command(f->plugin, "fault A1-camera * error 0",
                           "OK A1-camera: error on *, every time");
-        mock_test_command(f->plugin, "clear-faults A1-camera", "OK 1 fault(s) cleared on "
-                                     "A1-camera");
+        mock_test_command(f->plugin, "clear-faults A1-camera",
+                          "OK 1 fault(s) cleared on "
+                          "A1-camera");
         mock_test_command(f->plugin, "fault A1-camera * error 0",
                           "OK A1-camera: error on *, every time");
         for (int i = 0; i < 3; i++) {
@@ -584,8 +589,9 @@ static void test_faults(void **state) {
         assert_true(fake_host_device(h, "A1-exit-door")->closed);
         fake_host_run(h, 1000);
         assert_null(fake_host_completion(h, op));
-        mock_test_command(f->plugin, "unplug A1-exit-door", "ERR A1-exit-door is already "
-                                     "unplugged");
+        mock_test_command(f->plugin, "unplug A1-exit-door",
+                          "ERR A1-exit-door is already "
+                          "unplugged");
         mock_test_command(f->plugin, "door A1-exit-door forced", "ERR A1-exit-door is unplugged");
         fake_host_clear_events(h);
         mock_test_command(f->plugin, "replug A1-exit-door", "OK A1-exit-door replugged");
@@ -620,8 +626,9 @@ static void test_faults(void **state) {
         /* Live unplug with ops in flight. */
         a = mock_test_args(EG_OP_DOCUMENT_READ_MRZ);
         op = mock_test_start(h, "A1-document-reader", &a);
-        mock_test_command(f->plugin, "unplug A1-document-reader", "OK A1-document-reader "
-                                     "unplugged");
+        mock_test_command(f->plugin, "unplug A1-document-reader",
+                          "OK A1-document-reader "
+                          "unplugged");
         fake_host_run(h, 1000);
         assert_null(fake_host_completion(h, op));
         assert_int_equal(fake_host_start(h, "A1-document-reader", &a, NULL), -ENODEV);
@@ -629,8 +636,9 @@ static void test_faults(void **state) {
         mock_test_command(f->plugin, "present-document A1 t01",
                           "OK document of t01 on the reader of A1");
         fake_host_clear_events(h);
-        mock_test_command(f->plugin, "replug A1-document-reader", "OK A1-document-reader "
-                                     "replugged");
+        mock_test_command(f->plugin, "replug A1-document-reader",
+                          "OK A1-document-reader "
+                          "replugged");
         assert_string_equal(fake_host_events_of(h, "A1-document-reader"), "document-present");
 }
 
@@ -647,15 +655,16 @@ static void test_fingerprint_cancel_and_close(void **state) {
         eg_op_id op = mock_test_start(h, "A1-fingerprint-scanner", &a);
         mock_test_command(f->plugin, "unplug A1-fingerprint-scanner",
                           "OK A1-fingerprint-scanner unplugged");
-        mock_test_command(f->plugin, "place-finger A1 t01", "OK finger of t01 on the scanner of "
-                                     "A1");
+        mock_test_command(f->plugin, "place-finger A1 t01",
+                          "OK finger of t01 on the scanner of "
+                          "A1");
         fake_host_run(h, 1000);
         assert_null(fake_host_wait(h, op, 50));
         mock_test_command(f->plugin, "replug A1-fingerprint-scanner",
                           "OK A1-fingerprint-scanner replugged");
-        assert_int_equal(fake_host_last_event(h, "A1-fingerprint-scanner", EG_EVENT_FINGER_PRESENT)
-                                 ->type,
-                         EG_EVENT_FINGER_PRESENT);
+        assert_int_equal(
+                fake_host_last_event(h, "A1-fingerprint-scanner", EG_EVENT_FINGER_PRESENT)->type,
+                EG_EVENT_FINGER_PRESENT);
 
         /* Shut down with ops in flight everywhere: the teardown checks that
          * every timer and watch is gone (and ASan that nothing leaks). */
@@ -725,8 +734,8 @@ static void test_walk_through_end_to_end(void **state) {
 static void test_init_failures(void **state) {
         static const char *const no_scenario[] = { "control-socket", "none", NULL };
         const char *bad[] = { "scenario", NULL, "control-socket", "none", NULL };
-        const char *bad_latency[] = { "scenario", NULL, "latency", "fast", "control-socket",
-                                      "none", NULL };
+        const char *bad_latency[] = { "scenario",       NULL,   "latency", "fast",
+                                      "control-socket", "none", NULL };
         struct eg_host *h;
         void *pd = NULL;
 
@@ -775,15 +784,19 @@ static void test_declared_devices(void **state) {
         struct fixture *f = *state;
         struct eg_host *h = f->host;
         static const struct eg_property door_props[] = {
-                { "fail-mode", "safe" }, { "latency-ms", "7" }, { "lane", "B1" },
+                { "fail-mode", "safe" },
+                { "latency-ms", "7" },
+                { "lane", "B1" },
         };
         static const struct eg_property sensor_props[] = { { "zone", "lobby" } };
         static const struct eg_property bad_props[] = { { "colour", "red" } };
         static const struct eg_property bad_fail[] = { { "fail-mode", "open" } };
         static const struct eg_property bad_latency[] = { { "latency-ms", "7x" } };
         static const struct eg_property zone_on_door[] = { { "zone", "x" } };
-        struct eg_device_config c = { .size = sizeof(c), .name = "door9",
-                                      .device_class = EG_CLASS_DOOR, .properties = door_props,
+        struct eg_device_config c = { .size = sizeof(c),
+                                      .name = "door9",
+                                      .device_class = EG_CLASS_DOOR,
+                                      .properties = door_props,
                                       .n_properties = ELEMENTSOF(door_props) };
         const struct fake_completion *done;
         struct eg_op_args a;
@@ -840,9 +853,11 @@ static void test_declared_devices(void **state) {
         assert_null(fake_host_device(h, "x1"));
 
         /* A presence sensor with its own zone, driven through its own lane. */
-        c = (struct eg_device_config) { .size = sizeof(c), .name = "sensor2",
-                                        .device_class = EG_CLASS_PRESENCE_SENSOR,
-                                        .properties = sensor_props, .n_properties = 1 };
+        c = (struct eg_device_config){ .size = sizeof(c),
+                                       .name = "sensor2",
+                                       .device_class = EG_CLASS_PRESENCE_SENSOR,
+                                       .properties = sensor_props,
+                                       .n_properties = 1 };
         assert_int_equal(egate_plugin_ops.declare_device(f->plugin, &c), 0);
         assert_string_equal(fake_host_events_of(h, "sensor2"), "occupancy lobby=0");
         mock_test_command(f->plugin, "enter sensor2 lobby 2", "OK lobby=2");
@@ -851,8 +866,9 @@ static void test_declared_devices(void **state) {
         assert_int_equal(done->value, 2);
 
         /* A declared document reader and its own lane. */
-        c = (struct eg_device_config) { .size = sizeof(c), .name = "reader3",
-                                        .device_class = EG_CLASS_DOCUMENT_READER };
+        c = (struct eg_device_config){ .size = sizeof(c),
+                                       .name = "reader3",
+                                       .device_class = EG_CLASS_DOCUMENT_READER };
         assert_int_equal(egate_plugin_ops.declare_device(f->plugin, &c), 0);
         mock_test_command(f->plugin, "present-document reader3 t01",
                           "OK document of t01 on the reader of reader3");

@@ -207,14 +207,14 @@ static void test_full_traveller(void **state) {
 }
 
 static void test_registry_view(void **state) {
-        struct mock_scenario *s = expect_ok(
-                "{'name':'x','travellers':["
-                "{'id':'a','mrz':" MRZ_TD3 ",'membership':{'status':'active',"
-                "'enrolled':'2023-01-01'}},"
-                "{'id':'b','mrz':" MRZ_TD1 ",'membership':{'status':'expired',"
-                "'enrolled':'2019-01-01',"
-                "  'registered_passport':'OLD1234'}},"
-                "{'id':'c','mrz':" MRZ_TD2 "}]}");
+        struct mock_scenario *s =
+                expect_ok("{'name':'x','travellers':["
+                          "{'id':'a','mrz':" MRZ_TD3 ",'membership':{'status':'active',"
+                          "'enrolled':'2023-01-01'}},"
+                          "{'id':'b','mrz':" MRZ_TD1 ",'membership':{'status':'expired',"
+                          "'enrolled':'2019-01-01',"
+                          "  'registered_passport':'OLD1234'}},"
+                          "{'id':'c','mrz':" MRZ_TD2 "}]}");
         char buf[MOCK_DOCUMENT_NUMBER_MAX];
 
         assert_int_equal(mock_traveller_document_number(&s->travellers[0], buf), 0);
@@ -350,8 +350,7 @@ static void test_traveller_errors(void **state) {
         expect_error(TRAV(",'chip':{'colour':'red'}"),
                      "travellers[0].chip.colour: unknown key; expected present, dg1_mrz, "
                      "behaviour, delay_ms");
-        expect_error(TRAV(",'think_ms':-5"),
-                     "travellers[0].think_ms: must not be negative");
+        expect_error(TRAV(",'think_ms':-5"), "travellers[0].think_ms: must not be negative");
         expect_error(TRAV(",'think_ms':3600001"),
                      "travellers[0].think_ms: 3600001 is too large; the limit is 3600000 (one "
                      "hour)");
@@ -600,7 +599,9 @@ static void test_too_big(void **state) {
         unlink(path);
 
         assert_int_equal(mock_scenario_load_file("/nonexistent/scenario.jso"
-                                                 "n", &s, &error), -ENOENT);
+                                                 "n",
+                                                 &s, &error),
+                         -ENOENT);
         assert_string_equal(error, "cannot open: No such file or directory");
         free(error);
         assert_int_equal(mock_scenario_load_file("/tmp", &s, &error), -EINVAL);
@@ -614,12 +615,16 @@ static void test_limits(void **state) {
 
         memset(id, 'a', 31);
         id[31] = '\0';
-        snprintf(json, sizeof(json), "{'name':'x','travellers':[{'id':'%s',"
-                                     "'mrz':" MRZ_TD3 "}]}", id);
+        snprintf(json, sizeof(json),
+                 "{'name':'x','travellers':[{'id':'%s',"
+                 "'mrz':" MRZ_TD3 "}]}",
+                 id);
         mock_scenario_free(expect_ok(json));
         strcat(id, "b");
-        snprintf(json, sizeof(json), "{'name':'x','travellers':[{'id':'%s',"
-                                     "'mrz':" MRZ_TD3 "}]}", id);
+        snprintf(json, sizeof(json),
+                 "{'name':'x','travellers':[{'id':'%s',"
+                 "'mrz':" MRZ_TD3 "}]}",
+                 id);
         expect_error(json, "travellers[0].id: is 32 bytes long; the limit is 31");
 
         /* 64 lanes pass, 65 do not. */

@@ -124,7 +124,7 @@ static struct mock_world *world(struct harness *h, char *const *zones) {
         };
         struct mock_world *w;
 
-        *h = (struct harness) { .due = UINT64_MAX };
+        *h = (struct harness){ .due = UINT64_MAX };
         w = mock_world_new(&p, &effects, h);
         assert_non_null(w);
         return w;
@@ -317,7 +317,7 @@ static void test_slow_walker_and_zero_think(void **state) {
         struct mock_traveller t = traveller("t1", MOCK_WALK_SLOW);
         struct mock_world *w;
 
-        h = (struct harness) { .due = UINT64_MAX };
+        h = (struct harness){ .due = UINT64_MAX };
         w = mock_world_new(&p, &effects, &h);
         t.think_ms = 5000;
         mock_world_arrive(w, &t);

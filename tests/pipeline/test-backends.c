@@ -43,7 +43,7 @@ static bool run(sd_event *e, const unsigned *calls, uint64_t ms) {
 }
 
 static struct eg_background_query query(const char *state, const char *number) {
-        return (struct eg_background_query) {
+        return (struct eg_background_query){
                 .issuing_state = state,
                 .document_number = number,
                 .nationality = state,
@@ -55,9 +55,8 @@ static struct eg_background_query query(const char *state, const char *number) {
 
 static void test_verdict_names(void **state) {
         for (int v = EG_BACKGROUND_CLEAR; v <= EG_BACKGROUND_NOT_SUPPORTED; v++)
-                assert_int_equal(eg_background_verdict_from_string(
-                                         eg_background_verdict_to_string(v)),
-                                 v);
+                assert_int_equal(
+                        eg_background_verdict_from_string(eg_background_verdict_to_string(v)), v);
         assert_int_equal(eg_background_verdict_from_string("maybe"), -EINVAL);
         assert_int_equal(eg_background_verdict_from_string(NULL), -EINVAL);
 }
@@ -158,32 +157,32 @@ static void test_face_mock_score(void **state) {
 
         fd = frame("face=match subject=t01");
         n = pread(fd, buf, sizeof(buf), 0);
-        assert_int_equal(eg_face_mock_score((uint8_t *) buf, (size_t) n, (const uint8_t *) ref, 3,
-                                            &score),
-                         0);
+        assert_int_equal(
+                eg_face_mock_score((uint8_t *) buf, (size_t) n, (const uint8_t *) ref, 3, &score),
+                0);
         assert_true(score == EG_FACE_MOCK_MATCH_SCORE);
         close(fd);
 
         /* Somebody else's face, a no-match frame, no label, not a PGM. */
         fd = frame("face=match subject=t011");
         n = pread(fd, buf, sizeof(buf), 0);
-        assert_int_equal(eg_face_mock_score((uint8_t *) buf, (size_t) n, (const uint8_t *) ref, 3,
-                                            &score),
-                         0);
+        assert_int_equal(
+                eg_face_mock_score((uint8_t *) buf, (size_t) n, (const uint8_t *) ref, 3, &score),
+                0);
         assert_true(score == EG_FACE_MOCK_NO_MATCH_SCORE);
         close(fd);
         fd = frame("face=no-match subject=t01");
         n = pread(fd, buf, sizeof(buf), 0);
-        assert_int_equal(eg_face_mock_score((uint8_t *) buf, (size_t) n, (const uint8_t *) ref, 3,
-                                            &score),
-                         0);
+        assert_int_equal(
+                eg_face_mock_score((uint8_t *) buf, (size_t) n, (const uint8_t *) ref, 3, &score),
+                0);
         assert_true(score == EG_FACE_MOCK_NO_MATCH_SCORE);
         close(fd);
         fd = frame("");
         n = pread(fd, buf, sizeof(buf), 0);
-        assert_int_equal(eg_face_mock_score((uint8_t *) buf, (size_t) n, (const uint8_t *) ref, 3,
-                                            &score),
-                         -ENOMSG);
+        assert_int_equal(
+                eg_face_mock_score((uint8_t *) buf, (size_t) n, (const uint8_t *) ref, 3, &score),
+                -ENOMSG);
         close(fd);
         assert_int_equal(eg_face_mock_score((const uint8_t *) "\xff\xd8\xff", 3,
                                             (const uint8_t *) ref, 3, &score),
@@ -249,10 +248,8 @@ static void test_face_mock_async(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_verdict_names),
-                cmocka_unit_test(test_none),
-                cmocka_unit_test(test_scenario),
-                cmocka_unit_test(test_face_mock_score),
+                cmocka_unit_test(test_verdict_names),   cmocka_unit_test(test_none),
+                cmocka_unit_test(test_scenario),        cmocka_unit_test(test_face_mock_score),
                 cmocka_unit_test(test_face_mock_async),
         };
 

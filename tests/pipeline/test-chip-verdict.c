@@ -12,9 +12,8 @@
 #include "pipeline/pipeline-internal.h"
 #include "pipeline/reasons.h"
 
-static const char *const specimen =
-        "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\n"
-        "L898902C36UTO7408122F1204159ZE184226B<<<<<10";
+static const char *const specimen = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\n"
+                                    "L898902C36UTO7408122F1204159ZE184226B<<<<<10";
 static const struct eg_date today = { 2010, 6, 1 };
 
 static struct eg_policy policy;

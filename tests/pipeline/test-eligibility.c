@@ -25,7 +25,7 @@ static int teardown(void **state) {
 }
 
 static struct eg_date D(int y, int m, int d) {
-        return (struct eg_date) { y, m, d };
+        return (struct eg_date){ y, m, d };
 }
 
 static const struct eg_date today = { 2026, 11, 27 };
@@ -34,7 +34,7 @@ static const struct eg_date today = { 2026, 11, 27 };
 static struct eg_member_passport passport = { "USA", "123456789", { 2031, 5, 1 } };
 
 static struct eg_member member(void) {
-        return (struct eg_member) {
+        return (struct eg_member){
                 .id = "GE-100001",
                 .status = EG_MEMBER_ACTIVE,
                 .birth_date = { 1985, 2, 14 },
@@ -46,7 +46,7 @@ static struct eg_member member(void) {
 }
 
 static struct eg_eligibility_document document(void) {
-        return (struct eg_eligibility_document) {
+        return (struct eg_eligibility_document){
                 .issuing_state = "USA",
                 .document_number = "123456789",
                 .birth_date = { 1985, 2, 14 },
@@ -55,8 +55,7 @@ static struct eg_eligibility_document document(void) {
 }
 
 static struct eg_eligibility check(const struct eg_member *m,
-                                   const struct eg_eligibility_document *doc,
-                                   struct eg_date on) {
+                                   const struct eg_eligibility_document *doc, struct eg_date on) {
         struct eg_eligibility e;
 
         eg_eligibility_check(m, doc, &on, &policy, &e);
@@ -88,7 +87,7 @@ static void test_active_member(void **state) {
         assert_eligible(&e);
         assert_true(e.has_membership_end);
         /* Five years from 2024-11-27: the last day is 2029-11-26. */
-        assert_int_equal(eg_date_compare(&e.membership_end, &(struct eg_date) { 2029, 11, 26 }), 0);
+        assert_int_equal(eg_date_compare(&e.membership_end, &(struct eg_date){ 2029, 11, 26 }), 0);
 }
 
 static void test_no_member(void **state) {
@@ -167,7 +166,7 @@ static void test_membership_expired_yesterday(void **state) {
         m.enrolled = D(2021, 11, 26);
         e = check(&m, &doc, today);
         assert_refused(&e, EG_REASON_MEMBERSHIP_EXPIRED);
-        assert_int_equal(eg_date_compare(&e.membership_end, &(struct eg_date) { 2026, 11, 25 }), 0);
+        assert_int_equal(eg_date_compare(&e.membership_end, &(struct eg_date){ 2026, 11, 25 }), 0);
 
         /* Enrolled 2021-11-27: the anniversary is today, so yesterday was the last day. */
         m.enrolled = D(2021, 11, 27);
@@ -190,7 +189,7 @@ static void test_membership_from_first_of_month(void **state) {
         m.enrolled = D(2022, 3, 1);
         e = check(&m, &doc, D(2027, 2, 28));
         assert_eligible(&e);
-        assert_int_equal(eg_date_compare(&e.membership_end, &(struct eg_date) { 2027, 2, 28 }), 0);
+        assert_int_equal(eg_date_compare(&e.membership_end, &(struct eg_date){ 2027, 2, 28 }), 0);
         e = check(&m, &doc, D(2027, 3, 1));
         assert_refused(&e, EG_REASON_MEMBERSHIP_EXPIRED);
 }

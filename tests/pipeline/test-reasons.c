@@ -13,10 +13,12 @@
 
 static void test_table_is_sound(void **state) {
         static const char *const chip_codes[] = {
-                EG_REASON_CHIP_NOT_FOUND, EG_REASON_CHIP_ACCESS_FAIL,  EG_REASON_CHIP_TIMEOUT,
-                EG_REASON_CHIP_READ_FAIL, EG_REASON_CHIP_DG_MISSING,   EG_REASON_PA_SOD_SIG,
-                EG_REASON_PA_DS_UNTRUSTED, EG_REASON_PA_DS_REVOKED,    EG_REASON_PA_CERT_EXPIRED,
-                EG_REASON_PA_DG_HASH,     EG_REASON_PA_ISSUER_MISMATCH, EG_REASON_PA_NO_CSCA,
+                EG_REASON_CHIP_NOT_FOUND,     EG_REASON_CHIP_ACCESS_FAIL,
+                EG_REASON_CHIP_TIMEOUT,       EG_REASON_CHIP_READ_FAIL,
+                EG_REASON_CHIP_DG_MISSING,    EG_REASON_PA_SOD_SIG,
+                EG_REASON_PA_DS_UNTRUSTED,    EG_REASON_PA_DS_REVOKED,
+                EG_REASON_PA_CERT_EXPIRED,    EG_REASON_PA_DG_HASH,
+                EG_REASON_PA_ISSUER_MISMATCH, EG_REASON_PA_NO_CSCA,
                 EG_REASON_CHIP_CLONE_SUSPECT, EG_REASON_CHIP_AUTH_UNSUPPORTED,
         };
         size_t n;
@@ -44,8 +46,7 @@ static void test_kinds(void **state) {
         assert_int_equal(eg_reason_kind("E_DOC_EXPIRED"), EG_REASON_KIND_ERROR);
         assert_int_equal(eg_reason_kind("A_TAILGATING"), EG_REASON_KIND_ALERT);
         assert_int_equal(eg_reason_kind("U_PA_NO_CSCA"), EG_REASON_KIND_UNDETERMINED);
-        assert_int_equal(eg_reason_kind("N_CHIP_AUTH_UNSUPPORTED"),
-                         EG_REASON_KIND_NOT_SUPPORTED);
+        assert_int_equal(eg_reason_kind("N_CHIP_AUTH_UNSUPPORTED"), EG_REASON_KIND_NOT_SUPPORTED);
         assert_int_equal(eg_reason_kind("W_APPROACH_MULTI"), EG_REASON_KIND_WARNING);
         assert_int_equal(eg_reason_kind("X_FOO"), EG_REASON_KIND_INVALID);
         assert_int_equal(eg_reason_kind("E"), EG_REASON_KIND_INVALID);

@@ -12,9 +12,9 @@
 #define GPIO_SIM_MAX_LINES 32
 
 struct gpio_sim {
-        char dir[128];       /* /sys/kernel/config/gpio-sim/NAME */
-        char sysfs[160];     /* /sys/devices/platform/gpio-sim.N/gpiochipM */
-        char chip_name[32];  /* gpiochipM */
+        char dir[128]; /* /sys/kernel/config/gpio-sim/NAME */
+        char sysfs[160]; /* /sys/devices/platform/gpio-sim.N/gpiochipM */
+        char chip_name[32]; /* gpiochipM */
         unsigned n_lines;
 };
 

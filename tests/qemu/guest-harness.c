@@ -88,8 +88,8 @@ bool guest_run_until(struct guest *g, const unsigned *counter, unsigned ms) {
         return *counter > 0;
 }
 
-static bool event_matches(const struct guest_event *e, const char *device,
-                          enum eg_event_type type, int64_t value) {
+static bool event_matches(const struct guest_event *e, const char *device, enum eg_event_type type,
+                          int64_t value) {
         return strcmp(e->device, device) == 0 && e->type == type &&
                (value == GUEST_ANY || e->value == value);
 }
@@ -157,8 +157,8 @@ static int capture_sendv(const struct iovec *iov, int n) {
         for (int i = 0; i < n; i++)
                 if (iov[i].iov_len > 8 && memcmp(iov[i].iov_base, "MESSAGE=", 8) == 0 &&
                     n_captured < CAPTURE_MAX) {
-                        captured[n_captured] = strndup((const char *) iov[i].iov_base + 8,
-                                                       iov[i].iov_len - 8);
+                        captured[n_captured] =
+                                strndup((const char *) iov[i].iov_base + 8, iov[i].iov_len - 8);
                         if (captured[n_captured])
                                 n_captured++;
                 }

@@ -14,18 +14,44 @@
 #include "guest-harness.h"
 
 enum {
-        D1_LOCK, D1_POS, D2_LOCK, D2_POS, D2_LSENS, D3_LOCK, D3_OPEN,
-        PE1, PE2, PX, EM, GREEN, RED, YELLOW, BUZZER, SPARE1, SPARE2,
+        D1_LOCK,
+        D1_POS,
+        D2_LOCK,
+        D2_POS,
+        D2_LSENS,
+        D3_LOCK,
+        D3_OPEN,
+        PE1,
+        PE2,
+        PX,
+        EM,
+        GREEN,
+        RED,
+        YELLOW,
+        BUZZER,
+        SPARE1,
+        SPARE2,
         N_LINES,
 };
 
 static const char *const line_names[N_LINES] = {
-        [D1_LOCK] = "d1_lock", [D1_POS] = "d1_pos",  [D2_LOCK] = "d2_lock",
-        [D2_POS] = "d2_pos",   [D2_LSENS] = "d2_lsens", [D3_LOCK] = NULL, /* by offset */
-        [D3_OPEN] = "d3_open", [PE1] = "pe1",        [PE2] = "pe2",
-        [PX] = "px",           [EM] = "em",          [GREEN] = "green",
-        [RED] = "red",         [YELLOW] = "yellow",  [BUZZER] = "buzzer",
-        [SPARE1] = "spare1",   [SPARE2] = "spare2",
+        [D1_LOCK] = "d1_lock",
+        [D1_POS] = "d1_pos",
+        [D2_LOCK] = "d2_lock",
+        [D2_POS] = "d2_pos",
+        [D2_LSENS] = "d2_lsens",
+        [D3_LOCK] = NULL, /* by offset */
+        [D3_OPEN] = "d3_open",
+        [PE1] = "pe1",
+        [PE2] = "pe2",
+        [PX] = "px",
+        [EM] = "em",
+        [GREEN] = "green",
+        [RED] = "red",
+        [YELLOW] = "yellow",
+        [BUZZER] = "buzzer",
+        [SPARE1] = "spare1",
+        [SPARE2] = "spare2",
 };
 
 #define LABEL "egate-sim"
@@ -126,9 +152,8 @@ static void test_door_open_completes_on_position(void **state) {
         assert_int_equal(guest_op_start(&f->g, "gpio-d1", &a, &op), 0);
         guest_run(&f->g, 50);
         assert_int_equal(level(f, D1_LOCK), 1); /* strike energised: released */
-        assert_int_equal(op.calls, 0);          /* the door has not moved yet */
-        assert_int_equal(eg_device_find(f->g.manager, "gpio-d1")->door_lock,
-                         EG_DOOR_LOCK_UNLOCKED);
+        assert_int_equal(op.calls, 0); /* the door has not moved yet */
+        assert_int_equal(eg_device_find(f->g.manager, "gpio-d1")->door_lock, EG_DOOR_LOCK_UNLOCKED);
 
         pull(f, D1_POS, false);
         assert_true(guest_run_until(&f->g, &op.calls, 2000));
@@ -194,9 +219,10 @@ static void test_door_debounce(void **state) {
         guest_run(&f->g, 400);
         if (glitch_ms < 70) {
                 assert_int_equal(guest_count_events(&f->g, "gpio-d1", EG_EVENT_DOOR_POSITION,
-                                                    EG_DOOR_POSITION_OPEN), 0);
-                assert_int_equal(guest_count_events(&f->g, "gpio-d1", EG_EVENT_DOOR_FORCED,
-                                                    GUEST_ANY), 0);
+                                                    EG_DOOR_POSITION_OPEN),
+                                 0);
+                assert_int_equal(
+                        guest_count_events(&f->g, "gpio-d1", EG_EVENT_DOOR_FORCED, GUEST_ANY), 0);
         } else
                 print_message("# glitch took %llu ms: too slow to check debouncing\n",
                               (unsigned long long) glitch_ms);
@@ -204,8 +230,9 @@ static void test_door_debounce(void **state) {
         /* A real opening, held past the debounce time, is seen. */
         pull(f, D1_POS, false);
         assert_true(guest_run_until_event(&f->g, "gpio-d1", EG_EVENT_DOOR_FORCED, 1, 2000));
-        assert_int_equal(guest_count_events(&f->g, "gpio-d1", EG_EVENT_DOOR_POSITION,
-                                            EG_DOOR_POSITION_OPEN), 1);
+        assert_int_equal(
+                guest_count_events(&f->g, "gpio-d1", EG_EVENT_DOOR_POSITION, EG_DOOR_POSITION_OPEN),
+                1);
 }
 
 static void test_fail_safe_door_active_low(void **state) {
@@ -217,13 +244,12 @@ static void test_fail_safe_door_active_low(void **state) {
         assert_int_equal(guest_op_start(&f->g, "gpio-d2", &a, &op), 0);
         guest_run(&f->g, 50);
         assert_int_equal(level(f, D2_LOCK), 1); /* de-energised: released */
-        assert_int_equal(op.calls, 0);          /* waiting for the lock sensor */
+        assert_int_equal(op.calls, 0); /* waiting for the lock sensor */
 
         pull(f, D2_LSENS, false);
         assert_true(guest_run_until(&f->g, &op.calls, 2000));
         assert_int_equal(op.status, 0);
-        assert_int_equal(eg_device_find(f->g.manager, "gpio-d2")->door_lock,
-                         EG_DOOR_LOCK_UNLOCKED);
+        assert_int_equal(eg_device_find(f->g.manager, "gpio-d2")->door_lock, EG_DOOR_LOCK_UNLOCKED);
 
         /* Pushed open (active-low sensor: high = not closed); released, so not forced. */
         pull(f, D2_POS, true);
@@ -259,7 +285,7 @@ static void test_fail_secure_safe_state(void **state) {
         assert_int_equal(guest_op_start(&f->g, "gpio-d1", &a, &op), 0);
         guest_run(&f->g, 50);
         assert_int_equal(level(f, D1_LOCK), 0); /* de-energised at once */
-        assert_int_equal(op.calls, 0);          /* secure only once it is closed */
+        assert_int_equal(op.calls, 0); /* secure only once it is closed */
         pull(f, D1_POS, true);
         assert_true(guest_run_until(&f->g, &op.calls, 2000));
         assert_int_equal(op.status, 0);
@@ -403,8 +429,9 @@ static void test_presence_zone_counts(void **state) {
 
 static void indicator_set(struct fixture *f, enum eg_indicator_colour c,
                           enum eg_indicator_pattern p, bool buzzer, int expect_status) {
-        struct eg_op_args a = { .kind = EG_OP_INDICATOR_SET, .colour = c, .pattern = p,
-                                .buzzer = buzzer };
+        struct eg_op_args a = {
+                .kind = EG_OP_INDICATOR_SET, .colour = c, .pattern = p, .buzzer = buzzer
+        };
         struct guest_op op;
 
         guest_op_run(&f->g, "gpio-i1", &a, &op, 2000);
@@ -460,7 +487,8 @@ static const struct bad_device bad_devices[] = {
         { "class = door\nchip = " LABEL "\nlock-line = spare1\nlock-active-low = maybe\n",
           "invalid value 'maybe' for lock-active-low" },
         { "class = door\nchip = " LABEL "\nlock-active-low = true\nlock-line = spare1\n"
-          "open-active-low = 1\n", "open-active-low= given without open-line=" },
+          "open-active-low = 1\n",
+          "open-active-low= given without open-line=" },
         { "class = door\nchip = nochip\nlock-line = 0\n", "cannot open GPIO chip 'nochip'" },
         { "class = door\nlock-line = 0\n", "chip= is required" },
         { "class = door\nchip = " LABEL "\nlock-line = spare1\nheld-open-ms = -5\n",

@@ -64,14 +64,16 @@ static void check_jpeg(int fd, int width, int height) {
 
         tj = tjInitDecompress();
         assert_non_null(tj);
-        assert_int_equal(tjDecompressHeader3(tj, jpeg, (unsigned long) st.st_size, &w, &h,
-                                             &subsamp, &colorspace), 0);
+        assert_int_equal(tjDecompressHeader3(tj, jpeg, (unsigned long) st.st_size, &w, &h, &subsamp,
+                                             &colorspace),
+                         0);
         assert_int_equal(w, width);
         assert_int_equal(h, height);
         pixels = malloc((size_t) w * h * 3);
         assert_non_null(pixels);
-        assert_int_equal(tjDecompress2(tj, jpeg, (unsigned long) st.st_size, pixels, w, 0, h,
-                                       TJPF_RGB, 0), 0);
+        assert_int_equal(
+                tjDecompress2(tj, jpeg, (unsigned long) st.st_size, pixels, w, 0, h, TJPF_RGB, 0),
+                0);
         tjDestroy(tj);
         free(pixels);
         free(jpeg);
@@ -212,8 +214,7 @@ static void test_unplug_removes_camera(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_capture_is_jpeg_in_memfd, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_repeated_captures_and_sizes, setup,
-                                                teardown),
+                cmocka_unit_test_setup_teardown(test_repeated_captures_and_sizes, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_one_capture_at_a_time, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_configuration_errors, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_unplug_removes_camera, setup, teardown),

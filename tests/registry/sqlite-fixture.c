@@ -116,9 +116,10 @@ int admin(struct fixture *f, struct eg_registry_admin_request req, struct admin_
 }
 
 int add_json(struct fixture *f, const char *json, struct admin_log *l) {
-        return admin(f, (struct eg_registry_admin_request){ .kind = EG_REGISTRY_ADMIN_ADD,
-                                                            .json = json },
-                     l);
+        return admin(
+                f,
+                (struct eg_registry_admin_request){ .kind = EG_REGISTRY_ADMIN_ADD, .json = json },
+                l);
 }
 
 int import_text(struct fixture *f, const char *text, struct admin_log *l) {
@@ -128,16 +129,15 @@ int import_text(struct fixture *f, const char *text, struct admin_log *l) {
         assert_non_null(path);
         fd = open(path, O_RDONLY | O_CLOEXEC);
         assert_true(fd >= 0);
-        r = admin(f, (struct eg_registry_admin_request){ .kind = EG_REGISTRY_ADMIN_IMPORT,
-                                                         .fd = fd },
+        r = admin(f,
+                  (struct eg_registry_admin_request){ .kind = EG_REGISTRY_ADMIN_IMPORT, .fd = fd },
                   l);
         close(fd);
         return r;
 }
 
 /* Lookup, answered: returns its status; the member (if any) stays in l. */
-int lookup(struct fixture *f, const char *state, const char *number,
-                  struct lookup_log *l) {
+int lookup(struct fixture *f, const char *state, const char *number, struct lookup_log *l) {
         uint64_t id = 0;
 
         eg_member_free(l->member);
@@ -150,8 +150,8 @@ int lookup(struct fixture *f, const char *state, const char *number,
         return l->status;
 }
 
-int set_status(struct fixture *f, const char *id, enum eg_member_status s,
-                      const char *reason, struct admin_log *a) {
+int set_status(struct fixture *f, const char *id, enum eg_member_status s, const char *reason,
+               struct admin_log *a) {
         return admin(f,
                      (struct eg_registry_admin_request){ .kind = EG_REGISTRY_ADMIN_SET_STATUS,
                                                          .member_id = id,

@@ -60,12 +60,10 @@ static void test_cancel(void **state) {
 
         assert_int_equal(add_json(f, alice_json, &a), 0);
         eg_registry_sqlite_set_test_delay(f->registry, 300 * 1000);
-        assert_int_equal(eg_registry_lookup(f->registry, "USA", DOC_ALICE, on_lookup, &first,
-                                            &id1),
+        assert_int_equal(eg_registry_lookup(f->registry, "USA", DOC_ALICE, on_lookup, &first, &id1),
                          0);
-        assert_int_equal(eg_registry_lookup(f->registry, "USA", DOC_ALICE, on_lookup, &second,
-                                            &id2),
-                         0);
+        assert_int_equal(
+                eg_registry_lookup(f->registry, "USA", DOC_ALICE, on_lookup, &second, &id2), 0);
         assert_true(id1 != id2);
         run_for(f->event, 50); /* the first is with the worker, the second queued */
         second.inside = true;
@@ -123,9 +121,8 @@ static void test_free_from_callback(void **state) {
         struct fixture *f = *state;
         struct lookup_log other = {};
 
-        assert_int_equal(eg_registry_lookup(f->registry, "USA", DOC_ALICE, free_in_callback, f,
-                                            NULL),
-                         0);
+        assert_int_equal(
+                eg_registry_lookup(f->registry, "USA", DOC_ALICE, free_in_callback, f, NULL), 0);
         assert_int_equal(eg_registry_lookup(f->registry, "USA", DOC_BOB, on_lookup, &other, NULL),
                          0);
         run_for(f->event, 300);
@@ -143,8 +140,8 @@ static void test_no_personal_data_in_logs(void **state) {
         char *bad;
         size_t len;
         static const char *const secrets[] = {
-                DOC_ALICE, DOC_BOB, "M00000001", "1980-02-29", "1975-07-01", "2031-04-30",
-                "TEMPLATE-SECRET", "VEVNUExBVEUt", "FACE-IMAGE", "RkFDRS1J",
+                DOC_ALICE,    DOC_BOB,           "M00000001",    "1980-02-29", "1975-07-01",
+                "2031-04-30", "TEMPLATE-SECRET", "VEVNUExBVEUt", "FACE-IMAGE", "RkFDRS1J",
         };
 
         assert_true(asprintf(&log_path, "%s/stderr.log", f->dir) > 0);
@@ -168,8 +165,9 @@ static void test_no_personal_data_in_logs(void **state) {
         free(bad);
         (void) lookup(f, "USA", DOC_ALICE, &l);
         (void) lookup(f, "USA", "Z99999999", &l);
-        (void) admin(f, (struct eg_registry_admin_request){ .kind = EG_REGISTRY_ADMIN_SHOW,
-                                                            .member_id = "GE-100001" },
+        (void) admin(f,
+                     (struct eg_registry_admin_request){ .kind = EG_REGISTRY_ADMIN_SHOW,
+                                                         .member_id = "GE-100001" },
                      &a);
         (void) set_status(f, "GE-2", EG_MEMBER_SUSPENDED, "review", &a);
         f->registry->timeout_ms = 50;
@@ -177,9 +175,10 @@ static void test_no_personal_data_in_logs(void **state) {
         (void) lookup(f, "USA", DOC_ALICE, &l);
         eg_registry_sqlite_set_test_delay(f->registry, 0);
         run_for(f->event, 300);
-        (void) admin(f, (struct eg_registry_admin_request){ .kind = EG_REGISTRY_ADMIN_REMOVE,
-                                                            .member_id = "GE-100001",
-                                                            .reason = "test" },
+        (void) admin(f,
+                     (struct eg_registry_admin_request){ .kind = EG_REGISTRY_ADMIN_REMOVE,
+                                                         .member_id = "GE-100001",
+                                                         .reason = "test" },
                      &a);
 
         fflush(stderr);

@@ -20,8 +20,8 @@ static const struct eg_date today = { 2026, 3, 1 };
 
 /* A valid member with one field replaced: FIELD_VALUE is spliced in as `"key": value`. */
 #define MEMBER_WITH(extra)                                                                         \
-        "{\"id\": \"GE-1\", \"status\": \"active\", \"birth_date\": \"1980-01-01\", "          \
-        "\"enrolled\": \"2023-01-01\", \"passports\": [{\"issuing_state\": \"USA\", "          \
+        "{\"id\": \"GE-1\", \"status\": \"active\", \"birth_date\": \"1980-01-01\", "              \
+        "\"enrolled\": \"2023-01-01\", \"passports\": [{\"issuing_state\": \"USA\", "              \
         "\"document_number\": \"X1\", \"expiry\": \"2030-01-01\"}]" extra "}"
 
 static int parse_member(const char *json, struct eg_member **ret, char **error) {
@@ -148,7 +148,7 @@ static const struct bad_case bad_members[] = {
         { MEMBER_WITH(", \"face\": {\"mime\": \"image/png\", \"image\": \"QUJD\", \"x\": 1}"),
           "member.face.x: unknown field (expected one of the fields in docs/registry.md)" },
         { "{\"id\": \"GE\\u0000-1\", \"status\": \"active\"}", "member.id: contains a NUL "
-                                                              "character" },
+                                                               "character" },
 };
 
 static void test_bad_members(void **state) {
@@ -215,17 +215,20 @@ static void test_import_document(void **state) {
                 { "{\"members\": [" MEMBER_WITH("") "], \"version\": 1}",
                   "version: unknown field (expected one of the fields in docs/registry.md)" },
                 { "{\"members\": [" MEMBER_WITH("") ", 5]}", "members[1]: not an object" },
-                { "{\"members\": [" MEMBER_WITH("") ", " MEMBER_WITH("") ", "
-                  "{\"id\": \"GE-4\", \"status\": \"active\", \"birth_date\": \"1980-01-01\", "
-                  "\"enrolled\": \"2023-01-01\", \"passports\": [{\"issuing_state\": \"USA\", "
-                  "\"document_number\": \"X1\", \"expiry\": \"2030-02-30\"}]}]}",
+                { "{\"members\": [" MEMBER_WITH("") ", " MEMBER_WITH(
+                          "") ", "
+                              "{\"id\": \"GE-4\", \"status\": \"active\", \"birth_date\": "
+                              "\"1980-01-01\", "
+                              "\"enrolled\": \"2023-01-01\", \"passports\": [{\"issuing_state\": "
+                              "\"USA\", "
+                              "\"document_number\": \"X1\", \"expiry\": \"2030-02-30\"}]}]}",
                   "members[2].passports[0].expiry: not a date (YYYY-MM-DD)" },
                 /* Nesting past the documented depth. */
                 { "{\"members\": [[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]}", NULL },
         };
         for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
-                int r = eg_registry_json_parse_import(bad[i].json, strlen(bad[i].json), &today,
-                                                      &l, &error);
+                int r = eg_registry_json_parse_import(bad[i].json, strlen(bad[i].json), &today, &l,
+                                                      &error);
 
                 if (r != -EINVAL || !error || (bad[i].error && strcmp(error, bad[i].error)))
                         fprintf(stderr, "case %zu: %d \"%s\"\n", i, r, error ? error : "");
@@ -248,8 +251,8 @@ static void test_size_limits(void **state) {
         assert_non_null(big);
         memset(big, ' ', n);
         assert_int_equal(eg_registry_json_parse_import(big, n, &today, &l, &error), -EMSGSIZE);
-        assert_int_equal(eg_registry_json_parse_member(big, EG_REGISTRY_MEMBER_JSON_MAX + 1,
-                                                       &today, &m, &error),
+        assert_int_equal(eg_registry_json_parse_member(big, EG_REGISTRY_MEMBER_JSON_MAX + 1, &today,
+                                                       &m, &error),
                          -EMSGSIZE);
         free(big);
         free(error);

@@ -156,8 +156,7 @@ static void test_lookup_pads_issuing_state(void **state) {
                          -EINVAL);
         assert_int_equal(eg_registry_lookup(f->registry, "USA", "B<1", on_lookup, &l, NULL),
                          -EINVAL);
-        assert_int_equal(eg_registry_lookup(f->registry, "USA", "", on_lookup, &l, NULL),
-                         -EINVAL);
+        assert_int_equal(eg_registry_lookup(f->registry, "USA", "", on_lookup, &l, NULL), -EINVAL);
         eg_member_free(l.member);
         admin_log_done(&a);
 }
@@ -168,8 +167,7 @@ static int lookup_holder(struct fixture *f, const char *state, int y, int m, int
 
         eg_member_free(l->member);
         *l = (struct lookup_log){ .inside = true };
-        assert_int_equal(eg_registry_lookup_holder(f->registry, state, &birth, on_lookup, l,
-                                                   NULL),
+        assert_int_equal(eg_registry_lookup_holder(f->registry, state, &birth, on_lookup, l, NULL),
                          0);
         l->inside = false;
         assert_true(run_until(f->event, &l->calls, 10000));
@@ -206,9 +204,9 @@ static void test_list_and_show(void **state) {
         struct admin_log a = {};
 
         assert_int_equal(import_text(f, import_json, &a), 0);
-        assert_int_equal(admin(f, (struct eg_registry_admin_request){ .kind = EG_REGISTRY_ADMIN_LIST },
-                               &a),
-                         0);
+        assert_int_equal(
+                admin(f, (struct eg_registry_admin_request){ .kind = EG_REGISTRY_ADMIN_LIST }, &a),
+                0);
         assert_int_equal(a.n_summaries, 3);
         assert_string_equal(a.summaries[0].id, "GE-1");
         assert_string_equal(a.summaries[1].id, "GE-2");
@@ -219,8 +217,8 @@ static void test_list_and_show(void **state) {
         assert_int_equal(strlen(a.summaries[0].updated), 20);
 
         assert_int_equal(admin(f,
-                               (struct eg_registry_admin_request){
-                                       .kind = EG_REGISTRY_ADMIN_SHOW, .member_id = "GE-2" },
+                               (struct eg_registry_admin_request){ .kind = EG_REGISTRY_ADMIN_SHOW,
+                                                                   .member_id = "GE-2" },
                                &a),
                          0);
         assert_non_null(a.json);
@@ -235,14 +233,14 @@ static void test_list_and_show(void **state) {
         assert_null(strstr(a.json, "TEMPLATE-SECRET"));
 
         assert_int_equal(admin(f,
-                               (struct eg_registry_admin_request){
-                                       .kind = EG_REGISTRY_ADMIN_SHOW, .member_id = "GE-9" },
+                               (struct eg_registry_admin_request){ .kind = EG_REGISTRY_ADMIN_SHOW,
+                                                                   .member_id = "GE-9" },
                                &a),
                          -ENOENT);
         assert_string_equal(a.message, "no member GE-9");
         assert_int_equal(admin(f,
-                               (struct eg_registry_admin_request){
-                                       .kind = EG_REGISTRY_ADMIN_SHOW, .member_id = "GE 9;--" },
+                               (struct eg_registry_admin_request){ .kind = EG_REGISTRY_ADMIN_SHOW,
+                                                                   .member_id = "GE 9;--" },
                                &a),
                          -EINVAL);
         admin_log_done(&a);
@@ -275,8 +273,8 @@ static void test_status_history(void **state) {
         assert_int_equal(l.member->status, EG_MEMBER_REVOKED);
 
         assert_int_equal(admin(f,
-                               (struct eg_registry_admin_request){
-                                       .kind = EG_REGISTRY_ADMIN_SHOW, .member_id = "GE-3" },
+                               (struct eg_registry_admin_request){ .kind = EG_REGISTRY_ADMIN_SHOW,
+                                                                   .member_id = "GE-3" },
                                &a),
                          0);
         /* conditional (imported) -> active -> suspended -> revoked, in that order. */
@@ -310,23 +308,24 @@ static void test_import_is_all_or_nothing(void **state) {
         assert_int_equal(import_text(f, bad, &a), -EINVAL);
         assert_string_equal(a.message, "members[2].passports[0].expiry: not a date (YYYY-MM-DD)");
         free(bad);
-        assert_int_equal(admin(f, (struct eg_registry_admin_request){ .kind = EG_REGISTRY_ADMIN_LIST },
-                               &a),
-                         0);
+        assert_int_equal(
+                admin(f, (struct eg_registry_admin_request){ .kind = EG_REGISTRY_ADMIN_LIST }, &a),
+                0);
         assert_int_equal(a.n_summaries, 0);
 
         /* A conflict found by the database (members[1] reuses members[0]'s passport): the
          * rows of members[0] are rolled back too. */
         assert_int_equal(
-                import_text(f,
-                            "{\"members\": ["
-                            " {\"id\": \"A\", \"status\": \"active\", \"birth_date\": \"1990-01-01\","
-                            "  \"enrolled\": \"2020-01-01\", \"passports\": [{\"issuing_state\": "
-                            "\"FRA\", \"document_number\": \"F1\", \"expiry\": \"2030-01-01\"}]},"
-                            " {\"id\": \"B\", \"status\": \"active\", \"birth_date\": \"1990-01-01\","
-                            "  \"enrolled\": \"2020-01-01\", \"passports\": [{\"issuing_state\": "
-                            "\"FRA\", \"document_number\": \"F1\", \"expiry\": \"2031-01-01\"}]}]}",
-                            &a),
+                import_text(
+                        f,
+                        "{\"members\": ["
+                        " {\"id\": \"A\", \"status\": \"active\", \"birth_date\": \"1990-01-01\","
+                        "  \"enrolled\": \"2020-01-01\", \"passports\": [{\"issuing_state\": "
+                        "\"FRA\", \"document_number\": \"F1\", \"expiry\": \"2030-01-01\"}]},"
+                        " {\"id\": \"B\", \"status\": \"active\", \"birth_date\": \"1990-01-01\","
+                        "  \"enrolled\": \"2020-01-01\", \"passports\": [{\"issuing_state\": "
+                        "\"FRA\", \"document_number\": \"F1\", \"expiry\": \"2031-01-01\"}]}]}",
+                        &a),
                 -EEXIST);
         assert_string_equal(a.message, "members[1].passports[0]: already registered to member A");
         assert_int_equal(lookup(f, "FRA", "F1", &l), -ENOENT);
@@ -441,7 +440,8 @@ static void test_store_finger(void **state) {
         struct fixture *f = *state;
         struct admin_log a = {};
         struct lookup_log l = {};
-        struct eg_member_finger finger = { .position = 6, .format = (char *) "egate-mock",
+        struct eg_member_finger finger = { .position = 6,
+                                           .format = (char *) "egate-mock",
                                            .data = (uint8_t *) "ENROLLED-FINGER-0003",
                                            .len = 20 };
         struct eg_registry_admin_request req = { .kind = EG_REGISTRY_ADMIN_STORE_FINGER,
@@ -550,8 +550,7 @@ static void test_migrates_from_v1(void **state) {
 
         /* A database from a newer egated is left alone. */
         assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-        assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL),
-                         SQLITE_OK);
+        assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL), SQLITE_OK);
         sqlite3_close(db);
         assert_int_equal(eg_registry_sqlite_open(f.event, dir, &f.registry), -EPROTO);
         assert_int_equal(query_int(path, "PRAGMA user_version"), 99);

@@ -20,10 +20,10 @@
 #include "registry/registry.h"
 
 enum behaviour {
-        ANSWER_INSIDE,  /* calls back from inside lookup() */
-        ANSWER_NEVER,   /* until told to */
-        ANSWER_NULL,    /* "found" without a member */
-        REFUSE,         /* lookup() fails */
+        ANSWER_INSIDE, /* calls back from inside lookup() */
+        ANSWER_NEVER, /* until told to */
+        ANSWER_NULL, /* "found" without a member */
+        REFUSE, /* lookup() fails */
         ANSWER_AND_FAIL /* calls back, then fails */
 };
 

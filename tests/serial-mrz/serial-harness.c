@@ -163,8 +163,7 @@ void harness_run(struct harness *h, unsigned ms) {
                 assert_true(sd_event_run(h->event, 5 * 1000) >= 0);
 }
 
-bool harness_run_until(struct harness *h, const unsigned *counter, unsigned target,
-                       unsigned ms) {
+bool harness_run_until(struct harness *h, const unsigned *counter, unsigned target, unsigned ms) {
         uint64_t end = harness_now_ms() + ms;
 
         while (*counter < target && harness_now_ms() < end)
@@ -224,8 +223,7 @@ int harness_read_start(struct harness *h, const char *device, uint32_t timeout_m
         return eg_operation_start(h->manager, device, &a, timeout_ms, on_done, o, NULL);
 }
 
-void harness_read(struct harness *h, const char *device, uint32_t timeout_ms,
-                  struct op_result *o) {
+void harness_read(struct harness *h, const char *device, uint32_t timeout_ms, struct op_result *o) {
         assert_int_equal(harness_read_start(h, device, timeout_ms, o), 0);
         assert_true(harness_run_until(h, &o->calls, 1, timeout_ms + 1000));
         harness_run(h, 10); /* exactly once: nothing may follow */

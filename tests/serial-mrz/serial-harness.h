@@ -31,7 +31,7 @@ struct harness {
         struct pty_peer pty;
         char dir[64];
         char link[128]; /* <dir>/reader -> the pty's slave */
-        struct reader_events ev;    /* READER_ID */
+        struct reader_events ev; /* READER_ID */
         struct reader_events other; /* any other device (probed ones) */
 };
 
@@ -69,8 +69,7 @@ void harness_plug(struct harness *h);
 int harness_read_start(struct harness *h, const char *device, uint32_t timeout_ms,
                        struct op_result *o);
 /* Start READ_MRZ and wait for its outcome. */
-void harness_read(struct harness *h, const char *device, uint32_t timeout_ms,
-                  struct op_result *o);
+void harness_read(struct harness *h, const char *device, uint32_t timeout_ms, struct op_result *o);
 
 enum eg_device_state harness_state(struct harness *h, const char *device);
 

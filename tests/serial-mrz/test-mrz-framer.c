@@ -65,7 +65,8 @@ struct fixture {
 static struct fixture *fixture_new(enum mrz_framing framing, enum mrz_line_ending eol,
                                    const char *marker) {
         struct fixture *f = calloc(1, sizeof(*f));
-        struct mrz_framer_options o = { .framing = framing, .line_ending = eol,
+        struct mrz_framer_options o = { .framing = framing,
+                                        .line_ending = eol,
                                         .frame_timeout_usec = 300 * MS,
                                         .removal_marker = marker };
 
@@ -89,9 +90,7 @@ static void assert_clean(struct fixture *f) {
 
 static void test_td3_each_line_ending(void **state) {
         static const char *const auto_inputs[] = {
-                TD3_L1 "\r" TD3_L2 "\r",
-                TD3_L1 "\n" TD3_L2 "\n",
-                TD3_L1 "\r\n" TD3_L2 "\r\n",
+                TD3_L1 "\r" TD3_L2 "\r", TD3_L1 "\n" TD3_L2 "\n", TD3_L1 "\r\n" TD3_L2 "\r\n",
                 "\n\n" TD3_L1 "\r\n\r\n" TD3_L2 "\n", /* blank lines are neutral */
         };
 
@@ -204,13 +203,16 @@ static void test_garbled_lines(void **state) {
         uint32_t seed = 12345;
 
         feed(f, "p<utoeriksson<<anna<maria<<<<<<<<<<<<<<<<<<<\n", 1000 * MS); /* lowercase */
-        feed(f, "L898902C36UTO7408122F1204159ZE184226B<<<<<1\n", 1001 * MS);  /* 43 */
+        feed(f, "L898902C36UTO7408122F1204159ZE184226B<<<<<1\n", 1001 * MS); /* 43 */
         feed(f, "L898902C36UTO7408122F1204159ZE184226B<<<<<100\n", 1002 * MS); /* 45 */
         feed(f, "P<UTO ERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<\n", 1003 * MS); /* a space */
         assert_int_equal(f->got.garbled, 4);
 
         /* A garbled line between two good ones breaks the MRZ. */
-        feed(f, TD3_L1 "\n" "GARBAGE\n" TD3_L2 "\n", 1004 * MS);
+        feed(f,
+             TD3_L1 "\n"
+                    "GARBAGE\n" TD3_L2 "\n",
+             1004 * MS);
         assert_int_equal(f->got.documents, 0);
         assert_int_equal(f->got.partial, 1);
         feed(f, "\x01\n", 1004 * MS); /* line 2 was left waiting: noise drops it too */
@@ -263,7 +265,10 @@ static void test_stx_etx(void **state) {
         assert_int_equal(f->got.documents, 0);
 
         /* Last line without a line end, a checksum byte after ETX. */
-        feed(f, "\x02" TD3_L1 "\r" TD3_L2 "\x03" "\x5a", 1100 * MS);
+        feed(f,
+             "\x02" TD3_L1 "\r" TD3_L2 "\x03"
+             "\x5a",
+             1100 * MS);
         assert_int_equal(f->got.documents, 1);
         assert_string_equal(f->got.text, TD3);
 

@@ -180,7 +180,8 @@ static void test_garbage_then_good(void **state) {
 
         harness_start(h, "frame-timeout-ms = 100\n");
         harness_write_str(h, "p<utoeriksson<<anna<maria<<<<<<<<<<<<<<<<<<<\n");
-        harness_write_str(h, TD3_L1 "\n" "L898902C36UTO7408122F1204159ZE184226B<<<<<1\n");
+        harness_write_str(h, TD3_L1 "\n"
+                                    "L898902C36UTO7408122F1204159ZE184226B<<<<<1\n");
         for (size_t i = 0; i < 4096; i++) {
                 seed = seed * 1103515245u + 12345u;
                 noise[i] = (char) (seed >> 16);
@@ -353,7 +354,8 @@ static void test_no_personal_data_in_logs(void **state) {
         harness_write_str(h, TD3_L1 "\n" TD3_L2 "\n");
         assert_true(harness_run_until(h, &h->ev.present, 1, 1000));
         expect_document(h, READER_ID, TD3);
-        harness_write_str(h, TD3_L1 "\n" "L898902C36UTO7408122F1204159ZE184226B<<<<<1\n");
+        harness_write_str(h, TD3_L1 "\n"
+                                    "L898902C36UTO7408122F1204159ZE184226B<<<<<1\n");
         harness_write_str(h, TD1_L1 "\n");
         harness_run(h, 200); /* dropped by the frame timeout */
         harness_write_str(h, TD1_L1 "\n" TD1_L2 "\n" TD1_L3 "\n");
@@ -414,8 +416,7 @@ static void test_bad_config(void **state) {
                         harness_init(h);
                 }
                 if (cases[i].add_device)
-                        assert_true(asprintf(&body, "device = %s\n%s", h->link,
-                                             cases[i].body) > 0);
+                        assert_true(asprintf(&body, "device = %s\n%s", h->link, cases[i].body) > 0);
                 log_capture_start();
                 harness_start_section(h, cases[i].class_name, body ? body : cases[i].body);
                 log = log_capture_stop();
@@ -438,8 +439,12 @@ static void test_bad_config(void **state) {
 static int probe(struct harness *h, const char *subsystem, const char *devnode,
                  const struct eg_property *props, size_t n) {
         struct eg_plugin *p = eg_plugin_find(h->manager, "serial-mrz");
-        struct eg_candidate c = { .size = sizeof(c), .subsystem = subsystem, .devnode = devnode,
-                                  .properties = props, .n_properties = n, .fd = -1 };
+        struct eg_candidate c = { .size = sizeof(c),
+                                  .subsystem = subsystem,
+                                  .devnode = devnode,
+                                  .properties = props,
+                                  .n_properties = n,
+                                  .fd = -1 };
 
         assert_non_null(p);
         assert_non_null(p->module.ops.probe);
@@ -450,11 +455,12 @@ static void test_probe(void **state) {
         struct harness *h = *state;
         const struct eg_property good[] = {
                 { "ID_EGATE_CLASS", "document-reader" }, { "ID_SERIAL_SHORT", "MRZ 0042/x" },
-                { "ID_EGATE_BAUD", "115200" },          { "ID_EGATE_LANE", "A1" },
+                { "ID_EGATE_BAUD", "115200" },           { "ID_EGATE_LANE", "A1" },
                 { "ID_EGATE_ROLE", "document-reader" },
         };
         const struct eg_property bad_baud[] = {
-                { "ID_EGATE_CLASS", "document-reader" }, { "ID_SERIAL_SHORT", "X1" },
+                { "ID_EGATE_CLASS", "document-reader" },
+                { "ID_SERIAL_SHORT", "X1" },
                 { "ID_EGATE_BAUD", "12345" },
         };
         const struct eg_property by_path[] = {

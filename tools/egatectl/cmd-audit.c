@@ -137,8 +137,8 @@ static uint64_t u64_member(json_object *o, const char *key) {
 }
 
 static int print_list(json_object *list) {
-        static const char *const headers[] = { "TRANSACTION", "START", "DURATION", "LANE",
-                                                "DECISION",    "REASONS" };
+        static const char *const headers[] = { "TRANSACTION", "START",    "DURATION",
+                                               "LANE",        "DECISION", "REASONS" };
         _cleanup_(table_freep) struct table *t = table_new(headers, ELEMENTSOF(headers));
 
         if (!t)
@@ -207,8 +207,8 @@ static void print_field(const char *key, const char *value) {
 }
 
 static int print_steps(json_object *steps, uint64_t start) {
-        static const char *const headers[] = { "STEP",  "RESULT", "REASON",    "AT",
-                                                "TOOK",  "TRY",    "SCORE/MIN", "DEVICE" };
+        static const char *const headers[] = { "STEP", "RESULT", "REASON",    "AT",
+                                               "TOOK", "TRY",    "SCORE/MIN", "DEVICE" };
         _cleanup_(table_freep) struct table *t = table_new(headers, ELEMENTSOF(headers));
 
         if (!t)
@@ -228,9 +228,13 @@ static int print_steps(json_object *steps, uint64_t start) {
                                         json_object_get_double(score),
                                         json_object_get_double(threshold));
                 const char *row[] = {
-                        json_string_member(s, "step"),   json_string_member(s, "result"),
-                        json_string_member(s, "reason"), at,
-                        duration(from, to, took, sizeof(took)), attempt, scores,
+                        json_string_member(s, "step"),
+                        json_string_member(s, "result"),
+                        json_string_member(s, "reason"),
+                        at,
+                        duration(from, to, took, sizeof(took)),
+                        attempt,
+                        scores,
                         json_string_member(s, "device"),
                 };
                 if (table_add_row(t, row) < 0)
@@ -332,8 +336,8 @@ static int audit_show(sd_bus *bus, const char *id) {
 static int call_export(sd_bus *bus, int fd, const struct range *range, sd_bus_error *error,
                        uint32_t *ret_count) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
-        uint64_t timeout = arg.timeout_usec > EXPORT_TIMEOUT_USEC ? arg.timeout_usec
-                                                                  : EXPORT_TIMEOUT_USEC;
+        uint64_t timeout =
+                arg.timeout_usec > EXPORT_TIMEOUT_USEC ? arg.timeout_usec : EXPORT_TIMEOUT_USEC;
         int r;
 
         r = sd_bus_message_new_method_call(bus, &m, EGCTL_BUS_NAME, AUDIT_PATH, AUDIT_IFACE,
@@ -487,8 +491,7 @@ int verb_audit(int argc, char **argv) {
         int r;
 
         if (want == 0) {
-                egctl_error("audit: unknown subcommand '%s': list, show ID or export FILE|-",
-                            sub);
+                egctl_error("audit: unknown subcommand '%s': list, show ID or export FILE|-", sub);
                 return EGCTL_EXIT_USAGE;
         }
         if (argc != want) {

@@ -131,9 +131,9 @@ static int report_door(struct device_session *s, const char *action) {
         if (!o || !id || json_add(o, "id", json_object_new_string(s->id)) < 0 ||
             json_add(o, "action", json_object_new_string(action)) < 0)
                 return oom("door");
-        json_object_object_foreach(props, key, value)
-                if (json_object_object_add(o, key, json_object_get(value)) < 0)
-                        return oom("door");
+        json_object_object_foreach(
+                props, key, value) if (json_object_object_add(o, key, json_object_get(value)) <
+                                       0) return oom("door");
         if (arg.json)
                 return output_json(o);
         position = escape_control(json_string_member(o, "position"));

@@ -172,8 +172,7 @@ static int cmd_add(sd_bus *bus, char **argv) {
                 return r;
         /* The id, to say who was added (egated checks the rest). */
         doc = json_tokener_parse(text);
-        id = doc && json_object_is_type(doc, json_type_object) ? json_string_member(doc, "id")
-                                                                 : "";
+        id = doc && json_object_is_type(doc, json_type_object) ? json_string_member(doc, "id") : "";
         r = registry_call(bus, "member add", "Add", NULL, "s", text);
         explicit_bzero(text, strlen(text));
         if (r != EGCTL_EXIT_OK)
@@ -201,8 +200,8 @@ static int cmd_list(sd_bus *bus, char **argv) {
                 return r;
         table_highlight_states(t, 1);
         r = sd_bus_message_enter_container(reply, 'a', "(sssss)");
-        while (r >= 0 && (r = sd_bus_message_read(reply, "(sssss)", &v[0], &v[1], &v[2], &v[3],
-                                                  &v[4])) > 0) {
+        while (r >= 0 &&
+               (r = sd_bus_message_read(reply, "(sssss)", &v[0], &v[1], &v[2], &v[3], &v[4])) > 0) {
                 json_object *o = json_object_new_object();
 
                 if (!o || json_object_array_add(members, o) < 0) {

@@ -20,7 +20,7 @@
 struct monitor {
         sd_bus *bus;
         json_object *seen; /* object path -> { watched property -> last value } */
-        int status;        /* the first output failure, to end with */
+        int status; /* the first output failure, to end with */
 };
 
 /* The properties whose changes are events; the rest come with signals of their own. */
@@ -42,7 +42,8 @@ static const struct {
 } signal_args[] = {
         { EGCTL_IFACE("Device"), "StateChanged", { "old", "new", "reason" } },
         { EGCTL_IFACE("Lane"), "TransactionStarted", { "id" } },
-        { EGCTL_IFACE("Lane"), "StepFinished",
+        { EGCTL_IFACE("Lane"),
+          "StepFinished",
           { "id", "step", "result", "reason", "duration_us" } },
         { EGCTL_IFACE("Lane"), "TransactionFinished", { "id", "decision", "reasons" } },
         { EGCTL_IFACE("Lane"), "Alarm", { "kind", "detail" } },

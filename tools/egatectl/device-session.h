@@ -18,7 +18,8 @@ struct device_session {
         bool claimed;
 };
 
-#define DEVICE_SESSION_INIT {}
+#define DEVICE_SESSION_INIT                                                                        \
+        {}
 
 /*
  * Connect, check the device exists (else exit status 3) and, when classes is

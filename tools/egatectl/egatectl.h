@@ -21,11 +21,11 @@
 enum {
         EGCTL_EXIT_OK = 0,
         EGCTL_EXIT_FAILURE = 1,
-        EGCTL_EXIT_USAGE = 2,       /* bad command line, or InvalidArgument from the daemon */
-        EGCTL_EXIT_NOT_FOUND = 3,   /* no such device or lane */
-        EGCTL_EXIT_PERMISSION = 4,  /* PermissionDenied, AccessDenied */
-        EGCTL_EXIT_BUSY = 5,        /* Busy, AlreadyClaimed, NotClaimed, a claim lost */
-        EGCTL_EXIT_DEVICE = 6,      /* DeviceFailed, Timeout, NoMedia, TryAgain, Cancelled */
+        EGCTL_EXIT_USAGE = 2, /* bad command line, or InvalidArgument from the daemon */
+        EGCTL_EXIT_NOT_FOUND = 3, /* no such device or lane */
+        EGCTL_EXIT_PERMISSION = 4, /* PermissionDenied, AccessDenied */
+        EGCTL_EXIT_BUSY = 5, /* Busy, AlreadyClaimed, NotClaimed, a claim lost */
+        EGCTL_EXIT_DEVICE = 6, /* DeviceFailed, Timeout, NoMedia, TryAgain, Cancelled */
         EGCTL_EXIT_NOT_RUNNING = 7, /* egated is not on the bus */
 };
 
@@ -54,7 +54,7 @@ struct egctl_options {
         const char *output;
         /* audit (AUDIT) */
         const char *since, *until; /* TIME, parsed by the verb */
-        uint32_t limit;            /* 0: egated's default */
+        uint32_t limit; /* 0: egated's default */
 };
 
 extern struct egctl_options arg;

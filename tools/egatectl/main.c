@@ -273,8 +273,8 @@ enum {
 };
 
 static const char *const option_names[] = {
-        "--keep-claim", "--buzzer", "--message", "--language", "--light", "--output",
-        "--since", "--until", "--limit",
+        "--keep-claim", "--buzzer", "--message", "--language", "--light",
+        "--output",     "--since",  "--until",   "--limit",
 };
 
 /* Returns 1 to go on, 0 when done (help, version), or an exit status as a negative number. */

@@ -20,8 +20,8 @@ static int parse_relative(const char *s, uint64_t now_usec, uint64_t *ret) {
                 const char *suffix;
                 uint64_t seconds;
         } units[] = {
-                { "s", 1 }, { "sec", 1 }, { "m", 60 }, { "min", 60 }, { "h", 3600 },
-                { "d", 86400 }, { "w", 7 * 86400 },
+                { "s", 1 },    { "sec", 1 },   { "m", 60 },        { "min", 60 },
+                { "h", 3600 }, { "d", 86400 }, { "w", 7 * 86400 },
         };
         unsigned long long n;
         char *end;
@@ -101,8 +101,8 @@ static int parse_zone(const char *c, long *ret_offset, bool *ret_local) {
 
 static int parse_iso(const char *s, uint64_t *ret) {
         static const char *const formats[] = {
-                "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M",
-                "%Y-%m-%d",
+                "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M",
+                "%Y-%m-%d %H:%M",    "%Y-%m-%d",
         };
         bool local = false;
         uint64_t fraction = 0;

@@ -24,13 +24,13 @@ extern "C" {
 /* Device classes.  The numeric values are ABI: never renumber. */
 enum eg_device_class {
         EG_CLASS_INVALID = 0,
-        EG_CLASS_DOCUMENT_READER = 1,     /* printed MRZ, page images */
-        EG_CLASS_CHIP_READER = 2,         /* APDUs to the passport's chip */
+        EG_CLASS_DOCUMENT_READER = 1, /* printed MRZ, page images */
+        EG_CLASS_CHIP_READER = 2, /* APDUs to the passport's chip */
         EG_CLASS_FINGERPRINT_SCANNER = 3, /* capture, enrol, verify 1:1 */
-        EG_CLASS_CAMERA = 4,              /* face frames */
-        EG_CLASS_DOOR = 5,                /* entry/exit doors and flaps */
-        EG_CLASS_PRESENCE_SENSOR = 6,     /* zone occupancy, beams */
-        EG_CLASS_INDICATOR = 7,           /* lights, buzzer, messages */
+        EG_CLASS_CAMERA = 4, /* face frames */
+        EG_CLASS_DOOR = 5, /* entry/exit doors and flaps */
+        EG_CLASS_PRESENCE_SENSOR = 6, /* zone occupancy, beams */
+        EG_CLASS_INDICATOR = 7, /* lights, buzzer, messages */
         EG_CLASS_MAX_ = 8,
 };
 
@@ -46,27 +46,27 @@ enum eg_op_kind {
         EG_OP_INVALID = 0,
 
         /* DocumentReader */
-        EG_OP_DOCUMENT_READ_MRZ = 1,     /* -> result.text: MRZ lines, '\n'-separated */
+        EG_OP_DOCUMENT_READ_MRZ = 1, /* -> result.text: MRZ lines, '\n'-separated */
         EG_OP_DOCUMENT_CAPTURE_PAGE = 2, /* args.light -> result.fd + result.format */
 
         /* ChipReader: the eMRTD protocol itself lives in the daemon. */
-        EG_OP_CHIP_CONNECT = 3,    /* -> result.data: ATR or ATS/UID */
-        EG_OP_CHIP_TRANSMIT = 4,   /* args.data: C-APDU -> result.data: R-APDU incl. SW1 SW2 */
+        EG_OP_CHIP_CONNECT = 3, /* -> result.data: ATR or ATS/UID */
+        EG_OP_CHIP_TRANSMIT = 4, /* args.data: C-APDU -> result.data: R-APDU incl. SW1 SW2 */
         EG_OP_CHIP_DISCONNECT = 5, /* switch the field off / release the card */
 
         /* FingerprintScanner */
         EG_OP_FINGER_CAPTURE = 6, /* -> result.fd + result.format (image) */
-        EG_OP_FINGER_ENROLL = 7,  /* args.finger -> result.data (template) + result.format */
-        EG_OP_FINGER_VERIFY = 8,  /* args.data (template), args.format, args.finger
+        EG_OP_FINGER_ENROLL = 7, /* args.finger -> result.data (template) + result.format */
+        EG_OP_FINGER_VERIFY = 8, /* args.data (template), args.format, args.finger
                                    * -> result.score, result.threshold, result.match */
 
         /* Camera */
         EG_OP_CAMERA_CAPTURE = 9, /* -> result.fd + result.format */
 
         /* Door */
-        EG_OP_DOOR_OPEN = 10,       /* unlock and open (motorised) or release */
-        EG_OP_DOOR_CLOSE = 11,      /* close (motorised); completes when closed */
-        EG_OP_DOOR_LOCK = 12,       /* engage the lock; completes when locked */
+        EG_OP_DOOR_OPEN = 10, /* unlock and open (motorised) or release */
+        EG_OP_DOOR_CLOSE = 11, /* close (motorised); completes when closed */
+        EG_OP_DOOR_LOCK = 12, /* engage the lock; completes when locked */
         EG_OP_DOOR_SAFE_STATE = 13, /* go to the declared fail-safe/fail-secure state */
 
         /* PresenceSensor */
@@ -116,10 +116,10 @@ struct eg_op_args {
 
         const uint8_t *data; /* CHIP_TRANSMIT: C-APDU; FINGER_VERIFY: template */
         size_t data_len;
-        const char *format;   /* FINGER_VERIFY: template format, e.g. "iso-19794-2" */
-        int32_t finger;       /* ISO/IEC 19794-2 finger position, 0 = any */
+        const char *format; /* FINGER_VERIFY: template format, e.g. "iso-19794-2" */
+        int32_t finger; /* ISO/IEC 19794-2 finger position, 0 = any */
         enum eg_page_light light;
-        const char *zone;     /* PRESENCE_READ: zone name, NULL = the device's zone */
+        const char *zone; /* PRESENCE_READ: zone name, NULL = the device's zone */
 
         enum eg_indicator_colour colour;
         enum eg_indicator_pattern pattern;
@@ -152,9 +152,9 @@ struct eg_op_result {
         const uint8_t *data;
         size_t data_len;
         const char *format; /* MIME type of fd, or template format */
-        int fd;             /* image (memfd), -1 if none */
+        int fd; /* image (memfd), -1 if none */
 
-        double score;     /* FINGER_VERIFY: comparison score */
+        double score; /* FINGER_VERIFY: comparison score */
         double threshold; /* FINGER_VERIFY: the threshold the plugin applied */
         bool match;
         int64_t value; /* PRESENCE_READ: count */
@@ -195,13 +195,13 @@ enum eg_event_type {
         EG_EVENT_FINGER_PRESENT = 5,
         EG_EVENT_FINGER_REMOVED = 6,
         EG_EVENT_DOOR_POSITION = 7, /* value: enum eg_door_position */
-        EG_EVENT_DOOR_LOCK = 8,     /* value: enum eg_door_lock */
-        EG_EVENT_DOOR_FORCED = 9,   /* opened without a command */
+        EG_EVENT_DOOR_LOCK = 8, /* value: enum eg_door_lock */
+        EG_EVENT_DOOR_FORCED = 9, /* opened without a command */
         EG_EVENT_DOOR_HELD_OPEN = 10,
         EG_EVENT_OCCUPANCY = 11, /* zone, value: people in the zone */
-        EG_EVENT_BEAM = 12,      /* zone: beam name, value: 1 broken, 0 clear */
+        EG_EVENT_BEAM = 12, /* zone: beam name, value: 1 broken, 0 clear */
         EG_EVENT_EMERGENCY = 13, /* value: 1 active, 0 cleared */
-        EG_EVENT_FAULT = 14,     /* message: what broke; the device stops serving */
+        EG_EVENT_FAULT = 14, /* message: what broke; the device stops serving */
         EG_EVENT_RECOVERED = 15, /* the device serves again */
         EG_EVENT_MAX_ = 16,
 };
@@ -210,7 +210,7 @@ struct eg_event {
         uint32_t size;
         enum eg_event_type type;
         int64_t value;
-        const char *zone;    /* OCCUPANCY, BEAM */
+        const char *zone; /* OCCUPANCY, BEAM */
         const char *message; /* FAULT: reason, never personal data */
 };
 

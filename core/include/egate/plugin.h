@@ -39,19 +39,19 @@ extern "C" {
 #define EG_PLUGIN_DESCRIPTOR_SYMBOL "egate_plugin_descriptor"
 #define EG_PLUGIN_OPS_SYMBOL "egate_plugin_ops"
 
-#define EG_NAME_MAX 32    /* plugin name: [a-z0-9_-], 1..31 characters */
+#define EG_NAME_MAX 32 /* plugin name: [a-z0-9_-], 1..31 characters */
 #define EG_VERSION_MAX 32 /* printable ASCII */
-#define EG_VENDOR_MAX 64  /* printable ASCII */
+#define EG_VENDOR_MAX 64 /* printable ASCII */
 #define EG_MATCH_MAX 8
 #define EG_MATCH_SUBSYSTEM_MAX 32
 #define EG_MATCH_PROPERTY_MAX 96
 
 /* How a plugin finds its devices. */
 enum eg_match_kind {
-        EG_MATCH_END = 0,    /* terminates the match list */
+        EG_MATCH_END = 0, /* terminates the match list */
         EG_MATCH_CONFIG = 1, /* devices declared in egated.conf ([device.NAME] plugin=...) */
-        EG_MATCH_UDEV = 2,   /* udev subsystem, optionally one property KEY=VALUE */
-        EG_MATCH_USB = 3,    /* USB vendor and product id: of a USB device node, or with
+        EG_MATCH_UDEV = 2, /* udev subsystem, optionally one property KEY=VALUE */
+        EG_MATCH_USB = 3, /* USB vendor and product id: of a USB device node, or with
                               * .subsystem set, of a device of that subsystem (a tty) */
 };
 
@@ -72,7 +72,7 @@ struct eg_plugin_descriptor {
         char version[EG_VERSION_MAX];
         char vendor[EG_VENDOR_MAX];
         uint32_t classes; /* EG_CLASS_BIT() of every class it may provide */
-        uint32_t flags;   /* EG_PLUGIN_FLAG_* */
+        uint32_t flags; /* EG_PLUGIN_FLAG_* */
         struct eg_match matches[EG_MATCH_MAX];
 };
 
@@ -170,7 +170,7 @@ struct eg_device_ops {
 struct eg_device_desc {
         uint32_t size;
         enum eg_device_class device_class;
-        const char *key;    /* stable within the plugin: serial or physical path */
+        const char *key; /* stable within the plugin: serial or physical path */
         const char *vendor; /* may be NULL */
         const char *model;
         const char *serial;
@@ -210,8 +210,8 @@ struct eg_host_api {
         int (*device_add)(struct eg_host *host, const struct eg_device_desc *desc,
                           eg_device_id *ret_device);
         int (*device_remove)(struct eg_host *host, eg_device_id device);
-        int (*timer_add)(struct eg_host *host, uint64_t delay_usec, eg_timer_fn fn,
-                         void *userdata, eg_source_id *ret_source);
+        int (*timer_add)(struct eg_host *host, uint64_t delay_usec, eg_timer_fn fn, void *userdata,
+                         eg_source_id *ret_source);
         int (*io_add)(struct eg_host *host, int fd, uint32_t epoll_events, eg_io_fn fn,
                       void *userdata, eg_source_id *ret_source);
         void (*source_remove)(struct eg_host *host, eg_source_id source);
@@ -272,8 +272,8 @@ static inline int eg_host_timer_add(struct eg_host *host, uint64_t delay_usec, e
         return eg_host_api_get(host)->timer_add(host, delay_usec, fn, userdata, ret_source);
 }
 
-static inline int eg_host_io_add(struct eg_host *host, int fd, uint32_t epoll_events,
-                                 eg_io_fn fn, void *userdata, eg_source_id *ret_source) {
+static inline int eg_host_io_add(struct eg_host *host, int fd, uint32_t epoll_events, eg_io_fn fn,
+                                 void *userdata, eg_source_id *ret_source) {
         return eg_host_api_get(host)->io_add(host, fd, epoll_events, fn, userdata, ret_source);
 }
 
@@ -282,9 +282,12 @@ static inline void eg_host_source_remove(struct eg_host *host, eg_source_id sour
 }
 
 /* Helpers to fill a descriptor at compile time. */
-#define EG_MATCH_CONFIG_ENTRY { .kind = EG_MATCH_CONFIG }
-#define EG_MATCH_UDEV_ENTRY(subsys, prop) { .kind = EG_MATCH_UDEV, .subsystem = subsys, .property = prop }
-#define EG_MATCH_USB_ENTRY(vid, pid) { .kind = EG_MATCH_USB, .usb_vendor = (vid), .usb_product = (pid) }
+#define EG_MATCH_CONFIG_ENTRY                                                                      \
+        { .kind = EG_MATCH_CONFIG }
+#define EG_MATCH_UDEV_ENTRY(subsys, prop)                                                          \
+        { .kind = EG_MATCH_UDEV, .subsystem = subsys, .property = prop }
+#define EG_MATCH_USB_ENTRY(vid, pid)                                                               \
+        { .kind = EG_MATCH_USB, .usb_vendor = (vid), .usb_product = (pid) }
 
 /*
  * The ABI minor a plugin declares.  It defaults to the headers' minor; a
@@ -305,11 +308,13 @@ static inline void eg_host_source_remove(struct eg_host *host, eg_source_id sour
  *   };
  */
 #define EG_PLUGIN_DEFINE(...)                                                                      \
-        __attribute__((visibility("default"))) const struct eg_plugin_descriptor                   \
-                egate_plugin_descriptor = { .size = sizeof(struct eg_plugin_descriptor),            \
-                                            .abi_major = EG_SDK_ABI_MAJOR,                         \
-                                            .abi_minor = EG_PLUGIN_ABI_MINOR,                      \
-                                            __VA_ARGS__ };                                         \
+        __attribute__((visibility("default")))                                                     \
+        const struct eg_plugin_descriptor egate_plugin_descriptor = {                              \
+                .size = sizeof(struct eg_plugin_descriptor),                                       \
+                .abi_major = EG_SDK_ABI_MAJOR,                                                     \
+                .abi_minor = EG_PLUGIN_ABI_MINOR,                                                  \
+                __VA_ARGS__                                                                        \
+        };                                                                                         \
         __attribute__((visibility("default"))) const struct eg_plugin_ops egate_plugin_ops
 
 #ifdef __cplusplus

@@ -21,7 +21,7 @@ struct eg_audit_export_state {
         char *buf;
         size_t len, off, cap;
         size_t lines; /* records in buf */
-        int64_t seq;  /* the last record fetched */
+        int64_t seq; /* the last record fetched */
         bool exhausted;
         uint64_t last_progress_usec;
 };

@@ -31,10 +31,10 @@ struct eg_audit_job {
         enum eg_audit_job_kind kind;
         /* In. */
         struct eg_audit_columns columns; /* WRITE; GET: transaction_id */
-        char *json;                      /* WRITE */
+        char *json; /* WRITE */
         uint64_t since_usec, until_usec; /* LIST, EXPORT */
-        size_t limit;                    /* LIST */
-        int fd;                          /* EXPORT: ours (a duplicate), non-blocking if a pipe */
+        size_t limit; /* LIST */
+        int fd; /* EXPORT: ours (a duplicate), non-blocking if a pipe */
         /* Out. */
         int status;
         char **rows; /* LIST, GET */
@@ -57,15 +57,15 @@ struct eg_audit_worker {
         bool started;
         pthread_mutex_t lock;
         pthread_cond_t opened_cond;
-        bool opened;     /* the thread has tried to open the database */
+        bool opened; /* the thread has tried to open the database */
         int open_status; /* ... with this result */
         bool stop;
-        struct eg_audit_job *queue;    /* loop -> worker, under lock */
+        struct eg_audit_job *queue; /* loop -> worker, under lock */
         struct eg_audit_job *finished; /* worker -> loop, under lock */
-        int wake_fd;                   /* eventfd the worker polls */
-        int done_fd;                   /* eventfd the loop watches */
-        uint64_t export_stall_usec;    /* atomic: tests change it while the worker runs */
-        bool sync_ready;               /* lock and opened_cond initialised */
+        int wake_fd; /* eventfd the worker polls */
+        int done_fd; /* eventfd the loop watches */
+        uint64_t export_stall_usec; /* atomic: tests change it while the worker runs */
+        bool sync_ready; /* lock and opened_cond initialised */
         char *db_path;
         /* Worker thread only. */
         sqlite3 *db;

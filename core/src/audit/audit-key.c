@@ -129,8 +129,7 @@ static int create_key(int dir_fd, const char *dir) {
         if (r == -EEXIST)
                 return 0; /* another egated made it first: use theirs */
         if (r < 0)
-                return log_error_errno(r, "audit trail: cannot create %s/" EG_AUDIT_KEY_FILE
-                                          ": %m",
+                return log_error_errno(r, "audit trail: cannot create %s/" EG_AUDIT_KEY_FILE ": %m",
                                        dir);
         if (fsync(dir_fd) < 0)
                 return log_error_errno(errno, "audit trail: cannot sync %s: %m", dir);
@@ -151,9 +150,8 @@ int eg_audit_key_load(int dir_fd, const char *dir, uint8_t key[static EG_AUDIT_K
                             O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
         }
         if (fd < 0)
-                return log_error_errno(errno, "audit trail: cannot open %s/" EG_AUDIT_KEY_FILE
-                                              ": %m",
-                                       dir);
+                return log_error_errno(
+                        errno, "audit trail: cannot open %s/" EG_AUDIT_KEY_FILE ": %m", dir);
         return read_key(fd, dir, key);
 }
 

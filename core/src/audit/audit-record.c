@@ -428,8 +428,7 @@ static int step_from_json(json_object *o, struct eg_audit_step *s) {
             get_u64(o, "start_usec", &s->start_usec) < 0 ||
             get_u64(o, "end_usec", &s->end_usec) < 0 || get_u64(o, "attempt", &attempt) < 0 ||
             get_string(o, "device", s->device, sizeof(s->device)) < 0 ||
-            get_u64(o, "timeout_ms", &timeout) < 0 || attempt > UINT32_MAX ||
-            timeout > UINT32_MAX)
+            get_u64(o, "timeout_ms", &timeout) < 0 || attempt > UINT32_MAX || timeout > UINT32_MAX)
                 return -EBADMSG;
         s->attempt = (unsigned) attempt;
         s->timeout_ms = (uint32_t) timeout;
@@ -502,8 +501,8 @@ int eg_audit_record_from_json(const char *json, struct eg_audit_record *ret) {
             get_string(o, "document_hash", r->document_hash, sizeof(r->document_hash)) < 0 ||
             get_string(o, "issuing_state", r->issuing_state, sizeof(r->issuing_state)) < 0 ||
             get_string(o, "member_id", r->member_id, sizeof(r->member_id)) < 0 ||
-            get_string(o, "software_version", r->software_version,
-                       sizeof(r->software_version)) < 0 ||
+            get_string(o, "software_version", r->software_version, sizeof(r->software_version)) <
+                    0 ||
             lists_from_json(o, r) < 0)
                 return -EBADMSG;
         return 0;

@@ -339,8 +339,8 @@ int eg_audit_store_get(sqlite3 *db, const char *transaction_id, char ***ret, siz
         _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
         int rc;
 
-        rc = sqlite3_prepare_v2(db, "SELECT record FROM records WHERE transaction_id = ?", -1,
-                                &st, NULL);
+        rc = sqlite3_prepare_v2(db, "SELECT record FROM records WHERE transaction_id = ?", -1, &st,
+                                NULL);
         if (rc == SQLITE_OK)
                 rc = sqlite3_bind_text(st, 1, transaction_id, -1, SQLITE_STATIC);
         if (rc != SQLITE_OK)

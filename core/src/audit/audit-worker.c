@@ -66,8 +66,8 @@ static void run_job(struct eg_audit_worker *w, struct eg_audit_job *j) {
                                                 &j->rows, &j->n_rows);
                 break;
         case EG_AUDIT_JOB_GET:
-                j->status = eg_audit_store_get(w->db, j->columns.transaction_id, &j->rows,
-                                               &j->n_rows);
+                j->status =
+                        eg_audit_store_get(w->db, j->columns.transaction_id, &j->rows, &j->n_rows);
                 break;
         case EG_AUDIT_JOB_EXPORT:
                 break; /* started by the caller of run_job's loop */
@@ -97,7 +97,7 @@ static void start_or_run(struct eg_audit_worker *w, struct eg_audit_job *j, size
 static void pump_exports(struct eg_audit_worker *w, size_t *n_exports) {
         struct eg_audit_job *j, *next;
 
-        EG_LIST_FOREACH_SAFE(jobs, j, next, w->exports)
+        EG_LIST_FOREACH_SAFE (jobs, j, next, w->exports)
                 if (eg_audit_export_pump(w, j, now_usec(CLOCK_MONOTONIC)) > 0) {
                         EG_LIST_REMOVE(jobs, w->exports, j);
                         (*n_exports)--;
@@ -109,7 +109,7 @@ static int poll_timeout_ms(struct eg_audit_worker *w) {
         uint64_t now = now_usec(CLOCK_MONOTONIC), first = UINT64_MAX;
         struct eg_audit_job *j;
 
-        EG_LIST_FOREACH(jobs, j, w->exports) {
+        EG_LIST_FOREACH (jobs, j, w->exports) {
                 uint64_t d = eg_audit_export_deadline(w, j);
                 if (d < first)
                         first = d;
@@ -128,7 +128,7 @@ static void wait_for_work(struct eg_audit_worker *w) {
         uint64_t counter;
 
         fds[n++] = (struct pollfd){ .fd = w->wake_fd, .events = POLLIN };
-        EG_LIST_FOREACH(jobs, j, w->exports)
+        EG_LIST_FOREACH (jobs, j, w->exports)
                 if (n < ELEMENTSOF(fds))
                         fds[n++] = (struct pollfd){ .fd = j->fd, .events = POLLOUT };
         if (poll(fds, n, poll_timeout_ms(w)) < 0 && errno != EINTR)

@@ -192,18 +192,17 @@ static int check_db_files(int dir_fd, const char *dir) {
         _cleanup_(closep) int fd = -1;
         int r;
 
-        fd = openat(dir_fd, EG_AUDIT_DB_FILE,
-                    O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
+        fd = openat(dir_fd, EG_AUDIT_DB_FILE, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY,
+                    0600);
         if (fd < 0)
-                return log_error_errno(errno, "audit trail: cannot open %s/" EG_AUDIT_DB_FILE
-                                              ": %m",
-                                       dir);
+                return log_error_errno(errno,
+                                       "audit trail: cannot open %s/" EG_AUDIT_DB_FILE ": %m", dir);
         r = eg_audit_check_private_file(fd, dir, EG_AUDIT_DB_FILE);
         if (r < 0)
                 return r;
         for (size_t i = 0; i < ELEMENTSOF(companions); i++) {
-                _cleanup_(closep) int cfd = openat(dir_fd, companions[i],
-                                                   O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+                _cleanup_(closep) int cfd =
+                        openat(dir_fd, companions[i], O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
 
                 if (cfd < 0 && errno == ENOENT)
                         continue;
@@ -275,7 +274,7 @@ void eg_audit_cancel(struct eg_audit *a, void *userdata) {
 
         if (!a)
                 return;
-        EG_LIST_FOREACH(inflight, j, a->inflight)
+        EG_LIST_FOREACH (inflight, j, a->inflight)
                 if (j->userdata == userdata && j->kind != EG_AUDIT_JOB_PROBE)
                         j->cancelled = true;
 }
@@ -413,8 +412,9 @@ int eg_audit_list(struct eg_audit *a, uint64_t since_usec, uint64_t until_usec, 
                 return -ENOMEM;
         j->since_usec = since_usec;
         j->until_usec = until_usec;
-        j->limit = limit == 0 ? EG_AUDIT_LIST_DEFAULT
-                              : limit > EG_AUDIT_LIST_MAX ? EG_AUDIT_LIST_MAX : limit;
+        j->limit = limit == 0                  ? EG_AUDIT_LIST_DEFAULT
+                   : limit > EG_AUDIT_LIST_MAX ? EG_AUDIT_LIST_MAX
+                                               : limit;
         j->rows_done = done;
         j->userdata = userdata;
         submit(a, j);

@@ -30,9 +30,9 @@
 #define EG_AUDIT_MAX_DEVICES 16
 
 struct eg_audit_step {
-        char step[32];    /* "document", "mrz", "chip-access", "fingerprint", ... */
-        char result[16];  /* "successful", "failed", "undetermined", "not-supported", "aborted" */
-        char reason[40];  /* reason code, "" when successful */
+        char step[32]; /* "document", "mrz", "chip-access", "fingerprint", ... */
+        char result[16]; /* "successful", "failed", "undetermined", "not-supported", "aborted" */
+        char reason[40]; /* reason code, "" when successful */
         uint64_t start_usec; /* CLOCK_REALTIME, µs */
         uint64_t end_usec;
         bool has_score;
@@ -45,7 +45,7 @@ struct eg_audit_step {
 
 struct eg_audit_operator_action {
         uint64_t time_usec;
-        char action[24];   /* "veto-accept", "veto-refer", "abort", "open-door", "mode" */
+        char action[24]; /* "veto-accept", "veto-refer", "abort", "open-door", "mode" */
         char operator[64]; /* "uid 1000 (:1.42)" */
         char reason[256];
 };
@@ -58,8 +58,8 @@ struct eg_audit_record {
         char reasons[EG_AUDIT_MAX_REASONS][40];
         size_t n_reasons;
         char document_hash[65]; /* hex HMAC-SHA256 of issuing state + document number, "" if none */
-        char issuing_state[4];  /* not personal on its own; kept for statistics */
-        char member_id[40];     /* "" if none */
+        char issuing_state[4]; /* not personal on its own; kept for statistics */
+        char member_id[40]; /* "" if none */
         struct eg_audit_step steps[EG_AUDIT_MAX_STEPS];
         size_t n_steps;
         struct eg_audit_operator_action actions[EG_AUDIT_MAX_OPERATOR_ACTIONS];

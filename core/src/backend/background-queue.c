@@ -34,7 +34,7 @@ static void rearm(struct background_queue *q) {
         struct pending_answer *a;
         uint64_t next = UINT64_MAX;
 
-        EG_LIST_FOREACH(answers, a, q->answers)
+        EG_LIST_FOREACH (answers, a, q->answers)
                 if (a->due_usec < next)
                         next = a->due_usec;
         if (next == UINT64_MAX) {
@@ -53,7 +53,7 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         for (;;) {
                 struct pending_answer *a, *due = NULL;
 
-                EG_LIST_FOREACH(answers, a, q->answers)
+                EG_LIST_FOREACH (answers, a, q->answers)
                         if (a->due_usec <= now) {
                                 due = a;
                                 break;
@@ -113,7 +113,7 @@ int background_queue_add(struct background_queue *q, enum eg_background_verdict 
         a->id = ++q->next_id;
         a->verdict = verdict;
         a->due_usec = delay_ms == BACKGROUND_NEVER ? UINT64_MAX
-                                                    : now_usec() + (uint64_t) delay_ms * 1000u;
+                                                   : now_usec() + (uint64_t) delay_ms * 1000u;
         a->done = done;
         a->userdata = userdata;
         EG_LIST_APPEND(answers, q->answers, a);
@@ -125,7 +125,7 @@ int background_queue_add(struct background_queue *q, enum eg_background_verdict 
 void background_queue_cancel(struct background_queue *q, uint64_t request) {
         struct pending_answer *a;
 
-        EG_LIST_FOREACH(answers, a, q->answers)
+        EG_LIST_FOREACH (answers, a, q->answers)
                 if (a->id == request) {
                         a->verdict = EG_BACKGROUND_UNAVAILABLE;
                         a->due_usec = 0;

@@ -37,14 +37,12 @@ static int scenario_check(void *backend, const struct eg_background_query *q,
                 if (!state_equal(e->issuing_state, q->issuing_state) ||
                     !streq(e->document_number, q->document_number))
                         continue;
-                return background_queue_add(s->queue, e->verdict,
-                                            e->verdict == EG_BACKGROUND_UNAVAILABLE
-                                                    ? BACKGROUND_NEVER
-                                                    : e->delay_ms,
-                                            done, userdata, ret_request);
+                return background_queue_add(
+                        s->queue, e->verdict,
+                        e->verdict == EG_BACKGROUND_UNAVAILABLE ? BACKGROUND_NEVER : e->delay_ms,
+                        done, userdata, ret_request);
         }
-        return background_queue_add(s->queue, EG_BACKGROUND_CLEAR, 0, done, userdata,
-                                    ret_request);
+        return background_queue_add(s->queue, EG_BACKGROUND_CLEAR, 0, done, userdata, ret_request);
 }
 
 static void scenario_cancel(void *backend, uint64_t request) {

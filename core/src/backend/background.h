@@ -18,10 +18,10 @@
 
 enum eg_background_verdict {
         EG_BACKGROUND_CLEAR = 0,
-        EG_BACKGROUND_WATCHLIST_HIT,   /* A_WATCHLIST_HIT */
-        EG_BACKGROUND_LOST_STOLEN,     /* A_LOST_STOLEN_DOC */
-        EG_BACKGROUND_UNAVAILABLE,     /* E_BACKEND_UNAVAILABLE */
-        EG_BACKGROUND_NOT_SUPPORTED,   /* no backend configured */
+        EG_BACKGROUND_WATCHLIST_HIT, /* A_WATCHLIST_HIT */
+        EG_BACKGROUND_LOST_STOLEN, /* A_LOST_STOLEN_DOC */
+        EG_BACKGROUND_UNAVAILABLE, /* E_BACKEND_UNAVAILABLE */
+        EG_BACKGROUND_NOT_SUPPORTED, /* no backend configured */
 };
 
 struct eg_background_query {
@@ -36,8 +36,8 @@ typedef void (*eg_background_done_fn)(enum eg_background_verdict verdict, void *
 
 struct eg_background_backend_ops {
         const char *name;
-        int (*check)(void *backend, const struct eg_background_query *q,
-                     eg_background_done_fn done, void *userdata, uint64_t *ret_request);
+        int (*check)(void *backend, const struct eg_background_query *q, eg_background_done_fn done,
+                     void *userdata, uint64_t *ret_request);
         void (*cancel)(void *backend, uint64_t request);
         void (*free)(void *backend);
 };
@@ -54,7 +54,6 @@ struct eg_background {
  * callback.  After eg_background_cancel() the callback still runs once.
  * eg_background_free() drops pending requests without calling back.
  */
-
 
 const char *eg_background_verdict_to_string(enum eg_background_verdict v); /* "clear", ... */
 int eg_background_verdict_from_string(const char *s);

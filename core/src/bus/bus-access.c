@@ -161,16 +161,14 @@ static int access_filter(sd_bus_message *m, void *userdata, sd_bus_error *ret_er
                 return 0;
 
         log_object(LOG_NOTICE, 0, EG_LOG_OBJECT_BUS, sd_bus_message_get_sender(m),
-                   "refused %s.%s on %s for uid %d: needs %s", strna(sd_bus_message_get_interface(m)),
-                   strna(sd_bus_message_get_member(m)), path, r >= 0 ? (int) uid : -1,
+                   "refused %s.%s on %s for uid %d: needs %s",
+                   strna(sd_bus_message_get_interface(m)), strna(sd_bus_message_get_member(m)),
+                   path, r >= 0 ? (int) uid : -1,
                    level == ACCESS_MONITOR ? "egate-monitor or egate-operator" : "egate-operator");
-        r = sd_bus_message_new_method_errorf(m, &reply, EG_BUS_ERROR_PERMISSION_DENIED,
-                                            "%s.%s needs membership of %s",
-                                            strna(sd_bus_message_get_interface(m)),
-                                            strna(sd_bus_message_get_member(m)),
-                                            level == ACCESS_MONITOR
-                                                    ? "egate-monitor or egate-operator"
-                                                    : "egate-operator");
+        r = sd_bus_message_new_method_errorf(
+                m, &reply, EG_BUS_ERROR_PERMISSION_DENIED, "%s.%s needs membership of %s",
+                strna(sd_bus_message_get_interface(m)), strna(sd_bus_message_get_member(m)),
+                level == ACCESS_MONITOR ? "egate-monitor or egate-operator" : "egate-operator");
         if (r >= 0 && !sd_bus_message_get_expect_reply(m))
                 return 1;
         if (r >= 0)

@@ -54,9 +54,8 @@ static int reply_error(sd_bus_message *call, int status, const char *what) {
         return sd_bus_reply_method_errorf(call, name, "%s: %s", what, strerror(-status));
 }
 
-static int property_writable(sd_bus *bus, const char *path, const char *iface,
-                             const char *property, sd_bus_message *reply, void *userdata,
-                             sd_bus_error *error) {
+static int property_writable(sd_bus *bus, const char *path, const char *iface, const char *property,
+                             sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         return sd_bus_message_append(reply, "b", eg_audit_writable(audit_of(userdata)));
 }
 
@@ -215,17 +214,14 @@ static int method_export(sd_bus_message *m, void *userdata, sd_bus_error *error)
 
 static const sd_bus_vtable audit_vtable[] = {
         SD_BUS_VTABLE_START(0),
-        SD_BUS_PROPERTY("Writable", "b", property_writable, 0,
-                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-        SD_BUS_METHOD_WITH_ARGS("List",
-                                SD_BUS_ARGS("t", since_usec, "t", until_usec, "u", limit),
+        SD_BUS_PROPERTY("Writable", "b", property_writable, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_METHOD_WITH_ARGS("List", SD_BUS_ARGS("t", since_usec, "t", until_usec, "u", limit),
                                 SD_BUS_RESULT("a(sttsss)", records), method_list,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Show", SD_BUS_ARGS("s", transaction_id),
                                 SD_BUS_RESULT("s", record), method_show,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_ARGS("Export",
-                                SD_BUS_ARGS("h", fd, "t", since_usec, "t", until_usec),
+        SD_BUS_METHOD_WITH_ARGS("Export", SD_BUS_ARGS("h", fd, "t", since_usec, "t", until_usec),
                                 SD_BUS_RESULT("u", count), method_export,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_VTABLE_END,

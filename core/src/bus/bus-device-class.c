@@ -160,9 +160,8 @@ static int reply_template(sd_bus_message *call, struct eg_op_outcome *o, sd_bus_
         if (r >= 0)
                 r = sd_bus_message_append_array(reply, 'y', o->data, o->data_len);
         if (r >= 0)
-                r = sd_bus_message_append(reply, "s",
-                                          o->format && eg_string_is_safe(o->format, 64) ? o->format
-                                                                                        : "");
+                r = sd_bus_message_append(
+                        reply, "s", o->format && eg_string_is_safe(o->format, 64) ? o->format : "");
         if (r >= 0)
                 r = sd_bus_send(NULL, reply, NULL);
         return r;
@@ -176,7 +175,8 @@ static int reply_count(sd_bus_message *call, struct eg_op_outcome *o, sd_bus_err
         return sd_bus_reply_method_return(call, "x", o->value);
 }
 
-#define ARGS(k) { .size = sizeof(struct eg_op_args), .kind = (k) }
+#define ARGS(k)                                                                                    \
+        { .size = sizeof(struct eg_op_args), .kind = (k) }
 
 static int method_read_mrz(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         struct eg_op_args a = ARGS(EG_OP_DOCUMENT_READ_MRZ);
@@ -232,8 +232,8 @@ static int method_chip_disconnect(sd_bus_message *m, void *userdata, sd_bus_erro
 }
 
 static const char *const finger_names[] = {
-        "any", "right-thumb", "right-index", "right-middle", "right-ring", "right-little",
-        "left-thumb", "left-index", "left-middle", "left-ring", "left-little",
+        "any",        "right-thumb", "right-index", "right-middle", "right-ring",  "right-little",
+        "left-thumb", "left-index",  "left-middle", "left-ring",    "left-little",
 };
 
 /* ISO/IEC 19794-2 finger positions: 0 unknown, 1..10 right thumb .. left little. */
@@ -438,8 +438,8 @@ static const sd_bus_vtable document_reader_vtable[] = {
         SD_BUS_PROPERTY("DocumentPresent", "b", property_bool, 0,
                         SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         M("ReadMrz", "", "", "s", SD_BUS_PARAM(mrz), method_read_mrz),
-        M("CapturePage", "s", SD_BUS_PARAM(light), "hs", SD_BUS_PARAM(image) SD_BUS_PARAM(mime_type),
-          method_capture_page),
+        M("CapturePage", "s", SD_BUS_PARAM(light), "hs",
+          SD_BUS_PARAM(image) SD_BUS_PARAM(mime_type), method_capture_page),
         SD_BUS_SIGNAL("DocumentPlaced", "", 0),
         SD_BUS_SIGNAL("DocumentRemoved", "", 0),
         SD_BUS_VTABLE_END,
@@ -465,9 +465,8 @@ static const sd_bus_vtable fingerprint_scanner_vtable[] = {
           method_finger_capture),
         M("Enroll", "s", SD_BUS_PARAM(finger), "ays", SD_BUS_PARAM(template) SD_BUS_PARAM(format),
           method_finger_enroll),
-        M("Verify", "ayss", SD_BUS_PARAM(template) SD_BUS_PARAM(format) SD_BUS_PARAM(finger),
-          "bdd", SD_BUS_PARAM(match) SD_BUS_PARAM(score) SD_BUS_PARAM(threshold),
-          method_finger_verify),
+        M("Verify", "ayss", SD_BUS_PARAM(template) SD_BUS_PARAM(format) SD_BUS_PARAM(finger), "bdd",
+          SD_BUS_PARAM(match) SD_BUS_PARAM(score) SD_BUS_PARAM(threshold), method_finger_verify),
         SD_BUS_SIGNAL("FingerPlaced", "", 0),
         SD_BUS_SIGNAL("FingerRemoved", "", 0),
         SD_BUS_VTABLE_END,
@@ -566,10 +565,9 @@ void eg_bus_device_class_event(struct eg_bus *b, struct eg_device *d, const void
                 break;
         case EG_EVENT_CHIP_PRESENT:
         case EG_EVENT_CHIP_REMOVED:
-                (void) sd_bus_emit_signal(b->bus, path, iface,
-                                          e->type == EG_EVENT_CHIP_PRESENT ? "ChipArrived"
-                                                                           : "ChipRemoved",
-                                          NULL);
+                (void) sd_bus_emit_signal(
+                        b->bus, path, iface,
+                        e->type == EG_EVENT_CHIP_PRESENT ? "ChipArrived" : "ChipRemoved", NULL);
                 (void) sd_bus_emit_properties_changed(b->bus, path, iface, "ChipPresent", NULL);
                 break;
         case EG_EVENT_FINGER_PRESENT:

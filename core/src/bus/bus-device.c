@@ -25,8 +25,8 @@ struct eg_device *eg_bus_find_device(struct eg_bus *b, const char *path) {
 
 /* The object exists while the device does; handlers get the eg_bus and look
  * the device up again, so nothing holds a pointer across calls. */
-static int find_device(sd_bus *bus, const char *path, const char *iface, void *userdata,
-                       void **ret, sd_bus_error *error) {
+static int find_device(sd_bus *bus, const char *path, const char *iface, void *userdata, void **ret,
+                       sd_bus_error *error) {
         if (!eg_bus_find_device(userdata, path))
                 return 0;
         *ret = userdata;
@@ -50,7 +50,7 @@ static int enumerate_devices(sd_bus *bus, const char *prefix, void *userdata, ch
         paths = calloc(1, sizeof(char *));
         if (!paths)
                 return -ENOMEM;
-        EG_LIST_FOREACH(devices, d, b->manager->devices) {
+        EG_LIST_FOREACH (devices, d, b->manager->devices) {
                 char *p = eg_bus_device_path(d->id);
                 if (!p || strv_push(&paths, p) < 0) {
                         free(p);
@@ -64,7 +64,7 @@ static int enumerate_devices(sd_bus *bus, const char *prefix, void *userdata, ch
 static struct eg_bus_claim *claim_find(struct eg_bus *b, const char *device_id) {
         struct eg_bus_claim *c;
 
-        EG_LIST_FOREACH(claims, c, b->claims)
+        EG_LIST_FOREACH (claims, c, b->claims)
                 if (streq(c->device_id, device_id))
                         return c;
         return NULL;
@@ -196,9 +196,8 @@ static int method_force_release(sd_bus_message *m, void *userdata, sd_bus_error 
         return sd_bus_reply_method_return(m, NULL);
 }
 
-static int property_string(sd_bus *bus, const char *path, const char *iface,
-                           const char *property, sd_bus_message *reply, void *userdata,
-                           sd_bus_error *error) {
+static int property_string(sd_bus *bus, const char *path, const char *iface, const char *property,
+                           sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         struct eg_bus *b = userdata;
         const char *v = NULL;
         enum eg_lane_role role;
@@ -231,17 +230,15 @@ static int property_string(sd_bus *bus, const char *path, const char *iface,
         return sd_bus_message_append(reply, "s", v ? v : "");
 }
 
-static int property_health(sd_bus *bus, const char *path, const char *iface,
-                           const char *property, sd_bus_message *reply, void *userdata,
-                           sd_bus_error *error) {
+static int property_health(sd_bus *bus, const char *path, const char *iface, const char *property,
+                           sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         struct eg_bus *b = userdata;
         struct eg_device *d;
 
         DEVICE_OR_RETURN(d, b, path, error);
         return sd_bus_message_append(reply, "a{sv}", 4, "operations", "t", d->n_operations,
-                                     "failures", "t", d->n_failures, "timeouts", "t",
-                                     d->n_timeouts, "last-fault", "s",
-                                     d->last_error ? d->last_error : "");
+                                     "failures", "t", d->n_failures, "timeouts", "t", d->n_timeouts,
+                                     "last-fault", "s", d->last_error ? d->last_error : "");
 }
 
 static const sd_bus_vtable device_vtable[] = {
@@ -255,14 +252,11 @@ static const sd_bus_vtable device_vtable[] = {
         SD_BUS_PROPERTY("Lane", "s", property_string, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Role", "s", property_string, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("State", "s", property_string, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-        SD_BUS_PROPERTY("Health", "a{sv}", property_health, 0,
-                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-        SD_BUS_PROPERTY("LastError", "s", property_string, 0,
-                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-        SD_BUS_PROPERTY("ClaimedBy", "s", property_string, 0,
-                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-        SD_BUS_SIGNAL_WITH_NAMES("StateChanged", "sss", SD_BUS_PARAM(old) SD_BUS_PARAM(new)
-                                 SD_BUS_PARAM(reason), 0),
+        SD_BUS_PROPERTY("Health", "a{sv}", property_health, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("LastError", "s", property_string, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("ClaimedBy", "s", property_string, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_SIGNAL_WITH_NAMES("StateChanged", "sss",
+                                 SD_BUS_PARAM(old) SD_BUS_PARAM(new) SD_BUS_PARAM(reason), 0),
         SD_BUS_METHOD("Claim", "", "", method_claim, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD("Release", "", "", method_release, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("ForceRelease", "s", SD_BUS_PARAM(reason), "", "",

@@ -48,9 +48,23 @@ int eg_bus_error_from_operation(sd_bus_error *error, int status, const char *mes
         /* Errnos outside our map would surface as generic names: fold them into
          * DeviceFailed so clients only ever see the documented set. */
         switch (e) {
-        case ENODEV: case ENOENT: case EBUSY: case EACCES: case EPERM: case EINVAL:
-        case EMSGSIZE: case ETIMEDOUT: case EIO: case EOPNOTSUPP: case ECANCELED:
-        case ENOMSG: case EAGAIN: case ESHUTDOWN: case ENOLCK: case EADDRINUSE: case ENOEXEC:
+        case ENODEV:
+        case ENOENT:
+        case EBUSY:
+        case EACCES:
+        case EPERM:
+        case EINVAL:
+        case EMSGSIZE:
+        case ETIMEDOUT:
+        case EIO:
+        case EOPNOTSUPP:
+        case ECANCELED:
+        case ENOMSG:
+        case EAGAIN:
+        case ESHUTDOWN:
+        case ENOLCK:
+        case EADDRINUSE:
+        case ENOEXEC:
         case ESRCH:
                 break;
         default:

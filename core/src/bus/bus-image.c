@@ -53,10 +53,10 @@ int eg_image_seal(int fd_in) {
         if (copy < 0)
                 return -errno;
         while (offset < st.st_size) {
-                ssize_t n = copy_file_range(fd, &offset, copy, NULL,
-                                            (size_t) (st.st_size - offset), 0);
-                if (n < 0 && (errno == EXDEV || errno == EINVAL || errno == EOPNOTSUPP ||
-                              errno == ENOSYS))
+                ssize_t n =
+                        copy_file_range(fd, &offset, copy, NULL, (size_t) (st.st_size - offset), 0);
+                if (n < 0 &&
+                    (errno == EXDEV || errno == EINVAL || errno == EOPNOTSUPP || errno == ENOSYS))
                         n = copy_by_hand(fd, &offset, copy, st.st_size);
                 if (n < 0)
                         return -errno;

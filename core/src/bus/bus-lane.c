@@ -37,7 +37,7 @@ static int enumerate_lanes(sd_bus *bus, const char *prefix, void *userdata, char
 
         if (!paths)
                 return -ENOMEM;
-        EG_LIST_FOREACH(lanes, l, b->manager->lanes) {
+        EG_LIST_FOREACH (lanes, l, b->manager->lanes) {
                 char *p = eg_bus_lane_path(l->name);
                 if (!p || strv_push(&paths, p) < 0) {
                         free(p);
@@ -109,9 +109,8 @@ static int property_lane(sd_bus *bus, const char *path, const char *iface, const
         return sd_bus_message_append(reply, "t", c->alarms);
 }
 
-static int property_devices(sd_bus *bus, const char *path, const char *iface,
-                            const char *property, sd_bus_message *reply, void *userdata,
-                            sd_bus_error *error) {
+static int property_devices(sd_bus *bus, const char *path, const char *iface, const char *property,
+                            sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         struct eg_lane *l;
         int r;
 
@@ -358,7 +357,7 @@ void eg_bus_lane_changed(struct eg_bus *b, struct eg_lane *l) {
                 return;
         }
         /* Rebuilt (start, reload): announce lanes that came and went. */
-        EG_LIST_FOREACH(lanes, i, b->manager->lanes) {
+        EG_LIST_FOREACH (lanes, i, b->manager->lanes) {
                 _cleanup_free_ char *path = eg_bus_lane_path(i->name);
 
                 if (strv_extend(&now, i->name) < 0)

@@ -27,9 +27,8 @@ static int property_state(sd_bus *bus, const char *path, const char *iface, cons
         return sd_bus_message_append(reply, "s", b->manager->stopping ? "stopping" : b->state);
 }
 
-static int property_plugins(sd_bus *bus, const char *path, const char *iface,
-                            const char *property, sd_bus_message *reply, void *userdata,
-                            sd_bus_error *error) {
+static int property_plugins(sd_bus *bus, const char *path, const char *iface, const char *property,
+                            sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         struct eg_bus *b = userdata;
         struct eg_plugin *p;
         int r;
@@ -37,7 +36,7 @@ static int property_plugins(sd_bus *bus, const char *path, const char *iface,
         r = sd_bus_message_open_container(reply, 'a', "(ssssss)");
         if (r < 0)
                 return r;
-        EG_LIST_FOREACH(plugins, p, b->manager->plugins) {
+        EG_LIST_FOREACH (plugins, p, b->manager->plugins) {
                 const struct eg_plugin_descriptor *d = &p->module.descriptor;
                 const char *base = strrchr(p->module.path, '/');
                 char abi[16] = "";
@@ -50,8 +49,7 @@ static int property_plugins(sd_bus *bus, const char *path, const char *iface,
                  * a file name is whatever landed in the directory. */
                 if (!eg_string_is_safe(file, 255))
                         file = "(file name not printable)";
-                r = sd_bus_message_append(reply, "(ssssss)",
-                                          p->module.name ? p->module.name : file,
+                r = sd_bus_message_append(reply, "(ssssss)", p->module.name ? p->module.name : file,
                                           p->module.name ? d->version : "",
                                           p->module.name ? d->vendor : "", abi,
                                           eg_plugin_state_to_string(p->module.state),
@@ -71,7 +69,7 @@ static int property_lanes(sd_bus *bus, const char *path, const char *iface, cons
         r = sd_bus_message_open_container(reply, 'a', "o");
         if (r < 0)
                 return r;
-        EG_LIST_FOREACH(lanes, l, b->manager->lanes) {
+        EG_LIST_FOREACH (lanes, l, b->manager->lanes) {
                 _cleanup_free_ char *p = eg_bus_lane_path(l->name);
                 if (!p)
                         return -ENOMEM;
@@ -82,9 +80,8 @@ static int property_lanes(sd_bus *bus, const char *path, const char *iface, cons
         return sd_bus_message_close_container(reply);
 }
 
-static int property_devices(sd_bus *bus, const char *path, const char *iface,
-                            const char *property, sd_bus_message *reply, void *userdata,
-                            sd_bus_error *error) {
+static int property_devices(sd_bus *bus, const char *path, const char *iface, const char *property,
+                            sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         struct eg_bus *b = userdata;
         struct eg_device *d;
         int r;
@@ -92,7 +89,7 @@ static int property_devices(sd_bus *bus, const char *path, const char *iface,
         r = sd_bus_message_open_container(reply, 'a', "o");
         if (r < 0)
                 return r;
-        EG_LIST_FOREACH(devices, d, b->manager->devices) {
+        EG_LIST_FOREACH (devices, d, b->manager->devices) {
                 _cleanup_free_ char *p = eg_bus_device_path(d->id);
                 if (!p)
                         return -ENOMEM;

@@ -323,10 +323,9 @@ static void on_enrolled(struct eg_manager *mgr, const char *device_id, eg_op_id 
         }
         (void) snprintf(p->format, sizeof(p->format), "%s", o->format);
         p->size = o->data_len;
-        finger = (struct eg_member_finger){ .position = p->position,
-                                            .format = p->format,
-                                            .data = o->data,
-                                            .len = o->data_len };
+        finger = (struct eg_member_finger){
+                .position = p->position, .format = p->format, .data = o->data, .len = o->data_len
+        };
         req.member_id = p->member_id;
         req.finger = &finger;
         actor = eg_bus_caller_description(p->bus, p->call);
@@ -352,7 +351,8 @@ fail:
 /* The member exists: enrol on the scanner, if it is still free to use. */
 static int reply_member_exists(struct pending_call *p, struct eg_registry_admin_result *res) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        struct eg_op_args args = { .size = sizeof(args), .kind = EG_OP_FINGER_ENROLL,
+        struct eg_op_args args = { .size = sizeof(args),
+                                   .kind = EG_OP_FINGER_ENROLL,
                                    .finger = p->position };
         struct eg_device *d = eg_device_find(p->bus->manager, p->device_id);
         struct pending_call *next;
@@ -416,15 +416,13 @@ static int method_enroll_finger(sd_bus_message *m, void *userdata, sd_bus_error 
         return start(b, m, error, &req, reply_member_exists, p);
 }
 
-static int property_backend(sd_bus *bus, const char *path, const char *iface,
-                            const char *property, sd_bus_message *reply, void *userdata,
-                            sd_bus_error *error) {
+static int property_backend(sd_bus *bus, const char *path, const char *iface, const char *property,
+                            sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         struct eg_registry *registry = registry_of(userdata);
 
-        return sd_bus_message_append(reply, "s",
-                                     registry && registry->ops && registry->ops->name
-                                             ? registry->ops->name
-                                             : "");
+        return sd_bus_message_append(
+                reply, "s",
+                registry && registry->ops && registry->ops->name ? registry->ops->name : "");
 }
 
 #define M(name, in, in_names, out, out_names, fn)                                                  \

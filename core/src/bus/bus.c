@@ -87,7 +87,7 @@ int eg_bus_new(sd_bus *bus, struct eg_manager *m, struct eg_bus **ret) {
                 .device_event = on_device_event,
                 .lane_changed = on_lane_changed,
                 .lanes_rebuilt = on_lanes_rebuilt,
-                .pipeline_changed = on_pipeline_changed,     /* PIPELINE */
+                .pipeline_changed = on_pipeline_changed, /* PIPELINE */
                 .transaction_event = on_transaction_event, /* PIPELINE */
         };
         int r;

@@ -162,8 +162,8 @@ void eg_match_describe(const struct eg_match *m, char *buf, size_t size) {
                 break;
         case EG_MATCH_UDEV:
                 (void) snprintf(buf, size, "udev %.*s%s%.*s", (int) sizeof(m->subsystem),
-                                m->subsystem, m->property[0] ? " " : "",
-                                (int) sizeof(m->property), m->property);
+                                m->subsystem, m->property[0] ? " " : "", (int) sizeof(m->property),
+                                m->property);
                 break;
         case EG_MATCH_CONFIG:
                 (void) snprintf(buf, size, "config");

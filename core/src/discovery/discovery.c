@@ -36,7 +36,7 @@ static void claim_free(struct eg_claim *c) {
 static struct eg_claim *claim_find(struct eg_discovery *d, const char *syspath) {
         struct eg_claim *c;
 
-        EG_LIST_FOREACH(claims, c, d->claims)
+        EG_LIST_FOREACH (claims, c, d->claims)
                 if (streq(c->syspath, syspath))
                         return c;
         return NULL;
@@ -58,7 +58,7 @@ static int devices_added_since(struct eg_manager *m, struct eg_plugin *p, eg_dev
         struct eg_device *dev;
         size_t n = 0;
 
-        EG_LIST_FOREACH(devices, dev, m->devices) {
+        EG_LIST_FOREACH (devices, dev, m->devices) {
                 eg_device_id *grown;
 
                 if (dev->plugin != p || dev->handle <= after)
@@ -168,15 +168,16 @@ static void offer(struct eg_discovery *d, sd_device *device) {
         if (eg_candidate_wants_fd(&cd.candidate)) {
                 r = eg_candidate_open_node(&cd.candidate);
                 if (r < 0) {
-                        log_error_errno(r, "%s: cannot open %s: %m (does 71-egate.rules give "
-                                           "group egate access?)",
+                        log_error_errno(r,
+                                        "%s: cannot open %s: %m (does 71-egate.rules give "
+                                        "group egate access?)",
                                         cd.candidate.syspath, cd.candidate.devnode);
                         return;
                 }
                 (void) close(r);
         }
 
-        EG_LIST_FOREACH(plugins, p, d->manager->plugins) {
+        EG_LIST_FOREACH (plugins, p, d->manager->plugins) {
                 if (forced ? !streq_ptr(p->module.name, forced)
                            : !eg_descriptor_matches(&p->module.descriptor, &cd.candidate))
                         continue;
@@ -338,7 +339,7 @@ static int enumerate(struct eg_discovery *d) {
 static bool any_plugin_probes(struct eg_manager *m) {
         struct eg_plugin *p;
 
-        EG_LIST_FOREACH(plugins, p, m->plugins)
+        EG_LIST_FOREACH (plugins, p, m->plugins)
                 if (plugin_can_probe(p))
                         return true;
         return false;

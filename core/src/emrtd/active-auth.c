@@ -23,8 +23,11 @@ void eg_aa_command(const uint8_t challenge[static EG_AA_CHALLENGE_LEN], size_t e
                    struct eg_capdu *ret) {
         if (expected == 0 || expected > EG_APDU_EXT_MAX_LE)
                 expected = EG_APDU_SHORT_MAX_LE;
-        *ret = (struct eg_capdu){ .cla = 0x00, .ins = 0x88, .data = challenge,
-                                  .lc = EG_AA_CHALLENGE_LEN, .le = (uint32_t) expected };
+        *ret = (struct eg_capdu){ .cla = 0x00,
+                                  .ins = 0x88,
+                                  .data = challenge,
+                                  .lc = EG_AA_CHALLENGE_LEN,
+                                  .le = (uint32_t) expected };
 }
 
 static EVP_PKEY *dg15_key(const uint8_t *dg15, size_t dg15_len, const char **reason) {
@@ -80,8 +83,8 @@ static const EVP_MD *trailer_digest(uint8_t id) {
         }
 }
 
-static int verify_rsa(EVP_PKEY *key, const uint8_t *challenge, const uint8_t *sig,
-                      size_t sig_len, const char **reason) {
+static int verify_rsa(EVP_PKEY *key, const uint8_t *challenge, const uint8_t *sig, size_t sig_len,
+                      const char **reason) {
         size_t k = (size_t) EVP_PKEY_get_size(key), f_len = k, t, h, m1_len;
         uint8_t *f = NULL, digest[EVP_MAX_MD_SIZE];
         const EVP_MD *md;
@@ -126,8 +129,7 @@ static int verify_rsa(EVP_PKEY *key, const uint8_t *challenge, const uint8_t *si
         m1_len = k - 1 - h - t;
 
         mctx = EVP_MD_CTX_new();
-        if (!mctx || !EVP_DigestInit_ex(mctx, md, NULL) ||
-            !EVP_DigestUpdate(mctx, f + 1, m1_len) ||
+        if (!mctx || !EVP_DigestInit_ex(mctx, md, NULL) || !EVP_DigestUpdate(mctx, f + 1, m1_len) ||
             !EVP_DigestUpdate(mctx, challenge, EG_AA_CHALLENGE_LEN) ||
             !EVP_DigestFinal_ex(mctx, digest, &dn) || dn != h) {
                 r = -EIO;
@@ -148,8 +150,8 @@ finish:
         return r;
 }
 
-static int verify_ecdsa(EVP_PKEY *key, int digest_nid, const uint8_t *challenge,
-                        const uint8_t *sig, size_t sig_len, const char **reason) {
+static int verify_ecdsa(EVP_PKEY *key, int digest_nid, const uint8_t *challenge, const uint8_t *sig,
+                        size_t sig_len, const char **reason) {
         static const int any[] = { NID_sha256, NID_sha1, NID_sha384, NID_sha512, NID_sha224 };
         ECDSA_SIG *es = NULL;
         BIGNUM *br = NULL, *bs = NULL;
@@ -175,10 +177,9 @@ static int verify_ecdsa(EVP_PKEY *key, int digest_nid, const uint8_t *challenge,
                 goto finish;
         }
 
-        for (size_t i = 0; i < (digest_nid == NID_undef ? sizeof(any) / sizeof(any[0]) : 1);
-             i++) {
-                const EVP_MD *md = EVP_get_digestbynid(digest_nid == NID_undef ? any[i]
-                                                                               : digest_nid);
+        for (size_t i = 0; i < (digest_nid == NID_undef ? sizeof(any) / sizeof(any[0]) : 1); i++) {
+                const EVP_MD *md =
+                        EVP_get_digestbynid(digest_nid == NID_undef ? any[i] : digest_nid);
                 EVP_MD_CTX *mctx = EVP_MD_CTX_new();
                 int ok;
 

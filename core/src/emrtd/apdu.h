@@ -37,7 +37,7 @@ struct eg_capdu {
         uint8_t cla, ins, p1, p2;
         const uint8_t *data; /* lc bytes, not owned */
         size_t lc;
-        uint32_t le;   /* bytes expected: 0 = no Le field; 256 / 65536 = "00" / "0000" */
+        uint32_t le; /* bytes expected: 0 = no Le field; 256 / 65536 = "00" / "0000" */
         bool extended; /* force extended length fields (otherwise only when needed) */
 };
 

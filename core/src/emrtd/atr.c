@@ -3,8 +3,7 @@
 
 #include "atr.h"
 
-int eg_atr_historical_bytes(const uint8_t *atr, size_t len, const uint8_t **ret,
-                            size_t *ret_len) {
+int eg_atr_historical_bytes(const uint8_t *atr, size_t len, const uint8_t **ret, size_t *ret_len) {
         size_t pos = 2, k;
         uint8_t y;
         bool tck = false;

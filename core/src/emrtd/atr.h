@@ -13,8 +13,7 @@
 #include <stdint.h>
 
 /* The historical bytes, or -EBADMSG if the ATR's structure does not hold. */
-int eg_atr_historical_bytes(const uint8_t *atr, size_t len, const uint8_t **ret,
-                            size_t *ret_len);
+int eg_atr_historical_bytes(const uint8_t *atr, size_t len, const uint8_t **ret, size_t *ret_len);
 
 /* true only when the ATR is well formed and says "extended Lc and Le". */
 bool eg_atr_extended_length(const uint8_t *atr, size_t len);

@@ -60,8 +60,11 @@ void eg_bac_get_challenge_command(struct eg_capdu *ret) {
 void eg_bac_mutual_auth_command(const uint8_t data[static EG_BAC_MUTUAL_AUTH_LEN],
                                 struct eg_capdu *ret) {
         /* Le 0x28: the chip answers with the same 40-byte structure. */
-        *ret = (struct eg_capdu){ .cla = 0x00, .ins = 0x82, .data = data,
-                                  .lc = EG_BAC_MUTUAL_AUTH_LEN, .le = EG_BAC_MUTUAL_AUTH_LEN };
+        *ret = (struct eg_capdu){ .cla = 0x00,
+                                  .ins = 0x82,
+                                  .data = data,
+                                  .lc = EG_BAC_MUTUAL_AUTH_LEN,
+                                  .le = EG_BAC_MUTUAL_AUTH_LEN };
 }
 
 int eg_bac_mutual_auth_data(struct eg_bac *bac, const uint8_t rnd_ic[static 8],

@@ -27,8 +27,7 @@ int eg_ecdh_shared_secret(EVP_PKEY *own, EVP_PKEY *peer, uint8_t *out, size_t ca
         return ok ? (int) n : -EBADMSG;
 }
 
-int eg_ec_public_key_from_point(EVP_PKEY *params, const uint8_t *pub, size_t len,
-                                EVP_PKEY **ret) {
+int eg_ec_public_key_from_point(EVP_PKEY *params, const uint8_t *pub, size_t len, EVP_PKEY **ret) {
         EVP_PKEY *key = EVP_PKEY_new();
 
         /* A copy of the domain parameters, then the point: validated by OpenSSL. */
@@ -147,15 +146,17 @@ void eg_chip_auth_command(struct eg_chip_auth *ca, unsigned i, struct eg_capdu *
                 n = put(ca->data[0], 0, 0x91, ca->eph_pub, ca->eph_pub_len);
                 if (ca->key_id >= 0)
                         n = put(ca->data[0], n, 0x84, id, idn);
-                *ret = (struct eg_capdu){ .ins = 0x22, .p1 = 0x41, .p2 = 0xA6,
-                                          .data = ca->data[0], .lc = n };
+                *ret = (struct eg_capdu){
+                        .ins = 0x22, .p1 = 0x41, .p2 = 0xA6, .data = ca->data[0], .lc = n
+                };
         } else if (i == 0) {
                 /* MSE:Set AT for internal authentication: 80 protocol, 84 key reference. */
                 n = put(ca->data[0], 0, 0x80, ca->oid, ca->oid_len);
                 if (ca->key_id >= 0)
                         n = put(ca->data[0], n, 0x84, id, idn);
-                *ret = (struct eg_capdu){ .ins = 0x22, .p1 = 0x41, .p2 = 0xA4,
-                                          .data = ca->data[0], .lc = n };
+                *ret = (struct eg_capdu){
+                        .ins = 0x22, .p1 = 0x41, .p2 = 0xA4, .data = ca->data[0], .lc = n
+                };
         } else {
                 /* GENERAL AUTHENTICATE: 7C { 80 ephemeral public key }. */
                 size_t m = put(inner, 0, 0x80, ca->eph_pub, ca->eph_pub_len);

@@ -55,5 +55,4 @@ int eg_ecdh_shared_secret(EVP_PKEY *own, EVP_PKEY *peer, uint8_t *out, size_t ca
 /* The public key of `key` as an uncompressed point; returns its length. */
 int eg_ec_public_point(EVP_PKEY *key, uint8_t *out, size_t cap);
 /* `pub` (an uncompressed point) as a key on the group of `params`. */
-int eg_ec_public_key_from_point(EVP_PKEY *params, const uint8_t *pub, size_t len,
-                                EVP_PKEY **ret);
+int eg_ec_public_key_from_point(EVP_PKEY *params, const uint8_t *pub, size_t len, EVP_PKEY **ret);

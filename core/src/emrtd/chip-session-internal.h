@@ -39,7 +39,7 @@ struct chip_file_reader {
         size_t have;
         size_t asked;
         uint8_t header[2 * 4]; /* the first bytes, until the TLV header is complete */
-        bool header_probe;     /* the first full-chunk read was refused: probe 4 bytes */
+        bool header_probe; /* the first full-chunk read was refused: probe 4 bytes */
         uint64_t started_usec;
         chip_file_done_fn done;
 };
@@ -81,14 +81,14 @@ struct eg_chip_session {
         struct eg_security_infos si;
         uint8_t aa_challenge[8];
 
-        bool extended;     /* use extended-length READ BINARY */
+        bool extended; /* use extended-length READ BINARY */
         /* The ATR's extended-length claim is tried on the first plain command, before
          * secure messaging, so that a refusal costs nothing: */
         bool probed;
         bool probing;
         struct eg_capdu probe_cmd;
         uint8_t probe_data[16];
-        uint32_t to_read;  /* bit n: DG n still to read */
+        uint32_t to_read; /* bit n: DG n still to read */
         struct chip_file_reader file;
 
         uint8_t *wire; /* EG_CAPDU_MAX */

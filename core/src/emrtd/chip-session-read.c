@@ -140,8 +140,8 @@ static void on_chunk(struct eg_chip_session *s, const uint8_t *data, size_t len,
                 }
                 if (size > s->options.max_file_size) {
                         log_device(LOG_NOTICE, 0, s->device_id,
-                                   "%s claims %zu bytes, more than the %zu allowed", f->name,
-                                   size, s->options.max_file_size);
+                                   "%s claims %zu bytes, more than the %zu allowed", f->name, size,
+                                   s->options.max_file_size);
                         file_finish(s, -EFBIG);
                         return;
                 }
@@ -220,8 +220,7 @@ static void read_next(struct eg_chip_session *s) {
         (void) chip_send(s, &c, "READ BINARY", on_chunk);
 }
 
-static void on_selected(struct eg_chip_session *s, const uint8_t *data, size_t len,
-                        uint16_t sw) {
+static void on_selected(struct eg_chip_session *s, const uint8_t *data, size_t len, uint16_t sw) {
         if (sw == EG_SW_FILE_NOT_FOUND) {
                 file_finish(s, -ENOENT);
                 return;
@@ -242,8 +241,11 @@ void chip_read_file(struct eg_chip_session *s, uint16_t fid, const char *name,
                     struct eg_chip_file *target, chip_file_done_fn done) {
         struct chip_file_reader *f = &s->file;
 
-        *f = (struct chip_file_reader){ .fid = fid, .name = name, .target = target,
-                                        .done = done, .started_usec = chip_now_usec() };
+        *f = (struct chip_file_reader){ .fid = fid,
+                                        .name = name,
+                                        .target = target,
+                                        .done = done,
+                                        .started_usec = chip_now_usec() };
         s->cmd[0] = (uint8_t) (fid >> 8);
         s->cmd[1] = (uint8_t) fid;
         struct eg_capdu c = { .ins = 0xA4, .p1 = 0x02, .p2 = 0x0C, .data = s->cmd, .lc = 2 };
@@ -253,7 +255,7 @@ void chip_read_file(struct eg_chip_session *s, uint16_t fid, const char *name,
 /* --- the reading plan --- */
 
 static const char *const dg_names[EG_DG_MAX + 1] = {
-        "", "DG1", "DG2", "DG3", "DG4", "DG5", "DG6", "DG7", "DG8",
+        "",    "DG1",  "DG2",  "DG3",  "DG4",  "DG5",  "DG6",  "DG7",  "DG8",
         "DG9", "DG10", "DG11", "DG12", "DG13", "DG14", "DG15", "DG16",
 };
 
@@ -273,8 +275,8 @@ static bool file_problem(struct eg_chip_session *s, const char *name, int r) {
                           "%s: malformed length header", name);
                 return true;
         case -EFBIG:
-                chip_fail(s, EG_CHECK_FAILED, EG_REASON_CHIP_READ_FAIL,
-                          "%s: larger than %zu bytes", name, s->options.max_file_size);
+                chip_fail(s, EG_CHECK_FAILED, EG_REASON_CHIP_READ_FAIL, "%s: larger than %zu bytes",
+                          name, s->options.max_file_size);
                 return true;
         case -ENODATA:
                 chip_fail(s, EG_CHECK_FAILED, EG_REASON_CHIP_READ_FAIL,
@@ -373,8 +375,7 @@ static void on_com(struct eg_chip_session *s, int r) {
         } else if (file_problem(s, "EF.COM", r))
                 return;
         else if (eg_lds_parse_com(s->result->com.data, s->result->com.len, &com, &err) < 0) {
-                chip_fail(s, EG_CHECK_FAILED, EG_REASON_CHIP_READ_FAIL, "EF.COM: %s",
-                          err.message);
+                chip_fail(s, EG_CHECK_FAILED, EG_REASON_CHIP_READ_FAIL, "EF.COM: %s", err.message);
                 return;
         } else
                 /* DG1 and DG2 are mandatory whatever EF.COM says. */

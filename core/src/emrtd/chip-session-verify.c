@@ -21,8 +21,8 @@ static bool dg_authentic(const struct eg_chip_session *s, unsigned dg) {
                (pa->dgs_verified & (UINT32_C(1) << dg));
 }
 
-static void authenticity(struct eg_chip_session *s, enum eg_check_result result,
-                         const char *reason, const char *detail) {
+static void authenticity(struct eg_chip_session *s, enum eg_check_result result, const char *reason,
+                         const char *detail) {
         eg_check_set(&s->result->authenticity, result, reason, "%s", detail);
         chip_disconnect(s);
 }
@@ -42,9 +42,8 @@ static void on_internal_authenticate(struct eg_chip_session *s, const uint8_t *d
                 authenticity(s, EG_CHECK_FAILED, EG_REASON_CHIP_CLONE_SUSPECT, detail);
                 return;
         }
-        r = eg_aa_verify(dg15->data, dg15->len,
-                         s->si.has_aa_info ? s->si.aa_digest_nid : NID_undef, s->aa_challenge,
-                         data, len, &reason);
+        r = eg_aa_verify(dg15->data, dg15->len, s->si.has_aa_info ? s->si.aa_digest_nid : NID_undef,
+                         s->aa_challenge, data, len, &reason);
         if (r < 0) {
                 snprintf(detail, sizeof(detail), "Active Authentication: %s", reason);
                 authenticity(s, EG_CHECK_FAILED, EG_REASON_CHIP_CLONE_SUSPECT, detail);
@@ -77,8 +76,7 @@ static void start_aa(struct eg_chip_session *s) {
 
 static void ca_next(struct eg_chip_session *s);
 
-static void on_ca_proof(struct eg_chip_session *s, const uint8_t *data, size_t len,
-                        uint16_t sw) {
+static void on_ca_proof(struct eg_chip_session *s, const uint8_t *data, size_t len, uint16_t sw) {
         const struct eg_chip_file *com = &s->result->com, *dg1 = &s->result->dg[1];
         const struct eg_chip_file *ref = com->data ? com : dg1;
         char detail[EG_CHECK_DETAIL_MAX];
@@ -102,8 +100,7 @@ static void on_ca_response(struct eg_chip_session *s, const uint8_t *data, size_
         char detail[EG_CHECK_DETAIL_MAX];
 
         if (eg_chip_auth_check_response(&s->ca, s->ca_step, data, len, sw, &reason) < 0) {
-                snprintf(detail, sizeof(detail), "Chip Authentication: %s (SW %04X)", reason,
-                         sw);
+                snprintf(detail, sizeof(detail), "Chip Authentication: %s (SW %04X)", reason, sw);
                 authenticity(s, EG_CHECK_FAILED, EG_REASON_CHIP_CLONE_SUSPECT, detail);
                 return;
         }
@@ -127,7 +124,8 @@ static void ca_next(struct eg_chip_session *s) {
                 return;
         }
         eg_chip_auth_clear(&s->ca);
-        c = (struct eg_capdu){ .ins = 0xB0, .p1 = s->result->com.data ? 0x80 | 0x1E : 0x80 | 0x01,
+        c = (struct eg_capdu){ .ins = 0xB0,
+                               .p1 = s->result->com.data ? 0x80 | 0x1E : 0x80 | 0x01,
                                .le = 4 };
         (void) chip_send(s, &c, "READ BINARY (CA proof)", on_ca_proof);
 }
@@ -138,8 +136,7 @@ static void start_chip_authentication(struct eg_chip_session *s) {
         int r = -EOPNOTSUPP;
 
         chip_enter_phase(s, CHIP_PHASE_AUTH);
-        if (dg14->data &&
-            eg_security_infos_parse_dg14(dg14->data, dg14->len, &s->si, &reason) < 0)
+        if (dg14->data && eg_security_infos_parse_dg14(dg14->data, dg14->len, &s->si, &reason) < 0)
                 log_device(LOG_NOTICE, 0, s->device_id, "DG14 unusable: %s", reason);
 
         if (s->si.has_ca_info) {
@@ -152,8 +149,7 @@ static void start_chip_authentication(struct eg_chip_session *s) {
                 }
                 r = eg_chip_auth_prepare(&s->ca, &s->si, &reason);
                 if (r < 0)
-                        log_device(LOG_INFO, 0, s->device_id, "no Chip Authentication: %s",
-                                   reason);
+                        log_device(LOG_INFO, 0, s->device_id, "no Chip Authentication: %s", reason);
         }
         if (r >= 0) {
                 s->result->auth_method = EG_CHIP_AUTH_CA;
@@ -171,7 +167,8 @@ static void start_chip_authentication(struct eg_chip_session *s) {
 
 void chip_start_verification(struct eg_chip_session *s) {
         struct eg_chip_read_result *r = s->result;
-        struct eg_pa_input in = { .sod = r->sod.data, .sod_len = r->sod.len,
+        struct eg_pa_input in = { .sod = r->sod.data,
+                                  .sod_len = r->sod.len,
                                   .issuing_state = r->have_mrz ? r->mrz.issuing_state : NULL,
                                   .at = s->options.check_time };
         chip_enter_phase(s, CHIP_PHASE_PA);
@@ -184,4 +181,3 @@ void chip_start_verification(struct eg_chip_session *s) {
                    eg_check_result_to_string(r->pa.check.result), r->pa.check.detail);
         start_chip_authentication(s);
 }
-

@@ -26,8 +26,7 @@
 static const uint8_t lds_aid[] = { 0xA0, 0x00, 0x00, 0x02, 0x47, 0x10, 0x01 };
 
 static void start_bac(struct eg_chip_session *s);
-static void on_challenge(struct eg_chip_session *s, const uint8_t *data, size_t len,
-                         uint16_t sw);
+static void on_challenge(struct eg_chip_session *s, const uint8_t *data, size_t len, uint16_t sw);
 
 uint64_t chip_now_usec(void) {
         struct timespec ts;
@@ -116,8 +115,8 @@ static int on_finish(sd_event_source *source, void *userdata) {
                    "authenticity %s; %u APDUs",
                    r->timings.total_usec / 1000, eg_check_result_to_string(r->access.result),
                    eg_check_result_to_string(r->read.result),
-                   eg_check_result_to_string(r->pa.check.result),
-                   r->pa.check.reason ? " " : "", r->pa.check.reason ? r->pa.check.reason : "",
+                   eg_check_result_to_string(r->pa.check.result), r->pa.check.reason ? " " : "",
+                   r->pa.check.reason ? r->pa.check.reason : "",
                    eg_check_result_to_string(r->authenticity.result), r->n_apdus);
         session_free(s);
         done(r, userdata_done);
@@ -277,7 +276,8 @@ static void on_transmit(struct eg_chip_session *s, const struct eg_op_outcome *o
                     sw == EG_SW_INS_NOT_SUPPORTED || sw == EG_SW_CLA_NOT_SUPPORTED) {
                         log_device(LOG_INFO, 0, s->device_id,
                                    "ATR claims extended length, chip refuses it (SW %04X): "
-                                   "short APDUs only", sw);
+                                   "short APDUs only",
+                                   sw);
                         s->extended = s->result->extended_length = false;
                         (void) chip_send(s, &s->probe_cmd, s->what, s->on_response);
                         return;
@@ -397,8 +397,7 @@ static void access_granted(struct eg_chip_session *s) {
         chip_start_reading(s);
 }
 
-static void on_select_aid(struct eg_chip_session *s, const uint8_t *data, size_t len,
-                          uint16_t sw) {
+static void on_select_aid(struct eg_chip_session *s, const uint8_t *data, size_t len, uint16_t sw) {
         if (sw != EG_SW_OK) {
                 chip_fail(s, EG_CHECK_FAILED, EG_REASON_CHIP_ACCESS_FAIL,
                           "eMRTD application not selectable (SW %04X)", sw);
@@ -414,8 +413,9 @@ static void on_select_aid(struct eg_chip_session *s, const uint8_t *data, size_t
 }
 
 static void select_aid(struct eg_chip_session *s) {
-        struct eg_capdu c = { .ins = 0xA4, .p1 = 0x04, .p2 = 0x0C, .data = lds_aid,
-                              .lc = sizeof(lds_aid) };
+        struct eg_capdu c = {
+                .ins = 0xA4, .p1 = 0x04, .p2 = 0x0C, .data = lds_aid, .lc = sizeof(lds_aid)
+        };
 
         (void) chip_send(s, &c, "SELECT eMRTD application", on_select_aid);
 }
@@ -439,8 +439,7 @@ static void on_mutual_auth(struct eg_chip_session *s, const uint8_t *data, size_
         access_granted(s);
 }
 
-static void on_challenge(struct eg_chip_session *s, const uint8_t *data, size_t len,
-                         uint16_t sw) {
+static void on_challenge(struct eg_chip_session *s, const uint8_t *data, size_t len, uint16_t sw) {
         uint8_t auth[EG_BAC_MUTUAL_AUTH_LEN];
         struct eg_capdu c;
 
@@ -487,9 +486,9 @@ static void pace_next(struct eg_chip_session *s) {
         int r = eg_pace_next_command(s->pace, &c, &reason);
 
         if (r > 0) {
-                (void) chip_send(s, &c, c.ins == 0x22 ? "MSE:Set AT (PACE)"
-                                                      : "GENERAL AUTHENTICATE (PACE)",
-                                 on_pace_response);
+                (void) chip_send(
+                        s, &c, c.ins == 0x22 ? "MSE:Set AT (PACE)" : "GENERAL AUTHENTICATE (PACE)",
+                        on_pace_response);
                 return;
         }
         if (r == 0)
@@ -635,8 +634,8 @@ int eg_chip_session_start(struct eg_manager *m, const char *device_id,
                 r = sd_event_source_set_enabled(s->finish_source, SD_EVENT_OFF);
         if (r >= 0)
                 r = sd_event_add_time_relative(m->event, &s->total_timer, CLOCK_MONOTONIC,
-                                               (uint64_t) s->options.total_timeout_ms * 1000u,
-                                               1000, on_total_timeout, s);
+                                               (uint64_t) s->options.total_timeout_ms * 1000u, 1000,
+                                               on_total_timeout, s);
         if (r < 0) {
                 session_free(s);
                 return r;
@@ -670,6 +669,5 @@ void eg_chip_session_cancel(struct eg_chip_session *s) {
                 return;
         s->cancel_requested = true;
         s->result->cancelled = true;
-        chip_fail(s, EG_CHECK_ABORTED, NULL, "cancelled during %s",
-                  s->what ? s->what : "start");
+        chip_fail(s, EG_CHECK_ABORTED, NULL, "cancelled during %s", s->what ? s->what : "start");
 }

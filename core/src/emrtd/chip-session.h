@@ -64,9 +64,9 @@ struct eg_chip_timings {
  * eg_chip_read_result_free() wipes it.
  */
 struct eg_chip_read_result {
-        struct eg_check access;       /* step 6: E_CHIP_NOT_FOUND, _ACCESS_FAIL, _TIMEOUT */
-        struct eg_check read;         /* step 7: E_CHIP_READ_FAIL, _DG_MISSING, _TIMEOUT */
-        struct eg_pa_result pa;       /* step 8 */
+        struct eg_check access; /* step 6: E_CHIP_NOT_FOUND, _ACCESS_FAIL, _TIMEOUT */
+        struct eg_check read; /* step 7: E_CHIP_READ_FAIL, _DG_MISSING, _TIMEOUT */
+        struct eg_pa_result pa; /* step 8 */
         struct eg_check authenticity; /* step 9: E_CHIP_CLONE_SUSPECT, N_CHIP_AUTH_UNSUPPORTED */
 
         enum eg_chip_access_protocol access_protocol;
@@ -95,17 +95,17 @@ typedef void (*eg_chip_session_done_fn)(struct eg_chip_read_result *result, void
 
 struct eg_chip_session_options {
         const char *mrz_information; /* BAC/PACE password (personal data; copied) */
-        const char *can;             /* PACE with the CAN instead, if given */
-        bool prefer_pace;            /* PACE when EF.CardAccess offers it (TR-03135 §5.6.3.1) */
+        const char *can; /* PACE with the CAN instead, if given */
+        bool prefer_pace; /* PACE when EF.CardAccess offers it (TR-03135 §5.6.3.1) */
         const struct eg_trust_store *trust; /* NULL: PA ends undetermined (U_PA_NO_CSCA) */
-        uint32_t extra_dgs;          /* bit n: also read DG n when EF.COM lists it */
+        uint32_t extra_dgs; /* bit n: also read DG n when EF.COM lists it */
         bool skip_dg2;
-        uint32_t apdu_timeout_ms;    /* 0: 3000 */
-        uint32_t file_timeout_ms;    /* 0: 10000 */
-        uint32_t total_timeout_ms;   /* 0: 30000 */
-        size_t max_file_size;        /* 0: 1 MiB */
-        size_t extended_chunk;       /* READ BINARY size with extended length; 0: 0xF000 */
-        time_t check_time;           /* PA validity time; 0: now */
+        uint32_t apdu_timeout_ms; /* 0: 3000 */
+        uint32_t file_timeout_ms; /* 0: 10000 */
+        uint32_t total_timeout_ms; /* 0: 30000 */
+        size_t max_file_size; /* 0: 1 MiB */
+        size_t extended_chunk; /* READ BINARY size with extended length; 0: 0xF000 */
+        time_t check_time; /* PA validity time; 0: now */
 };
 
 /*

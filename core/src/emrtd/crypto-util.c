@@ -80,8 +80,8 @@ int eg_kdf(enum eg_cipher c, const uint8_t *secret, size_t secret_len, uint32_t 
         uint8_t digest[EVP_MAX_MD_SIZE];
         unsigned digest_len = 0;
         size_t key_len = eg_cipher_key_size(c);
-        const EVP_MD *md = (c == EG_CIPHER_AES192 || c == EG_CIPHER_AES256) ? EVP_sha256()
-                                                                              : EVP_sha1();
+        const EVP_MD *md =
+                (c == EG_CIPHER_AES192 || c == EG_CIPHER_AES256) ? EVP_sha256() : EVP_sha1();
         EVP_MD_CTX *ctx;
         int ok;
 
@@ -124,8 +124,7 @@ static int cbc(enum eg_cipher c, bool encrypt, const uint8_t *key, const uint8_t
         if (!ctx)
                 return -ENOMEM;
         ok = EVP_CipherInit_ex(ctx, cipher, NULL, key, iv ? iv : zero_iv, encrypt ? 1 : 0) &&
-             EVP_CIPHER_CTX_set_padding(ctx, 0) &&
-             EVP_CipherUpdate(ctx, out, &n1, in, (int) len) &&
+             EVP_CIPHER_CTX_set_padding(ctx, 0) && EVP_CipherUpdate(ctx, out, &n1, in, (int) len) &&
              EVP_CipherFinal_ex(ctx, out + n1, &n2);
         EVP_CIPHER_CTX_free(ctx);
         if (!ok || (size_t) (n1 + n2) != len)
@@ -181,7 +180,7 @@ int eg_retail_mac(const uint8_t key[static 16], const uint8_t *data, size_t len,
 
 int eg_aes_cmac8(const uint8_t *key, size_t key_len, const uint8_t *data, size_t len,
                  uint8_t out[static EG_MAC_SIZE]) {
-        const char *name = key_len == 16 ? "AES-128-CBC"
+        const char *name = key_len == 16   ? "AES-128-CBC"
                            : key_len == 24 ? "AES-192-CBC"
                            : key_len == 32 ? "AES-256-CBC"
                                            : NULL;

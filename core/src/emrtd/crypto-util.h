@@ -16,7 +16,7 @@
 
 enum eg_cipher {
         EG_CIPHER_NONE = 0,
-        EG_CIPHER_3DES,   /* 2-key 3DES-CBC + retail MAC (BAC, PACE/CA with 3DES) */
+        EG_CIPHER_3DES, /* 2-key 3DES-CBC + retail MAC (BAC, PACE/CA with 3DES) */
         EG_CIPHER_AES128, /* AES-CBC + AES-CMAC (PACE, CA) */
         EG_CIPHER_AES192,
         EG_CIPHER_AES256,
@@ -32,8 +32,8 @@ enum eg_cipher {
 #define EG_KDF_PI 3u
 
 const char *eg_cipher_to_string(enum eg_cipher c); /* "3DES", "AES-128", ... */
-size_t eg_cipher_key_size(enum eg_cipher c);     /* 16, 16, 24, 32; 0 if unknown */
-size_t eg_cipher_block_size(enum eg_cipher c);   /* 8 or 16; 0 if unknown */
+size_t eg_cipher_key_size(enum eg_cipher c); /* 16, 16, 24, 32; 0 if unknown */
+size_t eg_cipher_block_size(enum eg_cipher c); /* 8 or 16; 0 if unknown */
 
 /* Set the DES parity bit of every byte (odd parity). */
 void eg_des_fix_parity(uint8_t *key, size_t len);

@@ -46,7 +46,7 @@ static int make_clamped(long year, int month, int day, struct eg_date *ret) {
                 return -ERANGE;
 
         int last = eg_date_days_in_month((int) year, month);
-        *ret = (struct eg_date) {
+        *ret = (struct eg_date){
                 .year = (int) year,
                 .month = month,
                 .day = day > last ? last : day,
@@ -83,7 +83,7 @@ int eg_date_age_years(const struct eg_date *birth, const struct eg_date *today) 
 
         struct eg_date birthday = { today->year, birth->month, birth->day };
         if (birth->month == 2 && birth->day == 29 && !eg_date_is_leap_year(today->year))
-                birthday = (struct eg_date) { today->year, 3, 1 };
+                birthday = (struct eg_date){ today->year, 3, 1 };
 
         int age = today->year - birth->year;
         if (eg_date_compare(today, &birthday) < 0)

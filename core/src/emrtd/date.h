@@ -8,9 +8,9 @@
 #include <stdbool.h>
 
 struct eg_date {
-        int year;  /* 1..9999 */
+        int year; /* 1..9999 */
         int month; /* 1..12 */
-        int day;   /* 1..days in month */
+        int day; /* 1..days in month */
 };
 
 bool eg_date_is_leap_year(int year);

@@ -90,7 +90,7 @@ static int add_image(struct dg2_walk *w, enum eg_lds_face_encoding encoding,
                 return lds_fail(&w->p, EG_LDS_E_LIMIT, data, "more than %d face images",
                                 EG_LDS_DG2_MAX_IMAGES);
 
-        w->out.images[w->out.n_images++] = (struct eg_lds_face_image) {
+        w->out.images[w->out.n_images++] = (struct eg_lds_face_image){
                 .encoding = encoding,
                 .format = found,
                 .mime_type = mime,
@@ -107,8 +107,8 @@ static int add_image(struct dg2_walk *w, enum eg_lds_face_encoding encoding,
 static int parse_iso19794_face(struct dg2_walk *w, const uint8_t *face, size_t face_len) {
         /* face_len >= FACIAL_INFORMATION_SIZE was checked by the caller. */
         size_t points = be16(face + 4);
-        size_t fixed = FACIAL_INFORMATION_SIZE + points * FEATURE_POINT_SIZE +
-                       IMAGE_INFORMATION_SIZE;
+        size_t fixed =
+                FACIAL_INFORMATION_SIZE + points * FEATURE_POINT_SIZE + IMAGE_INFORMATION_SIZE;
 
         if (face_len < fixed)
                 return lds_fail(&w->p, EG_LDS_E_BIOMETRIC, face,
@@ -283,8 +283,7 @@ static int parse_39794_representation(struct dg2_walk *w, const struct eg_tlv *r
         if (r < 0)
                 return r;
         if (r == 0)
-                return lds_fail(&w->p, EG_LDS_E_MISSING, image.value,
-                                "empty image representation");
+                return lds_fail(&w->p, EG_LDS_E_MISSING, image.value, "empty image representation");
         r = lds_expect_end(&w->p, &image, choice_off);
         if (r < 0)
                 return r;
@@ -324,8 +323,7 @@ static int parse_iso39794(struct dg2_walk *w, const struct eg_tlv *bdb) {
         if (r < 0)
                 return r;
         if (r == 0)
-                return lds_fail(&w->p, EG_LDS_E_MISSING, bdb->value,
-                                "empty 39794-5 data block");
+                return lds_fail(&w->p, EG_LDS_E_MISSING, bdb->value, "empty 39794-5 data block");
         r = lds_expect_end(&w->p, bdb, first);
         if (r < 0)
                 return r;
@@ -389,8 +387,7 @@ static int parse_header_template(struct dg2_walk *w, const struct eg_tlv *bht) {
         while ((r = lds_next(&w->p, bht, &off, &t)) > 0) {
                 if (t.constructed)
                         return lds_fail(&w->p, EG_LDS_E_TAG, t.value - t.header_length,
-                                        "unexpected constructed tag %X in biometric header",
-                                        t.tag);
+                                        "unexpected constructed tag %X in biometric header", t.tag);
                 if (t.tag != 0x81)
                         continue;
                 /* Biometric type: facial features (2), in 1 to 3 bytes. */
@@ -441,8 +438,7 @@ static int parse_information_template(struct dg2_walk *w, const struct eg_tlv *b
                                 "protected biometric data (tag %X) is not supported", bdb.tag);
         default:
                 return lds_fail(&w->p, EG_LDS_E_TAG, bit->value + at,
-                                "expected biometric data block (5F2E or 7F2E), found %X",
-                                bdb.tag);
+                                "expected biometric data block (5F2E or 7F2E), found %X", bdb.tag);
         }
 }
 
@@ -493,6 +489,6 @@ int eg_lds_parse_dg2(const uint8_t *buf, size_t len, struct eg_lds_dg2 *ret,
 
         *ret = w.out;
         if (err)
-                *err = (struct eg_lds_error) { .code = EG_LDS_OK };
+                *err = (struct eg_lds_error){ .code = EG_LDS_OK };
         return 0;
 }

@@ -48,8 +48,8 @@ int eg_lds_dg_for_file_id(uint16_t fid) {
 
 /* --- helpers shared with lds-dg2.c --- */
 
-int lds_fail(struct lds_parser *p, enum eg_lds_error_code code, const uint8_t *at,
-             const char *fmt, ...) {
+int lds_fail(struct lds_parser *p, enum eg_lds_error_code code, const uint8_t *at, const char *fmt,
+             ...) {
         struct eg_lds_error *err = p->err;
         va_list ap;
 
@@ -91,13 +91,13 @@ int lds_next(struct lds_parser *p, const struct eg_tlv *parent, size_t *offset,
         size_t at = *offset;
         int r = eg_tlv_next(parent->value, parent->length, offset, ret);
         if (r < 0)
-                return lds_fail(p, EG_LDS_E_TLV, parent->value + at,
-                                "malformed TLV inside tag %X", parent->tag);
+                return lds_fail(p, EG_LDS_E_TLV, parent->value + at, "malformed TLV inside tag %X",
+                                parent->tag);
         return r;
 }
 
-int lds_expect_next(struct lds_parser *p, const struct eg_tlv *parent, size_t *offset,
-                    uint32_t tag, struct eg_tlv *ret) {
+int lds_expect_next(struct lds_parser *p, const struct eg_tlv *parent, size_t *offset, uint32_t tag,
+                    struct eg_tlv *ret) {
         size_t at = *offset;
         int r = lds_next(p, parent, offset, ret);
         if (r < 0)
@@ -115,8 +115,7 @@ int lds_expect_next(struct lds_parser *p, const struct eg_tlv *parent, size_t *o
 int lds_expect_end(struct lds_parser *p, const struct eg_tlv *parent, size_t offset) {
         if (offset != parent->length)
                 return lds_fail(p, EG_LDS_E_TRAILING, parent->value + offset,
-                                "unexpected data after the last element of tag %X",
-                                parent->tag);
+                                "unexpected data after the last element of tag %X", parent->tag);
         return 0;
 }
 
@@ -150,7 +149,7 @@ int lds_integer(struct lds_parser *p, const struct eg_tlv *t, uint32_t *ret) {
 
 static void clear_error(struct eg_lds_error *err) {
         if (err)
-                *err = (struct eg_lds_error) { .code = EG_LDS_OK };
+                *err = (struct eg_lds_error){ .code = EG_LDS_OK };
 }
 
 /* --- EF.COM --- */
@@ -202,8 +201,8 @@ static int copy_digits(struct lds_parser *p, const struct eg_tlv *t, char *dst, 
                                 t->length);
         for (size_t i = 0; i < n; i++)
                 if (t->value[i] < '0' || t->value[i] > '9')
-                        return lds_fail(p, EG_LDS_E_VALUE, t->value + i,
-                                        "tag %X: not a digit", t->tag);
+                        return lds_fail(p, EG_LDS_E_VALUE, t->value + i, "tag %X: not a digit",
+                                        t->tag);
         memcpy(dst, t->value, n);
         dst[n] = '\0';
         return 0;
@@ -260,8 +259,9 @@ int eg_lds_parse_com(const uint8_t *buf, size_t len, struct eg_lds_com *ret,
 
         if (!have_lds || !have_unicode || !have_list)
                 return lds_fail(&p, EG_LDS_E_MISSING, buf, "%s missing",
-                                !have_lds ? "LDS version (5F01)" :
-                                !have_unicode ? "Unicode version (5F36)" : "tag list (5C)");
+                                !have_lds       ? "LDS version (5F01)"
+                                : !have_unicode ? "Unicode version (5F36)"
+                                                : "tag list (5C)");
 
         *ret = com;
         clear_error(err);
@@ -336,7 +336,7 @@ static int parse_elements(const uint8_t *buf, size_t len, int dg, struct eg_lds_
                                         "malformed tag in the tag list");
                 i += n;
         }
-        e.tag_list = (struct eg_lds_slice) { t.value, t.length };
+        e.tag_list = (struct eg_lds_slice){ t.value, t.length };
 
         while ((r = lds_next(&p, &outer, &off, &t)) > 0) {
                 if (t.tag == 0x5C || eg_lds_elements_find(&e, t.tag))
@@ -345,7 +345,7 @@ static int parse_elements(const uint8_t *buf, size_t len, int dg, struct eg_lds_
                 if (e.n_elements >= ELEMENTSOF(e.elements))
                         return lds_fail(&p, EG_LDS_E_LIMIT, t.value - t.header_length,
                                         "more than %zu data elements", ELEMENTSOF(e.elements));
-                e.elements[e.n_elements++] = (struct eg_lds_element) {
+                e.elements[e.n_elements++] = (struct eg_lds_element){
                         .tag = t.tag,
                         .constructed = t.constructed,
                         .value = t.value,

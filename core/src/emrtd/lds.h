@@ -25,7 +25,7 @@
 /* Files outside the DG1..DG16 numbering (FIDs in the eMRTD application). */
 #define EG_LDS_FID_COM 0x011E
 #define EG_LDS_FID_SOD 0x011D
-#define EG_LDS_FID_CARD_ACCESS 0x011C   /* in the master file */
+#define EG_LDS_FID_CARD_ACCESS 0x011C /* in the master file */
 #define EG_LDS_FID_CARD_SECURITY 0x011D /* in the master file */
 #define EG_LDS_TAG_COM 0x60
 #define EG_LDS_TAG_SOD 0x77
@@ -45,23 +45,23 @@ int eg_lds_dg_for_file_id(uint16_t fid);
 
 enum eg_lds_error_code {
         EG_LDS_OK = 0,
-        EG_LDS_E_TLV,         /* malformed BER-TLV (bad header, value past its parent) */
-        EG_LDS_E_TAG,         /* an element with a tag not allowed there */
-        EG_LDS_E_MISSING,     /* a required element is absent */
-        EG_LDS_E_DUPLICATE,   /* an element that may appear once appears again */
-        EG_LDS_E_TRAILING,    /* bytes after the file's template or a nested object */
-        EG_LDS_E_VALUE,       /* an element's value is malformed */
-        EG_LDS_E_LIMIT,       /* more entries than this implementation accepts */
-        EG_LDS_E_BIOMETRIC,   /* inconsistent ISO/IEC 19794-5 / 39794-5 face record */
-        EG_LDS_E_IMAGE,       /* no face image, or its type/magic is wrong or unsupported */
+        EG_LDS_E_TLV, /* malformed BER-TLV (bad header, value past its parent) */
+        EG_LDS_E_TAG, /* an element with a tag not allowed there */
+        EG_LDS_E_MISSING, /* a required element is absent */
+        EG_LDS_E_DUPLICATE, /* an element that may appear once appears again */
+        EG_LDS_E_TRAILING, /* bytes after the file's template or a nested object */
+        EG_LDS_E_VALUE, /* an element's value is malformed */
+        EG_LDS_E_LIMIT, /* more entries than this implementation accepts */
+        EG_LDS_E_BIOMETRIC, /* inconsistent ISO/IEC 19794-5 / 39794-5 face record */
+        EG_LDS_E_IMAGE, /* no face image, or its type/magic is wrong or unsupported */
         EG_LDS_E_UNSUPPORTED, /* valid but not handled: enciphered or SM-protected data */
-        EG_LDS_E_MRZ,         /* DG1's MRZ is invalid; see mrz */
+        EG_LDS_E_MRZ, /* DG1's MRZ is invalid; see mrz */
         _EG_LDS_E_MAX,
 };
 
 struct eg_lds_error {
         enum eg_lds_error_code code;
-        size_t offset;           /* byte offset in the file where the problem is */
+        size_t offset; /* byte offset in the file where the problem is */
         struct eg_mrz_error mrz; /* for EG_LDS_E_MRZ */
         char message[192];
 };
@@ -73,9 +73,9 @@ struct eg_lds_slice {
 
 /* EF.COM */
 struct eg_lds_com {
-        char lds_version[5];     /* "0107" (5F01) */
+        char lds_version[5]; /* "0107" (5F01) */
         char unicode_version[7]; /* "040000" (5F36) */
-        uint32_t dg_mask;        /* bit n set: DGn listed in 5C (n = 1..16) */
+        uint32_t dg_mask; /* bit n set: DGn listed in 5C (n = 1..16) */
 };
 
 int eg_lds_parse_com(const uint8_t *buf, size_t len, struct eg_lds_com *ret,
@@ -108,9 +108,9 @@ struct eg_lds_face_image {
         enum eg_lds_image_format format;
         /* "image/jpeg", "image/jp2" (JP2 file) or "image/j2c" (bare codestream) */
         const char *mime_type;
-        const uint8_t *data;     /* into the DG2 buffer */
+        const uint8_t *data; /* into the DG2 buffer */
         size_t length;
-        unsigned width, height;  /* from the 19794-5 image information; 0 if not given */
+        unsigned width, height; /* from the 19794-5 image information; 0 if not given */
 };
 
 struct eg_lds_dg2 {

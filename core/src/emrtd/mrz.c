@@ -20,7 +20,7 @@
 #include "macro.h"
 #include "mrz.h"
 
-#define MRZ_MAX_CHARS 90   /* TD1: 3 x 30 */
+#define MRZ_MAX_CHARS 90 /* TD1: 3 x 30 */
 #define MRZ_TEXT_LIMIT 256 /* longer input is refused without further scanning */
 
 struct field {
@@ -41,34 +41,63 @@ struct layout {
 
 /* Offsets: line 2 of TD3 starts at 44, of TD2 at 36, lines 2/3 of TD1 at 30/60. */
 static const struct layout layout_td3 = {
-        .format = EG_MRZ_TD3, .lines = 2, .width = 44,
-        .code = { 0, 2 }, .state = { 2, 3 }, .name = { 5, 39 },
-        .number = { 44, 9 }, .number_cd = { 53, 1 }, .nationality = { 54, 3 },
-        .birth = { 57, 6 }, .birth_cd = { 63, 1 }, .sex = { 64, 1 },
-        .expiry = { 65, 6 }, .expiry_cd = { 71, 1 },
-        .optional1 = { 72, 14 }, .optional1_cd = { 86, 1 },
+        .format = EG_MRZ_TD3,
+        .lines = 2,
+        .width = 44,
+        .code = { 0, 2 },
+        .state = { 2, 3 },
+        .name = { 5, 39 },
+        .number = { 44, 9 },
+        .number_cd = { 53, 1 },
+        .nationality = { 54, 3 },
+        .birth = { 57, 6 },
+        .birth_cd = { 63, 1 },
+        .sex = { 64, 1 },
+        .expiry = { 65, 6 },
+        .expiry_cd = { 71, 1 },
+        .optional1 = { 72, 14 },
+        .optional1_cd = { 86, 1 },
         .composite = { 87, 1 },
         .composite_parts = { { 44, 10 }, { 57, 7 }, { 65, 22 } },
 };
 
 static const struct layout layout_td2 = {
-        .format = EG_MRZ_TD2, .lines = 2, .width = 36,
-        .code = { 0, 2 }, .state = { 2, 3 }, .name = { 5, 31 },
-        .number = { 36, 9 }, .number_cd = { 45, 1 }, .nationality = { 46, 3 },
-        .birth = { 49, 6 }, .birth_cd = { 55, 1 }, .sex = { 56, 1 },
-        .expiry = { 57, 6 }, .expiry_cd = { 63, 1 },
+        .format = EG_MRZ_TD2,
+        .lines = 2,
+        .width = 36,
+        .code = { 0, 2 },
+        .state = { 2, 3 },
+        .name = { 5, 31 },
+        .number = { 36, 9 },
+        .number_cd = { 45, 1 },
+        .nationality = { 46, 3 },
+        .birth = { 49, 6 },
+        .birth_cd = { 55, 1 },
+        .sex = { 56, 1 },
+        .expiry = { 57, 6 },
+        .expiry_cd = { 63, 1 },
         .optional1 = { 64, 7 },
         .composite = { 71, 1 },
         .composite_parts = { { 36, 10 }, { 49, 7 }, { 57, 14 } },
 };
 
 static const struct layout layout_td1 = {
-        .format = EG_MRZ_TD1, .lines = 3, .width = 30,
-        .code = { 0, 2 }, .state = { 2, 3 },
-        .number = { 5, 9 }, .number_cd = { 14, 1 }, .optional1 = { 15, 15 },
-        .birth = { 30, 6 }, .birth_cd = { 36, 1 }, .sex = { 37, 1 },
-        .expiry = { 38, 6 }, .expiry_cd = { 44, 1 }, .nationality = { 45, 3 },
-        .optional2 = { 48, 11 }, .composite = { 59, 1 },
+        .format = EG_MRZ_TD1,
+        .lines = 3,
+        .width = 30,
+        .code = { 0, 2 },
+        .state = { 2, 3 },
+        .number = { 5, 9 },
+        .number_cd = { 14, 1 },
+        .optional1 = { 15, 15 },
+        .birth = { 30, 6 },
+        .birth_cd = { 36, 1 },
+        .sex = { 37, 1 },
+        .expiry = { 38, 6 },
+        .expiry_cd = { 44, 1 },
+        .nationality = { 45, 3 },
+        .optional2 = { 48, 11 },
+        .composite = { 59, 1 },
         .composite_parts = { { 5, 25 }, { 30, 7 }, { 38, 7 }, { 48, 11 } },
         .name = { 60, 30 },
 };
@@ -82,9 +111,8 @@ struct parser {
         struct eg_mrz_error *err;
 };
 
-_printf_(4, 5)
-static int fail_at(struct parser *p, enum eg_mrz_error_code code, size_t pos, const char *fmt,
-                   ...) {
+_printf_(4, 5) static int fail_at(struct parser *p, enum eg_mrz_error_code code, size_t pos,
+                                  const char *fmt, ...) {
         struct eg_mrz_error *err = p->err;
         va_list ap;
 
@@ -208,10 +236,9 @@ static int check_document_number(struct parser *p, struct document_number *ret) 
 
         if (*cd != '<') {
                 (void) check_sum_add(&cs, number, l->number.len);
-                *ret = (struct document_number) { .cd = *cd };
+                *ret = (struct document_number){ .cd = *cd };
                 return verify_check_digit(p, EG_MRZ_E_CHECK_DIGIT_DOCUMENT_NUMBER,
-                                          "document number", l->number_cd.pos,
-                                          (int) (cs.sum % 10));
+                                          "document number", l->number_cd.pos, (int) (cs.sum % 10));
         }
 
         /* Long document number (Doc 9303 Parts 5/6, tolerated for TD3 too): the
@@ -229,7 +256,7 @@ static int check_document_number(struct parser *p, struct document_number *ret) 
 
         (void) check_sum_add(&cs, number, l->number.len);
         (void) check_sum_add(&cs, opt, k - 1);
-        *ret = (struct document_number) {
+        *ret = (struct document_number){
                 .is_long = true,
                 .extension_len = k - 1,
                 .optional1_skip = k + 1,
@@ -261,8 +288,8 @@ static int check_digits(struct parser *p, struct document_number *number) {
                 const char *opt = field_at(p, l->optional1);
                 /* TD3: an all-filler personal number may have '<' as its CD. */
                 if (!(p->mrz[l->optional1_cd.pos] == '<' && all_fillers(opt, l->optional1.len))) {
-                        r = verify_check_digit(p, EG_MRZ_E_CHECK_DIGIT_OPTIONAL,
-                                               "personal number", l->optional1_cd.pos,
+                        r = verify_check_digit(p, EG_MRZ_E_CHECK_DIGIT_OPTIONAL, "personal number",
+                                               l->optional1_cd.pos,
                                                eg_mrz_check_digit(opt, l->optional1.len));
                         if (r < 0)
                                 return r;
@@ -273,8 +300,8 @@ static int check_digits(struct parser *p, struct document_number *number) {
         for (size_t i = 0; i < ELEMENTSOF(l->composite_parts); i++)
                 (void) check_sum_add(&cs, field_at(p, l->composite_parts[i]),
                                      l->composite_parts[i].len);
-        return verify_check_digit(p, EG_MRZ_E_CHECK_DIGIT_COMPOSITE, "composite",
-                                  l->composite.pos, (int) (cs.sum % 10));
+        return verify_check_digit(p, EG_MRZ_E_CHECK_DIGIT_COMPOSITE, "composite", l->composite.pos,
+                                  (int) (cs.sum % 10));
 }
 
 static int parse_document_code(struct parser *p, struct eg_mrz *ret) {
@@ -325,8 +352,7 @@ static int parse_two_digits(const char *s) {
 
 enum date_kind { DATE_BIRTH, DATE_EXPIRY };
 
-static int parse_date(struct parser *p, struct field f, enum date_kind kind,
-                      struct eg_date *ret) {
+static int parse_date(struct parser *p, struct field f, enum date_kind kind, struct eg_date *ret) {
         const char *what = kind == DATE_BIRTH ? "birth date" : "expiry date";
         const char *s = field_at(p, f);
         struct eg_date d = {};
@@ -347,7 +373,7 @@ static int parse_date(struct parser *p, struct field f, enum date_kind kind,
         if (kind == DATE_BIRTH) {
                 /* The latest century that does not put the birth after today. */
                 for (int c = century; c >= century - 100 && !found; c -= 100) {
-                        d = (struct eg_date) { c + yy, mm, dd };
+                        d = (struct eg_date){ c + yy, mm, dd };
                         found = eg_date_is_valid(&d) && eg_date_compare(&d, p->today) <= 0;
                 }
         } else {
@@ -358,7 +384,7 @@ static int parse_date(struct parser *p, struct field f, enum date_kind kind,
                 (void) eg_date_add_years(p->today, -85, &lo);
                 (void) eg_date_add_years(p->today, 15, &hi);
                 for (int c = century + 100; c >= century - 100 && !found; c -= 100) {
-                        d = (struct eg_date) { c + yy, mm, dd };
+                        d = (struct eg_date){ c + yy, mm, dd };
                         found = eg_date_is_valid(&d) && eg_date_compare(&d, &lo) >= 0 &&
                                 eg_date_compare(&d, &hi) < 0;
                 }
@@ -453,8 +479,8 @@ static int parse_fields(struct parser *p, const struct document_number *number,
 
         copy_stripped(ret->optional_data1, sizeof(ret->optional_data1),
                       opt1 + number->optional1_skip, l->optional1.len - number->optional1_skip);
-        copy_stripped(ret->optional_data2, sizeof(ret->optional_data2),
-                      field_at(p, l->optional2), l->optional2.len);
+        copy_stripped(ret->optional_data2, sizeof(ret->optional_data2), field_at(p, l->optional2),
+                      l->optional2.len);
 
         /* Reading order differs between TD1 and TD2/TD3; either is fine as
          * long as it is deterministic. */
@@ -526,17 +552,16 @@ static int parse_layout(const struct layout *l, const char *mrz, const struct eg
         *ret = m;
         eg_mrz_wipe(&m);
         if (err)
-                *err = (struct eg_mrz_error) { .code = EG_MRZ_OK };
+                *err = (struct eg_mrz_error){ .code = EG_MRZ_OK };
         return 0;
 }
 
-_printf_(2, 3)
-static int fail_layout(struct eg_mrz_error *err, const char *fmt, ...) {
+_printf_(2, 3) static int fail_layout(struct eg_mrz_error *err, const char *fmt, ...) {
         va_list ap;
 
         if (!err)
                 return -EBADMSG;
-        *err = (struct eg_mrz_error) { .code = EG_MRZ_E_LAYOUT };
+        *err = (struct eg_mrz_error){ .code = EG_MRZ_E_LAYOUT };
         va_start(ap, fmt);
         (void) vsnprintf(err->message, sizeof(err->message), fmt, ap);
         va_end(ap);
@@ -552,9 +577,8 @@ int eg_mrz_parse_concatenated(const char *buf, size_t len, const struct eg_date 
                 if (len == layouts[i]->lines * layouts[i]->width)
                         return parse_layout(layouts[i], buf, today, ret, err);
 
-        return fail_layout(err,
-                           "MRZ data is %zu characters, expected 90 (TD1), 72 (TD2) or 88 (TD3)",
-                           len);
+        return fail_layout(
+                err, "MRZ data is %zu characters, expected 90 (TD1), 72 (TD2) or 88 (TD3)", len);
 }
 
 int eg_mrz_parse(const char *text, const struct eg_date *today, struct eg_mrz *ret,

@@ -27,26 +27,26 @@ enum eg_mrz_format {
 
 enum eg_mrz_error_code {
         EG_MRZ_OK = 0,
-        EG_MRZ_E_LAYOUT,         /* line count / line lengths match no format */
-        EG_MRZ_E_CHARSET,        /* a character outside A-Z 0-9 '<' */
+        EG_MRZ_E_LAYOUT, /* line count / line lengths match no format */
+        EG_MRZ_E_CHARSET, /* a character outside A-Z 0-9 '<' */
         EG_MRZ_E_CHECK_DIGIT_DOCUMENT_NUMBER,
         EG_MRZ_E_CHECK_DIGIT_BIRTH,
         EG_MRZ_E_CHECK_DIGIT_EXPIRY,
         EG_MRZ_E_CHECK_DIGIT_OPTIONAL, /* TD3 personal number */
         EG_MRZ_E_CHECK_DIGIT_COMPOSITE,
-        EG_MRZ_E_DOCUMENT_CODE,  /* not P (TD3) / A, C, I (TD1, TD2) */
+        EG_MRZ_E_DOCUMENT_CODE, /* not P (TD3) / A, C, I (TD1, TD2) */
         EG_MRZ_E_DOCUMENT_NUMBER, /* empty */
-        EG_MRZ_E_COUNTRY,        /* issuing state / nationality not letters + fillers */
-        EG_MRZ_E_DATE,           /* not a calendar date, or expiry before birth */
-        EG_MRZ_E_DATE_UNKNOWN,   /* date (partly) filled with '<': not supported */
-        EG_MRZ_E_SEX,            /* not M, F, X or '<' */
-        EG_MRZ_E_NAME,           /* no primary identifier, or digits in the name */
+        EG_MRZ_E_COUNTRY, /* issuing state / nationality not letters + fillers */
+        EG_MRZ_E_DATE, /* not a calendar date, or expiry before birth */
+        EG_MRZ_E_DATE_UNKNOWN, /* date (partly) filled with '<': not supported */
+        EG_MRZ_E_SEX, /* not M, F, X or '<' */
+        EG_MRZ_E_NAME, /* no primary identifier, or digits in the name */
         _EG_MRZ_E_MAX,
 };
 
 struct eg_mrz_error {
         enum eg_mrz_error_code code;
-        unsigned line;   /* 1-based; 0 when not tied to a position */
+        unsigned line; /* 1-based; 0 when not tied to a position */
         unsigned column; /* 1-based; 0 when not tied to a position */
         char message[160];
 };
@@ -58,8 +58,8 @@ struct eg_mrz_error {
 /* Text fields are NUL-terminated with trailing fillers removed. */
 struct eg_mrz {
         enum eg_mrz_format format;
-        char document_code[3];   /* "P", "ID", "I", ... */
-        char issuing_state[4];   /* "UTO", "D" */
+        char document_code[3]; /* "P", "ID", "I", ... */
+        char issuing_state[4]; /* "UTO", "D" */
         char document_number[EG_MRZ_DOCUMENT_NUMBER_MAX + 1];
         char nationality[4];
         struct eg_date birth_date;
@@ -69,7 +69,7 @@ struct eg_mrz {
          * the tail of a long document number). */
         char optional_data1[16];
         char optional_data2[12]; /* TD1 only: line 2 19-29 */
-        char primary_identifier[40];   /* surname(s), '<' turned into spaces */
+        char primary_identifier[40]; /* surname(s), '<' turned into spaces */
         char secondary_identifier[40]; /* given names, '<' runs turned into one space */
         /* BAC/PACE key seed input (Doc 9303 Part 11): the 9-character
          * document number field as printed (with fillers), or the full long

@@ -67,8 +67,7 @@ static void check_issuer(const struct eg_sod *sod, const struct eg_pa_input *in,
                              want, ret->ds_country);
                 return;
         }
-        eg_check_set(&ret->issuer, EG_CHECK_SUCCESSFUL, NULL, "issuing state matches (%s)",
-                     want);
+        eg_check_set(&ret->issuer, EG_CHECK_SUCCESSFUL, NULL, "issuing state matches (%s)", want);
 }
 
 static void verdict(struct eg_pa_result *ret) {

@@ -161,8 +161,7 @@ enum eg_cipher eg_pace_cipher(const struct eg_pace *p) {
         return p->cipher;
 }
 
-static size_t put(uint8_t *buf, size_t cap, size_t pos, uint32_t tag, const void *v,
-                  size_t len) {
+static size_t put(uint8_t *buf, size_t cap, size_t pos, uint32_t tag, const void *v, size_t len) {
         uint8_t h[7];
         int n = eg_tlv_encode_header(tag, len, h);
 
@@ -185,8 +184,11 @@ static int general_authenticate(struct eg_pace *p, uint32_t tag, const void *v, 
         n = put(p->cmd, sizeof(p->cmd), 0, 0x7C, p->inner, m);
         if (n == SIZE_MAX)
                 return -ENOBUFS;
-        *ret = (struct eg_capdu){ .cla = last ? 0x00 : 0x10, .ins = 0x86, .data = p->cmd,
-                                  .lc = n, .le = EG_APDU_SHORT_MAX_LE };
+        *ret = (struct eg_capdu){ .cla = last ? 0x00 : 0x10,
+                                  .ins = 0x86,
+                                  .data = p->cmd,
+                                  .lc = n,
+                                  .le = EG_APDU_SHORT_MAX_LE };
         return 1;
 }
 
@@ -213,8 +215,9 @@ int eg_pace_next_command(struct eg_pace *p, struct eg_capdu *ret, const char **r
                 }
                 if (n == SIZE_MAX)
                         return -ENOBUFS;
-                *ret = (struct eg_capdu){ .ins = 0x22, .p1 = 0xC1, .p2 = 0xA4, .data = p->cmd,
-                                          .lc = n };
+                *ret = (struct eg_capdu){
+                        .ins = 0x22, .p1 = 0xC1, .p2 = 0xA4, .data = p->cmd, .lc = n
+                };
                 r = 1;
                 break;
         }
@@ -272,8 +275,10 @@ static int inner_value(const uint8_t *data, size_t len, uint32_t want, struct eg
 
 int eg_pace_handle_response(struct eg_pace *p, const uint8_t *data, size_t len, uint16_t sw,
                             const char **reason) {
-        static const uint32_t tags[] = { [STEP_NONCE] = 0x80, [STEP_MAP] = 0x82,
-                                         [STEP_KEY_AGREEMENT] = 0x84, [STEP_TOKEN] = 0x86 };
+        static const uint32_t tags[] = { [STEP_NONCE] = 0x80,
+                                         [STEP_MAP] = 0x82,
+                                         [STEP_KEY_AGREEMENT] = 0x84,
+                                         [STEP_TOKEN] = 0x86 };
         BUF_MEM *b = NULL;
         struct eg_tlv v;
         int r = 0;

@@ -19,11 +19,11 @@ struct eg_security_infos {
         /* Chip Authentication v1: ChipAuthenticationInfo with ECDH and the
          * matching id-PK-ECDH public key (by keyId when given). */
         bool has_ca_info;
-        bool ca_ecdh;           /* id-CA-ECDH-* (DH is not supported) */
+        bool ca_ecdh; /* id-CA-ECDH-* (DH is not supported) */
         enum eg_cipher ca_cipher;
         long ca_version;
-        long ca_key_id;         /* -1 if absent */
-        uint8_t ca_oid[16];     /* DER value bytes of the protocol OID (MSE:Set AT) */
+        long ca_key_id; /* -1 if absent */
+        uint8_t ca_oid[16]; /* DER value bytes of the protocol OID (MSE:Set AT) */
         size_t ca_oid_len;
         EVP_PKEY *ca_public_key; /* NULL if no usable public key */
 

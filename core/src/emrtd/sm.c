@@ -75,7 +75,11 @@ int eg_sm_mac(const struct eg_sm *sm, const uint8_t *input, size_t len,
 }
 
 static size_t do_size(size_t value_len) {
-        return 1 + (value_len < 0x80 ? 1 : value_len <= 0xFF ? 2 : value_len <= 0xFFFF ? 3 : 4) +
+        return 1 +
+               (value_len < 0x80      ? 1
+                : value_len <= 0xFF   ? 2
+                : value_len <= 0xFFFF ? 3
+                                      : 4) +
                value_len;
 }
 
@@ -153,8 +157,8 @@ int eg_sm_wrap(struct eg_sm *sm, const struct eg_capdu *plain, uint8_t *out, siz
                 if (plain->ins & 1)
                         r = put_do(body, body_cap, &pos, 0x85, NULL, 0, enc, n);
                 else
-                        r = put_do(body, body_cap, &pos, 0x87, (const uint8_t[]){ 0x01 }, 1,
-                                   enc, n);
+                        r = put_do(body, body_cap, &pos, 0x87, (const uint8_t[]){ 0x01 }, 1, enc,
+                                   n);
                 if (r < 0)
                         goto finish;
         }

@@ -36,7 +36,7 @@ DEFINE_STACK_OF(EG_DG_HASH)
 typedef struct {
         ASN1_INTEGER *version;
         X509_ALGOR *hash_algorithm;
-        STACK_OF(EG_DG_HASH) *hashes;
+        STACK_OF(EG_DG_HASH) * hashes;
         EG_LDS_VERSION_INFO *version_info;
 } EG_LDS_SECURITY_OBJECT;
 
@@ -70,8 +70,8 @@ static int parse_security_object(struct eg_sod *sod, const ASN1_OCTET_STRING *co
         const EVP_MD *md;
         int r = -EBADMSG, n;
 
-        so = (EG_LDS_SECURITY_OBJECT *) ASN1_item_d2i(
-                NULL, &p, len, ASN1_ITEM_rptr(EG_LDS_SECURITY_OBJECT));
+        so = (EG_LDS_SECURITY_OBJECT *) ASN1_item_d2i(NULL, &p, len,
+                                                      ASN1_ITEM_rptr(EG_LDS_SECURITY_OBJECT));
         if (!so) {
                 SET_REASON(reason, "malformed LDSSecurityObject");
                 return -EBADMSG;
@@ -132,7 +132,7 @@ finish:
 
 static X509 *find_signer(CMS_ContentInfo *cms) {
         STACK_OF(CMS_SignerInfo) *infos = CMS_get0_SignerInfos(cms);
-        STACK_OF(X509) *certs;
+        STACK_OF(X509) * certs;
         X509 *found = NULL;
 
         if (!infos || sk_CMS_SignerInfo_num(infos) != 1)
@@ -229,8 +229,7 @@ int eg_sod_verify_signature(const struct eg_sod *sod, const char **reason) {
         }
         /* The DS chain is checked separately against the CSCA store, so
          * that "untrusted" and "bad signature" stay distinct results. */
-        ok = CMS_verify(sod->cms, NULL, NULL, NULL, NULL,
-                        CMS_NO_SIGNER_CERT_VERIFY | CMS_BINARY);
+        ok = CMS_verify(sod->cms, NULL, NULL, NULL, NULL, CMS_NO_SIGNER_CERT_VERIFY | CMS_BINARY);
         ERR_clear_error();
         if (ok != 1) {
                 SET_REASON(reason, "EF.SOD signature does not verify");

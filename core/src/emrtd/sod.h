@@ -19,8 +19,8 @@
 struct eg_sod {
         CMS_ContentInfo *cms;
         X509 *signer; /* the DS certificate from the SignedData, or NULL */
-        int digest_nid;  /* hash algorithm of the DG hashes */
-        long version;    /* LDSSecurityObject version: 0 (V0) or 1 (V1, LDS 1.8) */
+        int digest_nid; /* hash algorithm of the DG hashes */
+        long version; /* LDSSecurityObject version: 0 (V0) or 1 (V1, LDS 1.8) */
         uint32_t dg_mask; /* bit n: DG n has a hash */
         uint8_t hash[EG_DG_MAX + 1][EVP_MAX_MD_SIZE];
         size_t hash_len; /* EVP_MD_get_size() of digest_nid */

@@ -97,7 +97,7 @@ int eg_tlv_parse(const uint8_t *buf, size_t len, struct eg_tlv *ret) {
         if (length > len - header)
                 return -EBADMSG;
 
-        *ret = (struct eg_tlv) {
+        *ret = (struct eg_tlv){
                 .tag = tag,
                 .constructed = (buf[0] & 0x20) != 0,
                 .value = buf + header,

@@ -14,8 +14,8 @@
 #include <stdint.h>
 
 struct eg_tlv {
-        uint32_t tag;         /* the tag bytes big-endian, e.g. 0x5F1F */
-        bool constructed;     /* bit 6 of the first tag byte */
+        uint32_t tag; /* the tag bytes big-endian, e.g. 0x5F1F */
+        bool constructed; /* bit 6 of the first tag byte */
         const uint8_t *value; /* points into the parsed buffer */
         size_t length;
         size_t header_length; /* tag + length bytes */

@@ -26,7 +26,7 @@
 /* CscaMasterList ::= SEQUENCE { version INTEGER, certList SET OF Certificate } */
 typedef struct {
         ASN1_INTEGER *version;
-        STACK_OF(X509) *certs;
+        STACK_OF(X509) * certs;
 } EG_CSCA_MASTER_LIST;
 
 ASN1_SEQUENCE(EG_CSCA_MASTER_LIST) = {
@@ -210,8 +210,8 @@ static int load_dir(struct eg_trust_store *ts, const char *dir, bool crl,
                         continue;
                 }
                 if (report->n_failed++ == 0)
-                        snprintf(report->first_failure, sizeof(report->first_failure),
-                                 "%.200s: %s", de->d_name,
+                        snprintf(report->first_failure, sizeof(report->first_failure), "%.200s: %s",
+                                 de->d_name,
                                  r == 0 ? (crl ? "no CRL in it" : "no certificate in it")
                                         : strerror(-r));
         }
@@ -369,8 +369,7 @@ int eg_trust_store_add_master_list(struct eg_trust_store *ts, const uint8_t *buf
                 goto finish;
         }
 
-        if (CMS_verify(cms, NULL, NULL, NULL, NULL, CMS_NO_SIGNER_CERT_VERIFY | CMS_BINARY) !=
-            1) {
+        if (CMS_verify(cms, NULL, NULL, NULL, NULL, CMS_NO_SIGNER_CERT_VERIFY | CMS_BINARY) != 1) {
                 SET_REASON(reason, "master list signature does not verify");
                 goto finish;
         }

@@ -120,8 +120,7 @@ void pl_decide(struct eg_pipeline *p, struct eg_transaction *tx) {
                 struct pl_clock clock;
 
                 pl_clock_now(&clock);
-                pl_tx_step_simple(tx, "exit-door", &clock, EG_CHECK_FAILED,
-                                  EG_REASON_EXIT_NOT_SAFE,
+                pl_tx_step_simple(tx, "exit-door", &clock, EG_CHECK_FAILED, EG_REASON_EXIT_NOT_SAFE,
                                   "not exactly one person inside, or the entry door not locked");
                 pl_refer(p, tx, EG_REASON_EXIT_NOT_SAFE);
                 return;
@@ -137,7 +136,8 @@ void pl_decision_confirmed(struct eg_pipeline *p, struct eg_transaction *tx, boo
                 if (!exit_is_safe(p, tx)) {
                         log_lane(LOG_WARNING, 0, p->lane_name,
                                  "transaction %s: accept refused by the lane: not exactly one "
-                                 "person inside, or the entry door not locked", tx->id);
+                                 "person inside, or the entry door not locked",
+                                 tx->id);
                         pl_tx_add_reason(tx, EG_REASON_EXIT_NOT_SAFE);
                         tx->decision = tx->alarm ? EG_DECISION_ALARM : EG_DECISION_REFER;
                 } else

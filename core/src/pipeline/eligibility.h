@@ -29,7 +29,7 @@
 #define EG_ELIGIBILITY_MAX_REASONS 8
 
 struct eg_eligibility_document {
-        const char *issuing_state;   /* as in the MRZ, fillers removed */
+        const char *issuing_state; /* as in the MRZ, fillers removed */
         const char *document_number; /* fillers removed */
         struct eg_date birth_date;
         struct eg_date expiry_date;

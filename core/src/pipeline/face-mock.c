@@ -107,9 +107,8 @@ static int on_answer(sd_event_source *s, void *userdata) {
 }
 
 static int mock_compare(void *matcher, int probe_fd, const char *probe_mime,
-                        const uint8_t *reference, size_t reference_len,
-                        const char *reference_mime, eg_face_match_fn done, void *userdata,
-                        uint64_t *ret_request) {
+                        const uint8_t *reference, size_t reference_len, const char *reference_mime,
+                        eg_face_match_fn done, void *userdata, uint64_t *ret_request) {
         struct mock_matcher *m = matcher;
         struct mock_request *q;
         uint8_t buf[HEADER_MAX];

@@ -15,7 +15,7 @@
 #include "reasons.h"
 
 int eg_pipeline_decide(struct eg_pipeline *p, bool accept, const char *operator,
-                       const char *reason) {
+                       const char * reason) {
         struct eg_transaction *tx = p->tx;
         const char *action;
 
@@ -42,7 +42,7 @@ int eg_pipeline_decide(struct eg_pipeline *p, bool accept, const char *operator,
         return 0;
 }
 
-int eg_pipeline_abort(struct eg_pipeline *p, const char *operator, const char *reason) {
+int eg_pipeline_abort(struct eg_pipeline *p, const char *operator, const char * reason) {
         struct eg_transaction *tx = p->tx;
 
         if (!tx)
@@ -72,7 +72,7 @@ int eg_pipeline_abort(struct eg_pipeline *p, const char *operator, const char *r
 }
 
 void eg_pipeline_note_operator(struct eg_pipeline *p, const char *action, const char *operator,
-                               const char *reason) {
+                               const char * reason) {
         struct eg_transaction *tx = p->tx;
 
         log_lane(LOG_NOTICE, 0, p->lane_name, "%s by %s: %s%s%s", action, strna(operator),
@@ -84,8 +84,7 @@ void eg_pipeline_note_operator(struct eg_pipeline *p, const char *action, const 
 static void on_emergency_door(struct eg_pipeline *p, struct eg_transaction *tx, int status,
                               const char *message) {
         if (status < 0 && status != -ECANCELED)
-                log_lane(LOG_CRIT, status, p->lane_name,
-                         "emergency: a door did not open: %s",
+                log_lane(LOG_CRIT, status, p->lane_name, "emergency: a door did not open: %s",
                          message ? message : strerror(-status));
 }
 

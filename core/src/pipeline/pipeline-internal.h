@@ -34,16 +34,16 @@ struct eg_member;
 /* Where a transaction is; the lane's State follows from it (pl_phase_state). */
 enum pl_phase {
         PL_PHASE_READING = 0, /* reading the printed MRZ */
-        PL_PHASE_CHECKING,    /* chip, registry and eligibility; background alongside */
+        PL_PHASE_CHECKING, /* chip, registry and eligibility; background alongside */
         PL_PHASE_ENTRY_OPENING,
-        PL_PHASE_WAIT_ENTER,     /* entry door open, waiting for someone in the mantrap */
+        PL_PHASE_WAIT_ENTER, /* entry door open, waiting for someone in the mantrap */
         PL_PHASE_ENTRY_SECURING, /* closing and locking the entry door behind them */
-        PL_PHASE_COUNTING,       /* reading the mantrap's count */
-        PL_PHASE_VERIFYING,      /* fingerprint and face */
-        PL_PHASE_DECIDING,       /* background check, operator confirmation */
-        PL_PHASE_RECORDING,      /* the audit record is being written */
-        PL_PHASE_EXITING,        /* accepted: the traveller leaves through the exit */
-        PL_PHASE_REFERRING,      /* refused: the traveller leaves the way they came */
+        PL_PHASE_COUNTING, /* reading the mantrap's count */
+        PL_PHASE_VERIFYING, /* fingerprint and face */
+        PL_PHASE_DECIDING, /* background check, operator confirmation */
+        PL_PHASE_RECORDING, /* the audit record is being written */
+        PL_PHASE_EXITING, /* accepted: the traveller leaves through the exit */
+        PL_PHASE_REFERRING, /* refused: the traveller leaves the way they came */
         PL_PHASE_DONE,
 };
 
@@ -115,8 +115,8 @@ struct eg_transaction {
 
         /* Mantrap. */
         struct pl_clock entry_clock;
-        bool entry_opened;  /* the entry door was opened for this traveller */
-        bool entered;       /* someone is (or was) in the mantrap */
+        bool entry_opened; /* the entry door was opened for this traveller */
+        bool entered; /* someone is (or was) in the mantrap */
         bool document_taken; /* the document left the reader with the entry door open */
         int64_t first_count; /* mantrap count when the traveller first appeared in it */
         unsigned pending_counts;
@@ -144,10 +144,10 @@ struct eg_transaction {
 
         /* Decision. */
         enum eg_decision decision;
-        bool decided;          /* decision taken (recorded or being recorded) */
-        bool recorded;         /* the audit trail has it */
+        bool decided; /* decision taken (recorded or being recorded) */
+        bool recorded; /* the audit trail has it */
         bool awaiting_operator;
-        bool failed;           /* a mandatory step failed: refer at the decision */
+        bool failed; /* a mandatory step failed: refer at the decision */
         bool alarm;
         const char *alarm_reason;
         char reasons[PL_MAX_REASONS][40];
@@ -186,7 +186,7 @@ struct eg_pipeline {
         unsigned n_securing; /* doors being closed and locked outside a transaction */
         bool emergency_doors_open;
 
-        sd_event_source *kick;        /* re-evaluate from the loop (start a transaction, ...) */
+        sd_event_source *kick; /* re-evaluate from the loop (start a transaction, ...) */
         sd_event_source *probe_timer; /* faulted doors, sensors, indicators */
         enum pl_message last_message;
         int last_colour;
@@ -216,16 +216,13 @@ void pl_start_transaction(struct eg_pipeline *p);
 void pl_return_to_rest(struct eg_pipeline *p);
 
 /* Operations with pipeline and transaction references (tx may be NULL). */
-typedef void (*pl_op_fn)(struct eg_pipeline *p, struct eg_transaction *tx,
-                         struct eg_op_outcome *o);
+typedef void (*pl_op_fn)(struct eg_pipeline *p, struct eg_transaction *tx, struct eg_op_outcome *o);
 int pl_op_start(struct eg_pipeline *p, struct eg_transaction *tx, const char *device_id,
-                const struct eg_op_args *args, uint32_t timeout_ms, pl_op_fn fn,
-                eg_op_id *ret_id);
+                const struct eg_op_args *args, uint32_t timeout_ms, pl_op_fn fn, eg_op_id *ret_id);
 
 /* One-shot timers owned by the transaction. */
 typedef void (*pl_timer_fn)(struct eg_pipeline *p, struct eg_transaction *tx);
-int pl_timer_arm(struct eg_transaction *tx, sd_event_source **slot, uint64_t msec,
-                 pl_timer_fn fn);
+int pl_timer_arm(struct eg_transaction *tx, sd_event_source **slot, uint64_t msec, pl_timer_fn fn);
 void pl_timer_disarm(sd_event_source **slot);
 
 /* ---- transaction.c ---- */
@@ -257,7 +254,7 @@ void pl_tx_step_simple(struct eg_transaction *tx, const char *step, const struct
 void pl_tx_add_reason(struct eg_transaction *tx, const char *reason);
 bool pl_tx_has_reason(const struct eg_transaction *tx, const char *reason);
 void pl_tx_add_action(struct eg_transaction *tx, const char *action, const char *operator,
-                      const char *reason);
+                      const char * reason);
 /* Cancel every request of the transaction still in flight (their answers come back, ignored). */
 void pl_tx_cancel_all(struct eg_transaction *tx);
 /* Wipe biometric and document data now (the end of the transaction). */
@@ -328,8 +325,7 @@ int pl_door_secure(struct eg_pipeline *p, struct eg_transaction *tx, const char 
 bool pl_door_is_secured(struct eg_pipeline *p, const char *device_id);
 
 /* ---- record.c ---- */
-int pl_record_build(struct eg_pipeline *p, struct eg_transaction *tx,
-                    struct eg_audit_record **ret);
+int pl_record_build(struct eg_pipeline *p, struct eg_transaction *tx, struct eg_audit_record **ret);
 
 /* ---- operator.c ---- */
 /* Every door open, mode emergency, a running transaction referred (E_EMERGENCY).  The lane

@@ -68,7 +68,7 @@ const struct eg_pipeline_counters *eg_pipeline_counters(const struct eg_pipeline
 struct eg_pipeline *eg_pipeline_find(struct eg_manager *m, const char *lane_name) {
         struct eg_pipeline *p;
 
-        EG_LIST_FOREACH(pipelines, p, m->pipelines)
+        EG_LIST_FOREACH (pipelines, p, m->pipelines)
                 if (!p->retired && streq_ptr(p->lane_name, lane_name))
                         return p;
         return NULL;
@@ -142,8 +142,8 @@ int64_t pl_zone_count(struct eg_pipeline *p, const char *zone) {
         if (!p->lane)
                 return 0;
         for (unsigned i = 0; i < EG_LANE_MAX_MULTI; i++) {
-                struct eg_device *d = eg_device_find(p->manager,
-                                                     p->lane->roles[EG_ROLE_PRESENCE_SENSOR][i]);
+                struct eg_device *d =
+                        eg_device_find(p->manager, p->lane->roles[EG_ROLE_PRESENCE_SENSOR][i]);
                 int64_t n;
 
                 if (!d)
@@ -180,8 +180,7 @@ static void on_op_done(struct eg_manager *m, const char *device_id, eg_op_id op,
 }
 
 int pl_op_start(struct eg_pipeline *p, struct eg_transaction *tx, const char *device_id,
-                const struct eg_op_args *args, uint32_t timeout_ms, pl_op_fn fn,
-                eg_op_id *ret_id) {
+                const struct eg_op_args *args, uint32_t timeout_ms, pl_op_fn fn, eg_op_id *ret_id) {
         struct pl_op_call *c;
         int r;
 
@@ -229,8 +228,7 @@ static void timer_call_free(void *userdata) {
         free(userdata);
 }
 
-int pl_timer_arm(struct eg_transaction *tx, sd_event_source **slot, uint64_t msec,
-                 pl_timer_fn fn) {
+int pl_timer_arm(struct eg_transaction *tx, sd_event_source **slot, uint64_t msec, pl_timer_fn fn) {
         struct pl_timer_call *c;
         int r;
 
@@ -331,7 +329,7 @@ static bool probe_device(struct eg_pipeline *p, struct eg_device *d) {
         switch (d->device_class) {
         case EG_CLASS_DOOR:
                 args.kind = d->door_position == EG_DOOR_POSITION_CLOSED ? EG_OP_DOOR_LOCK
-                                                                       : EG_OP_DOOR_CLOSE;
+                                                                        : EG_OP_DOOR_CLOSE;
                 break;
         case EG_CLASS_PRESENCE_SENSOR:
                 args.kind = EG_OP_PRESENCE_READ;
@@ -467,15 +465,15 @@ static struct eg_pipeline *pipeline_of_device(struct eg_manager *m, const char *
 static void device_lost(struct eg_pipeline *p, const char *device_id, enum eg_lane_role role,
                         const char *why) {
         struct eg_transaction *tx = p->tx;
-        const char *reason = why && strstr(why, "timed out") ? EG_REASON_DEVICE_TIMEOUT
-                                                             : EG_REASON_DEVICE_FAULT;
+        const char *reason =
+                why && strstr(why, "timed out") ? EG_REASON_DEVICE_TIMEOUT : EG_REASON_DEVICE_FAULT;
 
         if (role == EG_ROLE_INDICATOR)
                 return; /* guidance only: the transaction goes on without it */
         if (!tx || tx->decided)
                 return;
-        log_lane(LOG_WARNING, 0, p->lane_name, "transaction %s: %s %s stopped serving (%s)",
-                 tx->id, eg_lane_role_to_string(role), device_id, strna(why));
+        log_lane(LOG_WARNING, 0, p->lane_name, "transaction %s: %s %s stopped serving (%s)", tx->id,
+                 eg_lane_role_to_string(role), device_id, strna(why));
         pl_tx_add_reason(tx, reason);
         pl_refer(p, tx, reason);
 }
@@ -575,7 +573,7 @@ static void on_device_added(struct eg_device *d, void *userdata) {
         struct eg_pipeline *p;
 
         /* Readiness is judged after the listeners ran: look again from the loop. */
-        EG_LIST_FOREACH(pipelines, p, m->pipelines)
+        EG_LIST_FOREACH (pipelines, p, m->pipelines)
                 pl_kick(p);
 }
 
@@ -604,7 +602,7 @@ static void on_audit_writable(bool writable, void *userdata) {
         log_info("audit trail %s", writable ? "writable again" : "not writable");
         if (!writable)
                 return;
-        EG_LIST_FOREACH(pipelines, p, m->pipelines)
+        EG_LIST_FOREACH (pipelines, p, m->pipelines)
                 pl_record_retry(p);
 }
 
@@ -670,7 +668,7 @@ int eg_pipelines_sync(struct eg_manager *m) {
         struct eg_pipeline *p, *next;
         struct eg_lane *l;
 
-        EG_LIST_FOREACH_SAFE(pipelines, p, next, m->pipelines) {
+        EG_LIST_FOREACH_SAFE (pipelines, p, next, m->pipelines) {
                 if (p->retired)
                         continue;
                 p->lane = eg_lane_find(m, p->lane_name);
@@ -679,7 +677,7 @@ int eg_pipelines_sync(struct eg_manager *m) {
                 else
                         pl_kick(p);
         }
-        EG_LIST_FOREACH(lanes, l, m->lanes)
+        EG_LIST_FOREACH (lanes, l, m->lanes)
                 if (!eg_pipeline_find(m, l->name) && !pipeline_new(m, l))
                         return log_oom();
         return 0;
@@ -703,7 +701,7 @@ int eg_pipelines_init(struct eg_manager *m) {
 void eg_pipelines_refresh(struct eg_manager *m) {
         struct eg_pipeline *p;
 
-        EG_LIST_FOREACH(pipelines, p, m->pipelines)
+        EG_LIST_FOREACH (pipelines, p, m->pipelines)
                 pl_kick(p);
 }
 

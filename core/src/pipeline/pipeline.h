@@ -27,17 +27,17 @@ struct eg_lane;
 struct eg_pipeline;
 
 enum eg_pipeline_state {
-        EG_PIPELINE_IDLE = 0,         /* ready for the next traveller */
+        EG_PIPELINE_IDLE = 0, /* ready for the next traveller */
         EG_PIPELINE_READING_DOCUMENT, /* reading the printed MRZ */
-        EG_PIPELINE_CHECKING,         /* chip, registry, eligibility, background */
-        EG_PIPELINE_ENTERING,         /* entry door open, waiting for one person inside */
-        EG_PIPELINE_VERIFYING,        /* fingerprint and face */
-        EG_PIPELINE_DECIDING,         /* background check, operator, audit record */
-        EG_PIPELINE_EXITING,          /* accepted: exit door open until the traveller is out */
-        EG_PIPELINE_REFERRING,        /* refused: back the way they came, or to the officer */
-        EG_PIPELINE_CLOSED,           /* mode closed or manual, or the audit trail not writable */
-        EG_PIPELINE_EMERGENCY,        /* every door open */
-        EG_PIPELINE_OUT_OF_SERVICE,   /* a required device is missing or faulted */
+        EG_PIPELINE_CHECKING, /* chip, registry, eligibility, background */
+        EG_PIPELINE_ENTERING, /* entry door open, waiting for one person inside */
+        EG_PIPELINE_VERIFYING, /* fingerprint and face */
+        EG_PIPELINE_DECIDING, /* background check, operator, audit record */
+        EG_PIPELINE_EXITING, /* accepted: exit door open until the traveller is out */
+        EG_PIPELINE_REFERRING, /* refused: back the way they came, or to the officer */
+        EG_PIPELINE_CLOSED, /* mode closed or manual, or the audit trail not writable */
+        EG_PIPELINE_EMERGENCY, /* every door open */
+        EG_PIPELINE_OUT_OF_SERVICE, /* a required device is missing or faulted */
         EG_PIPELINE_STATE_MAX_,
 };
 
@@ -78,7 +78,7 @@ struct eg_transaction_event {
         const char *const *reasons;
         size_t n_reasons;
         /* ALARM */
-        const char *alarm_kind;   /* e.g. "tailgating", "watchlist-hit" */
+        const char *alarm_kind; /* e.g. "tailgating", "watchlist-hit" */
         const char *alarm_detail; /* ids and codes only */
 };
 
@@ -114,8 +114,8 @@ const struct eg_pipeline_counters *eg_pipeline_counters(const struct eg_pipeline
  * secures the doors.  -ENOENT: no transaction.
  */
 int eg_pipeline_decide(struct eg_pipeline *p, bool accept, const char *operator,
-                       const char *reason);
-int eg_pipeline_abort(struct eg_pipeline *p, const char *operator, const char *reason);
+                       const char * reason);
+int eg_pipeline_abort(struct eg_pipeline *p, const char *operator, const char * reason);
 /* Record an operator's door override or mode change in the running transaction, if any. */
 void eg_pipeline_note_operator(struct eg_pipeline *p, const char *action, const char *operator,
-                               const char *reason);
+                               const char * reason);

@@ -85,9 +85,9 @@
 
 /* What a code is, from its first letter. */
 enum eg_reason_kind {
-        EG_REASON_KIND_ERROR = 0,    /* E_ */
-        EG_REASON_KIND_ALERT,        /* A_: silent operator alarm */
-        EG_REASON_KIND_WARNING,      /* W_ */
+        EG_REASON_KIND_ERROR = 0, /* E_ */
+        EG_REASON_KIND_ALERT, /* A_: silent operator alarm */
+        EG_REASON_KIND_WARNING, /* W_ */
         EG_REASON_KIND_UNDETERMINED, /* U_ */
         EG_REASON_KIND_NOT_SUPPORTED, /* N_ */
         EG_REASON_KIND_INVALID,
@@ -95,7 +95,7 @@ enum eg_reason_kind {
 
 struct eg_reason_info {
         const char *code;
-        const char *step;    /* the step that reports it, as in StepFinished */
+        const char *step; /* the step that reports it, as in StepFinished */
         const char *summary; /* one line for operators; never personal data */
 };
 

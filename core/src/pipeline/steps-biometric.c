@@ -33,13 +33,13 @@ static void biometrics_progress(struct eg_pipeline *p, struct eg_transaction *tx
         if (!pl_is_current(p, tx) || tx->phase != PL_PHASE_VERIFYING || tx->decided)
                 return;
         if (tx->fp_done && !tx->fp_ok) {
-                pl_refer(p, tx, tx->n_reasons ? tx->reasons[tx->n_reasons - 1]
-                                              : EG_REASON_FP_NO_MATCH);
+                pl_refer(p, tx,
+                         tx->n_reasons ? tx->reasons[tx->n_reasons - 1] : EG_REASON_FP_NO_MATCH);
                 return;
         }
         if (tx->face_wanted && tx->face_done && !tx->face_ok) {
-                pl_refer(p, tx, tx->n_reasons ? tx->reasons[tx->n_reasons - 1]
-                                              : EG_REASON_FACE_NO_MATCH);
+                pl_refer(p, tx,
+                         tx->n_reasons ? tx->reasons[tx->n_reasons - 1] : EG_REASON_FACE_NO_MATCH);
                 return;
         }
         if (!tx->fp_done || (tx->face_wanted && !tx->face_done))
@@ -50,9 +50,8 @@ static void biometrics_progress(struct eg_pipeline *p, struct eg_transaction *tx
 /* ---- fingerprint ---- */
 
 static void fp_failed_attempt(struct eg_pipeline *p, struct eg_transaction *tx, const char *reason,
-                              const char *detail, bool has_score, double score,
-                              double threshold) {
-        pl_tx_step(tx, &(struct pl_step_info) {
+                              const char *detail, bool has_score, double score, double threshold) {
+        pl_tx_step(tx, &(struct pl_step_info){
                                .step = "fingerprint",
                                .result = EG_CHECK_FAILED,
                                .reason = reason,
@@ -126,7 +125,7 @@ static void on_fp(struct eg_pipeline *p, struct eg_transaction *tx, struct eg_op
                 fp_failed_attempt(p, tx, EG_REASON_FP_NO_MATCH, detail, true, o->score, threshold);
                 return;
         }
-        pl_tx_step(tx, &(struct pl_step_info) {
+        pl_tx_step(tx, &(struct pl_step_info){
                                .step = "fingerprint",
                                .result = EG_CHECK_SUCCESSFUL,
                                .detail = detail,
@@ -196,7 +195,7 @@ static void choose_fingers(struct eg_transaction *tx) {
 static void face_failed_attempt(struct eg_pipeline *p, struct eg_transaction *tx,
                                 const char *reason, const char *detail, bool has_score,
                                 double score) {
-        pl_tx_step(tx, &(struct pl_step_info) {
+        pl_tx_step(tx, &(struct pl_step_info){
                                .step = "face",
                                .result = EG_CHECK_FAILED,
                                .reason = reason,
@@ -249,7 +248,7 @@ static void on_compare(int status, double score, void *userdata) {
                 face_failed_attempt(p, tx, EG_REASON_FACE_NO_MATCH, detail, true, score);
                 goto finish;
         }
-        pl_tx_step(tx, &(struct pl_step_info) {
+        pl_tx_step(tx, &(struct pl_step_info){
                                .step = "face",
                                .result = EG_CHECK_SUCCESSFUL,
                                .detail = detail,
@@ -295,9 +294,8 @@ static void on_capture(struct eg_pipeline *p, struct eg_transaction *tx, struct 
         }
         c->p = pl_ref(p);
         c->tx = pl_tx_ref(tx);
-        r = fm->ops->compare(fm->matcher, o->fd, o->format, tx->member->face,
-                             tx->member->face_len, tx->member->face_mime, on_compare, c,
-                             &tx->face_request);
+        r = fm->ops->compare(fm->matcher, o->fd, o->format, tx->member->face, tx->member->face_len,
+                             tx->member->face_mime, on_compare, c, &tx->face_request);
         /* The comparator has read or duplicated the frame: it goes with the outcome now. */
         if (r < 0) {
                 pl_tx_unref(c->tx);
@@ -321,8 +319,8 @@ static void on_face_timeout(struct eg_pipeline *p, struct eg_transaction *tx) {
         tx->face_op = 0;
         if (tx->face_comparing && fm && fm->ops->cancel)
                 fm->ops->cancel(fm->matcher, tx->face_request);
-        face_failed_attempt(p, tx, EG_REASON_FACE_TIMEOUT,
-                            "no usable face within face-timeout-ms", false, 0);
+        face_failed_attempt(p, tx, EG_REASON_FACE_TIMEOUT, "no usable face within face-timeout-ms",
+                            false, 0);
 }
 
 static void face_attempt(struct eg_pipeline *p, struct eg_transaction *tx) {

@@ -44,7 +44,7 @@ static void eligibility(struct eg_pipeline *p, struct eg_transaction *tx,
 
 static void registry_unavailable(struct eg_pipeline *p, struct eg_transaction *tx,
                                  const char *detail) {
-        pl_tx_step(tx, &(struct pl_step_info) {
+        pl_tx_step(tx, &(struct pl_step_info){
                                .step = "registry",
                                .result = EG_CHECK_UNDETERMINED,
                                .reason = EG_REASON_REGISTRY_UNAVAILABLE,
@@ -78,7 +78,7 @@ static void holder_answer(struct holder_call *c, int status, struct eg_member *m
                 eg_member_free(member);
                 return;
         }
-        pl_tx_step(tx, &(struct pl_step_info) {
+        pl_tx_step(tx, &(struct pl_step_info){
                                .step = "registry",
                                .result = EG_CHECK_SUCCESSFUL,
                                .detail = status == 0 ? "no member holds this passport; a member "
@@ -176,7 +176,7 @@ static void on_registry(int status, struct eg_member *member, void *userdata) {
         }
         if (status == -ENOENT) {
                 if (!holder_start(p, tx)) {
-                        pl_tx_step(tx, &(struct pl_step_info) {
+                        pl_tx_step(tx, &(struct pl_step_info){
                                                .step = "registry",
                                                .result = EG_CHECK_SUCCESSFUL,
                                                .detail = "no member holds this passport",
@@ -192,7 +192,7 @@ static void on_registry(int status, struct eg_member *member, void *userdata) {
                 registry_unavailable(p, tx, strerror(-status));
                 goto finish;
         }
-        pl_tx_step(tx, &(struct pl_step_info) {
+        pl_tx_step(tx, &(struct pl_step_info){
                                .step = "registry",
                                .result = EG_CHECK_SUCCESSFUL,
                                .detail = "member found",
@@ -233,8 +233,8 @@ static void registry_start(struct eg_pipeline *p, struct eg_transaction *tx) {
                 pl_tx_unref(c->tx);
                 pl_unref(c->p);
                 free(c);
-                registry_unavailable(p, tx, p->manager->registry ? strerror(-r)
-                                                                 : "no registry is open");
+                registry_unavailable(p, tx,
+                                     p->manager->registry ? strerror(-r) : "no registry is open");
                 return;
         }
         tx->registry_pending = true;
@@ -278,7 +278,7 @@ static void background_verdict(struct eg_pipeline *p, struct eg_transaction *tx,
                 result = EG_CHECK_UNDETERMINED;
                 break;
         }
-        pl_tx_step(tx, &(struct pl_step_info) {
+        pl_tx_step(tx, &(struct pl_step_info){
                                .step = "background",
                                .result = result,
                                .reason = reason,

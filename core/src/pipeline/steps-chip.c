@@ -23,7 +23,7 @@
 
 static void add_step(struct pl_chip_step *steps, size_t *n, const char *step,
                      const struct eg_check *c) {
-        steps[(*n)++] = (struct pl_chip_step) {
+        steps[(*n)++] = (struct pl_chip_step){
                 .step = step,
                 .result = c->result,
                 .reason = c->result == EG_CHECK_SUCCESSFUL ? NULL : c->reason,
@@ -84,8 +84,7 @@ bool pl_chip_evaluate(const struct eg_chip_read_result *r, const struct eg_mrz *
                 break;
         case EG_CHECK_NOT_SUPPORTED:
         case EG_CHECK_UNDETERMINED:
-                steps[n - 1].reason = reason_or(&r->authenticity,
-                                                EG_REASON_CHIP_AUTH_UNSUPPORTED);
+                steps[n - 1].reason = reason_or(&r->authenticity, EG_REASON_CHIP_AUTH_UNSUPPORTED);
                 if (policy->chip_authenticity == EG_REQUIREMENT_REQUIRED && !refuse)
                         refuse = steps[n - 1].reason;
                 break;
@@ -97,21 +96,21 @@ bool pl_chip_evaluate(const struct eg_chip_read_result *r, const struct eg_mrz *
         }
 
         if (!r->have_mrz)
-                steps[n++] = (struct pl_chip_step) {
+                steps[n++] = (struct pl_chip_step){
                         .step = "mrz-chip-match",
                         .result = EG_CHECK_FAILED,
                         .reason = EG_REASON_CHIP_DG_MISSING,
                         .detail = "no DG1 on the chip",
                 };
         else if (!eg_mrz_equal_data(printed, &r->mrz))
-                steps[n++] = (struct pl_chip_step) {
+                steps[n++] = (struct pl_chip_step){
                         .step = "mrz-chip-match",
                         .result = EG_CHECK_FAILED,
                         .reason = EG_REASON_MRZ_DG1_MISMATCH,
                         .detail = "the printed MRZ differs from DG1",
                 };
         else
-                steps[n++] = (struct pl_chip_step) {
+                steps[n++] = (struct pl_chip_step){
                         .step = "mrz-chip-match",
                         .result = EG_CHECK_SUCCESSFUL,
                         .detail = "the printed MRZ equals DG1",
@@ -158,8 +157,8 @@ static void on_chip_done(struct eg_chip_read_result *r, void *userdata) {
         if (chip_retryable(r) && tx->chip_attempts < tx->policy.chip_attempts &&
             pl_document_present(p)) {
                 log_lane(LOG_NOTICE, 0, p->lane_name,
-                         "transaction %s: chip read attempt %u failed (%s), reading again",
-                         tx->id, tx->chip_attempts,
+                         "transaction %s: chip read attempt %u failed (%s), reading again", tx->id,
+                         tx->chip_attempts,
                          r->access.result != EG_CHECK_SUCCESSFUL ? r->access.detail
                                                                  : r->read.detail);
                 eg_chip_read_result_free(r);
@@ -169,7 +168,7 @@ static void on_chip_done(struct eg_chip_read_result *r, void *userdata) {
 
         ok = pl_chip_evaluate(r, &tx->mrz, &tx->policy, steps, &n, &reason);
         for (size_t i = 0; i < n; i++) {
-                pl_tx_step(tx, &(struct pl_step_info) {
+                pl_tx_step(tx, &(struct pl_step_info){
                                        .step = steps[i].step,
                                        .result = steps[i].result,
                                        .reason = steps[i].reason,
@@ -214,8 +213,8 @@ void pl_chip_start(struct eg_pipeline *p, struct eg_transaction *tx) {
         }
         c->p = pl_ref(p);
         c->tx = pl_tx_ref(tx);
-        r = eg_chip_session_start(p->manager, tx->devices[EG_ROLE_CHIP_READER], &o, on_chip_done,
-                                  c, &tx->chip);
+        r = eg_chip_session_start(p->manager, tx->devices[EG_ROLE_CHIP_READER], &o, on_chip_done, c,
+                                  &tx->chip);
         if (r >= 0)
                 return;
         pl_tx_unref(c->tx);

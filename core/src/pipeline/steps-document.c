@@ -96,7 +96,7 @@ static void on_mrz(struct eg_pipeline *p, struct eg_transaction *tx, struct eg_o
                 const char *reason = o->status == -ETIMEDOUT ? EG_REASON_DOC_CAPTURE_TIMEOUT
                                      : o->status == -ENOMSG  ? EG_REASON_DOC_REMOVED
                                                              : EG_REASON_MRZ_UNREADABLE;
-                pl_tx_step(tx, &(struct pl_step_info) {
+                pl_tx_step(tx, &(struct pl_step_info){
                                        .step = "document",
                                        .result = EG_CHECK_FAILED,
                                        .reason = reason,
@@ -117,7 +117,7 @@ static void on_mrz(struct eg_pipeline *p, struct eg_transaction *tx, struct eg_o
                 return;
         }
 
-        pl_tx_step(tx, &(struct pl_step_info) {
+        pl_tx_step(tx, &(struct pl_step_info){
                                .step = "document",
                                .result = EG_CHECK_SUCCESSFUL,
                                .detail = "MRZ read",
@@ -134,7 +134,7 @@ static void on_mrz(struct eg_pipeline *p, struct eg_transaction *tx, struct eg_o
                 const char *reason = is_check_digit_error(err.code) ? EG_REASON_MRZ_CHECKDIGIT
                                                                     : EG_REASON_MRZ_FORMAT;
                 eg_mrz_wipe(&tx->mrz);
-                pl_tx_step(tx, &(struct pl_step_info) {
+                pl_tx_step(tx, &(struct pl_step_info){
                                        .step = "mrz",
                                        .result = EG_CHECK_FAILED,
                                        .reason = reason,
@@ -147,7 +147,7 @@ static void on_mrz(struct eg_pipeline *p, struct eg_transaction *tx, struct eg_o
                 return;
         }
         tx->have_mrz = true;
-        pl_tx_step(tx, &(struct pl_step_info) {
+        pl_tx_step(tx, &(struct pl_step_info){
                                .step = "mrz",
                                .result = EG_CHECK_SUCCESSFUL,
                                .detail = eg_mrz_format_to_string(tx->mrz.format),

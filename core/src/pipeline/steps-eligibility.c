@@ -129,7 +129,7 @@ void eg_eligibility_check(const struct eg_member *member, const struct eg_eligib
                           struct eg_eligibility *ret) {
         const struct eg_member_passport *passport = NULL;
 
-        *ret = (struct eg_eligibility) {};
+        *ret = (struct eg_eligibility){};
         if (!member) {
                 fail(ret, EG_REASON_NOT_ENROLLED, "no member holds this passport");
                 return;

@@ -137,7 +137,7 @@ static void on_referral_timeout(struct eg_pipeline *p, struct eg_transaction *tx
         }
         log_lane(LOG_WARNING, 0, p->lane_name,
                  "transaction %s: the referred traveller is still in the mantrap", tx->id);
-        pl_emit(p, &(struct eg_transaction_event) {
+        pl_emit(p, &(struct eg_transaction_event){
                            .type = EG_TRANSACTION_ALARM,
                            .id = tx->id,
                            .alarm_kind = "assistance",
@@ -155,7 +155,7 @@ static void on_entry_back(struct eg_pipeline *p, struct eg_transaction *tx, int 
                          "transaction %s: the entry door does not open back (%s): the traveller "
                          "waits in the mantrap for an officer",
                          tx->id, message ? message : strerror(-status));
-                pl_emit(p, &(struct eg_transaction_event) {
+                pl_emit(p, &(struct eg_transaction_event){
                                    .type = EG_TRANSACTION_ALARM,
                                    .id = tx->id,
                                    .alarm_kind = "assistance",

@@ -30,7 +30,7 @@ static void entry_secure(struct eg_pipeline *p, struct eg_transaction *tx);
 
 static void fail_occupancy(struct eg_pipeline *p, struct eg_transaction *tx, const char *reason,
                            const char *detail) {
-        pl_tx_step(tx, &(struct pl_step_info) {
+        pl_tx_step(tx, &(struct pl_step_info){
                                .step = "occupancy",
                                .result = EG_CHECK_FAILED,
                                .reason = reason,
@@ -69,7 +69,7 @@ static void on_entry_open(struct eg_pipeline *p, struct eg_transaction *tx, int 
         if (!pl_is_current(p, tx) || tx->phase != PL_PHASE_ENTRY_OPENING || status == -ECANCELED)
                 return;
         if (status < 0) {
-                pl_tx_step(tx, &(struct pl_step_info) {
+                pl_tx_step(tx, &(struct pl_step_info){
                                        .step = "entry-door",
                                        .result = EG_CHECK_FAILED,
                                        .reason = EG_REASON_ENTRY_DOOR_FAULT,
@@ -86,7 +86,7 @@ static void on_entry_open(struct eg_pipeline *p, struct eg_transaction *tx, int 
                         eg_device_fault(d, "the entry door failed to open");
                 return;
         }
-        pl_tx_step(tx, &(struct pl_step_info) {
+        pl_tx_step(tx, &(struct pl_step_info){
                                .step = "entry-door",
                                .result = EG_CHECK_SUCCESSFUL,
                                .detail = "open",
@@ -131,7 +131,7 @@ static void on_count(struct eg_pipeline *p, struct eg_transaction *tx, struct eg
         if (pl_zone_count(p, ZONE_MANTRAP) > tx->counted)
                 tx->counted = pl_zone_count(p, ZONE_MANTRAP);
         if (tx->counted == 1 && tx->first_count <= 1) {
-                pl_tx_step(tx, &(struct pl_step_info) {
+                pl_tx_step(tx, &(struct pl_step_info){
                                        .step = "occupancy",
                                        .result = EG_CHECK_SUCCESSFUL,
                                        .detail = "one person inside, entry door closed and locked",
@@ -171,7 +171,7 @@ static void count(struct eg_pipeline *p, struct eg_transaction *tx) {
         if (tx->pending_counts == 0) {
                 /* No sensor answers a read: rely on the count the events gave. */
                 tx->pending_counts = 1;
-                on_count(p, tx, &(struct eg_op_outcome) { .status = -ENODEV, .fd = -1 });
+                on_count(p, tx, &(struct eg_op_outcome){ .status = -ENODEV, .fd = -1 });
         }
 }
 
@@ -182,7 +182,7 @@ static void on_entry_secured(struct eg_pipeline *p, struct eg_transaction *tx, i
         if (!pl_is_current(p, tx) || tx->phase != PL_PHASE_ENTRY_SECURING || status == -ECANCELED)
                 return;
         if (status < 0) {
-                pl_tx_step(tx, &(struct pl_step_info) {
+                pl_tx_step(tx, &(struct pl_step_info){
                                        .step = "entry-door",
                                        .result = EG_CHECK_FAILED,
                                        .reason = EG_REASON_ENTRY_DOOR_NOT_CLOSED,
@@ -198,7 +198,7 @@ static void on_entry_secured(struct eg_pipeline *p, struct eg_transaction *tx, i
                         eg_device_fault(d, "the entry door failed to close and lock");
                 return;
         }
-        pl_tx_step(tx, &(struct pl_step_info) {
+        pl_tx_step(tx, &(struct pl_step_info){
                                .step = "entry-door",
                                .result = EG_CHECK_SUCCESSFUL,
                                .detail = "closed and locked",

@@ -42,7 +42,7 @@ static int policy_copy(const struct eg_policy *from, struct eg_policy *to) {
         *to = *from;
         to->name = NULL;
         to->enrolled_fingers = to->document_types = to->issuing_states = NULL;
-        to->origin = (struct eg_config_origin) {};
+        to->origin = (struct eg_config_origin){};
         if (free_and_strdup(&to->name, from->name) < 0)
                 return -ENOMEM;
         for (char **s = from->enrolled_fingers; s && *s; s++)
@@ -63,7 +63,7 @@ static void today_local(struct eg_date *d) {
 
         /* The day of passage is the gate's local calendar day. */
         (void) localtime_r(&now, &tm);
-        *d = (struct eg_date) { tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday };
+        *d = (struct eg_date){ tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday };
 }
 
 int pl_tx_new(struct eg_pipeline *p, struct eg_transaction **ret) {
@@ -158,8 +158,7 @@ static enum eg_pipeline_state phase_state(enum pl_phase phase) {
 
 void pl_tx_set_phase(struct eg_pipeline *p, struct eg_transaction *tx, enum pl_phase phase) {
         tx->phase = phase;
-        if (pl_is_current(p, tx) && phase != PL_PHASE_DONE &&
-            p->state != EG_PIPELINE_EMERGENCY)
+        if (pl_is_current(p, tx) && phase != PL_PHASE_DONE && p->state != EG_PIPELINE_EMERGENCY)
                 pl_set_state(p, phase_state(phase));
 }
 
@@ -181,7 +180,7 @@ void pl_tx_step(struct eg_transaction *tx, const struct pl_step_info *s) {
         if (tx->n_steps < EG_AUDIT_MAX_STEPS) {
                 struct eg_audit_step *a = &tx->steps[tx->n_steps++];
 
-                *a = (struct eg_audit_step) {
+                *a = (struct eg_audit_step){
                         .start_usec = s->clock && s->clock->realtime_usec ? s->clock->realtime_usec
                                                                           : now.realtime_usec,
                         .end_usec = now.realtime_usec,
@@ -218,7 +217,7 @@ void pl_tx_step(struct eg_transaction *tx, const struct pl_step_info *s) {
 
 void pl_tx_step_simple(struct eg_transaction *tx, const char *step, const struct pl_clock *clock,
                        enum eg_check_result result, const char *reason, const char *detail) {
-        pl_tx_step(tx, &(struct pl_step_info) {
+        pl_tx_step(tx, &(struct pl_step_info){
                                .step = step,
                                .result = result,
                                .reason = reason,
@@ -247,7 +246,7 @@ void pl_tx_add_reason(struct eg_transaction *tx, const char *reason) {
 }
 
 void pl_tx_add_action(struct eg_transaction *tx, const char *action, const char *operator,
-                      const char *reason) {
+                      const char * reason) {
         struct eg_audit_operator_action *a;
 
         if (tx->n_actions >= EG_AUDIT_MAX_OPERATOR_ACTIONS) {

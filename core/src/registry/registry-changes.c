@@ -165,8 +165,7 @@ static int insert_all(struct registry_sqlite *b, struct eg_member *const *member
         return registry_commit(b, res);
 }
 
-static int read_import(int fd, char **ret, size_t *ret_len,
-                       struct eg_registry_admin_result *res) {
+static int read_import(int fd, char **ret, size_t *ret_len, struct eg_registry_admin_result *res) {
         struct stat st;
         char *buf;
         size_t have = 0;
@@ -222,8 +221,9 @@ int registry_import(struct registry_sqlite *b, struct registry_request *req) {
                 return registry_refuse(res, EMSGSIZE, "the import is too large (at most %u MiB)",
                                        EG_REGISTRY_IMPORT_MAX >> 20);
         if (r < 0)
-                return res->message ? r : registry_refuse(res, r, "cannot parse the import: %s",
-                                                          strerror(-r));
+                return res->message ? r
+                                    : registry_refuse(res, r, "cannot parse the import: %s",
+                                                      strerror(-r));
         r = insert_all(b, l.members, l.n, true, req->actor, res);
         if (r < 0)
                 return r;
@@ -242,14 +242,14 @@ int registry_add(struct registry_sqlite *b, struct registry_request *req) {
         if (!req->json)
                 return registry_refuse(res, EINVAL, "no member given");
         registry_now(now, &today);
-        r = eg_registry_json_parse_member(req->json, strlen(req->json), &today, &m,
-                                          &res->message);
+        r = eg_registry_json_parse_member(req->json, strlen(req->json), &today, &m, &res->message);
         if (r == -EMSGSIZE)
                 return registry_refuse(res, EMSGSIZE, "the member is too large (at most %u MiB)",
                                        EG_REGISTRY_MEMBER_JSON_MAX >> 20);
         if (r < 0)
-                return res->message ? r : registry_refuse(res, r, "cannot parse the member: %s",
-                                                          strerror(-r));
+                return res->message ? r
+                                    : registry_refuse(res, r, "cannot parse the member: %s",
+                                                      strerror(-r));
         r = insert_all(b, &m, 1, false, req->actor, res);
         if (r < 0)
                 return r;

@@ -128,8 +128,7 @@ static void index_path(char out[static PATH_MAX_LEN], const char *path, size_t i
 }
 
 /* Every field of o must be one of names (NULL-terminated). */
-static int check_fields(json_object *o, const char *path, const char *const *names,
-                        char **error) {
+static int check_fields(json_object *o, const char *path, const char *const *names, char **error) {
         struct json_object_iterator it = json_object_iter_begin(o);
         struct json_object_iterator end = json_object_iter_end(o);
 
@@ -142,8 +141,9 @@ static int check_fields(json_object *o, const char *path, const char *const *nam
                         known = streq(key, *n);
                 if (!known) {
                         child_path(p, path, quotable(key));
-                        return fail(error, p, "unknown field (expected one of the fields in "
-                                              "docs/registry.md)");
+                        return fail(error, p,
+                                    "unknown field (expected one of the fields in "
+                                    "docs/registry.md)");
                 }
         }
         return 0;
@@ -214,8 +214,8 @@ static int base64_decode(const char *s, size_t len, uint8_t **ret, size_t *ret_l
 }
 
 /* A base64 field: 1..max bytes once decoded. */
-static int get_base64(json_object *o, const char *path, const char *key, size_t max,
-                      uint8_t **ret, size_t *ret_len, char **error) {
+static int get_base64(json_object *o, const char *path, const char *key, size_t max, uint8_t **ret,
+                      size_t *ret_len, char **error) {
         const char *s = NULL;
         char p[PATH_MAX_LEN];
         uint8_t *data = NULL;
@@ -278,8 +278,9 @@ static int parse_passport(json_object *o, const char *path, struct eg_member_pas
                 return r;
         child_path(p, path, "issuing_state");
         if (eg_issuing_state_normalize(state, ret->issuing_state) < 0)
-                return fail(error, p, "not an ICAO 9303 code (1 to 3 letters A-Z, '<' filling, "
-                                      "e.g. \"USA\" or \"D<<\")");
+                return fail(error, p,
+                            "not an ICAO 9303 code (1 to 3 letters A-Z, '<' filling, "
+                            "e.g. \"USA\" or \"D<<\")");
         r = get_string(o, path, "document_number", true, &number, error);
         if (r < 0)
                 return r;
@@ -313,8 +314,9 @@ static int parse_finger(json_object *o, const char *path, struct eg_member_finge
                         return fail(error, p, "not a whole number");
                 n = json_object_get_int64(v);
                 if (n < 1 || n > 10)
-                        return fail(error, p, "1 (right thumb) to 10 (left little), "
-                                              "ISO/IEC 19794-2");
+                        return fail(error, p,
+                                    "1 (right thumb) to 10 (left little), "
+                                    "ISO/IEC 19794-2");
                 position = (int) n;
         }
         r = get_string(o, path, "finger", false, &name, error);
@@ -325,9 +327,10 @@ static int parse_finger(json_object *o, const char *path, struct eg_member_finge
                 int k = eg_finger_position_from_string(name);
 
                 if (k < 0)
-                        return fail(error, p, "not a finger name (right-thumb, right-index, "
-                                              "right-middle, right-ring, right-little, "
-                                              "left-thumb, ... left-little)");
+                        return fail(error, p,
+                                    "not a finger name (right-thumb, right-index, "
+                                    "right-middle, right-ring, right-little, "
+                                    "left-thumb, ... left-little)");
                 if (position >= 0 && position != k)
                         return fail(error, p, "names another finger than position");
                 position = k;
@@ -373,8 +376,7 @@ static int parse_face(json_object *o, const char *path, struct eg_member *m, cha
         return get_base64(o, path, "image", EG_REGISTRY_FACE_MAX, &m->face, &m->face_len, error);
 }
 
-static int parse_passports(json_object *o, const char *path, struct eg_member *m,
-                           char **error) {
+static int parse_passports(json_object *o, const char *path, struct eg_member *m, char **error) {
         json_object *a = NULL;
         char p[PATH_MAX_LEN], q[PATH_MAX_LEN];
         size_t n;
@@ -400,8 +402,7 @@ static int parse_passports(json_object *o, const char *path, struct eg_member *m
                         return r;
                 for (size_t k = 0; k < i; k++)
                         if (streq(m->passports[k].issuing_state, m->passports[i].issuing_state) &&
-                            streq(m->passports[k].document_number,
-                                  m->passports[i].document_number))
+                            streq(m->passports[k].document_number, m->passports[i].document_number))
                                 return fail(error, q, "the same passport as %s[%zu]", p, k);
         }
         return 0;
@@ -444,9 +445,10 @@ static int parse_fingers(json_object *o, const char *path, struct eg_member *m, 
 
 static int parse_member(json_object *o, const char *path, const struct eg_date *today,
                         struct eg_member **ret, char **error) {
-        static const char *const fields[] = { "id", "status", "birth_date", "enrolled",
-                                              "conditional_approval", "passports", "fingers",
-                                              "face", NULL };
+        static const char *const fields[] = {
+                "id",        "status",  "birth_date", "enrolled", "conditional_approval",
+                "passports", "fingers", "face",       NULL
+        };
         _cleanup_(eg_member_freep) struct eg_member *m = NULL;
         const char *id = NULL, *status = NULL;
         json_object *face = NULL;
@@ -467,8 +469,7 @@ static int parse_member(json_object *o, const char *path, const struct eg_date *
                 return r;
         child_path(p, path, "id");
         if (!eg_member_id_is_valid(id))
-                return fail(error, p, "1 to %d letters, digits, '.', '_' or '-'",
-                            EG_MEMBER_ID_MAX);
+                return fail(error, p, "1 to %d letters, digits, '.', '_' or '-'", EG_MEMBER_ID_MAX);
         strcpy(m->id, id);
 
         r = get_string(o, path, "status", true, &status, error);
@@ -477,8 +478,9 @@ static int parse_member(json_object *o, const char *path, const struct eg_date *
         child_path(p, path, "status");
         r = eg_member_status_from_string(status);
         if (r < 0)
-                return fail(error, p, "not one of conditional, active, suspended, revoked, "
-                                      "expired");
+                return fail(error, p,
+                            "not one of conditional, active, suspended, revoked, "
+                            "expired");
         m->status = r;
 
         r = get_date(o, path, "birth_date", true, &m->birth_date, error);
@@ -555,8 +557,9 @@ static int parse_document(const char *text, size_t len, size_t max, json_object 
                             json_tokener_get_parse_end(tok), json_tokener_error_desc(e));
         for (end = json_tokener_get_parse_end(tok); end < len; end++)
                 if (!strchr(" \t\r\n", text[end]))
-                        return fail(error, "", "not valid JSON at byte %zu: more after the "
-                                               "document",
+                        return fail(error, "",
+                                    "not valid JSON at byte %zu: more after the "
+                                    "document",
                                     end);
         *ret = TAKE_PTR(root);
         return 0;
@@ -698,8 +701,8 @@ static int show_member(json_object *o, const struct eg_member *m) {
                 r = add(j, "position", json_object_new_int(f->position));
                 if (r >= 0)
                         r = add(j, "finger",
-                                json_object_new_string(strna(eg_finger_position_to_string(
-                                        f->position))));
+                                json_object_new_string(
+                                        strna(eg_finger_position_to_string(f->position))));
                 if (r >= 0)
                         r = add(j, "format", json_object_new_string(f->format ? f->format : ""));
                 if (r >= 0)
@@ -749,10 +752,9 @@ char *eg_registry_json_show(const struct eg_member *m, const char *created, cons
                         break;
                 }
                 r = add(e, "status",
-                        json_object_new_string(history[i].removed
-                                                       ? "removed"
-                                                       : eg_member_status_to_string(
-                                                                 history[i].status)));
+                        json_object_new_string(history[i].removed ? "removed"
+                                                                  : eg_member_status_to_string(
+                                                                            history[i].status)));
                 if (r >= 0)
                         r = add(e, "changed_at", json_object_new_string(history[i].changed_at));
                 if (r >= 0)

@@ -57,7 +57,7 @@ bool eg_document_number_is_valid(const char *s);
 
 struct eg_member_history_entry {
         enum eg_member_status status;
-        bool removed;       /* the member was removed (status is then meaningless) */
+        bool removed; /* the member was removed (status is then meaningless) */
         char changed_at[21]; /* "YYYY-MM-DDTHH:MM:SSZ" */
         char *reason;
         char *actor;

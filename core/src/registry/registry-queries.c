@@ -20,8 +20,8 @@ static int load_rows(struct registry_sqlite *b, struct eg_member *m, int *ret_rc
         if (!s || sqlite3_bind_text(s, 1, m->id, -1, SQLITE_STATIC) != SQLITE_OK)
                 goto fail;
         while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-                struct eg_member_passport *p = reallocarray(m->passports, m->n_passports + 1,
-                                                            sizeof(*p));
+                struct eg_member_passport *p =
+                        reallocarray(m->passports, m->n_passports + 1, sizeof(*p));
                 if (!p)
                         return -ENOMEM;
                 m->passports = p;
@@ -39,8 +39,7 @@ static int load_rows(struct registry_sqlite *b, struct eg_member *m, int *ret_rc
         if (!s || sqlite3_bind_text(s, 1, m->id, -1, SQLITE_STATIC) != SQLITE_OK)
                 goto fail;
         while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-                struct eg_member_finger *f = reallocarray(m->fingers, m->n_fingers + 1,
-                                                          sizeof(*f));
+                struct eg_member_finger *f = reallocarray(m->fingers, m->n_fingers + 1, sizeof(*f));
                 const char *format = (const char *) sqlite3_column_text(s, 1);
 
                 if (!f)
@@ -144,12 +143,11 @@ static void do_lookup(struct registry_sqlite *b, struct registry_request *req) {
         }
         s = registry_statement(b, req->by_holder ? STMT_FIND_BY_HOLDER : STMT_FIND_BY_PASSPORT,
                                &rc);
-        if (s && (rc = sqlite3_bind_text(s, 1, req->issuing_state, -1, SQLITE_STATIC)) ==
-                         SQLITE_OK &&
-            (rc = req->by_holder
-                          ? registry_bind_date(s, 2, true, &req->birth_date, birth)
-                          : sqlite3_bind_text(s, 2, req->document_number, -1, SQLITE_STATIC)) ==
-                    SQLITE_OK)
+        if (s &&
+            (rc = sqlite3_bind_text(s, 1, req->issuing_state, -1, SQLITE_STATIC)) == SQLITE_OK &&
+            (rc = req->by_holder ? registry_bind_date(s, 2, true, &req->birth_date, birth)
+                                 : sqlite3_bind_text(s, 2, req->document_number, -1,
+                                                     SQLITE_STATIC)) == SQLITE_OK)
                 rc = sqlite3_step(s);
         if (rc == SQLITE_ROW)
                 registry_column_copy(s, 0, id, sizeof(id));
@@ -179,8 +177,8 @@ static int do_list(struct registry_sqlite *b, struct registry_request *req) {
         if (!s)
                 return registry_storage_error(b, rc, "listing members", res);
         while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-                struct eg_member_summary *e = reallocarray(res->summaries, res->n_summaries + 1,
-                                                           sizeof(*e));
+                struct eg_member_summary *e =
+                        reallocarray(res->summaries, res->n_summaries + 1, sizeof(*e));
                 int k;
 
                 if (!e) {
@@ -229,8 +227,7 @@ static int load_history(struct registry_sqlite *b, const char *id,
                 }
                 h = e;
                 e = &h[n++];
-                *e = (struct eg_member_history_entry){ .status = k >= 0 ? k : 0,
-                                                       .removed = k < 0 };
+                *e = (struct eg_member_history_entry){ .status = k >= 0 ? k : 0, .removed = k < 0 };
                 registry_column_copy(s, 1, e->changed_at, sizeof(e->changed_at));
                 e->reason = strdup(reason ? reason : "");
                 e->actor = strdup(actor ? actor : "");

@@ -157,8 +157,9 @@ static int migrate(sqlite3 *db, const char *path) {
                 if (r < 0)
                         return r;
                 if (sqlite3_exec(db, m->sql, NULL, NULL, NULL) != SQLITE_OK) {
-                        r = log_error_errno(EIO, "registry: %s: migration to version %d (%s) "
-                                                 "failed: %s",
+                        r = log_error_errno(EIO,
+                                            "registry: %s: migration to version %d (%s) "
+                                            "failed: %s",
                                             path, m->version, m->what, sqlite3_errmsg(db));
                         (void) sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
                         return r;
@@ -245,8 +246,7 @@ int registry_db_open(const char *path, sqlite3 **ret) {
         /* The file SQLite opened is the one we checked, not a replacement. */
         if (stat(path, &again) < 0 || again.st_dev != st.st_dev || again.st_ino != st.st_ino) {
                 sqlite3_close_v2(db);
-                return log_error_errno(EPERM, "registry: %s was replaced while opening it",
-                                       path);
+                return log_error_errno(EPERM, "registry: %s was replaced while opening it", path);
         }
         r = configure(db, path);
         if (r >= 0)

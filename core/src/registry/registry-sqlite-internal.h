@@ -87,7 +87,7 @@ struct registry_sqlite {
         bool stopping;
         struct registry_request *queue; /* waiting */
         struct registry_request *running;
-        struct registry_request *done;  /* answered, for the loop */
+        struct registry_request *done; /* answered, for the loop */
         uint64_t next_id;
         uint64_t test_delay_usec;
 
@@ -133,8 +133,8 @@ bool registry_is_constraint(int rc);
 int registry_storage_error(struct registry_sqlite *b, int rc, const char *what,
                            struct eg_registry_admin_result *res);
 /* Set res->message; returns -abs(error). */
-_printf_(3, 4) int registry_refuse(struct eg_registry_admin_result *res, int error,
-                                   const char *fmt, ...);
+_printf_(3, 4) int registry_refuse(struct eg_registry_admin_result *res, int error, const char *fmt,
+                                   ...);
 /* NULL (has false or an invalid date) or "YYYY-MM-DD" in buf, bound SQLITE_STATIC. */
 int registry_bind_date(sqlite3_stmt *s, int i, bool has, const struct eg_date *d, char buf[11]);
 bool registry_column_date(sqlite3_stmt *s, int i, struct eg_date *ret);

@@ -205,7 +205,7 @@ static int backend_lookup_holder(void *backend, const char *issuing_state,
 static struct registry_request *find_in(struct registry_request *head, uint64_t id) {
         struct registry_request *req;
 
-        EG_LIST_FOREACH(requests, req, head)
+        EG_LIST_FOREACH (requests, req, head)
                 if (req->id == id)
                         return req;
         return NULL;

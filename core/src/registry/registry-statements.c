@@ -120,8 +120,8 @@ int registry_storage_error(struct registry_sqlite *b, int rc, const char *what,
         return -EIO;
 }
 
-_printf_(3, 4) int registry_refuse(struct eg_registry_admin_result *res, int error,
-                                   const char *fmt, ...) {
+_printf_(3, 4) int registry_refuse(struct eg_registry_admin_result *res, int error, const char *fmt,
+                                   ...) {
         va_list ap;
 
         free(res->message);
@@ -149,8 +149,7 @@ void registry_rollback(struct registry_sqlite *b) {
                 (void) registry_run(b, STMT_ROLLBACK);
 }
 
-int registry_bind_date(sqlite3_stmt *s, int i, bool has, const struct eg_date *d,
-                       char buf[11]) {
+int registry_bind_date(sqlite3_stmt *s, int i, bool has, const struct eg_date *d, char buf[11]) {
         if (!has || eg_date_format_iso(d, buf) < 0)
                 return sqlite3_bind_null(s, i);
         return sqlite3_bind_text(s, i, buf, -1, SQLITE_STATIC);

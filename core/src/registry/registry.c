@@ -34,8 +34,8 @@ int eg_member_status_from_string(const char *s) {
 }
 
 static const char *const finger_names[] = {
-        [1] = "right-thumb", [2] = "right-index", [3] = "right-middle", [4] = "right-ring",
-        [5] = "right-little", [6] = "left-thumb", [7] = "left-index",   [8] = "left-middle",
+        [1] = "right-thumb",  [2] = "right-index",  [3] = "right-middle", [4] = "right-ring",
+        [5] = "right-little", [6] = "left-thumb",   [7] = "left-index",   [8] = "left-middle",
         [9] = "left-ring",    [10] = "left-little",
 };
 
@@ -163,8 +163,8 @@ struct eg_registry_pending {
         sd_event_source *defer; /* an answer to hand over from the loop */
         int deferred_status;
         struct eg_member *deferred_member;
-        bool starting;     /* inside ops->lookup() */
-        bool answered;     /* the caller's callback ran or is scheduled */
+        bool starting; /* inside ops->lookup() */
+        bool answered; /* the caller's callback ran or is scheduled */
         bool backend_done; /* the backend's callback ran */
         EG_LIST_FIELDS(struct eg_registry_pending, pending);
 };
@@ -188,7 +188,7 @@ static void pending_maybe_free(struct eg_registry_pending *p) {
 static struct eg_registry_pending *pending_find(struct eg_registry *r, uint64_t id) {
         struct eg_registry_pending *p;
 
-        EG_LIST_FOREACH(pending, p, r->pending)
+        EG_LIST_FOREACH (pending, p, r->pending)
                 if (p->id == id)
                         return p;
         return NULL;
@@ -338,11 +338,10 @@ static int start_lookup(struct eg_registry *r, const char *issuing_state,
         p->id = r->next_request++;
         p->done = done;
         p->userdata = userdata;
-        k = sd_event_add_time_relative(r->event, &p->timer, CLOCK_MONOTONIC,
-                                       (uint64_t) (r->timeout_ms ? r->timeout_ms
-                                                                 : EG_REGISTRY_DEFAULT_TIMEOUT_MS) *
-                                               1000u,
-                                       1000, on_deadline, p);
+        k = sd_event_add_time_relative(
+                r->event, &p->timer, CLOCK_MONOTONIC,
+                (uint64_t) (r->timeout_ms ? r->timeout_ms : EG_REGISTRY_DEFAULT_TIMEOUT_MS) * 1000u,
+                1000, on_deadline, p);
         if (k < 0) {
                 pending_free(p);
                 return k;
@@ -351,11 +350,11 @@ static int start_lookup(struct eg_registry *r, const char *issuing_state,
 
         p->starting = true;
         if (birth_date)
-                k = r->ops->lookup_holder(r->backend, issuing_state, birth_date,
-                                          on_backend_answer, p, &p->backend_request);
+                k = r->ops->lookup_holder(r->backend, issuing_state, birth_date, on_backend_answer,
+                                          p, &p->backend_request);
         else
-                k = r->ops->lookup(r->backend, issuing_state, document_number, on_backend_answer,
-                                   p, &p->backend_request);
+                k = r->ops->lookup(r->backend, issuing_state, document_number, on_backend_answer, p,
+                                   &p->backend_request);
         p->starting = false;
         if (k >= 0 && p->answered && !p->defer) {
                 /* Answered inside, and no way to hand the answer over from the loop. */
@@ -386,8 +385,7 @@ int eg_registry_lookup(struct eg_registry *r, const char *issuing_state,
         if (!text_is(issuing_state, 1, 3, is_state_char) ||
             !text_is(document_number, 1, EG_MEMBER_DOCUMENT_NUMBER_MAX, is_number_char))
                 return -EINVAL;
-        return start_lookup(r, issuing_state, document_number, NULL, done, userdata,
-                            ret_request);
+        return start_lookup(r, issuing_state, document_number, NULL, done, userdata, ret_request);
 }
 
 int eg_registry_lookup_holder(struct eg_registry *r, const char *issuing_state,

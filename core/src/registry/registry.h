@@ -46,18 +46,18 @@ int eg_member_status_from_string(const char *s);
 const char *eg_finger_position_to_string(int position);
 int eg_finger_position_from_string(const char *s); /* 1..10 or -EINVAL */
 
-#define EG_MEMBER_ID_MAX 39              /* characters of struct eg_member.id */
+#define EG_MEMBER_ID_MAX 39 /* characters of struct eg_member.id */
 #define EG_MEMBER_DOCUMENT_NUMBER_MAX 22 /* characters of a document number */
 
 struct eg_member_passport {
-        char issuing_state[4];    /* ICAO 9303 three-letter code */
+        char issuing_state[4]; /* ICAO 9303 three-letter code */
         char document_number[23]; /* without fillers; long numbers allowed */
         struct eg_date expiry;
 };
 
 struct eg_member_finger {
-        int position;    /* ISO/IEC 19794-2: 1 right thumb .. 10 left little */
-        char *format;    /* template format, e.g. "libfprint-fpi-data", "egate-mock" */
+        int position; /* ISO/IEC 19794-2: 1 right thumb .. 10 left little */
+        char *format; /* template format, e.g. "libfprint-fpi-data", "egate-mock" */
         uint8_t *data;
         size_t len;
 };
@@ -98,14 +98,14 @@ typedef void (*eg_registry_lookup_fn)(int status, struct eg_member *member, void
  * admin NULL, and these requests fail with -EOPNOTSUPP.
  */
 enum eg_registry_admin_kind {
-        EG_REGISTRY_ADMIN_ADD,          /* json: one member (docs/registry.md) */
-        EG_REGISTRY_ADMIN_IMPORT,       /* fd: a regular file, {"members": [...]} */
-        EG_REGISTRY_ADMIN_LIST,         /* -> summaries */
-        EG_REGISTRY_ADMIN_SHOW,         /* member_id -> json (personal data) */
-        EG_REGISTRY_ADMIN_SET_STATUS,   /* member_id, status, reason */
-        EG_REGISTRY_ADMIN_REMOVE,       /* member_id, reason: personal data wiped */
+        EG_REGISTRY_ADMIN_ADD, /* json: one member (docs/registry.md) */
+        EG_REGISTRY_ADMIN_IMPORT, /* fd: a regular file, {"members": [...]} */
+        EG_REGISTRY_ADMIN_LIST, /* -> summaries */
+        EG_REGISTRY_ADMIN_SHOW, /* member_id -> json (personal data) */
+        EG_REGISTRY_ADMIN_SET_STATUS, /* member_id, status, reason */
+        EG_REGISTRY_ADMIN_REMOVE, /* member_id, reason: personal data wiped */
         EG_REGISTRY_ADMIN_STORE_FINGER, /* member_id, finger: replaces (position, format) */
-        EG_REGISTRY_ADMIN_EXISTS,       /* member_id: 0 or -ENOENT */
+        EG_REGISTRY_ADMIN_EXISTS, /* member_id: 0 or -ENOENT */
         EG_REGISTRY_ADMIN_KIND_MAX_,
 };
 
@@ -136,7 +136,7 @@ struct eg_registry_admin_result {
          * bad input or a change the status rules forbid, -EMSGSIZE input too large,
          * -EOPNOTSUPP no admin in this backend, -EIO / -ENOTCONN storage failed. */
         int status;
-        char *message;  /* on failure: what and where ("members[3].passports[0].expiry: ..."),
+        char *message; /* on failure: what and where ("members[3].passports[0].expiry: ..."),
                          * never personal data */
         unsigned count; /* IMPORT: members imported */
         struct eg_member_summary *summaries; /* LIST, sorted by id */

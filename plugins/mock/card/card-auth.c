@@ -145,8 +145,7 @@ static void ca_agree(struct eg_test_card *c, const uint8_t *pub, size_t len,
         card_status(r, EG_SW_OK);
 }
 
-void card_ca_set_kat(struct eg_test_card *c, const struct eg_capdu *cmd,
-                     struct card_response *r) {
+void card_ca_set_kat(struct eg_test_card *c, const struct eg_capdu *cmd, struct card_response *r) {
         struct eg_tlv pub;
 
         if (c->passport->ca_cipher != EG_CIPHER_3DES) {
@@ -160,8 +159,7 @@ void card_ca_set_kat(struct eg_test_card *c, const struct eg_capdu *cmd,
         ca_agree(c, pub.value, pub.length, r);
 }
 
-void card_ca_set_at(struct eg_test_card *c, const struct eg_capdu *cmd,
-                    struct card_response *r) {
+void card_ca_set_at(struct eg_test_card *c, const struct eg_capdu *cmd, struct card_response *r) {
         struct eg_tlv oid;
 
         if (!c->passport->ca_key || c->passport->ca_cipher == EG_CIPHER_3DES ||

@@ -52,8 +52,8 @@ struct eg_test_card {
 };
 
 /* card-sm.c */
-int card_sm_unwrap_command(struct eg_test_card *c, const struct eg_capdu *wire,
-                           uint8_t *buf, struct eg_capdu *ret);
+int card_sm_unwrap_command(struct eg_test_card *c, const struct eg_capdu *wire, uint8_t *buf,
+                           struct eg_capdu *ret);
 int card_sm_wrap_response(struct eg_test_card *c, const struct card_response *r, uint8_t *out,
                           size_t cap, size_t *ret_len);
 
@@ -70,8 +70,7 @@ void card_ca_general_authenticate(struct eg_test_card *c, const struct eg_capdu 
                                   struct card_response *r);
 
 /* card-pace.c */
-void card_pace_set_at(struct eg_test_card *c, const struct eg_capdu *cmd,
-                      struct card_response *r);
+void card_pace_set_at(struct eg_test_card *c, const struct eg_capdu *cmd, struct card_response *r);
 void card_pace_general_authenticate(struct eg_test_card *c, const struct eg_capdu *cmd,
                                     struct card_response *r);
 void card_pace_reset(struct eg_test_card *c);

@@ -38,8 +38,7 @@ static enum eg_cipher cipher_of(int nid) {
         return EG_CIPHER_NONE;
 }
 
-void card_pace_set_at(struct eg_test_card *c, const struct eg_capdu *cmd,
-                      struct card_response *r) {
+void card_pace_set_at(struct eg_test_card *c, const struct eg_capdu *cmd, struct card_response *r) {
         const struct eg_test_passport *p = c->passport;
         const uint8_t *ca = p->file[EG_TEST_FILE_CARD_ACCESS];
         struct eg_tlv oid, ref;
@@ -75,8 +74,8 @@ void card_pace_set_at(struct eg_test_card *c, const struct eg_capdu *cmd,
         }
 
         if (ref.value[0] == 0x01) {
-                EVP_Digest(p->mrz_information, strlen(p->mrz_information), digest, &dn,
-                           EVP_sha1(), NULL);
+                EVP_Digest(p->mrz_information, strlen(p->mrz_information), digest, &dn, EVP_sha1(),
+                           NULL);
                 c->pace_secret = PACE_SEC_new((const char *) digest, dn, PACE_RAW);
         } else if (ref.value[0] == 0x02)
                 c->pace_secret = PACE_SEC_new(p->can, strlen(p->can), PACE_CAN);

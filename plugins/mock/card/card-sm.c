@@ -56,8 +56,11 @@ int card_sm_unwrap_command(struct eg_test_card *c, const struct eg_capdu *wire, 
         if (r < 0 || !eg_memeq(mac, d8e.value, EG_MAC_SIZE))
                 return -EBADMSG;
 
-        *ret = (struct eg_capdu){ .cla = wire->cla & ~0x0C, .ins = wire->ins, .p1 = wire->p1,
-                                  .p2 = wire->p2, .extended = wire->extended };
+        *ret = (struct eg_capdu){ .cla = wire->cla & ~0x0C,
+                                  .ins = wire->ins,
+                                  .p1 = wire->p1,
+                                  .p2 = wire->p2,
+                                  .extended = wire->extended };
         if (h97) {
                 if (d97.length == 1)
                         ret->le = d97.value[0] ? d97.value[0] : 256;

@@ -86,8 +86,7 @@ static bool access_allowed(const struct eg_test_card *c, int slot) {
                c->faults.no_bac_enforcement;
 }
 
-static void do_select(struct eg_test_card *c, const struct eg_capdu *cmd,
-                      struct card_response *r) {
+static void do_select(struct eg_test_card *c, const struct eg_capdu *cmd, struct card_response *r) {
         if (cmd->p1 == 0x04) {
                 if (cmd->lc != sizeof(lds_aid) || memcmp(cmd->data, lds_aid, sizeof(lds_aid))) {
                         card_status(r, EG_SW_FILE_NOT_FOUND);
@@ -259,8 +258,8 @@ static int put_status(uint8_t *out, size_t *ret_len, uint16_t sw) {
         return 0;
 }
 
-int eg_test_card_transmit(struct eg_test_card *c, const uint8_t *capdu, size_t len,
-                          uint8_t *rapdu, size_t *ret_len) {
+int eg_test_card_transmit(struct eg_test_card *c, const uint8_t *capdu, size_t len, uint8_t *rapdu,
+                          size_t *ret_len) {
         struct card_response *r = c->response;
         uint8_t plain_data[EG_APDU_EXT_MAX_DATA];
         struct eg_capdu wire, cmd;

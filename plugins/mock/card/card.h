@@ -19,17 +19,17 @@
 #include "test-passport.h"
 
 struct eg_test_card_faults {
-        unsigned remove_after;      /* APDUs answered before the chip "leaves" (-ENODEV); 0 never */
-        unsigned delay_ms;          /* per APDU, for the transport to apply: a slow chip */
-        bool corrupt_response_mac;  /* flip a bit in every response DO8E */
+        unsigned remove_after; /* APDUs answered before the chip "leaves" (-ENODEV); 0 never */
+        unsigned delay_ms; /* per APDU, for the transport to apply: a slow chip */
+        bool corrupt_response_mac; /* flip a bit in every response DO8E */
         bool bogus_response_length; /* DO87 in responses claims more bytes than follow */
-        bool no_bac_enforcement;    /* plain SELECT/READ BINARY allowed (like upstream vicc) */
-        bool wrong_key_sw_6988;     /* a wrong BAC key gets 6988 instead of 6300 */
-        unsigned max_read;          /* READ BINARY answers at most this many bytes; 0: Le */
-        bool short_only;            /* extended-length APDUs get 6700 */
-        bool aa_wrong_signature;    /* INTERNAL AUTHENTICATE signs something else */
-        bool ca_wrong_key;          /* Chip Authentication with another private key */
-        bool plain_error_no_ssc;    /* plain error answers do not count in the SSC */
+        bool no_bac_enforcement; /* plain SELECT/READ BINARY allowed (like upstream vicc) */
+        bool wrong_key_sw_6988; /* a wrong BAC key gets 6988 instead of 6300 */
+        unsigned max_read; /* READ BINARY answers at most this many bytes; 0: Le */
+        bool short_only; /* extended-length APDUs get 6700 */
+        bool aa_wrong_signature; /* INTERNAL AUTHENTICATE signs something else */
+        bool ca_wrong_key; /* Chip Authentication with another private key */
+        bool plain_error_no_ssc; /* plain error answers do not count in the SSC */
 };
 
 struct eg_test_card;
@@ -46,8 +46,8 @@ const uint8_t *eg_test_card_atr(const struct eg_test_card *c, size_t *ret_len);
 /* One C-APDU in, one R-APDU (data ‖ SW1 SW2) out.  rapdu must hold
  * EG_RAPDU_MAX + 64 bytes.  Returns 0, or -ENODEV once the chip has been
  * "removed" (fault knob). */
-int eg_test_card_transmit(struct eg_test_card *c, const uint8_t *capdu, size_t len,
-                          uint8_t *rapdu, size_t *ret_len);
+int eg_test_card_transmit(struct eg_test_card *c, const uint8_t *capdu, size_t len, uint8_t *rapdu,
+                          size_t *ret_len);
 
 /* Counters for assertions. */
 unsigned eg_test_card_n_apdus(const struct eg_test_card *c);

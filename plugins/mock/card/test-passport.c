@@ -18,16 +18,17 @@
 /* A hand-made 8x8 grey baseline JPEG: quantisation table of ones, one-symbol
  * DC and AC Huffman tables, one block with DC difference 0 and EOB. */
 static const uint8_t tiny_jpeg_head[] = {
-        0xFF, 0xD8,                                     /* SOI */
-        0xFF, 0xDB, 0x00, 0x43, 0x00,                   /* DQT, table 0, 64 x 1 follows */
+        0xFF, 0xD8, /* SOI */
+        0xFF, 0xDB, 0x00, 0x43, 0x00, /* DQT, table 0, 64 x 1 follows */
 };
 static const uint8_t tiny_jpeg_tail[] = {
         0xFF, 0xC0, 0x00, 0x0B, 0x08, 0x00, 0x08, 0x00, 0x08, 0x01, 0x01, 0x11, 0x00, /* SOF0 */
-        0xFF, 0xC4, 0x00, 0x14, 0x00, 0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x00,
-        0xFF, 0xC4, 0x00, 0x14, 0x10, 0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x00,
-        0xFF, 0xDA, 0x00, 0x08, 0x01, 0x01, 0x00, 0x00, 0x3F, 0x00, /* SOS */
-        0x3F,                                                       /* '0' DC, '0' EOB, 1s */
-        0xFF, 0xD9,                                                 /* EOI */
+        0xFF, 0xC4, 0x00, 0x14, 0x00, 0x01, 0,    0,    0,    0,    0,    0,    0,    0,
+        0,    0,    0,    0,    0,    0,    0,    0x00, 0xFF, 0xC4, 0x00, 0x14, 0x10, 0x01,
+        0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,
+        0,    0x00, 0xFF, 0xDA, 0x00, 0x08, 0x01, 0x01, 0x00, 0x00, 0x3F, 0x00, /* SOS */
+        0x3F, /* '0' DC, '0' EOB, 1s */
+        0xFF, 0xD9, /* EOI */
 };
 
 uint16_t eg_test_file_fid(unsigned slot) {
@@ -72,8 +73,8 @@ static X509 *make_cert(EVP_PKEY *key, const char *country, const char *cn, X509 
         name = X509_get_subject_name(x);
         /* C= is PrintableString SIZE(2): a state without an alpha-2 code goes without. */
         if (country && strlen(country) == 2 &&
-            !X509_NAME_add_entry_by_txt(name, "C", MBSTRING_ASC,
-                                        (const unsigned char *) country, -1, -1, 0))
+            !X509_NAME_add_entry_by_txt(name, "C", MBSTRING_ASC, (const unsigned char *) country,
+                                        -1, -1, 0))
                 abort();
         if (!X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *) cn, -1,
                                         -1, 0))
@@ -103,8 +104,8 @@ int eg_test_pki_new_named(const char *country, const char *label, struct eg_test
         pki->csca = make_cert(pki->csca_key, country, cn, NULL, NULL, -365, 3650, true, 1);
         pki->ds_key = ec_key();
         (void) snprintf(cn, sizeof(cn), "%s Document Signer", label);
-        pki->ds = make_cert(pki->ds_key, country, cn, pki->csca, pki->csca_key, -30, 3650, false,
-                            2);
+        pki->ds =
+                make_cert(pki->ds_key, country, cn, pki->csca, pki->csca_key, -30, 3650, false, 2);
         pki->next_serial = 3;
         *ret = pki;
         return 0;
@@ -124,12 +125,12 @@ void eg_test_pki_free(struct eg_test_pki *pki) {
         free(pki);
 }
 
-int eg_test_pki_issue_ds(struct eg_test_pki *pki, const char *country, long nb_days,
-                         long na_days, X509 **ret_cert, EVP_PKEY **ret_key) {
+int eg_test_pki_issue_ds(struct eg_test_pki *pki, const char *country, long nb_days, long na_days,
+                         X509 **ret_cert, EVP_PKEY **ret_key) {
         EVP_PKEY *k = ec_key();
 
-        *ret_cert = make_cert(k, country, "Test Document Signer", pki->csca, pki->csca_key,
-                              nb_days, na_days, false, pki->next_serial++);
+        *ret_cert = make_cert(k, country, "Test Document Signer", pki->csca, pki->csca_key, nb_days,
+                              na_days, false, pki->next_serial++);
         *ret_key = k;
         return 0;
 }
@@ -182,12 +183,12 @@ static uint8_t *cms_sign(const uint8_t *content, size_t len, const char *oid, X5
         return der;
 }
 
-int eg_test_pki_master_list(struct eg_test_pki *pki, X509 *const *cscas, size_t n,
-                            uint8_t **ret, size_t *ret_len) {
+int eg_test_pki_master_list(struct eg_test_pki *pki, X509 *const *cscas, size_t n, uint8_t **ret,
+                            size_t *ret_len) {
         struct test_buf set = {}, seq = {}, content = {};
         EVP_PKEY *k = ec_key();
-        X509 *signer = make_cert(k, "KR", "Test Master List Signer", pki->csca, pki->csca_key,
-                                 -1, 365, false, pki->next_serial++);
+        X509 *signer = make_cert(k, "KR", "Test Master List Signer", pki->csca, pki->csca_key, -1,
+                                 365, false, pki->next_serial++);
 
         for (size_t i = 0; i < n; i++) {
                 unsigned char *der = NULL;
@@ -216,12 +217,27 @@ struct mrz_layout {
 };
 
 static const struct mrz_layout mrz_layouts[] = {
-        { .length = 88, .number = 44, .number_cd = 53, .optional = 72, .optional_len = 14,
-          .birth = 57, .expiry = 65 },
-        { .length = 72, .number = 36, .number_cd = 45, .optional = 64, .optional_len = 7,
-          .birth = 49, .expiry = 57 },
-        { .length = 90, .number = 5, .number_cd = 14, .optional = 15, .optional_len = 15,
-          .birth = 30, .expiry = 38 },
+        { .length = 88,
+          .number = 44,
+          .number_cd = 53,
+          .optional = 72,
+          .optional_len = 14,
+          .birth = 57,
+          .expiry = 65 },
+        { .length = 72,
+          .number = 36,
+          .number_cd = 45,
+          .optional = 64,
+          .optional_len = 7,
+          .birth = 49,
+          .expiry = 57 },
+        { .length = 90,
+          .number = 5,
+          .number_cd = 14,
+          .optional = 15,
+          .optional_len = 15,
+          .birth = 30,
+          .expiry = 38 },
 };
 
 int eg_test_mrz_information(const char *mrz, size_t len,
@@ -327,8 +343,9 @@ static void build_dg2(struct eg_test_passport *p, size_t extra) {
         test_buf_append(&img, q, sizeof(q));
         while (extra > 0) {
                 size_t n = extra > 60000 ? 60000 : extra;
-                test_buf_append(&img, (const uint8_t[]){ 0xFF, 0xFE, (uint8_t) ((n + 2) >> 8),
-                                                         (uint8_t) (n + 2) },
+                test_buf_append(&img,
+                                (const uint8_t[]){ 0xFF, 0xFE, (uint8_t) ((n + 2) >> 8),
+                                                   (uint8_t) (n + 2) },
                                 4);
                 for (size_t i = 0; i < n; i++)
                         test_buf_byte(&img, (uint8_t) ('a' + i % 26));
@@ -338,17 +355,19 @@ static void build_dg2(struct eg_test_passport *p, size_t extra) {
 
         /* ISO/IEC 19794-5:2005 record: header, facial information, image information. */
         block = 20 + 12 + img.len;
-        test_buf_append(&rec, "FAC\0" "010\0", 8);
+        test_buf_append(&rec,
+                        "FAC\0"
+                        "010\0",
+                        8);
         uint32_t total = (uint32_t) (14 + block);
-        test_buf_append(&rec, (const uint8_t[]){ total >> 24, total >> 16, total >> 8, total, 0,
-                                                 1 },
-                        6);
-        test_buf_append(&rec, (const uint8_t[]){ block >> 24, block >> 16, block >> 8, block },
-                        4);
+        test_buf_append(&rec,
+                        (const uint8_t[]){ total >> 24, total >> 16, total >> 8, total, 0, 1 }, 6);
+        test_buf_append(&rec, (const uint8_t[]){ block >> 24, block >> 16, block >> 8, block }, 4);
         static const uint8_t facial[16] = {}; /* points, gender, eyes, hair, mask, pose: unset */
         test_buf_append(&rec, facial, sizeof(facial));
-        test_buf_append(&rec, (const uint8_t[]){ 0x01, 0x00, 0x00, 0x08, 0x00, 0x08, 0x01, 0x02,
-                                                 0x00, 0x00, 0x00, 0x00 },
+        test_buf_append(&rec,
+                        (const uint8_t[]){ 0x01, 0x00, 0x00, 0x08, 0x00, 0x08, 0x01, 0x02, 0x00,
+                                           0x00, 0x00, 0x00 },
                         12);
         test_buf_append(&rec, img.data, img.len);
 
@@ -398,10 +417,10 @@ static const char *ca_oid(enum eg_cipher c) {
 static const char *pace_oid(const struct eg_test_passport_options *o) {
         /* id-PACE-{DH,ECDH}-GM-{3DES-CBC-CBC,AES-CBC-CMAC-128,-192,-256} */
         static const char *const oids[2][4] = {
-                { "0.4.0.127.0.7.2.2.4.2.1", "0.4.0.127.0.7.2.2.4.2.2",
-                  "0.4.0.127.0.7.2.2.4.2.3", "0.4.0.127.0.7.2.2.4.2.4" },
-                { "0.4.0.127.0.7.2.2.4.1.1", "0.4.0.127.0.7.2.2.4.1.2",
-                  "0.4.0.127.0.7.2.2.4.1.3", "0.4.0.127.0.7.2.2.4.1.4" },
+                { "0.4.0.127.0.7.2.2.4.2.1", "0.4.0.127.0.7.2.2.4.2.2", "0.4.0.127.0.7.2.2.4.2.3",
+                  "0.4.0.127.0.7.2.2.4.2.4" },
+                { "0.4.0.127.0.7.2.2.4.1.1", "0.4.0.127.0.7.2.2.4.1.2", "0.4.0.127.0.7.2.2.4.1.3",
+                  "0.4.0.127.0.7.2.2.4.1.4" },
         };
         unsigned i = o->pace_cipher == EG_CIPHER_3DES     ? 0
                      : o->pace_cipher == EG_CIPHER_AES192 ? 2
@@ -463,7 +482,7 @@ static void build_card_access(struct eg_test_passport *p,
 }
 
 static void build_com(struct eg_test_passport *p) {
-        static const uint8_t tags[17] = { 0, 0x61, 0x75, 0x63, 0x76, 0x65, 0x66, 0x67, 0x68,
+        static const uint8_t tags[17] = { 0,    0x61, 0x75, 0x63, 0x76, 0x65, 0x66, 0x67, 0x68,
                                           0x69, 0x6A, 0x6B, 0x6C, 0x6D, 0x6E, 0x6F, 0x70 };
         struct test_buf in = {}, list = {}, com = {};
 
@@ -511,8 +530,8 @@ static void build_sod(struct eg_test_passport *p, const struct eg_test_passport_
         test_buf_wrap(&so, 0x30, &hashes);
         test_buf_wrap(&seq, 0x30, &so);
 
-        cms = cms_sign(seq.data, seq.len, "2.23.136.1.1.1", ds, ds_key,
-                       !o->sod_without_certificate, &cms_len);
+        cms = cms_sign(seq.data, seq.len, "2.23.136.1.1.1", ds, ds_key, !o->sod_without_certificate,
+                       &cms_len);
         test_buf_tlv(&sod, 0x77, cms, cms_len);
         OPENSSL_free(cms);
         set_file(p, EG_TEST_FILE_SOD, &sod);
@@ -535,8 +554,7 @@ static void build_atr(struct eg_test_passport *p) {
         p->atr_len = sizeof(atr) + 1;
 }
 
-int eg_test_passport_new(const struct eg_test_passport_options *o,
-                         struct eg_test_passport **ret) {
+int eg_test_passport_new(const struct eg_test_passport_options *o, struct eg_test_passport **ret) {
         struct eg_test_passport *p;
         struct test_buf b = {}, in = {};
 

@@ -37,7 +37,7 @@ struct eg_test_pki {
 
 enum eg_test_aa {
         EG_TEST_AA_NONE = 0,
-        EG_TEST_AA_EC,  /* P-256, ECDSA with SHA-256, ActiveAuthenticationInfo in DG14 */
+        EG_TEST_AA_EC, /* P-256, ECDSA with SHA-256, ActiveAuthenticationInfo in DG14 */
         EG_TEST_AA_RSA, /* 1024-bit RSA, ISO/IEC 9796-2 scheme 1 with SHA-1 */
 };
 
@@ -51,24 +51,24 @@ struct eg_test_passport_options {
         /* MRZ fields; NULL: a Korean specimen (KOR, M12345678, 800101, M, 350101). */
         const char *issuing_state;
         const char *document_number;
-        const char *birth_date;  /* YYMMDD */
+        const char *birth_date; /* YYMMDD */
         const char *expiry_date; /* YYMMDD */
         const struct eg_test_pki *pki; /* required: signs EF.SOD with its DS */
-        X509 *ds;                       /* another DS (with ds_key) instead of pki's */
+        X509 *ds; /* another DS (with ds_key) instead of pki's */
         EVP_PKEY *ds_key;
-        int digest_nid;       /* DG hashes; 0: SHA-256 */
+        int digest_nid; /* DG hashes; 0: SHA-256 */
         enum eg_test_aa aa;
-        bool ca;                  /* DG14 with ECDH Chip Authentication (P-256) */
+        bool ca; /* DG14 with ECDH Chip Authentication (P-256) */
         enum eg_cipher ca_cipher; /* 0: 3DES */
-        bool pace;                /* EF.CardAccess: ECDH-GM, P-256 */
+        bool pace; /* EF.CardAccess: ECDH-GM, P-256 */
         enum eg_cipher pace_cipher; /* 0: AES-128 */
-        bool pace_dh;               /* DH-GM with the 2048-bit MODP group instead of ECDH */
+        bool pace_dh; /* DH-GM with the 2048-bit MODP group instead of ECDH */
         bool dg11;
         size_t dg2_extra; /* extra image bytes: a DG2 that needs many READ BINARYs */
         bool sod_without_certificate;
 };
 
-#define EG_TEST_MRZ_MAX 90         /* TD1: 3 x 30 */
+#define EG_TEST_MRZ_MAX 90 /* TD1: 3 x 30 */
 #define EG_TEST_MRZ_INFORMATION_MAX 39 /* a long TD1 number needs 9 + 13 + 1 + 7 + 7 */
 
 struct eg_test_passport {
@@ -94,16 +94,15 @@ int eg_test_pki_new(const char *country, struct eg_test_pki **ret);
 int eg_test_pki_new_named(const char *country, const char *label, struct eg_test_pki **ret);
 void eg_test_pki_free(struct eg_test_pki *pki);
 /* Another DS under pki's CSCA, valid from now + nb_days to now + na_days. */
-int eg_test_pki_issue_ds(struct eg_test_pki *pki, const char *country, long nb_days,
-                         long na_days, X509 **ret_cert, EVP_PKEY **ret_key);
+int eg_test_pki_issue_ds(struct eg_test_pki *pki, const char *country, long nb_days, long na_days,
+                         X509 **ret_cert, EVP_PKEY **ret_key);
 /* A CRL by the CSCA, revoking `revoked` (may be NULL). */
 X509_CRL *eg_test_pki_crl(const struct eg_test_pki *pki, X509 *revoked);
 /* An ICAO master list of `n` CSCAs, signed by a signer under pki's CSCA. */
-int eg_test_pki_master_list(struct eg_test_pki *pki, X509 *const *cscas, size_t n,
-                            uint8_t **ret, size_t *ret_len);
+int eg_test_pki_master_list(struct eg_test_pki *pki, X509 *const *cscas, size_t n, uint8_t **ret,
+                            size_t *ret_len);
 
-int eg_test_passport_new(const struct eg_test_passport_options *o,
-                         struct eg_test_passport **ret);
+int eg_test_passport_new(const struct eg_test_passport_options *o, struct eg_test_passport **ret);
 void eg_test_passport_free(struct eg_test_passport *p);
 /* The key seed (ICAO 9303-11 §4.3: document number, birth and expiry dates, each
  * with its check digit as printed) from where the layout of `mrz` (88, 72 or 90

@@ -65,7 +65,8 @@ static void on_timer(void *data) {
                 return;
         }
         if (d->behaviour == FAULT) {
-                struct eg_event e = { .size = sizeof(e), .type = EG_EVENT_FAULT,
+                struct eg_event e = { .size = sizeof(e),
+                                      .type = EG_EVENT_FAULT,
                                       .message = "sensor cable cut" };
                 (void) eg_host_emit(d->host, d->id, &e);
                 return;
@@ -132,8 +133,8 @@ static const struct eg_device_ops dev_ops = {
 };
 
 static int parse_behaviour(const char *s) {
-        static const char *const names[] = { "ok", "hang", "refuse", "sync", "thread", "late",
-                                             "remove", "fault" };
+        static const char *const names[] = { "ok",     "hang", "refuse", "sync",
+                                             "thread", "late", "remove", "fault" };
         for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
                 if (strcmp(s, names[i]) == 0)
                         return (int) i;
@@ -167,10 +168,10 @@ static int ops_declare(void *data, const struct eg_device_config *c) {
                 .vendor = "Test",
                 .model = "Ops",
                 .serial = c->name,
-                .supported_ops = c->device_class == EG_CLASS_DOOR
-                                         ? EG_OP_BIT(EG_OP_DOOR_OPEN) |
-                                                   EG_OP_BIT(EG_OP_DOOR_SAFE_STATE)
-                                         : EG_OP_BIT(EG_OP_DOCUMENT_READ_MRZ),
+                .supported_ops =
+                        c->device_class == EG_CLASS_DOOR
+                                ? EG_OP_BIT(EG_OP_DOOR_OPEN) | EG_OP_BIT(EG_OP_DOOR_SAFE_STATE)
+                                : EG_OP_BIT(EG_OP_DOCUMENT_READ_MRZ),
                 .ops = &dev_ops,
                 .device_data = d,
         };

@@ -200,8 +200,8 @@ static int reader_probe(void *data, const struct eg_candidate *c) {
         }
         e = libusb_wrap_sys_device(p->usb, (intptr_t) c->fd, &r->usb);
         if (e != 0) {
-                eg_host_log(p->host, EG_LOG_ERROR, "%s: libusb cannot wrap the fd: %s",
-                            c->syspath, libusb_error_name(e));
+                eg_host_log(p->host, EG_LOG_ERROR, "%s: libusb cannot wrap the fd: %s", c->syspath,
+                            libusb_error_name(e));
                 reader_free(r);
                 return -EIO;
         }
@@ -295,14 +295,12 @@ static void reader_shutdown(void *data) {
         { EG_MATCH_USB_ENTRY(0x076b, 0x5421), EG_MATCH_USB_ENTRY(0x072f, 0x2200) }
 #else
 #define TEST_OPS_SIZE sizeof(struct eg_plugin_ops)
-#define TEST_MATCHES { EG_MATCH_USB_ENTRY(0x072f, 0x2200) }
+#define TEST_MATCHES                                                                               \
+        { EG_MATCH_USB_ENTRY(0x072f, 0x2200) }
 #endif
 
-EG_PLUGIN_DEFINE(.name = TEST_NAME,
-                 .version = "1.0.0",
-                 .vendor = "egate tests",
-                 .classes = EG_CLASS_BIT(EG_CLASS_CHIP_READER),
-                 .matches = TEST_MATCHES) = {
+EG_PLUGIN_DEFINE(.name = TEST_NAME, .version = "1.0.0", .vendor = "egate tests",
+                 .classes = EG_CLASS_BIT(EG_CLASS_CHIP_READER), .matches = TEST_MATCHES) = {
         .size = TEST_OPS_SIZE,
         .init = reader_init,
         .shutdown = reader_shutdown,

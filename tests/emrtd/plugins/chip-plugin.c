@@ -53,8 +53,8 @@ static int reader_start(void *data, eg_op_id op, const struct eg_op_args *args) 
                 r = b->connect(d->key, d->data, sizeof(d->data), &len, &delay);
                 break;
         case EG_OP_CHIP_TRANSMIT:
-                r = b->transmit(d->key, args->data, args->data_len, d->data, sizeof(d->data),
-                                &len, &delay);
+                r = b->transmit(d->key, args->data, args->data_len, d->data, sizeof(d->data), &len,
+                                &delay);
                 if (r == -ENODEV) {
                         struct eg_event e = { .size = sizeof(e), .type = EG_EVENT_CHIP_REMOVED };
                         (void) eg_host_emit(d->host, d->id, &e);

@@ -27,7 +27,8 @@
 #define TEST_FLAGS 0
 #endif
 #ifndef TEST_MATCHES
-#define TEST_MATCHES { EG_MATCH_CONFIG_ENTRY }
+#define TEST_MATCHES                                                                               \
+        { EG_MATCH_CONFIG_ENTRY }
 #endif
 
 __attribute__((visibility("default"))) const struct eg_plugin_descriptor egate_plugin_descriptor = {

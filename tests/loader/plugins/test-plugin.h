@@ -29,5 +29,5 @@ __attribute__((unused)) static int test_declare_device(void *plugin_data,
 
 /* A complete, valid descriptor body for a plugin called `n` (after .size/.abi_*). */
 #define TEST_DESCRIPTOR_MEMBERS(n)                                                                 \
-        .name = n, .version = "1.0.0", .vendor = "egate tests",                                   \
+        .name = n, .version = "1.0.0", .vendor = "egate tests",                                    \
         .classes = EG_CLASS_BIT(EG_CLASS_DOOR), .matches = { EG_MATCH_CONFIG_ENTRY }

@@ -9,7 +9,8 @@
 
 /* A double quote cannot pass through the build's command line: spelled here. */
 #ifdef TEST_QUOTE
-#define TEST_MATCHES { EG_MATCH_UDEV_ENTRY("tty", "ID_EGATE_CLASS=a\"b") }
+#define TEST_MATCHES                                                                               \
+        { EG_MATCH_UDEV_ENTRY("tty", "ID_EGATE_CLASS=a\"b") }
 #endif
 
 static int rules_init(struct eg_host *host, void **data) {
@@ -24,9 +25,7 @@ static int rules_probe(void *data, const struct eg_candidate *candidate) {
         return -ENODEV;
 }
 
-EG_PLUGIN_DEFINE(.name = TEST_NAME,
-                 .version = "1.0.0",
-                 .vendor = "egate tests",
+EG_PLUGIN_DEFINE(.name = TEST_NAME, .version = "1.0.0", .vendor = "egate tests",
                  .classes = EG_CLASS_BIT(EG_CLASS_CHIP_READER) |
                             EG_CLASS_BIT(EG_CLASS_DOCUMENT_READER),
                  .matches = TEST_MATCHES) = {
