@@ -43,22 +43,7 @@ static int find_device(sd_bus *bus, const char *path, const char *iface, void *u
 
 static int enumerate_devices(sd_bus *bus, const char *prefix, void *userdata, char ***ret,
                              sd_bus_error *error) {
-        struct eg_bus *b = userdata;
-        _cleanup_(strv_freep) char **paths = NULL;
-        struct eg_device *d;
-
-        paths = calloc(1, sizeof(char *));
-        if (!paths)
-                return -ENOMEM;
-        EG_LIST_FOREACH (devices, d, b->manager->devices) {
-                char *p = eg_bus_device_path(d->id);
-                if (!p || strv_push(&paths, p) < 0) {
-                        free(p);
-                        return -ENOMEM;
-                }
-        }
-        *ret = TAKE_PTR(paths);
-        return 0;
+        return eg_bus_device_paths(userdata, ret);
 }
 
 static struct eg_bus_claim *claim_find(struct eg_bus *b, const char *device_id) {

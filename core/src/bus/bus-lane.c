@@ -31,21 +31,7 @@ static int find_lane_object(sd_bus *bus, const char *path, const char *iface, vo
 
 static int enumerate_lanes(sd_bus *bus, const char *prefix, void *userdata, char ***ret,
                            sd_bus_error *error) {
-        struct eg_bus *b = userdata;
-        _cleanup_(strv_freep) char **paths = calloc(1, sizeof(char *));
-        struct eg_lane *l;
-
-        if (!paths)
-                return -ENOMEM;
-        EG_LIST_FOREACH (lanes, l, b->manager->lanes) {
-                char *p = eg_bus_lane_path(l->name);
-                if (!p || strv_push(&paths, p) < 0) {
-                        free(p);
-                        return -ENOMEM;
-                }
-        }
-        *ret = TAKE_PTR(paths);
-        return 0;
+        return eg_bus_lane_paths(userdata, ret);
 }
 
 #define LANE_OR_RETURN(l, b, path, error)                                                          \

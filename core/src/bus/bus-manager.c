@@ -62,42 +62,22 @@ static int property_plugins(sd_bus *bus, const char *path, const char *iface, co
 
 static int property_lanes(sd_bus *bus, const char *path, const char *iface, const char *property,
                           sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        struct eg_bus *b = userdata;
-        struct eg_lane *l;
-        int r;
+        _cleanup_(strv_freep) char **paths = NULL;
+        int r = eg_bus_lane_paths(userdata, &paths);
 
-        r = sd_bus_message_open_container(reply, 'a', "o");
         if (r < 0)
                 return r;
-        EG_LIST_FOREACH (lanes, l, b->manager->lanes) {
-                _cleanup_free_ char *p = eg_bus_lane_path(l->name);
-                if (!p)
-                        return -ENOMEM;
-                r = sd_bus_message_append(reply, "o", p);
-                if (r < 0)
-                        return r;
-        }
-        return sd_bus_message_close_container(reply);
+        return eg_bus_append_object_paths(reply, paths);
 }
 
 static int property_devices(sd_bus *bus, const char *path, const char *iface, const char *property,
                             sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        struct eg_bus *b = userdata;
-        struct eg_device *d;
-        int r;
+        _cleanup_(strv_freep) char **paths = NULL;
+        int r = eg_bus_device_paths(userdata, &paths);
 
-        r = sd_bus_message_open_container(reply, 'a', "o");
         if (r < 0)
                 return r;
-        EG_LIST_FOREACH (devices, d, b->manager->devices) {
-                _cleanup_free_ char *p = eg_bus_device_path(d->id);
-                if (!p)
-                        return -ENOMEM;
-                r = sd_bus_message_append(reply, "o", p);
-                if (r < 0)
-                        return r;
-        }
-        return sd_bus_message_close_container(reply);
+        return eg_bus_append_object_paths(reply, paths);
 }
 
 static int method_reload(sd_bus_message *m, void *userdata, sd_bus_error *error) {

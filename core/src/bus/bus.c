@@ -23,6 +23,50 @@ char *eg_bus_lane_path(const char *lane_name) {
         return path;
 }
 
+int eg_bus_device_paths(struct eg_bus *b, char ***ret) {
+        _cleanup_(strv_freep) char **paths = calloc(1, sizeof(char *));
+        struct eg_device *d;
+
+        if (!paths)
+                return -ENOMEM;
+        EG_LIST_FOREACH (devices, d, b->manager->devices) {
+                char *p = eg_bus_device_path(d->id);
+                if (!p || strv_push(&paths, p) < 0) {
+                        free(p);
+                        return -ENOMEM;
+                }
+        }
+        *ret = TAKE_PTR(paths);
+        return 0;
+}
+
+int eg_bus_lane_paths(struct eg_bus *b, char ***ret) {
+        _cleanup_(strv_freep) char **paths = calloc(1, sizeof(char *));
+        struct eg_lane *l;
+
+        if (!paths)
+                return -ENOMEM;
+        EG_LIST_FOREACH (lanes, l, b->manager->lanes) {
+                char *p = eg_bus_lane_path(l->name);
+                if (!p || strv_push(&paths, p) < 0) {
+                        free(p);
+                        return -ENOMEM;
+                }
+        }
+        *ret = TAKE_PTR(paths);
+        return 0;
+}
+
+int eg_bus_append_object_paths(sd_bus_message *reply, char *const *paths) {
+        int r = sd_bus_message_open_container(reply, 'a', "o");
+
+        for (char *const *p = paths; r >= 0 && p && *p; p++)
+                r = sd_bus_message_append(reply, "o", *p);
+        if (r < 0)
+                return r;
+        return sd_bus_message_close_container(reply);
+}
+
 void eg_bus_set_state(struct eg_bus *b, const char *state) {
         if (streq_ptr(b->state, state))
                 return;

@@ -72,6 +72,11 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct eg_bus *, eg_bus_free)
 
 void eg_bus_set_state(struct eg_bus *b, const char *state);
 
+/* Every device's or lane's object path, as a NULL-terminated list; and an "ao" of them. */
+int eg_bus_device_paths(struct eg_bus *b, char ***ret);
+int eg_bus_lane_paths(struct eg_bus *b, char ***ret);
+int eg_bus_append_object_paths(sd_bus_message *reply, char *const *paths);
+
 /* Paths (newly allocated); NULL on OOM. */
 char *eg_bus_device_path(const char *device_id);
 char *eg_bus_lane_path(const char *lane_name);
