@@ -291,13 +291,7 @@ int registry_set_status(struct registry_sqlite *b, struct registry_request *req)
         r = registry_begin_write(b, res);
         if (r < 0)
                 return r;
-        r = registry_load_member(b, req->member_id, &m, NULL, NULL, &rc);
-        if (r == -ENOENT)
-                r = registry_no_member(res, req->member_id);
-        else if (r == -EIO)
-                r = registry_storage_error(b, rc, "reading a member", res);
-        else if (r < 0)
-                r = registry_refuse(res, r, "out of memory");
+        r = registry_load_requested_member(b, req, &m);
         if (r >= 0)
                 r = check_transition(res, req->member_id, m->status, req->status);
         if (r < 0) {
@@ -356,13 +350,7 @@ int registry_remove(struct registry_sqlite *b, struct registry_request *req) {
         r = registry_begin_write(b, res);
         if (r < 0)
                 return r;
-        r = registry_load_member(b, req->member_id, &m, NULL, NULL, &rc);
-        if (r == -ENOENT)
-                r = registry_no_member(res, req->member_id);
-        else if (r == -EIO)
-                r = registry_storage_error(b, rc, "reading a member", res);
-        else if (r < 0)
-                r = registry_refuse(res, r, "out of memory");
+        r = registry_load_requested_member(b, req, &m);
         if (r < 0) {
                 registry_rollback(b);
                 return r;
@@ -408,13 +396,7 @@ int registry_store_finger(struct registry_sqlite *b, struct registry_request *re
         r = registry_begin_write(b, res);
         if (r < 0)
                 return r;
-        r = registry_load_member(b, req->member_id, &m, NULL, NULL, &rc);
-        if (r == -ENOENT)
-                r = registry_no_member(res, req->member_id);
-        else if (r == -EIO)
-                r = registry_storage_error(b, rc, "reading a member", res);
-        else if (r < 0)
-                r = registry_refuse(res, r, "out of memory");
+        r = registry_load_requested_member(b, req, &m);
         if (r < 0) {
                 registry_rollback(b);
                 return r;

@@ -280,17 +280,23 @@ static int do_show(struct registry_sqlite *b, struct registry_request *req) {
         return 0;
 }
 
-static int do_exists(struct registry_sqlite *b, struct registry_request *req) {
+int registry_load_requested_member(struct registry_sqlite *b, struct registry_request *req,
+                                   struct eg_member **ret) {
         struct eg_registry_admin_result *res = &req->result;
-        _cleanup_(eg_member_freep) struct eg_member *m = NULL;
         int rc = SQLITE_OK, r;
 
-        r = registry_load_member(b, req->member_id, &m, NULL, NULL, &rc);
+        r = registry_load_member(b, req->member_id, ret, NULL, NULL, &rc);
         if (r == -ENOENT)
                 return registry_no_member(res, req->member_id);
         if (r == -EIO)
                 return registry_storage_error(b, rc, "reading a member", res);
         return r < 0 ? registry_refuse(res, r, "out of memory") : 0;
+}
+
+static int do_exists(struct registry_sqlite *b, struct registry_request *req) {
+        _cleanup_(eg_member_freep) struct eg_member *m = NULL;
+
+        return registry_load_requested_member(b, req, &m);
 }
 
 /* The D-Bus layer has checked the text is UTF-8 (sd-bus does for every string); what is

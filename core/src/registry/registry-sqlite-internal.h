@@ -109,6 +109,10 @@ void registry_execute(struct registry_sqlite *b, struct registry_request *req);
 int registry_load_member(struct registry_sqlite *b, const char *id, struct eg_member **ret,
                          char created[21], char updated[21], int *ret_rc);
 int registry_no_member(struct eg_registry_admin_result *res, const char *id);
+/* The member a request names, or res->message saying why not (no such member, storage
+ * error, out of memory) and a negative errno. */
+int registry_load_requested_member(struct registry_sqlite *b, struct registry_request *req,
+                                   struct eg_member **ret);
 
 /* registry-changes.c: each returns 0 or a negative errno with res->message set. */
 int registry_add(struct registry_sqlite *b, struct registry_request *req);
