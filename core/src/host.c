@@ -72,10 +72,16 @@ static int host_complete(struct eg_host *host, eg_op_id op, const struct eg_op_r
         if (!p || !in || in->size < offsetof(struct eg_op_result, value) + sizeof(int64_t))
                 return -EINVAL;
         memcpy(&result, in, in->size < sizeof(result) ? in->size : sizeof(result));
+        /* The fd is ours from here on, as the SDK documents, whether or not the
+         * completion is accepted: the plugin must never close it itself. */
+        _cleanup_(closep) int fd = result.fd >= 0 ? result.fd : -1;
+
         if (result.data_len > EG_MAX_DATA || (result.data_len > 0 && !result.data))
                 return -EMSGSIZE;
-        if (result.fd >= 0 && fcntl(result.fd, F_GETFD) < 0)
+        if (fd >= 0 && fcntl(fd, F_GETFD) < 0) {
+                fd = -1; /* nothing to close */
                 return -EBADF;
+        }
 
         post = calloc(1, sizeof(*post));
         if (!post)
@@ -107,8 +113,7 @@ static int host_complete(struct eg_host *host, eg_op_id op, const struct eg_op_r
         post->outcome.threshold = result.threshold;
         post->outcome.match = result.match;
         post->outcome.value = result.value;
-        /* The fd is ours from here on, as the SDK documents. */
-        post->outcome.fd = result.fd;
+        post->outcome.fd = TAKE_FD(fd);
 
         r = eg_post_queue_push(&p->manager->posts, post);
         if (r < 0) {

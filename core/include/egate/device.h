@@ -131,8 +131,8 @@ struct eg_op_args {
 /*
  * Result of one operation, posted with eg_host_complete().  The daemon copies
  * `text`, `data` and `format` before eg_host_complete() returns, and takes
- * ownership of `fd` (the plugin must not use or close it afterwards; it
- * should be a sealed memfd).
+ * ownership of `fd` even when the call fails (the plugin must not use or
+ * close it afterwards; it should be a sealed memfd).
  *
  * `status` is 0 on success or a negative errno:
  *   -EIO        hardware or protocol error (message says which)
