@@ -203,17 +203,28 @@ static int keep_unwritten(struct eg_pipeline *p, struct eg_audit_record *r) {
         return 0;
 }
 
-struct record_call {
-        struct eg_pipeline *p;
-        struct eg_transaction *tx;
-};
+static struct pl_audit_call *audit_call_new(struct eg_pipeline *p) {
+        struct pl_audit_call *c = calloc(1, sizeof(*c));
+
+        if (!c)
+                return NULL;
+        c->p = pl_ref(p);
+        EG_LIST_APPEND(audit_calls, p->audit_calls, c);
+        return c;
+}
+
+/* Take the call off the pipeline's list; the caller frees it and drops its references. */
+static void audit_call_done(struct pl_audit_call *c) {
+        EG_LIST_REMOVE(audit_calls, c->p->audit_calls, c);
+}
 
 static void on_written(int status, void *userdata) {
-        struct record_call *c = userdata;
+        struct pl_audit_call *c = userdata;
         struct eg_pipeline *p = c->p;
         struct eg_transaction *tx = c->tx;
         struct eg_audit_record *rebuilt = NULL;
 
+        audit_call_done(c);
         free(c);
         if (status == 0) {
                 tx->recorded = true;
@@ -244,7 +255,7 @@ static void on_written(int status, void *userdata) {
 
 static void record(struct eg_pipeline *p, struct eg_transaction *tx) {
         struct eg_manager *m = p->manager;
-        struct record_call *c = NULL;
+        struct pl_audit_call *c = NULL;
         int r;
 
         pl_tx_set_phase(p, tx, PL_PHASE_RECORDING);
@@ -256,42 +267,37 @@ static void record(struct eg_pipeline *p, struct eg_transaction *tx) {
         if (r >= 0 && !m->audit)
                 r = -ENOTCONN;
         if (r >= 0) {
-                c = calloc(1, sizeof(*c));
+                c = audit_call_new(p);
                 if (!c)
                         r = -ENOMEM;
         }
         if (r >= 0) {
-                c->p = pl_ref(p);
                 c->tx = pl_tx_ref(tx);
                 r = eg_audit_write(m->audit, tx->record, on_written, c);
                 if (r >= 0)
                         return;
+                audit_call_done(c);
                 pl_tx_unref(c->tx);
                 pl_unref(c->p);
                 free(c);
         }
-        /* Same path as a failed write, from the loop like any answer. */
-        c = calloc(1, sizeof(*c));
+        /* Same path as a failed write. */
+        c = audit_call_new(p);
         if (!c) {
                 log_lane(LOG_CRIT, ENOMEM, p->lane_name, "transaction %s: out of memory", tx->id);
                 return;
         }
-        c->p = pl_ref(p);
         c->tx = pl_tx_ref(tx);
         on_written(r, c);
 }
 
 /* ---- the trail is back ---- */
 
-struct retry_call {
-        struct eg_pipeline *p;
-        struct eg_audit_record *r;
-};
-
 static void on_retry_written(int status, void *userdata) {
-        struct retry_call *c = userdata;
+        struct pl_audit_call *c = userdata;
         struct eg_pipeline *p = c->p;
 
+        audit_call_done(c);
         if (status == 0) {
                 log_lane(LOG_NOTICE, 0, p->lane_name, "transaction %s recorded late",
                          c->r->transaction_id);
@@ -321,7 +327,7 @@ static void on_retry_written(int status, void *userdata) {
 
 void pl_record_retry(struct eg_pipeline *p) {
         struct eg_manager *m = p->manager;
-        struct retry_call *c;
+        struct pl_audit_call *c;
 
         if (!m->audit || !eg_audit_writable(m->audit) || p->retrying)
                 return;
@@ -334,14 +340,14 @@ void pl_record_retry(struct eg_pipeline *p) {
                 }
                 return;
         }
-        c = calloc(1, sizeof(*c));
+        c = audit_call_new(p);
         if (!c)
                 return;
-        c->p = pl_ref(p);
         c->r = p->unwritten[0];
         p->retrying = true;
         if (eg_audit_write(m->audit, c->r, on_retry_written, c) < 0) {
                 p->retrying = false;
+                audit_call_done(c);
                 pl_unref(p);
                 free(c);
         }

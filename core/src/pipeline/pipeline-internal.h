@@ -166,8 +166,21 @@ struct eg_transaction {
         bool leave_done;
 };
 
+/*
+ * An audit request in flight: a transaction's record (tx set) or the retry of
+ * an unwritten one (r set, owned by p->unwritten).  The trail never answers
+ * once the manager is freed, so eg_pipelines_free() drops what is left here.
+ */
+struct pl_audit_call {
+        struct eg_pipeline *p;
+        struct eg_transaction *tx;
+        struct eg_audit_record *r;
+        EG_LIST_FIELDS(struct pl_audit_call, audit_calls);
+};
+
 struct eg_pipeline {
         struct eg_manager *manager;
+        struct pl_audit_call *audit_calls;
         char *lane_name;
         struct eg_lane *lane; /* NULL once the lane is gone (retired) */
         unsigned n_refs;

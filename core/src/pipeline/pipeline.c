@@ -718,6 +718,19 @@ void eg_pipelines_free(struct eg_manager *m) {
                         tx->pipeline = NULL;
                         pl_tx_unref(tx);
                 }
+                /* Audit writes in flight: the trail is freed next and answers none. */
+                while (p->audit_calls) {
+                        struct pl_audit_call *c = p->audit_calls;
+
+                        EG_LIST_REMOVE(audit_calls, p->audit_calls, c);
+                        eg_audit_cancel(m->audit, c);
+                        if (c->tx) {
+                                pl_tx_discard_personal_data(c->tx);
+                                c->tx->pipeline = NULL;
+                                pl_tx_unref(c->tx);
+                        }
+                        free(c);
+                }
                 p->manager = m;
                 EG_LIST_REMOVE(pipelines, m->pipelines, p);
                 p->manager = NULL;
