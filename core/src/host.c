@@ -250,6 +250,10 @@ static int on_plugin_timer(sd_event_source *es, uint64_t usec, void *userdata) {
         return 0;
 }
 
+static int on_plugin_timer_now(sd_event_source *es, void *userdata) {
+        return on_plugin_timer(es, 0, userdata);
+}
+
 static int on_plugin_io(sd_event_source *es, int fd, uint32_t revents, void *userdata) {
         struct eg_plugin_source *s = userdata;
 
@@ -270,8 +274,13 @@ static int host_timer_add(struct eg_host *host, uint64_t delay_usec, eg_timer_fn
                 return -ENOMEM;
         s->timer_fn = fn;
         s->userdata = userdata;
-        r = sd_event_add_time_relative(p->manager->event, &s->source, CLOCK_MONOTONIC, delay_usec,
-                                       1, on_plugin_timer, s);
+        /* "Now" needs no timerfd: a defer source runs on the next iteration
+         * without the two syscalls of arming and disarming the clock. */
+        if (delay_usec == 0)
+                r = sd_event_add_defer(p->manager->event, &s->source, on_plugin_timer_now, s);
+        else
+                r = sd_event_add_time_relative(p->manager->event, &s->source, CLOCK_MONOTONIC,
+                                               delay_usec, 1, on_plugin_timer, s);
         if (r < 0) {
                 free(s);
                 return r;

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "deadline.h"
 #include "log.h"
 #include "manager.h"
 #include "operation.h"
@@ -187,8 +188,9 @@ int eg_operation_start(struct eg_manager *m, const char *device_id, const struct
         o->userdata = userdata;
         o->started_usec = now_usec();
 
-        r = sd_event_add_time_relative(m->event, &o->deadline, CLOCK_MONOTONIC,
-                                       (uint64_t) timeout_ms * 1000u, 1000, on_deadline, o);
+        r = sd_event_add_time_relative(
+                m->event, &o->deadline, CLOCK_MONOTONIC, (uint64_t) timeout_ms * 1000u,
+                eg_deadline_accuracy_usec((uint64_t) timeout_ms * 1000u), on_deadline, o);
         if (r < 0) {
                 free(f);
                 return log_device(LOG_ERR, r, d->id, "cannot arm the operation deadline: %m");

@@ -14,6 +14,7 @@
 
 #include "atr.h"
 #include "chip-session-internal.h"
+#include "deadline.h"
 #include "log.h"
 #include "manager.h"
 
@@ -633,9 +634,11 @@ int eg_chip_session_start(struct eg_manager *m, const char *device_id,
         if (r >= 0)
                 r = sd_event_source_set_enabled(s->finish_source, SD_EVENT_OFF);
         if (r >= 0)
-                r = sd_event_add_time_relative(m->event, &s->total_timer, CLOCK_MONOTONIC,
-                                               (uint64_t) s->options.total_timeout_ms * 1000u, 1000,
-                                               on_total_timeout, s);
+                r = sd_event_add_time_relative(
+                        m->event, &s->total_timer, CLOCK_MONOTONIC,
+                        (uint64_t) s->options.total_timeout_ms * 1000u,
+                        eg_deadline_accuracy_usec((uint64_t) s->options.total_timeout_ms * 1000u),
+                        on_total_timeout, s);
         if (r < 0) {
                 session_free(s);
                 return r;

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "backend/background.h"
+#include "deadline.h"
 #include "lane.h"
 #include "log.h"
 #include "manager.h"
@@ -134,9 +135,11 @@ static bool holder_start(struct eg_pipeline *p, struct eg_transaction *tx) {
                 return false;
         c->p = pl_ref(p);
         c->tx = pl_tx_ref(tx);
-        k = sd_event_add_time_relative(p->manager->event, &c->timer, CLOCK_MONOTONIC,
-                                       (uint64_t) tx->policy.registry_timeout_ms * 1000u, 1000,
-                                       on_holder_timeout, c);
+        k = sd_event_add_time_relative(
+                p->manager->event, &c->timer, CLOCK_MONOTONIC,
+                (uint64_t) tx->policy.registry_timeout_ms * 1000u,
+                eg_deadline_accuracy_usec((uint64_t) tx->policy.registry_timeout_ms * 1000u),
+                on_holder_timeout, c);
         if (k >= 0)
                 k = r->ops->lookup_holder(r->backend, tx->mrz.issuing_state, &tx->mrz.birth_date,
                                           on_holder, c, &c->request);

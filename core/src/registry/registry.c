@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "deadline.h"
 #include "list.h"
 #include "log.h"
 #include "registry.h"
@@ -320,6 +321,7 @@ static int start_lookup(struct eg_registry *r, const char *issuing_state,
                         const char *document_number, const struct eg_date *birth_date,
                         eg_registry_lookup_fn done, void *userdata, uint64_t *ret_request) {
         struct eg_registry_pending *p;
+        uint64_t timeout_usec;
         int k;
 
         /* A registry put together by hand (tests) gets the thread's default loop. */
@@ -338,10 +340,10 @@ static int start_lookup(struct eg_registry *r, const char *issuing_state,
         p->id = r->next_request++;
         p->done = done;
         p->userdata = userdata;
-        k = sd_event_add_time_relative(
-                r->event, &p->timer, CLOCK_MONOTONIC,
-                (uint64_t) (r->timeout_ms ? r->timeout_ms : EG_REGISTRY_DEFAULT_TIMEOUT_MS) * 1000u,
-                1000, on_deadline, p);
+        timeout_usec =
+                (uint64_t) (r->timeout_ms ? r->timeout_ms : EG_REGISTRY_DEFAULT_TIMEOUT_MS) * 1000u;
+        k = sd_event_add_time_relative(r->event, &p->timer, CLOCK_MONOTONIC, timeout_usec,
+                                       eg_deadline_accuracy_usec(timeout_usec), on_deadline, p);
         if (k < 0) {
                 pending_free(p);
                 return k;
