@@ -144,6 +144,47 @@ static void test_hang_faults_device(void **state) {
         harness_pass(h);
 }
 
+/*
+ * Online/busy changes are coalesced: operations that finish within the settle
+ * time leave no StateChanged behind, a long one shows busy and back, and
+ * every signal's old state is the previous signal's new one.
+ */
+static void test_busy_announced_coalesced(void **state) {
+        struct harness *h = *state;
+        _cleanup_free_ char *door = device_path("A1-entry-door"), *reply = NULL;
+        struct state_change to_busy = { .new_state = "busy" },
+                            to_online = { .new_state = "online" };
+        sd_bus_message *m;
+
+        set_lane_mode(h, "manual");
+        call_ok(h, door, EG_IFACE("Device"), "Claim");
+        harness_drop_signals(h);
+
+        call_ok(h, door, EG_IFACE("Door"), "Open");
+        call_ok(h, door, EG_IFACE("Door"), "Close");
+        call_ok(h, door, EG_IFACE("Door"), "Lock");
+        /* Well past the 100 ms settle point: nothing may come. */
+        m = harness_wait_signal(h, door, EG_IFACE("Device"), "StateChanged", NULL, NULL,
+                                400 * USEC_PER_MSEC);
+        assert_null(m);
+        assert_int_equal(health_counter(h->bus, door, "operations"), 3);
+
+        reply = harness_mock(h, "fault A1-entry-door door-open delay 300 1");
+        call_ok(h, door, EG_IFACE("Door"), "Open");
+        m = harness_wait_signal(h, door, EG_IFACE("Device"), "StateChanged", is_state_change_to,
+                                &to_busy, SIGNAL_TIMEOUT);
+        assert_non_null(m);
+        sd_bus_message_unref(m);
+        assert_string_equal(to_busy.old, "online");
+        m = harness_wait_signal(h, door, EG_IFACE("Device"), "StateChanged", is_state_change_to,
+                                &to_online, SIGNAL_TIMEOUT);
+        assert_non_null(m);
+        sd_bus_message_unref(m);
+        assert_string_equal(to_online.old, "busy");
+        expect_property(h, door, EG_IFACE("Device"), "State", "online");
+        harness_pass(h);
+}
+
 static bool is_occupancy(sd_bus_message *m, void *userdata) {
         const char *zone;
         int64_t count;
@@ -272,6 +313,8 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_door_position_signalled, harness_setup,
                                                 harness_teardown),
                 cmocka_unit_test_setup_teardown(test_hang_faults_device, harness_setup,
+                                                harness_teardown),
+                cmocka_unit_test_setup_teardown(test_busy_announced_coalesced, harness_setup,
                                                 harness_teardown),
                 cmocka_unit_test_setup_teardown(test_device_events_signalled, harness_setup,
                                                 harness_teardown),

@@ -80,22 +80,14 @@ static void on_device_added(struct eg_device *d, void *userdata) {
 }
 
 static void on_device_removed(struct eg_device *d, void *userdata) {
+        eg_bus_device_state_forget(userdata, d->id);
         eg_bus_device_removed(userdata, d);
         eg_bus_manager_changed(userdata, "Devices");
 }
 
 static void on_device_state(struct eg_device *d, enum eg_device_state old, const char *reason,
                             void *userdata) {
-        struct eg_bus *b = userdata;
-        _cleanup_free_ char *path = eg_bus_device_path(d->id);
-
-        if (!path)
-                return;
-        (void) sd_bus_emit_signal(b->bus, path, EG_BUS_IFACE("Device"), "StateChanged", "sss",
-                                  eg_device_state_to_string(old),
-                                  eg_device_state_to_string(d->state), reason ? reason : "");
-        (void) sd_bus_emit_properties_changed(b->bus, path, EG_BUS_IFACE("Device"), "State",
-                                              "LastError", "Health", NULL);
+        eg_bus_device_state_changed(userdata, d, old, reason);
 }
 
 static void on_device_event(struct eg_device *d, const struct eg_event *e, void *userdata) {
@@ -175,6 +167,7 @@ struct eg_bus *eg_bus_free(struct eg_bus *b) {
                 return NULL;
         eg_manager_remove_listener(b->manager, b);
         eg_bus_audit_detach(b);
+        eg_bus_device_state_done(b);
         while (b->claims) {
                 struct eg_bus_claim *c = b->claims;
 

@@ -16,11 +16,11 @@
 #include <stdbool.h>
 #include <systemd/sd-bus.h>
 
+#include "device.h"
 #include "list.h"
 #include "macro.h"
 
 struct eg_manager;
-struct eg_device;
 struct eg_lane;
 
 #define EG_BUS_ROOT_PATH "/org/egate/EGate1"
@@ -57,6 +57,8 @@ struct eg_bus {
         struct eg_bus_caller callers[EG_BUS_CALLER_CACHE_SIZE];
         unsigned callers_next;
         char **exported_lanes; /* to announce lanes that a reload adds or drops */
+        struct eg_bus_pending_state *pending_states; /* bus-device-state.c */
+        sd_event_source *settle_timer;
         /* Resolved at start: -1 when the group does not exist on this system. */
         gid_t operator_gid;
         gid_t monitor_gid;
@@ -80,6 +82,12 @@ int eg_bus_append_object_paths(sd_bus_message *reply, char *const *paths);
 /* Paths (newly allocated); NULL on OOM. */
 char *eg_bus_device_path(const char *device_id);
 char *eg_bus_lane_path(const char *lane_name);
+
+/* bus-device-state.c: online/busy changes are announced coalesced, others at once */
+void eg_bus_device_state_changed(struct eg_bus *b, const struct eg_device *d,
+                                 enum eg_device_state old, const char *reason);
+void eg_bus_device_state_forget(struct eg_bus *b, const char *device_id);
+void eg_bus_device_state_done(struct eg_bus *b);
 
 /* bus-device.c */
 int eg_bus_device_register(struct eg_bus *b);

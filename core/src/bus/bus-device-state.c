@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Announcing device state on the bus.
+ *
+ * A device is "busy" for as long as one of its operations runs, which for
+ * most operations is a millisecond or two: a chip read alone is a dozen
+ * of them.  Announcing every online → busy → online pair cost two
+ * StateChanged signals and two PropertiesChanged per operation, a tenth of
+ * egated's CPU per traveller, and told a supervisor nothing it could act on.
+ *
+ * So a change between online and busy waits for the next settle point, at
+ * most EG_BUS_STATE_SETTLE_USEC later, and is announced then only if the
+ * state still differs from the one last announced.  Every other change (a fault, going offline,
+ * recovering) is announced at once, from the state last announced, so that
+ * the signals a client sees always chain: each one's old state is the
+ * previous one's new state.  The State property itself is always current.
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "bus.h"
+#include "list.h"
+#include "log.h"
+#include "manager.h"
+
+#define EG_BUS_STATE_SETTLE_USEC (100 * 1000u)
+
+struct eg_bus_pending_state {
+        char *device_id;
+        enum eg_device_state announced; /* what clients last heard: online or busy */
+        EG_LIST_FIELDS(struct eg_bus_pending_state, pending);
+};
+
+static bool is_routine(enum eg_device_state s) {
+        return s == EG_DEVICE_ONLINE || s == EG_DEVICE_BUSY;
+}
+
+static void announce(struct eg_bus *b, const struct eg_device *d, enum eg_device_state old,
+                     const char *reason) {
+        _cleanup_free_ char *path = eg_bus_device_path(d->id);
+
+        if (!path) {
+                (void) log_oom();
+                return;
+        }
+        (void) sd_bus_emit_signal(b->bus, path, EG_BUS_IFACE("Device"), "StateChanged", "sss",
+                                  eg_device_state_to_string(old),
+                                  eg_device_state_to_string(d->state), reason ? reason : "");
+        (void) sd_bus_emit_properties_changed(b->bus, path, EG_BUS_IFACE("Device"), "State",
+                                              "LastError", "Health", NULL);
+}
+
+static struct eg_bus_pending_state *pending_find(struct eg_bus *b, const char *device_id) {
+        struct eg_bus_pending_state *p;
+
+        EG_LIST_FOREACH (pending, p, b->pending_states)
+                if (streq(p->device_id, device_id))
+                        return p;
+        return NULL;
+}
+
+static void pending_free(struct eg_bus *b, struct eg_bus_pending_state *p) {
+        EG_LIST_REMOVE(pending, b->pending_states, p);
+        free(p->device_id);
+        free(p);
+}
+
+static int on_settled(sd_event_source *s, uint64_t usec, void *userdata) {
+        struct eg_bus *b = userdata;
+
+        while (b->pending_states) {
+                struct eg_bus_pending_state *p = b->pending_states;
+                struct eg_device *d = eg_device_find(b->manager, p->device_id);
+
+                if (d && d->state != p->announced)
+                        announce(b, d, p->announced, NULL);
+                pending_free(b, p);
+        }
+        return 0;
+}
+
+static int settle_timer_arm(struct eg_bus *b) {
+        int r;
+
+        if (!b->settle_timer) {
+                r = sd_event_add_time_relative(b->manager->event, &b->settle_timer, CLOCK_MONOTONIC,
+                                               EG_BUS_STATE_SETTLE_USEC,
+                                               EG_BUS_STATE_SETTLE_USEC / 2, on_settled, b);
+                if (r < 0)
+                        return r;
+                return sd_event_source_set_enabled(b->settle_timer, SD_EVENT_ONESHOT);
+        }
+        r = sd_event_source_set_time_relative(b->settle_timer, EG_BUS_STATE_SETTLE_USEC);
+        if (r < 0)
+                return r;
+        return sd_event_source_set_enabled(b->settle_timer, SD_EVENT_ONESHOT);
+}
+
+void eg_bus_device_state_changed(struct eg_bus *b, const struct eg_device *d,
+                                 enum eg_device_state old, const char *reason) {
+        struct eg_bus_pending_state *p = pending_find(b, d->id);
+        enum eg_device_state announced = p ? p->announced : old;
+        int r;
+
+        if (!is_routine(announced) || !is_routine(d->state)) {
+                if (p)
+                        pending_free(b, p);
+                announce(b, d, announced, reason);
+                return;
+        }
+        if (p)
+                return; /* the timer already runs for this device */
+
+        p = calloc(1, sizeof(*p));
+        if (p)
+                p->device_id = strdup(d->id);
+        if (!p || !p->device_id) {
+                free(p);
+                (void) log_oom();
+                announce(b, d, old, reason); /* late is worse than chatty */
+                return;
+        }
+        p->announced = old;
+        if (!b->pending_states) {
+                r = settle_timer_arm(b);
+                if (r < 0) {
+                        log_device(LOG_WARNING, r, d->id,
+                                   "cannot delay the busy/online announcement: %m");
+                        free(p->device_id);
+                        free(p);
+                        announce(b, d, old, reason);
+                        return;
+                }
+        }
+        EG_LIST_APPEND(pending, b->pending_states, p);
+}
+
+void eg_bus_device_state_forget(struct eg_bus *b, const char *device_id) {
+        struct eg_bus_pending_state *p = pending_find(b, device_id);
+
+        if (p)
+                pending_free(b, p);
+}
+
+void eg_bus_device_state_done(struct eg_bus *b) {
+        while (b->pending_states)
+                pending_free(b, b->pending_states);
+        b->settle_timer = sd_event_source_disable_unref(b->settle_timer);
+}
