@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <fcntl.h>
 #include <openssl/pem.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <sys/stat.h>
 
@@ -17,7 +18,11 @@ struct mock_chips {
         const struct mock_scenario *scenario;
         struct state_pki *pkis;
         size_t n_pkis;
-        struct eg_test_passport **passports; /* one per traveller, NULL until built */
+        /* Indexed like the scenario's travellers: the chip of each traveller with
+         * one, NULL for the others.  Owned; all built in mock_chips_new(), freed in
+         * mock_chips_free(). */
+        struct eg_test_passport **passports;
+        size_t n_passports; /* how many of them are not NULL */
 };
 
 /* The issuing state sits in characters 3-5 of the first line in every layout. */
@@ -60,35 +65,6 @@ static int add_pki(struct mock_chips *c, const char *state) {
         return 0;
 }
 
-int mock_chips_new(const struct mock_scenario *s, struct mock_chips **ret) {
-        struct mock_chips *c;
-        int r;
-
-        c = calloc(1, sizeof(*c));
-        if (!c)
-                return -ENOMEM;
-        c->scenario = s;
-        c->passports = calloc(s->n_travellers ? s->n_travellers : 1, sizeof(*c->passports));
-        if (!c->passports) {
-                mock_chips_free(c);
-                return -ENOMEM;
-        }
-        for (size_t i = 0; i < s->n_travellers; i++) {
-                char state[4];
-
-                if (!s->travellers[i].chip.present)
-                        continue;
-                chip_state(&s->travellers[i], state);
-                r = add_pki(c, state);
-                if (r < 0) {
-                        mock_chips_free(c);
-                        return r;
-                }
-        }
-        *ret = c;
-        return 0;
-}
-
 struct mock_chips *mock_chips_free(struct mock_chips *c) {
         if (!c)
                 return NULL;
@@ -100,6 +76,10 @@ struct mock_chips *mock_chips_free(struct mock_chips *c) {
         free(c->pkis);
         free(c);
         return NULL;
+}
+
+size_t mock_chips_n_passports(const struct mock_chips *c) {
+        return c->n_passports;
 }
 
 size_t mock_chips_n_csca(const struct mock_chips *c) {
@@ -167,16 +147,17 @@ static void other_key_seed(char *info) {
 
 /* A photo substituted after signing: DG2 no longer matches its hash in EF.SOD.
  * The byte changed sits in the JPEG's comment padding, so the image still decodes. */
-static void substitute_photo(struct eg_test_passport *p) {
+static int substitute_photo(struct eg_test_passport *p) {
         size_t len = p->file_len[2];
         uint8_t *copy = malloc(len);
 
         if (!copy)
-                abort(); /* like the rest of the passport builder */
+                return -ENOMEM;
         memcpy(copy, p->file[2], len);
         copy[len / 2] ^= 0x01;
         eg_test_passport_set_file(p, 2, copy, len);
         free(copy);
+        return 0;
 }
 
 static int build(struct mock_chips *c, const struct mock_traveller *t,
@@ -187,6 +168,7 @@ static int build(struct mock_chips *c, const struct mock_traveller *t,
                 .ca = true,
                 .dg2_extra = MOCK_CHIP_DG2_SIZE,
         };
+        struct eg_test_passport *p = NULL;
         size_t len;
         int r;
 
@@ -203,29 +185,106 @@ static int build(struct mock_chips *c, const struct mock_traveller *t,
         if (!o.pki)
                 return -EINVAL; /* every chip's state got one in mock_chips_new() */
 
-        r = eg_test_passport_new(&o, ret);
+        r = eg_test_passport_new(&o, &p);
         if (r < 0)
                 return r;
-        if (t->chip.behaviour == MOCK_CHIP_PA_FAIL)
-                substitute_photo(*ret);
+        if (t->chip.behaviour == MOCK_CHIP_PA_FAIL) {
+                r = substitute_photo(p);
+                if (r < 0) {
+                        eg_test_passport_free(p);
+                        return r;
+                }
+        }
+        *ret = p;
         return 0;
 }
 
-int mock_chips_passport(struct mock_chips *c, const struct mock_traveller *t,
+/* Sets *error (if asked for) to "<what>: <errno text>", NULL if out of memory; returns r. */
+_printf_(3, 4) static int fail(char **error, int r, const char *format, ...) {
+        char *what;
+        va_list ap;
+        int n;
+
+        if (!error)
+                return r;
+        *error = NULL;
+        va_start(ap, format);
+        n = vasprintf(&what, format, ap);
+        va_end(ap);
+        if (n < 0)
+                return r;
+        if (asprintf(error, "%s: %s", what, strerror(-r)) < 0)
+                *error = NULL;
+        free(what);
+        return r;
+}
+
+int mock_chips_new(const struct mock_scenario *s, struct mock_chips **ret, char **error) {
+        struct mock_chips *c;
+        int r;
+
+        if (error)
+                *error = NULL;
+        c = calloc(1, sizeof(*c));
+        if (!c)
+                return -ENOMEM;
+        c->scenario = s;
+        c->passports = calloc(s->n_travellers ? s->n_travellers : 1, sizeof(*c->passports));
+        if (!c->passports) {
+                mock_chips_free(c);
+                return -ENOMEM;
+        }
+
+        /* The PKIs first: a chip's EF.SOD is signed by its state's Document Signer. */
+        for (size_t i = 0; i < s->n_travellers; i++) {
+                const struct mock_traveller *t = &s->travellers[i];
+                char state[4];
+
+                if (!t->chip.present)
+                        continue;
+                chip_state(t, state);
+                r = add_pki(c, state);
+                if (r < 0) {
+                        mock_chips_free(c);
+                        return fail(error, r,
+                                    "traveller '%s': cannot make the mock PKI of issuing state "
+                                    "'%s'",
+                                    t->id, state);
+                }
+        }
+
+        /* Then every chip, as a passport is made long before it reaches the gate:
+         * placing one on the reader only looks it up. */
+        for (size_t i = 0; i < s->n_travellers; i++) {
+                const struct mock_traveller *t = &s->travellers[i];
+
+                if (!t->chip.present)
+                        continue;
+                r = build(c, t, &c->passports[i]);
+                if (r < 0) {
+                        mock_chips_free(c);
+                        return fail(error, r, "traveller '%s': cannot build the passport chip",
+                                    t->id);
+                }
+                c->n_passports++;
+        }
+
+        *ret = c;
+        return 0;
+}
+
+int mock_chips_passport(const struct mock_chips *c, const struct mock_traveller *t,
                         const struct eg_test_passport **ret) {
         const struct mock_scenario *s = c->scenario;
-        size_t i;
-        int r;
+        const struct eg_test_passport *p;
 
         if (!t || t < s->travellers || t >= s->travellers + s->n_travellers || !t->chip.present)
                 return -EINVAL;
-        i = (size_t) (t - s->travellers);
-        if (!c->passports[i]) {
-                r = build(c, t, &c->passports[i]);
-                if (r < 0)
-                        return r;
-        }
-        *ret = c->passports[i];
+        /* Built in mock_chips_new(): the scenario's travellers never change. */
+        p = c->passports[(size_t) (t - s->travellers)];
+        if (!p)
+                return -EINVAL;
+        *ret = p;
         return 0;
 }
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Chip reader: the chip of the passport on the document reader, a real eMRTD
  * answered by the card emulator (chip-passports.h: BAC, secure messaging,
- * EF.SOD under the mock PKI). */
+ * EF.SOD under the mock PKI).  Every chip is built when the scenario is
+ * loaded; CONNECT only looks the traveller's up. */
 #include <inttypes.h>
 #include <time.h>
 
@@ -21,20 +22,26 @@ static uint64_t elapsed_us(const struct timespec *since) {
                            (now.tv_nsec - since->tv_nsec) / 1000);
 }
 
+/* The mock PKI and every traveller's chip, made while the scenario is loaded:
+ * none is built during a transaction. */
 int mock_chip_readers_init(struct mock_plugin *p) {
         const char *path = eg_host_config_get(p->host, "csca-output");
+        _cleanup_(freep) char *error = NULL;
         struct timespec start;
         int r;
 
         clock_gettime(CLOCK_MONOTONIC, &start);
-        r = mock_chips_new(p->scenario, &p->chips);
+        r = mock_chips_new(p->scenario, &p->chips, &error);
         if (r < 0) {
-                mock_log(p, EG_LOG_ERROR, "cannot make the mock PKI: %s", strerror(-r));
-                return r;
+                /* Like a scenario the parser rejects (load_scenario()). */
+                mock_log(p, EG_LOG_ERROR, "scenario %s: %s",
+                         eg_host_config_get(p->host, "scenario"), error ? error : strerror(-r));
+                return r == -ENOMEM ? r : -EINVAL;
         }
         mock_log(p, EG_LOG_INFO,
-                 "mock PKI: %zu CSCA(s) with their document signers in %" PRIu64 " us",
-                 mock_chips_n_csca(p->chips), elapsed_us(&start));
+                 "mock PKI: %zu CSCA(s) with their document signers, %zu passport chip(s) in "
+                 "%" PRIu64 " us",
+                 mock_chips_n_csca(p->chips), mock_chips_n_passports(p->chips), elapsed_us(&start));
         if (!path)
                 return 0;
         r = mock_chips_write_csca(p->chips, path);
@@ -91,20 +98,6 @@ static const struct mock_traveller *chip_owner(struct mock_device *d) {
         return t;
 }
 
-/* Build the chip when it first comes near a reader, not in CONNECT's latency. */
-static void prepare_chip(struct mock_device *d) {
-        const struct mock_traveller *t = chip_owner(d);
-        const struct eg_test_passport *passport;
-        int r;
-
-        if (!t)
-                return;
-        r = mock_chips_passport(d->plugin->chips, t, &passport);
-        if (r < 0)
-                mock_log(d->plugin, EG_LOG_WARNING, "%s: cannot build the chip of %s: %s", d->key,
-                         t->id, strerror(-r));
-}
-
 void mock_chip_reader_chip_changed(struct mock_device *d, bool present) {
         bool already_gone = d->chip.removed_mid_read;
 
@@ -113,10 +106,9 @@ void mock_chip_reader_chip_changed(struct mock_device *d, bool present) {
         end_session(d);
         d->chip.removed_mid_read = false;
         d->chip.reads = 0;
-        if (present) {
-                prepare_chip(d);
+        if (present) /* its chip was built with the scenario: nothing to build here */
                 mock_device_emit(d, EG_EVENT_CHIP_PRESENT, 0, NULL, NULL);
-        } else if (!already_gone) /* it already said so */
+        else if (!already_gone) /* it already said so */
                 mock_device_emit(d, EG_EVENT_CHIP_REMOVED, 0, NULL, NULL);
 }
 
@@ -213,10 +205,8 @@ static void chip_finish(struct mock_device *d, struct mock_op *op) {
 static void chip_attached(struct mock_device *d) {
         end_session(d);
         d->chip.lost = false;
-        if (chip_owner(d)) {
-                prepare_chip(d);
+        if (chip_owner(d))
                 mock_device_emit(d, EG_EVENT_CHIP_PRESENT, 0, NULL, NULL);
-        }
 }
 
 const struct mock_class mock_chip_reader_class = {

@@ -52,18 +52,29 @@ struct fixture {
         struct mock_chips *chips;
 };
 
-static int setup(void **state) {
-        struct fixture *f = calloc(1, sizeof(*f));
-        _cleanup_(freep) char *text = strdup(scenario), *error = NULL;
+/* The scenario text with ' for ", loaded. */
+static struct mock_scenario *load(const char *json) {
+        _cleanup_(freep) char *text = strdup(json), *error = NULL;
+        struct mock_scenario *s = NULL;
 
-        assert_non_null(f);
         assert_non_null(text);
         for (char *p = text; *p; p++)
                 if (*p == '\'')
                         *p = '"';
-        if (mock_scenario_load_buffer(text, strlen(text), &f->scenario, &error) < 0)
+        if (mock_scenario_load_buffer(text, strlen(text), &s, &error) < 0)
                 fail_msg("scenario: %s", error);
-        assert_int_equal(mock_chips_new(f->scenario, &f->chips), 0);
+        return s;
+}
+
+static int setup(void **state) {
+        struct fixture *f = calloc(1, sizeof(*f));
+        _cleanup_(freep) char *error = NULL;
+
+        assert_non_null(f);
+        f->scenario = load(scenario);
+        if (mock_chips_new(f->scenario, &f->chips, &error) < 0)
+                fail_msg("chips: %s", error);
+        assert_null(error);
         *state = f;
         return 0;
 }
@@ -179,7 +190,7 @@ static void test_files(void **state) {
         struct eg_tlv com, list;
         struct mock_traveller stranger = *traveller(f, "uto");
 
-        /* Built once, then kept. */
+        /* Built with the rest, then kept. */
         assert_int_equal(mock_chips_passport(f->chips, traveller(f, "uto"), &again), 0);
         assert_ptr_equal(p, again);
 
@@ -210,6 +221,63 @@ static void test_files(void **state) {
         /* A chip's DG1 is its own MRZ, not the printed one. */
         p = chip(f, "other-name");
         assert_memory_equal(p->file[1] + sizeof(dg1_head), "P<UTOERIKSSON<<ANNIKA<", 22);
+}
+
+/* Every chip is built up front, with the PKI: a lookup later builds nothing. */
+static void test_built_at_load(void **state) {
+        struct fixture *f = *state;
+        const struct mock_scenario *s = f->scenario;
+        size_t n = 0;
+
+        /* Everyone but "nochip". */
+        assert_int_equal(mock_chips_n_passports(f->chips), 6);
+        for (size_t i = 0; i < s->n_travellers; i++) {
+                const struct eg_test_passport *p = NULL, *again = NULL;
+
+                if (!s->travellers[i].chip.present)
+                        continue;
+                assert_int_equal(mock_chips_passport(f->chips, &s->travellers[i], &p), 0);
+                assert_non_null(p);
+                assert_non_null(p->file[EG_TEST_FILE_SOD]);
+                assert_int_equal(mock_chips_passport(f->chips, &s->travellers[i], &again), 0);
+                assert_ptr_equal(p, again);
+                n++;
+        }
+        assert_int_equal(n, 6);
+
+        /* A scenario without travellers has no chip and no PKI. */
+        {
+                struct mock_scenario *empty = load("{'name':'empty','travellers':[]}");
+                struct mock_chips *c = NULL;
+
+                assert_int_equal(mock_chips_new(empty, &c, NULL), 0);
+                assert_int_equal(mock_chips_n_passports(c), 0);
+                assert_int_equal(mock_chips_n_csca(c), 0);
+                mock_chips_free(c);
+                mock_scenario_free(empty);
+        }
+}
+
+/* A chip that cannot be built fails the whole set, naming its traveller. */
+static void test_build_error(void **state) {
+        struct mock_scenario *s = load("{'name':'broken','travellers':["
+                                       " {'id':'first','mrz':['" UTO_L1 "','" UTO_L2 "']},"
+                                       " {'id':'second','mrz':['" USA_L1 "','" USA_L2 "']}]}");
+        struct mock_chips *c = NULL;
+        _cleanup_(freep) char *error = NULL;
+
+        /* No MRZ layout is 84 characters long: no BAC key, no chip.  The parser
+         * never lets that through; the chip builder must not trust it. */
+        s->travellers[1].chip.dg1_mrz.lines[1][40] = '\0';
+        assert_int_equal(mock_chips_new(s, &c, &error), -EINVAL);
+        assert_null(c);
+        assert_non_null(error);
+        assert_string_equal(error, "traveller 'second': cannot build the passport chip: "
+                                   "Invalid argument");
+        /* No message asked for: the same failure. */
+        assert_int_equal(mock_chips_new(s, &c, NULL), -EINVAL);
+        assert_null(c);
+        mock_scenario_free(s);
 }
 
 static void read_file(struct eg_test_card *card, struct eg_sm *sm, uint16_t fid,
@@ -386,7 +454,8 @@ int main(void) {
                 cmocka_unit_test(test_pki_per_state), cmocka_unit_test(test_csca_output),
                 cmocka_unit_test(test_files),         cmocka_unit_test(test_bac_enforced),
                 cmocka_unit_test(test_garbage),       cmocka_unit_test(test_key_seed_like_the_core),
-                cmocka_unit_test(test_behaviours),
+                cmocka_unit_test(test_behaviours),    cmocka_unit_test(test_built_at_load),
+                cmocka_unit_test(test_build_error),
         };
 
         return cmocka_run_group_tests_name("mock-chip", tests, setup, teardown);

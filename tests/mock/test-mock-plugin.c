@@ -201,6 +201,10 @@ static void test_chip_reader(void **state) {
         struct eg_host *h = f->host;
         const struct fake_completion *c;
 
+        /* Every chip (t04 has none) was built at init(), with the PKI of UTO. */
+        assert_true(fake_host_logged(h, "mock PKI: 1 CSCA(s) with their document signers, "
+                                        "4 passport chip(s) in "));
+
         c = mock_test_op(h, "A1-chip-reader", EG_OP_CHIP_CONNECT, 0);
         assert_int_equal(c->status, -ENOMSG);
         assert_string_equal(c->message, "no chip");
@@ -904,6 +908,7 @@ static void test_ses_morning_queue(void **state) {
         struct eg_host *h = f->host;
         char reply[4096];
 
+        assert_true(fake_host_logged(h, ", 14 passport chip(s) in "));
         mock_control_execute(f->plugin, "status", reply, sizeof(reply));
         assert_string_equal(reply, "OK scenario=\"SES morning at lane A1\" latency=zero devices=8 "
                                    "attached=8 clients=0 lanes=1 | A1 phase=idle traveller=- "
