@@ -16,6 +16,7 @@ each the test asserts
   - silent alarms (Lane.Alarm) where there must be one,
 
 including the cases that need a hand on the lane: operator veto and abort,
+decisions that wait for an operator (policy operator-confirmation),
 an emergency, faults injected into the doors and the document reader, a
 device unplugged in the middle, and (as root, in a private mount namespace)
 an audit trail on a full disk.
@@ -175,6 +176,18 @@ def wait_ready_again(ctx, what, seconds=15):
     ctx.wait_state("idle", seconds, what)
 
 
+def confirmation(mode):
+    """A `before` that sets the policy's operator-confirmation (SIGHUP reload)."""
+    return lambda ctx: ctx.set_confirmation(mode)
+
+
+def confirmation_off(ctx, tx):
+    """An `after` that waits for the traveller to leave, then stops asking operators."""
+    ctx.wait_traveller_gone()
+    ctx.wait_state("idle", 20, "after the traveller")
+    ctx.set_confirmation("none")
+
+
 CASES = [
     Case("accepted", "accept", [], ACCEPT_DOORS,
          steps=[step("document", "successful"), step("mrz", "successful"),
@@ -295,6 +308,26 @@ CASES = [
     Case("audit-disk-full", "refer", ["E_LOG_WRITE"], BACK_THROUGH_ENTRY,
          before=lambda ctx: ctx.fill_disk(),
          after=lambda ctx, tx: ctx.free_disk_and_reopen(tx), root_only=True),
+    # operator-confirmation: decisions that wait for an operator's Decide.
+    Case("confirm-all-accept", "accept", [], ACCEPT_DOORS,
+         before=confirmation("all"),
+         during=("deciding", lambda ctx: ctl(ctx, "decide", LANE, "accept",
+                                             "face checked at the console")),
+         after=confirmation_off, actions=[("confirm", "face checked at the console")]),
+    Case("confirm-all-veto", "refer", ["E_OPERATOR_VETO"], BACK_THROUGH_ENTRY,
+         before=confirmation("all"),
+         during=("deciding", lambda ctx: ctl(ctx, "decide", LANE, "refer",
+                                             "needs a word with an officer")),
+         after=confirmation_off, actions=[("veto-refer", "needs a word with an officer")]),
+    Case("confirm-referral-overridden", "accept", ["E_FP_NO_MATCH"], ACCEPT_DOORS,
+         traveller={"fingerprint": {"behaviour": ["no-match"]}},
+         before=confirmation("referrals"),
+         during=("deciding", lambda ctx: ctl(ctx, "decide", LANE, "accept",
+                                             "identity checked by an officer")),
+         after=confirmation_off, actions=[("veto-accept", "identity checked by an officer")],
+         steps=[step("fingerprint", "failed", "E_FP_NO_MATCH", 3)]),
+    Case("confirm-referrals-plain-accept", "accept", [], ACCEPT_DOORS,
+         before=confirmation("referrals"), after=confirmation_off),
     Case("lane-closed", None, None, REFUSED_AT_READER,
          before=lambda ctx: ctl(ctx, "lane-mode", LANE, "closed", "end of shift"),
          after=lambda ctx, tx: ctl(ctx, "lane-mode", LANE, "automatic", "start of shift")),
@@ -315,6 +348,7 @@ class Lane:
         self.events = []
         self.lock = threading.Condition()
         self.procs = []
+        self.config = config
         env = dict(os.environ)
         env["XDG_RUNTIME_DIR"] = work
         out = subprocess.run(["dbus-daemon", "--session", "--fork", "--print-address=1",
@@ -498,6 +532,25 @@ class Lane:
         record = self.audit(tx)
         if record["decision"] != "refer" or "E_LOG_WRITE" not in record["reasons"]:
             raise Failure("late record: %s %s" % (record["decision"], record["reasons"]))
+
+    def set_confirmation(self, mode):
+        with open(self.config) as f:
+            lines = [l for l in f if not l.startswith("operator-confirmation")]
+        lines.append("operator-confirmation = %s\n" % mode)
+        with open(self.config, "w") as f:
+            f.writelines(lines)
+        with open(self.log.name) as f:
+            before = f.read().count("configuration reloaded")
+        self.egated.send_signal(1)  # SIGHUP: reload
+        end = time.monotonic() + 15
+        while time.monotonic() < end:
+            with open(self.log.name) as f:
+                if f.read().count("configuration reloaded") > before:
+                    break
+            time.sleep(0.05)
+        else:
+            raise Failure("egated did not reload its configuration")
+        self.wait_state("idle", 15, "after the reload")
 
     def audit(self, tx):
         out = json.loads(self.egatectl("--json", "audit", "show", tx))
