@@ -11,11 +11,15 @@
 
 #include <cmocka.h>
 #include <errno.h>
+#include <openssl/evp.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "crypto-test-util.h"
 #include "emrtd/bac.h"
 #include "emrtd/mrz.h"
+#include "macro.h"
 
 #define MRZ_INFORMATION "L898902C<369080619406236"
 #define RND_IC "4608F91988702212"
@@ -187,8 +191,109 @@ static void test_retail_mac_and_parity(void **state) {
         assert_int_equal(p[1], 0xFE);
 }
 
+/* Whether single DES was fetchable from OpenSSL's default library context
+ * before anything here ran (an openssl.cnf may activate the legacy provider
+ * process-wide; then there is nothing to check). */
+static bool des_visible_before;
+
+/* eg_retail_mac() loads the legacy provider into a private library context:
+ * single DES must not become visible to the rest of the process. */
+static void test_retail_mac_legacy_stays_private(void **state) {
+        uint8_t key[16] = {}, data[16] = {}, mac[8];
+        EVP_CIPHER *des;
+
+        assert_int_equal(eg_retail_mac(key, data, sizeof(data), mac), 0);
+        if (des_visible_before) {
+                print_message("DES-CBC already in the default library context, not checked\n");
+                return;
+        }
+        des = EVP_CIPHER_fetch(NULL, "DES-CBC", NULL);
+        assert_null(des);
+        EVP_CIPHER_free(des);
+}
+
+/* The MACs of the worked BAC example, ICAO Doc 9303-11 Appendix D.3: M_IFD
+ * over E_IFD and M_IC over E_IC, both padded, with K_MAC from the MRZ. */
+static void test_retail_mac_icao_example(void **state) {
+        static const struct {
+                const char *data, *mac;
+        } vectors[] = {
+                { "72C29C2371CC9BDB65B779B8E8D37B29ECC154AA56A8799FAE2F498F76ED92F2",
+                  "5F1448EEA8AD90A7" },
+                { "46B9342A41396CD7386BF5803104D7CEDC122B9132139BAF2EEDC94EE178534F",
+                  "2F2D235D074D7449" },
+        };
+        uint8_t key[16], data[32], padded[40], mac[8];
+        size_t n;
+
+        hex_to_bytes("7962D9ECE03D1ACD4C76089DCE131543", key, sizeof(key));
+        for (size_t i = 0; i < ELEMENTSOF(vectors); i++) {
+                n = eg_pad(data, hex_to_bytes(vectors[i].data, data, sizeof(data)), 8, padded);
+                assert_int_equal(n, 40);
+                assert_int_equal(eg_retail_mac(key, padded, n, mac), 0);
+                assert_string_equal(bytes_to_hex(mac, 8), vectors[i].mac);
+                assert_int_equal(eg_retail_mac_fallback(key, padded, n, mac), 0);
+                assert_string_equal(bytes_to_hex(mac, 8), vectors[i].mac);
+        }
+}
+
+/* MAC algorithm 3 spelled out with the 2-key 3DES-CBC primitive, the way
+ * eg_retail_mac() computed it before it used single DES: CBC over all but the
+ * last block under Ka ‖ Ka, then the last block under Ka ‖ Kb with IV H. */
+static void reference_retail_mac(const uint8_t key[static 16], const uint8_t *data, size_t len,
+                                 uint8_t out[static 8]) {
+        uint8_t ka2[16], h[8] = {}, *tmp;
+        size_t head = len - 8;
+
+        if (head > 0) {
+                tmp = malloc(head);
+                assert_non_null(tmp);
+                memcpy(ka2, key, 8);
+                memcpy(ka2 + 8, key, 8);
+                assert_int_equal(eg_cbc_encrypt(EG_CIPHER_3DES, ka2, NULL, data, head, tmp), 0);
+                memcpy(h, tmp + head - 8, 8);
+                free(tmp);
+        }
+        assert_int_equal(eg_cbc_encrypt(EG_CIPHER_3DES, key, h, data + head, 8, out), 0);
+}
+
+/* Single DES from the legacy provider and the DES-EDE (Ka ‖ Ka) fallback give
+ * the same MAC, whole chunks of the CBC part or not (a 15 KB DG2 included). */
+static void test_retail_mac_single_des_matches_fallback(void **state) {
+        static const size_t lens[] = { 8, 16, 24, 512, 520, 1032, 15000 };
+        static uint8_t data[15000];
+        uint8_t key[16], mac[8], fallback[8], reference[8];
+
+        if (!eg_retail_mac_uses_single_des())
+                print_message("legacy provider unavailable, both sides are the fallback\n");
+
+        hex_to_bytes("F1CB1F1FB5ADF208806B89DC579DC1F8", key, sizeof(key));
+        for (size_t i = 0; i < sizeof(data); i++)
+                data[i] = (uint8_t) (i * 151 + 17);
+
+        for (size_t i = 0; i < ELEMENTSOF(lens); i++) {
+                assert_int_equal(eg_retail_mac(key, data, lens[i], mac), 0);
+                assert_int_equal(eg_retail_mac_fallback(key, data, lens[i], fallback), 0);
+                reference_retail_mac(key, data, lens[i], reference);
+                assert_memory_equal(mac, fallback, 8);
+                assert_memory_equal(mac, reference, 8);
+        }
+
+        /* Both reject what is not whole blocks. */
+        assert_int_equal(eg_retail_mac_fallback(key, data, 0, mac), -EINVAL);
+        assert_int_equal(eg_retail_mac_fallback(key, data, 15, mac), -EINVAL);
+        assert_int_equal(eg_retail_mac_fallback(key, NULL, 8, mac), -EINVAL);
+        assert_int_equal(eg_retail_mac(key, NULL, 8, mac), -EINVAL);
+}
+
 int main(void) {
+        EVP_CIPHER *des = EVP_CIPHER_fetch(NULL, "DES-CBC", NULL);
+
+        des_visible_before = des != NULL;
+        EVP_CIPHER_free(des);
+
         const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_retail_mac_legacy_stays_private),
                 cmocka_unit_test(test_key_seed_and_keys),
                 cmocka_unit_test(test_mrz_information_from_parser),
                 cmocka_unit_test(test_bad_mrz_information),
@@ -196,6 +301,8 @@ int main(void) {
                 cmocka_unit_test(test_wrong_mrz_refused),
                 cmocka_unit_test(test_answer_shapes),
                 cmocka_unit_test(test_retail_mac_and_parity),
+                cmocka_unit_test(test_retail_mac_icao_example),
+                cmocka_unit_test(test_retail_mac_single_des_matches_fallback),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

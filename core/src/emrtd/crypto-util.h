@@ -51,9 +51,17 @@ int eg_cbc_decrypt(enum eg_cipher c, const uint8_t *key, const uint8_t *iv, cons
                    size_t len, uint8_t *out);
 
 /* ISO/IEC 9797-1 MAC algorithm 3 with DES (K = Ka ‖ Kb), over data already
- * padded to 8 bytes. */
+ * padded to 8 bytes.  The single-DES part comes from OpenSSL's legacy
+ * provider, loaded into a private library context (never the process-wide
+ * one); without it, it runs as DES-EDE with Ka ‖ Ka. */
 int eg_retail_mac(const uint8_t key[static 16], const uint8_t *data, size_t len,
                   uint8_t out[static EG_MAC_SIZE]);
+/* Internal, for tests only: eg_retail_mac() as computed when the legacy
+ * provider is missing (DES-EDE with Ka ‖ Ka), and whether eg_retail_mac()
+ * really runs single DES from the legacy provider in this process. */
+int eg_retail_mac_fallback(const uint8_t key[static 16], const uint8_t *data, size_t len,
+                           uint8_t out[static EG_MAC_SIZE]);
+bool eg_retail_mac_uses_single_des(void);
 
 /* AES-CMAC truncated to 8 bytes (TR-03110 / ICAO 9303-11 §9.8.6.2). */
 int eg_aes_cmac8(const uint8_t *key, size_t key_len, const uint8_t *data, size_t len,
