@@ -11,6 +11,7 @@
 
 #include "active-auth.h"
 #include "crypto-util.h"
+#include "spki.h"
 #include "tlv.h"
 
 #define SET_REASON(r, s)                                                                           \
@@ -31,7 +32,6 @@ void eg_aa_command(const uint8_t challenge[static EG_AA_CHALLENGE_LEN], size_t e
 }
 
 static EVP_PKEY *dg15_key(const uint8_t *dg15, size_t dg15_len, const char **reason) {
-        const unsigned char *p;
         EVP_PKEY *key;
         struct eg_tlv t;
 
@@ -40,11 +40,7 @@ static EVP_PKEY *dg15_key(const uint8_t *dg15, size_t dg15_len, const char **rea
                 SET_REASON(reason, "DG15 is not one tag 6F object");
                 return NULL;
         }
-        p = t.value;
-        key = d2i_PUBKEY(NULL, &p, (long) t.length);
-        if (!key || p != t.value + t.length) {
-                EVP_PKEY_free(key);
-                ERR_clear_error();
+        if (eg_spki_parse(t.value, t.length, &key) < 0) {
                 SET_REASON(reason, "DG15 does not hold a public key");
                 return NULL;
         }

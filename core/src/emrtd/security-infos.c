@@ -9,6 +9,7 @@
 
 #include "macro.h"
 #include "security-infos.h"
+#include "spki.h"
 #include "tlv.h"
 
 #define SET_REASON(r, s)                                                                           \
@@ -150,16 +151,14 @@ int eg_security_infos_parse_dg14(const uint8_t *dg14, size_t len, struct eg_secu
                         ret->ca_oid_len = (size_t) der_len;
                 } else if (strcmp(oid, OID_PK_ECDH) == 0 && n_keys < ELEMENTSOF(keys)) {
                         /* requiredData is the SubjectPublicKeyInfo SEQUENCE itself. */
-                        const unsigned char *q;
                         EVP_PKEY *key;
 
                         if (si->required->type != V_ASN1_SEQUENCE)
                                 continue;
                         const ASN1_STRING *spki = si->required->value.sequence;
 
-                        q = ASN1_STRING_get0_data(spki);
-                        key = d2i_PUBKEY(NULL, &q, ASN1_STRING_length(spki));
-                        if (!key)
+                        if (eg_spki_parse(ASN1_STRING_get0_data(spki),
+                                          (size_t) ASN1_STRING_length(spki), &key) < 0)
                                 continue;
                         if (EVP_PKEY_get_base_id(key) != EVP_PKEY_EC) {
                                 EVP_PKEY_free(key);
