@@ -274,11 +274,21 @@ static int host_timer_add(struct eg_host *host, uint64_t delay_usec, eg_timer_fn
                 return -ENOMEM;
         s->timer_fn = fn;
         s->userdata = userdata;
-        /* "Now" needs no timerfd: a defer source runs on the next iteration
-         * without the two syscalls of arming and disarming the clock. */
-        if (delay_usec == 0)
+        /*
+         * "Now" needs no timerfd: a defer source runs on the next iteration
+         * without the two syscalls of arming and disarming the clock.  Plugins
+         * ask for "now" to act after what they just posted ("not from inside
+         * this callback"), so it runs below normal priority: after the
+         * completions and events already queued, which the loop sees in the
+         * same iteration.
+         */
+        if (delay_usec == 0) {
                 r = sd_event_add_defer(p->manager->event, &s->source, on_plugin_timer_now, s);
-        else
+                if (r >= 0)
+                        r = sd_event_source_set_priority(s->source, SD_EVENT_PRIORITY_NORMAL + 1);
+                if (r < 0)
+                        s->source = sd_event_source_disable_unref(s->source);
+        } else
                 r = sd_event_add_time_relative(p->manager->event, &s->source, CLOCK_MONOTONIC,
                                                delay_usec, 1, on_plugin_timer, s);
         if (r < 0) {
