@@ -184,6 +184,14 @@ static int build(struct mock_chips *c, const struct mock_traveller *t,
         o.pki = find_pki(c, state);
         if (!o.pki)
                 return -EINVAL; /* every chip's state got one in mock_chips_new() */
+        if (t->chip.access == MOCK_CHIP_ACCESS_PACE) {
+                /* What current passports carry: PACE-GM on P-256 with AES-128 in EF.CardAccess
+                 * (and DG14), and Chip Authentication in the same cipher rather than the 3DES a
+                 * BAC-era chip has.  The card keeps answering BAC too. */
+                o.pace = true;
+                o.pace_cipher = EG_CIPHER_AES128;
+                o.ca_cipher = EG_CIPHER_AES128;
+        }
 
         r = eg_test_passport_new(&o, &p);
         if (r < 0)

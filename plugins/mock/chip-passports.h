@@ -4,7 +4,9 @@
  * emulator (card/card.h): BAC with the key of the chip's MRZ, secure
  * messaging, EF.COM, DG1 (the chip MRZ), DG2 (a small JPEG, about 15 KB),
  * DG14 (Chip Authentication), DG15 (Active Authentication) and an EF.SOD
- * signed by a mock PKI.
+ * signed by a mock PKI.  A chip with chip.access "pace" also has
+ * EF.CardAccess (PACE-GM, P-256, AES-128) and AES-128 Chip Authentication;
+ * it answers BAC as well.
  *
  * Everything is made once, up front, when the scenario is loaded: the PKI,
  * one CSCA and one Document Signer (EC P-256) per issuing state among the

@@ -177,7 +177,7 @@ static int cmd_help(struct mock_plugin *p, struct reply *r, char **argv, size_t 
                      "[n] | leave <lane> <zone> [n] | door <device> forced|closed|open | emergency "
                      "<lane> on|off | fault <device> <op|*> error|hang|crash|unplug|delay <ms> "
                      "[count] | clear-faults <device> | unplug <device> | replug <device> | "
-                     "ops <device>");
+                     "ops <device> | stats");
 }
 
 static int cmd_status(struct mock_plugin *p, struct reply *r, char **argv, size_t argc) {
@@ -452,6 +452,13 @@ static int cmd_ops(struct mock_plugin *p, struct reply *r, char **argv, size_t a
         return ok(r, " %s%s", d->key, list);
 }
 
+/* Plugin-wide counters.  card_cpu_ns is the thread CPU time the card emulator spent
+ * answering card_apdus APDUs (dev-chip.c): work a real passport chip does, which a benchmark
+ * of egated's CPU per transaction subtracts. */
+static int cmd_stats(struct mock_plugin *p, struct reply *r, char **argv, size_t argc) {
+        return ok(r, " card_cpu_ns=%" PRIu64 " card_apdus=%" PRIu64, p->card_cpu_ns, p->card_apdus);
+}
+
 static const struct command {
         const char *name;
         const char *usage;
@@ -476,6 +483,7 @@ static const struct command {
         { "unplug", "unplug <device>", 2, 2, cmd_unplug },
         { "replug", "replug <device>", 2, 2, cmd_replug },
         { "ops", "ops <device>", 2, 2, cmd_ops },
+        { "stats", "stats", 1, 1, cmd_stats },
 };
 
 void mock_control_execute(struct mock_plugin *p, const char *line, char *reply, size_t size) {

@@ -137,6 +137,12 @@ struct mock_plugin {
         struct mock_control *control;
         struct mock_worker *worker;
         struct mock_chips *chips; /* the mock PKI and the travellers' chips (chip-passports.h) */
+        /* The card emulator's share of egated's CPU (control command "stats"): thread CPU time
+         * spent answering APDUs, and how many it answered, over all chip readers.  On a real
+         * gate that work (BAC/PACE, secure messaging, Chip and Active Authentication) runs on
+         * the passport's chip, so benchmarks subtract it.  Only the main thread touches them. */
+        uint64_t card_cpu_ns;
+        uint64_t card_apdus;
         unsigned camera_width, camera_height; /* [plugin.mock] camera-frame=WxH; 0: built-in */
 };
 

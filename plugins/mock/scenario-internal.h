@@ -6,6 +6,7 @@
 #include "scenario.h"
 
 extern const char *const mock_chip_behaviour_names[MOCK_CHIP_BEHAVIOUR_MAX];
+extern const char *const mock_chip_access_names[MOCK_CHIP_ACCESS_MAX];
 extern const char *const mock_finger_outcome_names[MOCK_FINGER_OUTCOME_MAX];
 extern const char *const mock_face_outcome_names[MOCK_FACE_OUTCOME_MAX];
 extern const char *const mock_walk_names[MOCK_WALK_MAX];

@@ -63,13 +63,15 @@ static int parse_mrz(struct mock_json_ctx *c, const char *path, struct json_obje
 
 static int parse_chip(struct mock_json_ctx *c, const char *tp, struct json_object *traveller,
                       struct mock_traveller *t) {
-        static const char *const keys[] = { "present", "dg1_mrz", "behaviour", "delay_ms", NULL };
+        static const char *const keys[] = { "present",   "dg1_mrz",  "access",
+                                            "behaviour", "delay_ms", NULL };
         struct json_object *chip, *dg1;
         char p[MOCK_PATH_MAX], pp[MOCK_PATH_MAX];
-        int b, r;
+        int a, b, r;
 
         t->chip.present = true;
         t->chip.dg1_mrz = t->mrz;
+        t->chip.access = MOCK_CHIP_ACCESS_BAC;
         t->chip.behaviour = MOCK_CHIP_OK;
 
         r = mock_json_member(c, tp, traveller, "chip", json_type_object, false, &chip);
@@ -91,6 +93,11 @@ static int parse_chip(struct mock_json_ctx *c, const char *tp, struct json_objec
         if (json_object_object_get_ex(chip, "dg1_mrz", &dg1) &&
             parse_mrz(c, mock_json_path_key(pp, p, "dg1_mrz"), dg1, &t->chip.dg1_mrz) < 0)
                 return -EINVAL;
+
+        if (mock_json_enum(c, p, chip, "access", mock_chip_access_names, MOCK_CHIP_ACCESS_MAX,
+                           MOCK_CHIP_ACCESS_BAC, &a) < 0)
+                return -EINVAL;
+        t->chip.access = (enum mock_chip_access) a;
 
         if (mock_json_enum(c, p, chip, "behaviour", mock_chip_behaviour_names,
                            MOCK_CHIP_BEHAVIOUR_MAX, MOCK_CHIP_OK, &b) < 0)

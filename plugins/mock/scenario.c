@@ -17,6 +17,11 @@ const char *const mock_chip_behaviour_names[MOCK_CHIP_BEHAVIOUR_MAX] = {
         [MOCK_CHIP_CLONE] = "clone",
 };
 
+const char *const mock_chip_access_names[MOCK_CHIP_ACCESS_MAX] = {
+        [MOCK_CHIP_ACCESS_BAC] = "bac",
+        [MOCK_CHIP_ACCESS_PACE] = "pace",
+};
+
 const char *const mock_finger_outcome_names[MOCK_FINGER_OUTCOME_MAX] = {
         [MOCK_FINGER_MATCH] = "match",
         [MOCK_FINGER_NO_MATCH] = "no-match",
@@ -75,6 +80,10 @@ const char *const mock_finger_position_names[MOCK_FINGER_POSITIONS + 1] = {
 
 const char *mock_chip_behaviour_to_string(enum mock_chip_behaviour b) {
         return NAME_OF(mock_chip_behaviour_names, b);
+}
+
+const char *mock_chip_access_to_string(enum mock_chip_access a) {
+        return NAME_OF(mock_chip_access_names, a);
 }
 
 const char *mock_finger_outcome_to_string(enum mock_finger_outcome o) {

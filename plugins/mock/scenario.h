@@ -43,6 +43,15 @@ enum mock_chip_behaviour {
         MOCK_CHIP_BEHAVIOUR_MAX,
 };
 
+/* How a reader gets into the chip (chip.access). */
+enum mock_chip_access {
+        MOCK_CHIP_ACCESS_BAC = 0, /* no EF.CardAccess: readers use BAC */
+        /* EF.CardAccess offers PACE (ECDH generic mapping, P-256, AES-128) and Chip
+         * Authentication is AES-128 too; the chip still answers BAC, as ICAO lets it. */
+        MOCK_CHIP_ACCESS_PACE,
+        MOCK_CHIP_ACCESS_MAX,
+};
+
 enum mock_finger_outcome {
         MOCK_FINGER_MATCH = 0,
         MOCK_FINGER_NO_MATCH,
@@ -109,6 +118,7 @@ enum mock_fault_kind {
 #define MOCK_FINGER_POSITIONS 10
 
 const char *mock_chip_behaviour_to_string(enum mock_chip_behaviour b);
+const char *mock_chip_access_to_string(enum mock_chip_access a);
 const char *mock_finger_outcome_to_string(enum mock_finger_outcome o);
 const char *mock_face_outcome_to_string(enum mock_face_outcome o);
 const char *mock_walk_to_string(enum mock_walk w);
@@ -146,6 +156,7 @@ struct mock_traveller {
         struct {
                 bool present;
                 struct mock_mrz dg1_mrz; /* defaults to the printed MRZ */
+                enum mock_chip_access access;
                 enum mock_chip_behaviour behaviour;
                 uint32_t delay_ms; /* "slow": added to every chip operation */
         } chip;

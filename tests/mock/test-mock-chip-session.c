@@ -3,9 +3,10 @@
  * The mock chip reader as egated sees it: a real manager loads the built
  * mock plugin, a declared mock chip reader gets passports through the
  * control socket, and the core's chip session (core/src/emrtd/chip-session.h)
- * reads them with BAC and checks them against the mock CSCAs the plugin
- * wrote to csca-output.  Every chip behaviour ends with its TR-03135 result
- * and reason code.
+ * reads them with BAC, or PACE for chip.access "pace", and checks them
+ * against the mock CSCAs the plugin wrote to csca-output.  Every chip
+ * behaviour ends with its TR-03135 result and reason code, and the control
+ * socket's "stats" counts the card emulator's APDUs and CPU time.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +15,7 @@
 
 #include <cmocka.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,50 +44,41 @@
 #define OTHER_NUMBER_L2 "5700142122USA8502142F3209033<<<<<<<<<<<<<<04"
 
 #define MRZ(a, b) "['" a "','" b "']"
+#define OK_MRZ MRZ(OK_L1, OK_L2)
+#define PA_MRZ MRZ(PA_L1, PA_L2)
+#define TD1_MRZ "['" TD1_L1 "','" TD1_L2 "','" TD1_L3 "']"
+#define OTHER_NAME_MRZ MRZ(OTHER_NAME_L1, OK_L2)
+#define OTHER_NUMBER_MRZ MRZ(OK_L1, OTHER_NUMBER_L2)
 
+/* One traveller per chip behaviour and access, all with mock chips of the scenario. */
 static const char scenario[] =
         "{'name':'mock chips','travellers':["
-        " {'id':'ok','mrz':" MRZ(
-                OK_L1,
-                OK_L2) "},"
-                       " {'id':'td1','mrz':['" TD1_L1 "','" TD1_L2 "','" TD1_L3 "']},"
-                       " {'id':'pa-fail','mrz':" MRZ(
-                               PA_L1,
-                               PA_L2) ",'chip':{'behaviour':'pa-fail'}},"
-                                      " {'id':'unreadable','mrz':" MRZ(
-                                              OK_L1,
-                                              OK_L2) ",'chip':{'behaviour':'unreadable'}},"
-                                                     " {'id':'removed','mrz':" MRZ(
-                                                             OK_L1,
-                                                             OK_L2) ",'chip':{'behaviour':'remove-"
-                                                                    "mid-read'}},"
-                                                                    " {'id':'bac-fail','mrz':" MRZ(
-                                                                            OK_L1,
-                                                                            OK_L2) ",'chip':{'"
-                                                                                   "behaviour':'"
-                                                                                   "bac-fail'}},"
-                                                                                   " {'id':'clone',"
-                                                                                   "'mrz':" MRZ(
-                                                                                           OK_L1,
-                                                                                           OK_L2) ",'chip':{'behaviour':'clone'}},"
-                                                                                                  " {'id':'slow','mrz':" MRZ(
-                                                                                                          OK_L1,
-                                                                                                          OK_L2) ",'chip':{'behaviour':'slow','delay_ms':2}},"
-                                                                                                                 " {'id':'dg1-name','mrz':" MRZ(
-                                                                                                                         OK_L1,
-                                                                                                                         OK_L2) ","
-                                                                                                                                "  'chip':{'dg1_mrz':" MRZ(
-                                                                                                                                        OTHER_NAME_L1,
-                                                                                                                                        OK_L2) "}},"
-                                                                                                                                               " {'id':'dg1-number','mrz':" MRZ(
-                                                                                                                                                       OK_L1,
-                                                                                                                                                       OK_L2) ","
-                                                                                                                                                              "  'chip':{'dg1_mrz':" MRZ(
-                                                                                                                                                                      OK_L1,
-                                                                                                                                                                      OTHER_NUMBER_L2) "}},"
-                                                                                                                                                                                       " {'id':'nochip','mrz':" MRZ(
-                                                                                                                                                                                               OK_L1,
-                                                                                                                                                                                               OK_L2) ",'chip':{'present':false}}]}";
+        " {'id':'ok','mrz':" OK_MRZ "},"
+        " {'id':'td1','mrz':" TD1_MRZ "},"
+        " {'id':'pa-fail','mrz':" PA_MRZ ","
+        "  'chip':{'behaviour':'pa-fail'}},"
+        " {'id':'unreadable','mrz':" OK_MRZ ","
+        "  'chip':{'behaviour':'unreadable'}},"
+        " {'id':'removed','mrz':" OK_MRZ ","
+        "  'chip':{'behaviour':'remove-mid-read'}},"
+        " {'id':'bac-fail','mrz':" OK_MRZ ",'chip':{'behaviour':'bac-fail'}},"
+        " {'id':'clone','mrz':" OK_MRZ ",'chip':{'behaviour':'clone'}},"
+        " {'id':'slow','mrz':" OK_MRZ ","
+        "  'chip':{'behaviour':'slow','delay_ms':2}},"
+        " {'id':'dg1-name','mrz':" OK_MRZ ","
+        "  'chip':{'dg1_mrz':" OTHER_NAME_MRZ "}},"
+        " {'id':'dg1-number','mrz':" OK_MRZ ","
+        "  'chip':{'dg1_mrz':" OTHER_NUMBER_MRZ "}},"
+        " {'id':'pace','mrz':" OK_MRZ ",'chip':{'access':'pace'}},"
+        " {'id':'pace-td1','mrz':" TD1_MRZ ","
+        "  'chip':{'access':'pace'}},"
+        " {'id':'pace-bac-fail','mrz':" OK_MRZ ","
+        "  'chip':{'access':'pace','behaviour':'bac-fail'}},"
+        " {'id':'pace-clone','mrz':" OK_MRZ ","
+        "  'chip':{'access':'pace','behaviour':'clone'}},"
+        " {'id':'pace-removed','mrz':" OK_MRZ ","
+        "  'chip':{'access':'pace','behaviour':'remove-mid-read'}},"
+        " {'id':'nochip','mrz':" OK_MRZ ",'chip':{'present':false}}]}";
 
 static const char config_template[] = "[daemon]\n"
                                       "mock = true\n"
@@ -198,14 +191,17 @@ static int teardown(void **state) {
         return 0;
 }
 
-/* One control command; the plugin answers from the loop we run. */
-static void control(struct fixture *f, const char *line, const char *want) {
+#define REPLY_MAX 256
+
+/* One control command; the plugin answers from the loop we run.  The reply line goes to
+ * `reply` without its newline. */
+static void control_reply(struct fixture *f, const char *line, char reply[static REPLY_MAX]) {
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        char reply[256] = "";
         size_t n = 0;
         uint64_t end = now_ms() + 5000;
         int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
+        reply[0] = '\0';
         assert_true(fd >= 0);
         snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/control.sock", f->dir);
         assert_int_equal(connect(fd, (struct sockaddr *) &sa, sizeof(sa)), 0);
@@ -216,7 +212,7 @@ static void control(struct fixture *f, const char *line, const char *want) {
 
                 assert_true(sd_event_run(f->event, 10 * 1000) >= 0);
                 if (poll(&p, 1, 0) == 1) {
-                        ssize_t k = read(fd, reply + n, sizeof(reply) - 1 - n);
+                        ssize_t k = read(fd, reply + n, REPLY_MAX - 1 - n);
                         assert_true(k > 0);
                         n += (size_t) k;
                         reply[n] = '\0';
@@ -224,7 +220,36 @@ static void control(struct fixture *f, const char *line, const char *want) {
         }
         close(fd);
         reply[strcspn(reply, "\n")] = '\0';
+}
+
+static void control(struct fixture *f, const char *line, const char *want) {
+        char reply[REPLY_MAX];
+
+        control_reply(f, line, reply);
         assert_string_equal(reply, want);
+}
+
+struct card_stats {
+        uint64_t cpu_ns;
+        uint64_t apdus;
+};
+
+/* "stats": exactly "OK card_cpu_ns=<n> card_apdus=<n>". */
+static struct card_stats card_stats(struct fixture *f) {
+        struct card_stats st = {};
+        char reply[REPLY_MAX], again[REPLY_MAX];
+        int end = -1;
+
+        control_reply(f, "stats", reply);
+        if (sscanf(reply, "OK card_cpu_ns=%" SCNu64 " card_apdus=%" SCNu64 "%n", &st.cpu_ns,
+                   &st.apdus, &end) != 2 ||
+            end != (int) strlen(reply))
+                fail_msg("stats reply \"%s\"", reply);
+        /* Decimal without leading zeros: the line prints back the same. */
+        snprintf(again, sizeof(again), "OK card_cpu_ns=%" PRIu64 " card_apdus=%" PRIu64, st.cpu_ns,
+                 st.apdus);
+        assert_string_equal(reply, again);
+        return st;
 }
 
 static void present(struct fixture *f, const char *traveller) {
@@ -249,12 +274,13 @@ static void printed(const char *mrz, struct eg_mrz *ret) {
         assert_int_equal(eg_mrz_parse(mrz, &(struct eg_date){ 2026, 1, 1 }, ret, NULL), 0);
 }
 
-/* Present `traveller`, read the chip with the printed MRZ's key, take the passport back. */
-static struct eg_chip_read_result *read_chip(struct fixture *f, const char *traveller,
-                                             const char *printed_mrz) {
+/* Present `traveller`, read the chip with the printed MRZ's key, take the passport back.
+ * prefer_pace as egated's pipeline sets it (steps-chip.c), or false: BAC only. */
+static struct eg_chip_read_result *read_chip_as(struct fixture *f, const char *traveller,
+                                                const char *printed_mrz, bool prefer_pace) {
         struct outcome out = {};
         struct eg_mrz m;
-        struct eg_chip_session_options o = { .prefer_pace = true, .trust = f->trust };
+        struct eg_chip_session_options o = { .prefer_pace = prefer_pace, .trust = f->trust };
 
         present(f, traveller);
         printed(printed_mrz, &m);
@@ -266,6 +292,11 @@ static struct eg_chip_read_result *read_chip(struct fixture *f, const char *trav
         assert_int_equal(out.calls, 1);
         control(f, "remove-document chip", "OK document removed");
         return out.result;
+}
+
+static struct eg_chip_read_result *read_chip(struct fixture *f, const char *traveller,
+                                             const char *printed_mrz) {
+        return read_chip_as(f, traveller, printed_mrz, true);
 }
 
 static void assert_check(const struct eg_check *c, enum eg_check_result result, const char *reason,
@@ -417,12 +448,127 @@ static void test_slow(void **state) {
         eg_chip_read_result_free(r);
 }
 
+static void assert_good_pace_read(const struct eg_chip_read_result *r) {
+        /* What egated's audit record shows as the chip-access step's detail. */
+        assert_check(&r->access, EG_CHECK_SUCCESSFUL, NULL, "PACE, AES-128 secure messaging");
+        assert_check(&r->read, EG_CHECK_SUCCESSFUL, NULL, NULL);
+        assert_check(&r->pa.check, EG_CHECK_SUCCESSFUL, NULL, NULL);
+        assert_check(&r->authenticity, EG_CHECK_SUCCESSFUL, NULL,
+                     "Chip Authentication verified (AES-128)");
+        assert_int_equal(r->access_protocol, EG_CHIP_ACCESS_PACE);
+        assert_int_equal(r->sm_cipher, EG_CIPHER_AES128);
+        assert_int_equal(r->auth_method, EG_CHIP_AUTH_CA);
+        assert_non_null(r->card_access.data);
+        assert_true(r->have_mrz);
+        assert_false(r->chip_removed);
+}
+
+/* chip.access "pace": the chip session prefers PACE when EF.CardAccess offers it. */
+static void test_pace(void **state) {
+        struct fixture *f = *state;
+        struct eg_chip_read_result *r = read_chip(f, "pace", OK_L1 "\n" OK_L2);
+        struct eg_mrz m;
+
+        assert_good_pace_read(r);
+        printed(OK_L1 "\n" OK_L2, &m);
+        assert_true(eg_mrz_equal_data(&r->mrz, &m));
+        assert_int_equal(r->pa.dgs_verified, 1u << 1 | 1u << 2 | 1u << 14 | 1u << 15);
+        assert_in_range(r->dg[2].len, 12000, 20000);
+        eg_chip_read_result_free(r);
+
+        r = read_chip(f, "pace-td1", TD1_L1 "\n" TD1_L2 "\n" TD1_L3);
+        assert_good_pace_read(r);
+        assert_int_equal(r->mrz.format, EG_MRZ_TD1);
+        eg_chip_read_result_free(r);
+
+        /* A reader that does not do PACE still gets in with BAC; Chip Authentication then
+         * moves secure messaging from 3DES to the chip's AES-128. */
+        r = read_chip_as(f, "pace", OK_L1 "\n" OK_L2, false);
+        assert_check(&r->access, EG_CHECK_SUCCESSFUL, NULL, "BAC, 3DES secure messaging");
+        assert_int_equal(r->access_protocol, EG_CHIP_ACCESS_BAC);
+        assert_check(&r->read, EG_CHECK_SUCCESSFUL, NULL, NULL);
+        assert_check(&r->pa.check, EG_CHECK_SUCCESSFUL, NULL, NULL);
+        assert_check(&r->authenticity, EG_CHECK_SUCCESSFUL, NULL,
+                     "Chip Authentication verified (AES-128)");
+        eg_chip_read_result_free(r);
+
+        /* The behaviours work on a PACE chip too.  A wrong key fails PACE (no BAC retry). */
+        r = read_chip(f, "pace-bac-fail", OK_L1 "\n" OK_L2);
+        assert_check(&r->access, EG_CHECK_FAILED, EG_REASON_CHIP_ACCESS_FAIL,
+                     "PACE: chip refused the PACE password (MRZ)");
+        assert_int_equal(r->access_protocol, EG_CHIP_ACCESS_NONE);
+        assert_null(r->dg[1].data);
+        eg_chip_read_result_free(r);
+
+        r = read_chip(f, "pace-clone", OK_L1 "\n" OK_L2);
+        assert_check(&r->access, EG_CHECK_SUCCESSFUL, NULL, "PACE, AES-128");
+        assert_check(&r->pa.check, EG_CHECK_SUCCESSFUL, NULL, NULL);
+        assert_check(&r->authenticity, EG_CHECK_FAILED, EG_REASON_CHIP_CLONE_SUSPECT,
+                     "Chip Authentication");
+        eg_chip_read_result_free(r);
+
+        /* EF.CardAccess is the first READ BINARY, EF.COM's the second: PACE is done. */
+        r = read_chip(f, "pace-removed", OK_L1 "\n" OK_L2);
+        assert_check(&r->access, EG_CHECK_SUCCESSFUL, NULL, "PACE");
+        assert_check(&r->read, EG_CHECK_ABORTED, EG_REASON_CHIP_READ_FAIL, "chip removed");
+        assert_true(r->chip_removed);
+        eg_chip_read_result_free(r);
+
+        /* A BAC chip read by the same PACE-preferring reader: EF.CardAccess is missing. */
+        r = read_chip(f, "ok", OK_L1 "\n" OK_L2);
+        assert_good_read(r);
+        assert_null(r->card_access.data);
+        eg_chip_read_result_free(r);
+}
+
+/* The card emulator's CPU time, as the control socket's "stats" reports it: every APDU the
+ * chip session sent is counted, and answering them took CPU time. */
+static void test_card_stats(void **state) {
+        struct fixture *f = *state;
+        struct eg_chip_read_result *r;
+        struct card_stats before, after, again;
+
+        before = card_stats(f);
+        r = read_chip(f, "ok", OK_L1 "\n" OK_L2);
+        assert_good_read(r);
+        after = card_stats(f);
+        assert_int_equal(after.apdus - before.apdus, r->n_apdus);
+        assert_true(after.cpu_ns > before.cpu_ns);
+        print_message("card emulator, BAC chip: %" PRIu64 " APDUs in %" PRIu64 " us of CPU\n",
+                      after.apdus - before.apdus, (after.cpu_ns - before.cpu_ns) / 1000);
+        eg_chip_read_result_free(r);
+
+        /* The control commands themselves do not count. */
+        again = card_stats(f);
+        assert_int_equal(again.apdus, after.apdus);
+        assert_int_equal(again.cpu_ns, after.cpu_ns);
+
+        before = after;
+        r = read_chip(f, "pace", OK_L1 "\n" OK_L2);
+        assert_good_pace_read(r);
+        after = card_stats(f);
+        assert_int_equal(after.apdus - before.apdus, r->n_apdus);
+        assert_true(after.cpu_ns > before.cpu_ns);
+        print_message("card emulator, PACE chip: %" PRIu64 " APDUs in %" PRIu64 " us of CPU\n",
+                      after.apdus - before.apdus, (after.cpu_ns - before.cpu_ns) / 1000);
+        eg_chip_read_result_free(r);
+
+        /* An unreadable chip never reaches the emulator. */
+        before = after;
+        r = read_chip(f, "unreadable", OK_L1 "\n" OK_L2);
+        after = card_stats(f);
+        assert_int_equal(after.apdus, before.apdus);
+        assert_int_equal(after.cpu_ns, before.cpu_ns);
+        eg_chip_read_result_free(r);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_good_read),  cmocka_unit_test(test_pa_fail),
                 cmocka_unit_test(test_unreadable), cmocka_unit_test(test_removed_mid_read),
                 cmocka_unit_test(test_bac_fail),   cmocka_unit_test(test_dg1_differs),
                 cmocka_unit_test(test_clone),      cmocka_unit_test(test_slow),
+                cmocka_unit_test(test_pace),       cmocka_unit_test(test_card_stats),
         };
 
         return cmocka_run_group_tests_name("mock-chip-session", tests, setup, teardown);

@@ -3,7 +3,8 @@
  * The mock's passport chips (chip-passports.h) on their own: the mock PKI
  * (one CSCA per issuing state, the csca-output file), the files of a chip,
  * BAC enforced with the key of the chip's MRZ, the key seed against the
- * core's MRZ parser, and what each behaviour does to the chip.
+ * core's MRZ parser, what each behaviour does to the chip, and a chip with
+ * chip.access "pace" (EF.CardAccess; PACE and BAC both open it).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,6 +21,8 @@
 #include "crypto-test-util.h"
 #include "emrtd/mrz.h"
 #include "emrtd/pa.h"
+#include "emrtd/pace.h"
+#include "emrtd/security-infos.h"
 #include "emrtd/tlv.h"
 #include "emrtd/trust-store.h"
 #include "mock-macro.h"
@@ -204,7 +207,7 @@ static void test_files(void **state) {
         assert_non_null(p->file[14]);
         assert_non_null(p->file[15]);
         assert_non_null(p->file[EG_TEST_FILE_SOD]);
-        assert_null(p->file[EG_TEST_FILE_CARD_ACCESS]); /* no PACE: BAC only */
+        assert_null(p->file[EG_TEST_FILE_CARD_ACCESS]); /* chip.access "bac": no PACE */
 
         /* EF.COM lists exactly DG1, DG2, DG14 and DG15. */
         assert_int_equal(
@@ -449,13 +452,155 @@ static void test_behaviours(void **state) {
         assert_false(faults.ca_wrong_key || faults.aa_wrong_signature);
 }
 
+/* PACE as egated's chip session runs it: EF.CardAccess read in plain from the master file,
+ * then MSE:Set AT and GENERAL AUTHENTICATE.  0 with *sm set up, or the protocol's error. */
+static int run_pace(struct eg_test_card *card, const char *mrz_information, struct eg_sm *sm) {
+        struct eg_pace *pace = NULL;
+        const char *reason = NULL;
+        uint8_t *ca = NULL, data[512];
+        size_t ca_len = 0, len;
+        struct eg_capdu c;
+        uint16_t sw;
+        int r;
+
+        assert_int_equal(test_read_file(card, NULL, 0x011C, 0xDF, &ca, &ca_len), 0);
+        r = eg_pace_new(ca, ca_len, EG_PACE_MRZ, mrz_information, &pace, &reason);
+        free(ca);
+        if (r < 0)
+                return r;
+        while ((r = eg_pace_next_command(pace, &c, &reason)) > 0) {
+                r = test_exchange(card, NULL, &c, data, sizeof(data), &len, &sw);
+                if (r == 0)
+                        r = eg_pace_handle_response(pace, data, len, sw, &reason);
+                if (r < 0)
+                        break;
+        }
+        if (r == 0)
+                r = eg_pace_session(pace, sm);
+        eg_pace_free(pace);
+        return r;
+}
+
+static void dg14_ca_cipher(const struct eg_test_passport *p, enum eg_cipher want) {
+        struct eg_security_infos si = {};
+        const char *reason = NULL;
+
+        assert_int_equal(eg_security_infos_parse_dg14(p->file[14], p->file_len[14], &si, &reason),
+                         0);
+        assert_true(si.has_ca_info);
+        assert_true(si.ca_ecdh);
+        assert_non_null(si.ca_public_key);
+        assert_int_equal(si.ca_cipher, want);
+        assert_true(si.has_aa_info);
+        eg_security_infos_done(&si);
+}
+
+/* chip.access "pace": EF.CardAccess with PACE-GM on P-256 and AES-128, Chip Authentication
+ * in AES-128 too, and BAC still answered. */
+static void test_pace_chip(void **state) {
+        static const uint8_t aid[] = { 0xA0, 0x00, 0x00, 0x02, 0x47, 0x10, 0x01 };
+        struct mock_scenario *s =
+                load("{'name':'pace','travellers':["
+                     " {'id':'pace','mrz':['" UTO_L1 "','" UTO_L2 "'],'chip':{'access':'pace'}},"
+                     " {'id':'bac','mrz':['" UTO_L1 "','" UTO_L2 "'],'chip':{'access':'bac'}},"
+                     " {'id':'pace-bac-fail','mrz':['" USA_L1 "','" USA_L2 "'],"
+                     "  'chip':{'access':'pace','behaviour':'bac-fail'}},"
+                     " {'id':'pace-td1','mrz':[" TD1_LONG "],'chip':{'access':'pace'}}]}");
+        struct fixture g = { .scenario = s };
+        struct eg_capdu select = { .ins = 0xA4, .p1 = 0x04, .p2 = 0x0C, .data = aid, .lc = 7 };
+        const struct eg_test_passport *p;
+        struct eg_test_card *card;
+        struct eg_sm sm = {};
+        struct eg_tlv com, list;
+        struct eg_pa_result pa_result;
+        uint8_t buf[16], *dg1 = NULL;
+        size_t len, dg1_len = 0;
+        uint16_t sw;
+        char seed[40];
+
+        assert_int_equal(mock_chips_new(s, &g.chips, NULL), 0);
+        p = chip(&g, "pace");
+
+        /* EF.CardAccess offers PACE-GM, ECDH on P-256 (parameterId 12), AES-128:
+         * id-PACE-ECDH-GM-AES-CBC-CMAC-128 is 0.4.0.127.0.7.2.2.4.2.2. */
+        assert_non_null(p->file[EG_TEST_FILE_CARD_ACCESS]);
+        assert_true(eg_pace_supported(p->file[EG_TEST_FILE_CARD_ACCESS],
+                                      p->file_len[EG_TEST_FILE_CARD_ACCESS]));
+        assert_non_null(memmem(p->file[EG_TEST_FILE_CARD_ACCESS],
+                               p->file_len[EG_TEST_FILE_CARD_ACCESS],
+                               "\x06\x0A\x04\x00\x7F\x00\x07\x02\x02\x04\x02\x02", 12));
+        assert_non_null(memmem(p->file[EG_TEST_FILE_CARD_ACCESS],
+                               p->file_len[EG_TEST_FILE_CARD_ACCESS], "\x02\x01\x0C", 3));
+        dg14_ca_cipher(p, EG_CIPHER_AES128);
+        /* EF.COM lists the same data groups (EF.CardAccess is in the master file), and
+         * EF.SOD covers DG14 with its PACEInfo. */
+        assert_int_equal(
+                eg_tlv_parse(p->file[EG_TEST_FILE_COM], p->file_len[EG_TEST_FILE_COM], &com), 0);
+        assert_int_equal(eg_tlv_find(com.value, com.length, 0x5C, &list), 0);
+        assert_int_equal(list.length, 4);
+        assert_memory_equal(list.value, "\x61\x75\x6E\x6F", 4);
+        pa(&g, p, &pa_result);
+        assert_int_equal(pa_result.check.result, EG_CHECK_SUCCESSFUL);
+
+        /* PACE with the key the daemon derives from the printed MRZ: AES-128 secure
+         * messaging, then the application is selected under it and its files read. */
+        card = eg_test_card_new(p);
+        assert_non_null(card);
+        printed_key_seed(traveller(&g, "pace"), seed);
+        assert_int_equal(run_pace(card, seed, &sm), 0);
+        assert_int_equal(sm.cipher, EG_CIPHER_AES128);
+        assert_true(eg_test_card_secure_messaging(card));
+        assert_int_equal(test_exchange(card, &sm, &select, buf, sizeof(buf), &len, &sw), 0);
+        assert_int_equal(sw, 0x9000);
+        assert_int_equal(test_read_file(card, &sm, 0x0101, 0xDF, &dg1, &dg1_len), 0);
+        assert_int_equal(dg1_len, p->file_len[1]);
+        assert_memory_equal(dg1, p->file[1], dg1_len);
+        free(dg1);
+        eg_sm_clear(&sm);
+        eg_test_card_free(card);
+
+        /* The same chip still opens with BAC (ICAO 9303-11 §4.2: a PACE chip may). */
+        card = eg_test_card_new(p);
+        assert_int_equal(test_select_and_bac(card, seed, &sm), 0);
+        assert_int_equal(sm.cipher, EG_CIPHER_3DES);
+        read_file(card, &sm, 0x0101, p, 1);
+        eg_sm_clear(&sm);
+        eg_test_card_free(card);
+
+        /* A TD1 card with a long document number: PACE hashes the same key seed. */
+        p = chip(&g, "pace-td1");
+        card = eg_test_card_new(p);
+        printed_key_seed(traveller(&g, "pace-td1"), seed);
+        assert_int_equal(run_pace(card, seed, &sm), 0);
+        eg_sm_clear(&sm);
+        eg_test_card_free(card);
+
+        /* bac-fail on a PACE chip: the printed MRZ opens it by neither protocol. */
+        p = chip(&g, "pace-bac-fail");
+        assert_non_null(p->file[EG_TEST_FILE_CARD_ACCESS]);
+        card = eg_test_card_new(p);
+        printed_key_seed(traveller(&g, "pace-bac-fail"), seed);
+        assert_int_equal(run_pace(card, seed, &sm), -EACCES);
+        assert_int_equal(test_select_and_bac(card, seed, &sm), -EACCES);
+        eg_test_card_free(card);
+
+        /* "bac" is the default chip: no EF.CardAccess, 3DES Chip Authentication. */
+        p = chip(&g, "bac");
+        assert_null(p->file[EG_TEST_FILE_CARD_ACCESS]);
+        dg14_ca_cipher(p, EG_CIPHER_3DES);
+        dg14_ca_cipher(chip(*state, "uto"), EG_CIPHER_3DES);
+
+        mock_chips_free(g.chips);
+        mock_scenario_free(s);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_pki_per_state), cmocka_unit_test(test_csca_output),
                 cmocka_unit_test(test_files),         cmocka_unit_test(test_bac_enforced),
                 cmocka_unit_test(test_garbage),       cmocka_unit_test(test_key_seed_like_the_core),
                 cmocka_unit_test(test_behaviours),    cmocka_unit_test(test_built_at_load),
-                cmocka_unit_test(test_build_error),
+                cmocka_unit_test(test_build_error),   cmocka_unit_test(test_pace_chip),
         };
 
         return cmocka_run_group_tests_name("mock-chip", tests, setup, teardown);

@@ -216,6 +216,92 @@ static void test_commands(void **state) {
         mock_test_command(p, "replug nope", "ERR unknown device 'nope'");
 }
 
+/* One C-APDU (hex) to the chip reader of A1; the R-APDU must come back. */
+static const struct fake_completion *transmit(struct eg_host *h, const char *hex) {
+        struct eg_op_args a = mock_test_args(EG_OP_CHIP_TRANSMIT);
+        const struct fake_completion *c;
+        uint8_t apdu[64];
+        size_t n = 0;
+        unsigned b;
+
+        for (; hex[0] && hex[1]; hex += 2) {
+                assert_int_equal(sscanf(hex, "%2x", &b), 1);
+                apdu[n++] = (uint8_t) b;
+        }
+        a.data = apdu;
+        a.data_len = n;
+        c = mock_test_done(h, mock_test_start(h, "A1-chip-reader", &a), 0);
+        assert_int_equal(c->status, 0);
+        assert_true(c->data_len >= 2);
+        return c;
+}
+
+static void stats(struct mock_plugin *p, uint64_t *cpu_ns, uint64_t *apdus) {
+        char reply[4096];
+        int end = -1;
+
+        mock_control_execute(p, "stats", reply, sizeof(reply));
+        if (sscanf(reply, "OK card_cpu_ns=%" SCNu64 " card_apdus=%" SCNu64 "%n", cpu_ns, apdus,
+                   &end) != 2 ||
+            end != (int) strlen(reply))
+                fail_msg("stats: \"%s\"", reply);
+}
+
+/* "stats": the card emulator's thread CPU time and APDU count, over the plugin's life. */
+static void test_stats(void **state) {
+        struct fixture *f = *state;
+        struct mock_plugin *p = f->plugin;
+        uint64_t cpu_ns, apdus, cpu_after, apdus_after;
+        char want[128], reply[4096];
+
+        /* Nothing has reached a chip yet. */
+        mock_test_command(p, "stats", "OK card_cpu_ns=0 card_apdus=0");
+        mock_test_command(p, "stats A1", "ERR usage: stats");
+        mock_control_execute(p, "help", reply, sizeof(reply));
+        assert_non_null(strstr(reply, " | ops <device> | stats"));
+
+        /* A CONNECT builds the card but answers no APDU. */
+        mock_test_command(p, "present-document A1 t01", "OK document of t01 on the reader of A1");
+        assert_int_equal(mock_test_op(f->host, "A1-chip-reader", EG_OP_CHIP_CONNECT, 0)->status, 0);
+        mock_test_command(p, "stats", "OK card_cpu_ns=0 card_apdus=0");
+
+        /* Every APDU the card answers counts, errors included; BAC's GET CHALLENGE
+         * makes the card draw a random number. */
+        transmit(f->host, "00A4040C07A0000002471001");
+        transmit(f->host, "00A4020C020101"); /* 6982: no BAC yet */
+        transmit(f->host, "0084000008");
+        stats(p, &cpu_ns, &apdus);
+        assert_int_equal(apdus, 3);
+        assert_true(cpu_ns > 0);
+        snprintf(want, sizeof(want), "OK card_cpu_ns=%" PRIu64 " card_apdus=3", cpu_ns);
+        mock_test_command(p, "stats", want);
+
+        for (int i = 0; i < 10; i++)
+                transmit(f->host, "0084000008");
+        stats(p, &cpu_after, &apdus_after);
+        assert_int_equal(apdus_after, 13);
+        assert_true(cpu_after > cpu_ns);
+
+        /* An APDU the chip reader refuses itself (not connected) never reaches the card. */
+        assert_int_equal(mock_test_op(f->host, "A1-chip-reader", EG_OP_CHIP_DISCONNECT, 0)->status,
+                         0);
+        {
+                struct eg_op_args a = mock_test_args(EG_OP_CHIP_TRANSMIT);
+                static const uint8_t select[] = { 0x00, 0xA4, 0x04, 0x0C, 0x07, 0xA0,
+                                                  0x00, 0x00, 0x02, 0x47, 0x10, 0x01 };
+
+                a.data = select;
+                a.data_len = sizeof(select);
+                assert_int_equal(
+                        mock_test_done(f->host, mock_test_start(f->host, "A1-chip-reader", &a), 0)
+                                ->status,
+                        -EIO);
+        }
+        stats(p, &cpu_ns, &apdus);
+        assert_int_equal(apdus, 13);
+        assert_int_equal(cpu_ns, cpu_after);
+}
+
 static void test_socket(void **state) {
         struct fixture *f = *state;
         struct eg_host *h = f->host;
@@ -459,6 +545,7 @@ static void test_default_path(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_commands, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_stats, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_socket, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_many_clients, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_client_that_does_not_read, setup, teardown),

@@ -105,6 +105,7 @@ static void test_minimal_defaults(void **state) {
         assert_true(t->mrz_readable);
         assert_true(t->chip.present);
         assert_int_equal(t->chip.behaviour, MOCK_CHIP_OK);
+        assert_int_equal(t->chip.access, MOCK_CHIP_ACCESS_BAC);
         assert_string_equal(t->chip.dg1_mrz.lines[1], t->mrz.lines[1]);
         assert_int_equal(t->membership.status, MOCK_MEMBERSHIP_NONE);
         assert_string_equal(t->fingerprint.identity, "t1");
@@ -349,7 +350,7 @@ static void test_traveller_errors(void **state) {
                      "got 1");
         expect_error(TRAV(",'chip':{'colour':'red'}"),
                      "travellers[0].chip.colour: unknown key; expected present, dg1_mrz, "
-                     "behaviour, delay_ms");
+                     "access, behaviour, delay_ms");
         expect_error(TRAV(",'think_ms':-5"), "travellers[0].think_ms: must not be negative");
         expect_error(TRAV(",'think_ms':3600001"),
                      "travellers[0].think_ms: 3600001 is too large; the limit is 3600000 (one "
@@ -378,6 +379,46 @@ static void test_traveller_errors(void **state) {
         expect_error(TRAV(",'face':{'behaviour':['blink']}"),
                      "travellers[0].face.behaviour[0]: unknown value 'blink'; expected match, "
                      "no-match, no-face, multi-face");
+}
+
+static void test_chip_access(void **state) {
+        struct mock_scenario *s;
+
+        /* Both values, with any behaviour; "bac" is what a chip without the key has. */
+        s = expect_ok("{'name':'x','travellers':["
+                      " {'id':'t1','mrz':" MRZ_TD3 ",'chip':{'access':'pace'}},"
+                      " {'id':'t2','mrz':" MRZ_TD3 ",'chip':{'access':'bac'}},"
+                      " {'id':'t3','mrz':" MRZ_TD1 ","
+                      "  'chip':{'access':'pace','behaviour':'slow','delay_ms':3}},"
+                      " {'id':'t4','mrz':" MRZ_TD2 ",'chip':{}}]}");
+        assert_int_equal(s->travellers[0].chip.access, MOCK_CHIP_ACCESS_PACE);
+        assert_int_equal(s->travellers[0].chip.behaviour, MOCK_CHIP_OK);
+        assert_int_equal(s->travellers[1].chip.access, MOCK_CHIP_ACCESS_BAC);
+        assert_int_equal(s->travellers[2].chip.access, MOCK_CHIP_ACCESS_PACE);
+        assert_int_equal(s->travellers[2].chip.behaviour, MOCK_CHIP_SLOW);
+        assert_int_equal(s->travellers[2].chip.delay_ms, 3);
+        assert_int_equal(s->travellers[3].chip.access, MOCK_CHIP_ACCESS_BAC);
+        mock_scenario_free(s);
+
+        assert_string_equal(mock_chip_access_to_string(MOCK_CHIP_ACCESS_BAC), "bac");
+        assert_string_equal(mock_chip_access_to_string(MOCK_CHIP_ACCESS_PACE), "pace");
+        assert_null(mock_chip_access_to_string(MOCK_CHIP_ACCESS_MAX));
+
+        expect_error(TRAV(",'chip':{'access':'x'}"),
+                     "travellers[0].chip.access: unknown value 'x'; expected bac, pace");
+        /* Exact and case-sensitive, like every other value. */
+        expect_error(TRAV(",'chip':{'access':'PACE'}"),
+                     "travellers[0].chip.access: unknown value 'PACE'; expected bac, pace");
+        expect_error(TRAV(",'chip':{'access':'pace-cam'}"),
+                     "travellers[0].chip.access: unknown value 'pace-cam'; expected bac, pace");
+        expect_error(TRAV(",'chip':{'access':''}"),
+                     "travellers[0].chip.access: unknown value ''; expected bac, pace");
+        expect_error(TRAV(",'chip':{'access':true}"),
+                     "travellers[0].chip.access: expected a string, got a boolean");
+        expect_error(TRAV(",'chip':{'access':null}"),
+                     "travellers[0].chip.access: expected a string, got null");
+        expect_error(TRAV(",'chip':{'present':false,'access':'pace'}"),
+                     "travellers[0].chip.access: not allowed when present is false");
 }
 
 static void test_membership_errors(void **state) {
@@ -688,6 +729,7 @@ int main(void) {
                 cmocka_unit_test(test_daemon_backends),
                 cmocka_unit_test(test_structure_errors),
                 cmocka_unit_test(test_traveller_errors),
+                cmocka_unit_test(test_chip_access),
                 cmocka_unit_test(test_membership_errors),
                 cmocka_unit_test(test_queue_and_fault_errors),
                 cmocka_unit_test(test_syntax_errors),
