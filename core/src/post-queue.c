@@ -37,18 +37,14 @@ static void apply_post(struct eg_manager *m, struct eg_post *post) {
         }
 }
 
-static int on_posts(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
-        struct eg_manager *m = userdata;
+static void drain(struct eg_manager *m) {
         struct eg_post_queue *q = &m->posts;
         struct eg_post *batch;
-        uint64_t counter;
-
-        /* Reset the eventfd first: a post arriving during the drain re-arms it. */
-        (void) read(fd, &counter, sizeof(counter));
 
         pthread_mutex_lock(&q->lock);
         batch = TAKE_PTR(q->head);
         q->length = 0;
+        q->wake_pending = false;
         pthread_mutex_unlock(&q->lock);
 
         while (batch) {
@@ -58,24 +54,44 @@ static int on_posts(sd_event_source *s, int fd, uint32_t revents, void *userdata
                 apply_post(m, post);
                 eg_post_free(post);
         }
+}
+
+static int on_posts(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        uint64_t counter;
+
+        /* Reset the eventfd first: a post arriving during the drain re-arms it. */
+        (void) read(fd, &counter, sizeof(counter));
+        drain(userdata);
+        return 0;
+}
+
+static int on_local_posts(sd_event_source *s, void *userdata) {
+        drain(userdata);
         return 0;
 }
 
 int eg_post_queue_init(struct eg_post_queue *q, sd_event *e, struct eg_manager *m) {
         int r;
 
-        *q = (struct eg_post_queue){ .event_fd = -1 };
+        *q = (struct eg_post_queue){ .event_fd = -1, .loop_thread = pthread_self() };
         r = pthread_mutex_init(&q->lock, NULL);
         if (r != 0)
                 return -r;
         q->event_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
         if (q->event_fd < 0)
                 return -errno;
-        return sd_event_add_io(e, &q->source, q->event_fd, EPOLLIN, on_posts, m);
+        r = sd_event_add_io(e, &q->source, q->event_fd, EPOLLIN, on_posts, m);
+        if (r < 0)
+                return r;
+        r = sd_event_add_defer(e, &q->defer, on_local_posts, m);
+        if (r < 0)
+                return r;
+        return sd_event_source_set_enabled(q->defer, SD_EVENT_OFF);
 }
 
 void eg_post_queue_done(struct eg_post_queue *q) {
         q->source = sd_event_source_disable_unref(q->source);
+        q->defer = sd_event_source_disable_unref(q->defer);
         while (q->head) {
                 struct eg_post *post = q->head;
 
@@ -88,6 +104,8 @@ void eg_post_queue_done(struct eg_post_queue *q) {
 
 int eg_post_queue_push(struct eg_post_queue *q, struct eg_post *post) {
         static const uint64_t one = 1;
+
+        bool local = pthread_equal(pthread_self(), q->loop_thread);
         int r = 0;
 
         pthread_mutex_lock(&q->lock);
@@ -99,12 +117,18 @@ int eg_post_queue_push(struct eg_post_queue *q, struct eg_post *post) {
                 q->length++;
                 /* Wake the loop under the lock: once we let go, the loop may
                  * drain, and at shutdown free, the queue. */
-                if (write(q->event_fd, &one, sizeof(one)) < 0) {
-                        /* Only a saturated counter fails, and then the loop is
-                         * already due to wake: the entry is queued either way. */
+                if (!local && !q->wake_pending) {
+                        if (write(q->event_fd, &one, sizeof(one)) < 0) {
+                                /* Only a saturated counter fails, and then the loop is
+                                 * already due to wake: the entry is queued either way. */
+                        }
+                        q->wake_pending = true;
                 }
         }
         pthread_mutex_unlock(&q->lock);
+        if (r >= 0 && local)
+                /* The loop's own thread: sd-event is ours to touch, no syscall needed. */
+                (void) sd_event_source_set_enabled(q->defer, SD_EVENT_ONESHOT);
         return r;
 }
 

@@ -3,11 +3,15 @@
  * Completions and events posted by plugins, from any thread, to the event
  * loop: a mutex-protected FIFO plus an eventfd the loop watches.  Entries are
  * deep copies, so a plugin's buffers are free to go as soon as it returns.
+ * A post from the loop's own thread (most of them) needs no wake-up: it
+ * enables a defer source instead of writing the eventfd, and another
+ * thread writes the eventfd only when no wake-up is already on its way.
  */
 #pragma once
 
 #include <egate/plugin.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <systemd/sd-event.h>
 
 #include "list.h"
@@ -36,7 +40,10 @@ struct eg_post_queue {
         struct eg_post *head;
         size_t length;
         int event_fd;
-        sd_event_source *source;
+        bool wake_pending; /* the eventfd was written and not yet drained (under lock) */
+        pthread_t loop_thread;
+        sd_event_source *source; /* the eventfd: posts from other threads */
+        sd_event_source *defer; /* posts from the loop's thread */
 };
 
 #define EG_POST_QUEUE_MAX 4096 /* a flooding plugin gets -EBUSY, not our memory */
