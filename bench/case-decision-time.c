@@ -62,7 +62,7 @@ static int run(struct bench_env *e, const struct bench_options *o, struct bench_
 
         if (asprintf(&scenario, "%s/lanes.json", e->dir) < 0)
                 return -ENOMEM;
-        r = lane_world_write_scenario(scenario, 1, o->rounds, &realistic, 0);
+        r = lane_world_write_scenario(scenario, 1, o->rounds, &realistic, 0, NULL);
         if (r < 0)
                 return r;
         r = bench_env_start_egated_with(e, scenario, "[daemon]\n", "warning");

@@ -69,7 +69,8 @@ static void print_latencies(FILE *f, const struct lane_latencies *l) {
 }
 
 int lane_world_write_scenario(const char *path, unsigned lanes, unsigned travellers_per_lane,
-                              const struct lane_latencies *latencies, unsigned queue_start_ms) {
+                              const struct lane_latencies *latencies, unsigned queue_start_ms,
+                              const char *chip_access) {
         _cleanup_(fclosep) FILE *f = fopen(path, "we");
         time_t now = time(NULL);
         struct tm tm;
@@ -108,8 +109,11 @@ int lane_world_write_scenario(const char *path, unsigned lanes, unsigned travell
                         fprintf(f,
                                 "    {\"id\": \"L%u-t%u\", \"mrz\": [\"%s\", \"%s\"], "
                                 "\"think_ms\": 0, \"membership\": {\"status\": \"active\", "
-                                "\"enrolled\": \"%s\", \"fingers\": [\"right-index\"]}}%s\n",
-                                l, t, line1, line2, enrolled,
+                                "\"enrolled\": \"%s\", \"fingers\": [\"right-index\"]}",
+                                l, t, line1, line2, enrolled);
+                        if (chip_access)
+                                fprintf(f, ", \"chip\": {\"access\": \"%s\"}", chip_access);
+                        fprintf(f, "}%s\n",
                                 l + 1 == lanes && t + 1 == travellers_per_lane ? "" : ",");
                 }
         fputs("  ]", f);
@@ -256,6 +260,19 @@ int lane_mock_wait_clear(const struct bench_env *e, const char *lane, unsigned t
                 (void) usleep(20000);
         }
         return -ETIMEDOUT;
+}
+
+int lane_mock_card_cpu_ns(const struct bench_env *e, uint64_t *ret) {
+        char reply[256];
+        const char *p;
+
+        if (bench_mock_query(e->mock_socket, "stats", reply, sizeof(reply)) < 0)
+                return -EIO;
+        p = strstr(reply, " card_cpu_ns=");
+        if (!p)
+                return -EPROTO;
+        *ret = strtoull(p + strlen(" card_cpu_ns="), NULL, 10);
+        return 0;
 }
 
 int64_t lane_mock_ops(const struct bench_env *e, const char *device, const char *kind) {

@@ -23,9 +23,12 @@ struct lane_latencies {
 
 /* Travellers are "L<lane>-t<k>"; latencies NULL: zero latency.  queue_start_ms > 0: each
  * lane's travellers queue up on their own, the first that long after the mock started,
- * each next one as soon as the lane is clear; 0: they come only when asked ("arrive"). */
+ * each next one as soon as the lane is clear; 0: they come only when asked ("arrive").
+ * chip_access: the passports' chip access, "bac" or "pace" (the mock's chip.access); NULL
+ * leaves the mock's default. */
 int lane_world_write_scenario(const char *path, unsigned lanes, unsigned travellers_per_lane,
-                              const struct lane_latencies *latencies, unsigned queue_start_ms);
+                              const struct lane_latencies *latencies, unsigned queue_start_ms,
+                              const char *chip_access);
 
 /* Transactions seen on the bus: started and finished, per lane. */
 struct lane_watch {
@@ -49,6 +52,10 @@ int lane_mock_wait_clear(const struct bench_env *e, const char *lane, unsigned t
 
 /* CPU time egated (all its threads) has used so far, ns; from /proc. */
 int lane_egated_cpu_ns(const struct bench_env *e, uint64_t *ret);
+
+/* CPU time the mock's card emulator (the passports' side of the chip) has used so far,
+ * ns, from the mock's "stats": simulated hardware that runs inside egated. */
+int lane_mock_card_cpu_ns(const struct bench_env *e, uint64_t *ret);
 
 /* "ops <device>" through the mock's control socket: the count of one kind, or < 0. */
 int64_t lane_mock_ops(const struct bench_env *e, const char *device, const char *kind);
