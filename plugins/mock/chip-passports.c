@@ -300,5 +300,7 @@ struct eg_test_card_faults mock_chips_card_faults(const struct mock_traveller *t
         if (t && t->chip.behaviour == MOCK_CHIP_CLONE)
                 return (struct eg_test_card_faults){ .ca_wrong_key = true,
                                                      .aa_wrong_signature = true };
+        if (t && t->chip.behaviour == MOCK_CHIP_SHORT_ONLY)
+                return (struct eg_test_card_faults){ .short_only = true };
         return (struct eg_test_card_faults){};
 }

@@ -56,5 +56,6 @@ int mock_chips_write_csca(const struct mock_chips *c, const char *path);
 int mock_chips_passport(const struct mock_chips *c, const struct mock_traveller *t,
                         const struct eg_test_passport **ret);
 
-/* The card-side faults a behaviour needs (clone: AA and CA with other keys). */
+/* The card-side faults a behaviour needs (clone: AA and CA with other keys; short-only:
+ * extended-length APDUs refused). */
 struct eg_test_card_faults mock_chips_card_faults(const struct mock_traveller *t);

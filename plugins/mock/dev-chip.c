@@ -70,20 +70,31 @@ void mock_chip_reader_done(struct mock_device *d) {
         d->chip.response = NULL;
 }
 
-/* PC/SC-style ATR of a contactless ISO 14443-4 card: 3B 8A 80 01, ten
- * historical bytes ("EGATE-MOCK"), TCK.  They announce no extended length,
- * so the chip is read in short APDUs, as many real ones are. */
-static size_t make_atr(uint8_t atr[static 16]) {
-        static const char historical[] = "EGATE-MOCK";
-        size_t n = 0;
+/* PC/SC-style ATR of a contactless ISO 14443-4 card: 3B 8K 80 01 (TD1, TD2: T=1, so a
+ * TCK ends it), K historical bytes, TCK.  By default the historical bytes are the ten
+ * of "EGATE-MOCK", which announce no extended length, so the chip is read in short
+ * APDUs, as many real ones are.  With chip.extended_length they are fifteen in
+ * compact-TLV (category indicator 80, ISO/IEC 7816-4 8.1.1): card capabilities
+ * 73 94 01 40 (selection by DF name, file identifier and short EF identifier; one-byte
+ * data units; extended Lc and Le fields), then card issuer's data 59 "EGATEMOCK". */
+#define ATR_MAX (4 + 15 + 1) /* T0 to TD2, at most 15 historical bytes, TCK */
+static size_t make_atr(bool extended_length, uint8_t atr[static ATR_MAX]) {
+        static const char plain[] = "EGATE-MOCK";
+        static const char extended[] = "\x80"
+                                       "\x73\x94\x01\x40"
+                                       "\x59"
+                                       "EGATEMOCK";
+        const char *historical = extended_length ? extended : plain;
+        size_t k = (extended_length ? sizeof(extended) : sizeof(plain)) - 1, n = 0;
         uint8_t tck = 0;
 
+        _Static_assert(sizeof(extended) - 1 <= 15, "K is one nibble");
         atr[n++] = 0x3B;
-        atr[n++] = 0x80 | (uint8_t) (sizeof(historical) - 1); /* TD1 follows, K historical */
+        atr[n++] = 0x80 | (uint8_t) k; /* TD1 follows, K historical */
         atr[n++] = 0x80; /* TD2 follows, T=0 */
         atr[n++] = 0x01; /* T=1 */
-        memcpy(atr + n, historical, sizeof(historical) - 1);
-        n += sizeof(historical) - 1;
+        memcpy(atr + n, historical, k);
+        n += k;
         for (size_t i = 1; i < n; i++)
                 tck ^= atr[i];
         atr[n++] = tck;
@@ -127,7 +138,7 @@ static void chip_connect(struct mock_device *d, struct mock_op *op) {
         const struct eg_test_passport *passport;
         struct eg_op_result r = { .fd = -1 };
         struct eg_test_card_faults faults;
-        uint8_t atr[16];
+        uint8_t atr[ATR_MAX];
 
         if (!t) {
                 mock_op_end(op, -ENOMSG, "no chip");
@@ -150,7 +161,7 @@ static void chip_connect(struct mock_device *d, struct mock_op *op) {
         d->chip.connected = true;
         d->chip.lost = false;
         r.data = atr;
-        r.data_len = make_atr(atr);
+        r.data_len = make_atr(t->chip.extended_length, atr);
         mock_op_complete(op, &r);
 }
 

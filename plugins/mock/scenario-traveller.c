@@ -63,7 +63,7 @@ static int parse_mrz(struct mock_json_ctx *c, const char *path, struct json_obje
 
 static int parse_chip(struct mock_json_ctx *c, const char *tp, struct json_object *traveller,
                       struct mock_traveller *t) {
-        static const char *const keys[] = { "present",   "dg1_mrz",  "access",
+        static const char *const keys[] = { "present",   "dg1_mrz",  "access", "extended_length",
                                             "behaviour", "delay_ms", NULL };
         struct json_object *chip, *dg1;
         char p[MOCK_PATH_MAX], pp[MOCK_PATH_MAX];
@@ -72,6 +72,7 @@ static int parse_chip(struct mock_json_ctx *c, const char *tp, struct json_objec
         t->chip.present = true;
         t->chip.dg1_mrz = t->mrz;
         t->chip.access = MOCK_CHIP_ACCESS_BAC;
+        t->chip.extended_length = false;
         t->chip.behaviour = MOCK_CHIP_OK;
 
         r = mock_json_member(c, tp, traveller, "chip", json_type_object, false, &chip);
@@ -99,10 +100,17 @@ static int parse_chip(struct mock_json_ctx *c, const char *tp, struct json_objec
                 return -EINVAL;
         t->chip.access = (enum mock_chip_access) a;
 
+        if (mock_json_bool(c, p, chip, "extended_length", false, &t->chip.extended_length) < 0)
+                return -EINVAL;
+
         if (mock_json_enum(c, p, chip, "behaviour", mock_chip_behaviour_names,
                            MOCK_CHIP_BEHAVIOUR_MAX, MOCK_CHIP_OK, &b) < 0)
                 return -EINVAL;
         t->chip.behaviour = (enum mock_chip_behaviour) b;
+        /* Without the ATR's promise no reader sends an extended APDU to refuse. */
+        if (t->chip.behaviour == MOCK_CHIP_SHORT_ONLY && !t->chip.extended_length)
+                return mock_json_error(c, mock_json_path_key(pp, p, "behaviour"),
+                                       "'short-only' is only valid with extended_length true");
 
         if (t->chip.behaviour == MOCK_CHIP_SLOW)
                 return mock_json_ms(c, p, chip, "delay_ms", 2000, &t->chip.delay_ms);

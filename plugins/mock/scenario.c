@@ -15,6 +15,7 @@ const char *const mock_chip_behaviour_names[MOCK_CHIP_BEHAVIOUR_MAX] = {
         [MOCK_CHIP_REMOVE_MID_READ] = "remove-mid-read",
         [MOCK_CHIP_BAC_FAIL] = "bac-fail",
         [MOCK_CHIP_CLONE] = "clone",
+        [MOCK_CHIP_SHORT_ONLY] = "short-only",
 };
 
 const char *const mock_chip_access_names[MOCK_CHIP_ACCESS_MAX] = {

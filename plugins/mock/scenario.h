@@ -8,7 +8,8 @@
  *
  * The parser is strict and stops at the first problem, which it describes
  * with the JSON path:  "travellers[3].chip.behaviour: unknown value 'broken';
- * expected ok, unreadable, slow, pa-fail, remove-mid-read, bac-fail, clone".
+ * expected ok, unreadable, slow, pa-fail, remove-mid-read, bac-fail, clone,
+ * short-only".
  * Messages never quote MRZ lines or document numbers.
  */
 #pragma once
@@ -40,6 +41,7 @@ enum mock_chip_behaviour {
         MOCK_CHIP_REMOVE_MID_READ,
         MOCK_CHIP_BAC_FAIL, /* personalised with another document number: BAC fails */
         MOCK_CHIP_CLONE, /* Chip and Active Authentication answer with other keys */
+        MOCK_CHIP_SHORT_ONLY, /* extended-length APDUs get 6700 (needs extended_length) */
         MOCK_CHIP_BEHAVIOUR_MAX,
 };
 
@@ -157,6 +159,7 @@ struct mock_traveller {
                 bool present;
                 struct mock_mrz dg1_mrz; /* defaults to the printed MRZ */
                 enum mock_chip_access access;
+                bool extended_length; /* the ATR announces extended Lc/Le */
                 enum mock_chip_behaviour behaviour;
                 uint32_t delay_ms; /* "slow": added to every chip operation */
         } chip;

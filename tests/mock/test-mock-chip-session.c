@@ -28,6 +28,7 @@
 
 #include "config.h"
 #include "device.h"
+#include "emrtd/atr.h"
 #include "emrtd/chip-session.h"
 #include "manager.h"
 
@@ -78,6 +79,15 @@ static const char scenario[] =
         "  'chip':{'access':'pace','behaviour':'clone'}},"
         " {'id':'pace-removed','mrz':" OK_MRZ ","
         "  'chip':{'access':'pace','behaviour':'remove-mid-read'}},"
+        " {'id':'ext','mrz':" OK_MRZ ",'chip':{'extended_length':true}},"
+        " {'id':'ext-pace','mrz':" OK_MRZ ","
+        "  'chip':{'access':'pace','extended_length':true}},"
+        " {'id':'ext-short-only','mrz':" OK_MRZ ","
+        "  'chip':{'extended_length':true,'behaviour':'short-only'}},"
+        " {'id':'ext-pace-short-only','mrz':" OK_MRZ ","
+        "  'chip':{'access':'pace','extended_length':true,'behaviour':'short-only'}},"
+        " {'id':'ext-pa-fail','mrz':" PA_MRZ ","
+        "  'chip':{'extended_length':true,'behaviour':'pa-fail'}},"
         " {'id':'nochip','mrz':" OK_MRZ ",'chip':{'present':false}}]}";
 
 static const char config_template[] = "[daemon]\n"
@@ -562,13 +572,141 @@ static void test_card_stats(void **state) {
         eg_chip_read_result_free(r);
 }
 
+/* The ATR the chip reader gave, as the chip session kept it: PC/SC contactless form with a
+ * good TCK, and the historical bytes the scenario asked for. */
+static void assert_atr(const struct eg_chip_read_result *r, bool extended_length) {
+        uint8_t tck = 0;
+
+        assert_true(r->atr_len >= 5);
+        assert_memory_equal(r->atr, "\x3B", 1);
+        assert_memory_equal(r->atr + 2, "\x80\x01", 2);
+        for (size_t i = 1; i < r->atr_len; i++)
+                tck ^= r->atr[i];
+        assert_int_equal(tck, 0); /* TCK makes the XOR of T0..TCK zero */
+        assert_int_equal(eg_atr_extended_length(r->atr, r->atr_len), extended_length);
+        if (extended_length) {
+                /* Compact-TLV: card capabilities with "extended Lc and Le", issuer's data. */
+                assert_int_equal(r->atr_len, 20);
+                assert_int_equal(r->atr[1], 0x8F);
+                assert_memory_equal(r->atr + 4,
+                                    "\x80\x73\x94\x01\x40\x59"
+                                    "EGATEMOCK",
+                                    15);
+        } else {
+                assert_int_equal(r->atr_len, 15);
+                assert_memory_equal(r->atr,
+                                    "\x3B\x8A\x80\x01"
+                                    "EGATE-MOCK",
+                                    14);
+        }
+}
+
+/* The APDUs of one read, counted by the chip session and by the card emulator alike.
+ * prefer_pace as in read_chip_as(): egated's pipeline tries PACE, so even a BAC chip's
+ * read starts with a SELECT of EF.CardAccess. */
+static struct eg_chip_read_result *read_counted(struct fixture *f, const char *traveller,
+                                                bool prefer_pace, const char *what) {
+        struct card_stats before = card_stats(f), after;
+        struct eg_chip_read_result *r = read_chip_as(f, traveller, OK_L1 "\n" OK_L2, prefer_pace);
+
+        after = card_stats(f);
+        assert_int_equal(after.apdus - before.apdus, r->n_apdus);
+        print_message("%s: %u APDUs, %zu bytes of DG2\n", what, r->n_apdus, r->dg[2].len);
+        return r;
+}
+
+/* chip.extended_length: the ATR announces extended Lc/Le, so the chip session reads whole
+ * files in extended READ BINARYs (DG2 in one instead of 67 short ones), with BAC and with
+ * PACE, and the passport still passes.  A chip that announces it but refuses extended APDUs
+ * ("short-only") makes egated fall back to short ones after its probe. */
+static void test_extended_length(void **state) {
+        struct fixture *f = *state;
+        struct eg_chip_read_result *r;
+        unsigned bac_short, pace_short;
+
+        r = read_counted(f, "ok", true, "BAC, short APDUs");
+        assert_good_read(r);
+        assert_atr(r, false);
+        assert_false(r->extended_length);
+        bac_short = r->n_apdus;
+        assert_true(bac_short > 80);
+        eg_chip_read_result_free(r);
+
+        r = read_counted(f, "ext", true, "BAC, extended length");
+        assert_good_read(r);
+        assert_atr(r, true);
+        assert_true(r->extended_length);
+        assert_int_equal(r->pa.dgs_verified, 1u << 1 | 1u << 2 | 1u << 14 | 1u << 15);
+        assert_in_range(r->dg[2].len, 12000, 20000);
+        assert_true(r->n_apdus < 35);
+        assert_true(r->n_apdus + 50 < bac_short);
+        eg_chip_read_result_free(r);
+
+        r = read_counted(f, "pace", true, "PACE, short APDUs");
+        assert_good_pace_read(r);
+        assert_atr(r, false);
+        assert_false(r->extended_length);
+        pace_short = r->n_apdus;
+        assert_true(pace_short > 80);
+        eg_chip_read_result_free(r);
+
+        r = read_counted(f, "ext-pace", true, "PACE, extended length");
+        assert_good_pace_read(r);
+        assert_atr(r, true);
+        assert_true(r->extended_length);
+        assert_int_equal(r->pa.dgs_verified, 1u << 1 | 1u << 2 | 1u << 14 | 1u << 15);
+        assert_in_range(r->dg[2].len, 12000, 20000);
+        assert_true(r->n_apdus < 35);
+        assert_true(r->n_apdus + 50 < pace_short);
+        eg_chip_read_result_free(r);
+
+        /* The same chip read again by a reader without PACE: BAC, still extended. */
+        r = read_counted(f, "ext-pace", false, "BAC on a PACE chip, extended length");
+        assert_check(&r->access, EG_CHECK_SUCCESSFUL, NULL, "BAC, 3DES secure messaging");
+        assert_check(&r->pa.check, EG_CHECK_SUCCESSFUL, NULL, NULL);
+        assert_check(&r->authenticity, EG_CHECK_SUCCESSFUL, NULL, "AES-128");
+        assert_true(r->extended_length);
+        assert_true(r->n_apdus < 35);
+        eg_chip_read_result_free(r);
+
+        /* The ATR promises extended length, the chip answers 6700: the first command is the
+         * probe, sent again short, and the rest of the read is the short one. */
+        r = read_counted(f, "ext-short-only", true, "BAC, extended length refused");
+        assert_good_read(r);
+        assert_atr(r, true);
+        assert_false(r->extended_length);
+        assert_int_equal(r->n_apdus, bac_short + 1);
+        eg_chip_read_result_free(r);
+
+        r = read_counted(f, "ext-pace-short-only", true, "PACE, extended length refused");
+        assert_good_pace_read(r);
+        assert_atr(r, true);
+        assert_false(r->extended_length);
+        assert_int_equal(r->n_apdus, pace_short + 1);
+        eg_chip_read_result_free(r);
+
+        /* Behaviours still work with extended length: the substituted photo is caught. */
+        r = read_chip_as(f, "ext-pa-fail", PA_L1 "\n" PA_L2, false);
+        assert_true(r->extended_length);
+        assert_check(&r->read, EG_CHECK_SUCCESSFUL, NULL, NULL);
+        assert_check(&r->pa.check, EG_CHECK_FAILED, EG_REASON_PA_DG_HASH,
+                     "DG2 does not match its hash in EF.SOD");
+        eg_chip_read_result_free(r);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_good_read),  cmocka_unit_test(test_pa_fail),
-                cmocka_unit_test(test_unreadable), cmocka_unit_test(test_removed_mid_read),
-                cmocka_unit_test(test_bac_fail),   cmocka_unit_test(test_dg1_differs),
-                cmocka_unit_test(test_clone),      cmocka_unit_test(test_slow),
-                cmocka_unit_test(test_pace),       cmocka_unit_test(test_card_stats),
+                cmocka_unit_test(test_good_read),
+                cmocka_unit_test(test_pa_fail),
+                cmocka_unit_test(test_unreadable),
+                cmocka_unit_test(test_removed_mid_read),
+                cmocka_unit_test(test_bac_fail),
+                cmocka_unit_test(test_dg1_differs),
+                cmocka_unit_test(test_clone),
+                cmocka_unit_test(test_slow),
+                cmocka_unit_test(test_pace),
+                cmocka_unit_test(test_card_stats),
+                cmocka_unit_test(test_extended_length),
         };
 
         return cmocka_run_group_tests_name("mock-chip-session", tests, setup, teardown);

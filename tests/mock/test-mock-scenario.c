@@ -106,6 +106,7 @@ static void test_minimal_defaults(void **state) {
         assert_true(t->chip.present);
         assert_int_equal(t->chip.behaviour, MOCK_CHIP_OK);
         assert_int_equal(t->chip.access, MOCK_CHIP_ACCESS_BAC);
+        assert_false(t->chip.extended_length);
         assert_string_equal(t->chip.dg1_mrz.lines[1], t->mrz.lines[1]);
         assert_int_equal(t->membership.status, MOCK_MEMBERSHIP_NONE);
         assert_string_equal(t->fingerprint.identity, "t1");
@@ -340,7 +341,7 @@ static void test_traveller_errors(void **state) {
                      "travellers[0].mrz[1]: expected a string, got an integer");
         expect_error(TRAV(",'chip':{'behaviour':'broken'}"),
                      "travellers[0].chip.behaviour: unknown value 'broken'; expected ok, "
-                     "unreadable, slow, pa-fail, remove-mid-read, bac-fail, clone");
+                     "unreadable, slow, pa-fail, remove-mid-read, bac-fail, clone, short-only");
         expect_error(TRAV(",'chip':{'present':false,'behaviour':'ok'}"),
                      "travellers[0].chip.behaviour: not allowed when present is false");
         expect_error(TRAV(",'chip':{'delay_ms':5}"),
@@ -350,7 +351,7 @@ static void test_traveller_errors(void **state) {
                      "got 1");
         expect_error(TRAV(",'chip':{'colour':'red'}"),
                      "travellers[0].chip.colour: unknown key; expected present, dg1_mrz, "
-                     "access, behaviour, delay_ms");
+                     "access, extended_length, behaviour, delay_ms");
         expect_error(TRAV(",'think_ms':-5"), "travellers[0].think_ms: must not be negative");
         expect_error(TRAV(",'think_ms':3600001"),
                      "travellers[0].think_ms: 3600001 is too large; the limit is 3600000 (one "
@@ -419,6 +420,62 @@ static void test_chip_access(void **state) {
                      "travellers[0].chip.access: expected a string, got null");
         expect_error(TRAV(",'chip':{'present':false,'access':'pace'}"),
                      "travellers[0].chip.access: not allowed when present is false");
+}
+
+static void test_chip_extended_length(void **state) {
+        struct mock_scenario *s;
+
+        /* A boolean, false by default, with any access and behaviour. */
+        s = expect_ok("{'name':'x','travellers':["
+                      " {'id':'t1','mrz':" MRZ_TD3 ",'chip':{'extended_length':true}},"
+                      " {'id':'t2','mrz':" MRZ_TD3 ",'chip':{'extended_length':false}},"
+                      " {'id':'t3','mrz':" MRZ_TD1 ","
+                      "  'chip':{'access':'pace','extended_length':true,'behaviour':'clone'}},"
+                      " {'id':'t4','mrz':" MRZ_TD2 ",'chip':{'access':'pace'}},"
+                      " {'id':'t5','mrz':" MRZ_TD3 ","
+                      "  'chip':{'extended_length':true,'behaviour':'short-only'}},"
+                      " {'id':'t6','mrz':" MRZ_TD3 "}]}");
+        assert_true(s->travellers[0].chip.extended_length);
+        assert_int_equal(s->travellers[0].chip.access, MOCK_CHIP_ACCESS_BAC);
+        assert_int_equal(s->travellers[0].chip.behaviour, MOCK_CHIP_OK);
+        assert_false(s->travellers[1].chip.extended_length);
+        assert_true(s->travellers[2].chip.extended_length);
+        assert_int_equal(s->travellers[2].chip.access, MOCK_CHIP_ACCESS_PACE);
+        assert_int_equal(s->travellers[2].chip.behaviour, MOCK_CHIP_CLONE);
+        assert_false(s->travellers[3].chip.extended_length);
+        assert_true(s->travellers[4].chip.extended_length);
+        assert_int_equal(s->travellers[4].chip.behaviour, MOCK_CHIP_SHORT_ONLY);
+        assert_false(s->travellers[5].chip.extended_length);
+        mock_scenario_free(s);
+
+        assert_string_equal(mock_chip_behaviour_to_string(MOCK_CHIP_SHORT_ONLY), "short-only");
+        assert_null(mock_chip_behaviour_to_string(MOCK_CHIP_BEHAVIOUR_MAX));
+
+        expect_error(TRAV(",'chip':{'extended_length':'true'}"),
+                     "travellers[0].chip.extended_length: expected a boolean, got a string");
+        expect_error(TRAV(",'chip':{'extended_length':1}"),
+                     "travellers[0].chip.extended_length: expected a boolean, got an integer");
+        expect_error(TRAV(",'chip':{'extended_length':0}"),
+                     "travellers[0].chip.extended_length: expected a boolean, got an integer");
+        expect_error(TRAV(",'chip':{'extended_length':null}"),
+                     "travellers[0].chip.extended_length: expected a boolean, got null");
+        expect_error(TRAV(",'chip':{'extended_length':[true]}"),
+                     "travellers[0].chip.extended_length: expected a boolean, got an array");
+        expect_error(TRAV(",'chip':{'extended_length':{}}"),
+                     "travellers[0].chip.extended_length: expected a boolean, got an object");
+        expect_error(TRAV(",'chip':{'present':false,'extended_length':false}"),
+                     "travellers[0].chip.extended_length: not allowed when present is false");
+        /* Keys are exact. */
+        expect_error(TRAV(",'chip':{'extended-length':true}"),
+                     "travellers[0].chip.extended-length: unknown key; expected present, dg1_mrz, "
+                     "access, extended_length, behaviour, delay_ms");
+        /* A chip whose ATR promises no extended length never gets an APDU to refuse. */
+        expect_error(TRAV(",'chip':{'behaviour':'short-only'}"),
+                     "travellers[0].chip.behaviour: 'short-only' is only valid with "
+                     "extended_length true");
+        expect_error(TRAV(",'chip':{'extended_length':false,'behaviour':'short-only'}"),
+                     "travellers[0].chip.behaviour: 'short-only' is only valid with "
+                     "extended_length true");
 }
 
 static void test_membership_errors(void **state) {
@@ -730,6 +787,7 @@ int main(void) {
                 cmocka_unit_test(test_structure_errors),
                 cmocka_unit_test(test_traveller_errors),
                 cmocka_unit_test(test_chip_access),
+                cmocka_unit_test(test_chip_extended_length),
                 cmocka_unit_test(test_membership_errors),
                 cmocka_unit_test(test_queue_and_fault_errors),
                 cmocka_unit_test(test_syntax_errors),
