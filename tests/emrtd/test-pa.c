@@ -22,6 +22,7 @@
 
 #include "crypto-test-util.h"
 #include "emrtd/pa.h"
+#include "emrtd/sod-signer-cache.h"
 #include "emrtd/tlv.h"
 #include <sys/stat.h>
 
@@ -352,6 +353,114 @@ static void test_sod_shapes(void **state) {
         eg_test_passport_free(p);
 }
 
+/* The ContentInfo inside an EF.SOD's tag 77. */
+static void sod_content(const struct eg_test_passport *p, const uint8_t **ret, size_t *ret_len) {
+        struct eg_tlv t;
+
+        assert_int_equal(
+                eg_tlv_parse_exact(p->file[EG_TEST_FILE_SOD], p->file_len[EG_TEST_FILE_SOD], &t),
+                0);
+        *ret = t.value;
+        *ret_len = t.length;
+}
+
+/* The DS certificate is parsed once and shared; the EF.SOD without it still verifies,
+ * and a certificate with other bytes (a forger's) is never taken for the cached one. */
+static void test_signer_parsed_once(void **state) {
+        struct fixture *f = *state;
+        struct eg_test_passport_options o = { .pki = f->pki };
+        struct eg_test_passport *p1, *p2;
+        struct eg_sod *s1 = NULL, *s2 = NULL;
+        uint8_t *stripped = NULL, *ds_der = NULL;
+        const uint8_t *content;
+        size_t content_len, stripped_len;
+        X509 *signer = NULL, *again = NULL;
+        struct eg_pa_result r;
+        int ds_len;
+
+        eg_sod_signer_cache_clear();
+        p1 = make(&o);
+        o.document_number = "M98765432";
+        p2 = make(&o);
+
+        sod_content(p1, &content, &content_len);
+        assert_int_equal(
+                eg_sod_split_signer(content, content_len, &stripped, &stripped_len, &signer), 0);
+        ds_len = i2d_X509(f->pki->ds, &ds_der);
+        assert_true(ds_len > 0);
+        /* Exactly the certificates field gone: the certificate and its [0] header (4 bytes). */
+        assert_int_equal(content_len - stripped_len, (size_t) ds_len + 4);
+        assert_int_equal(X509_cmp(signer, f->pki->ds), 0);
+        free(stripped);
+
+        sod_content(p2, &content, &content_len);
+        assert_int_equal(
+                eg_sod_split_signer(content, content_len, &stripped, &stripped_len, &again), 0);
+        assert_ptr_equal(again, signer); /* the same object, not parsed again */
+        free(stripped);
+        X509_free(again);
+        X509_free(signer);
+
+        assert_int_equal(
+                eg_sod_parse(p1->file[EG_TEST_FILE_SOD], p1->file_len[EG_TEST_FILE_SOD], &s1, NULL),
+                0);
+        assert_int_equal(
+                eg_sod_parse(p2->file[EG_TEST_FILE_SOD], p2->file_len[EG_TEST_FILE_SOD], &s2, NULL),
+                0);
+        assert_ptr_equal(s1->signer, s2->signer);
+        assert_int_equal(eg_sod_verify_signature(s1, NULL), 0);
+        assert_int_equal(eg_sod_verify_signature(s2, NULL), 0);
+        eg_sod_free(s1);
+        eg_sod_free(s2);
+        verify(f->ts, p2, "KOR", &r);
+        expect(&r, EG_CHECK_SUCCESSFUL, NULL, "passed");
+
+        /* Without a certificate there is nothing to split: the whole EF.SOD is parsed. */
+        eg_test_passport_free(p2);
+        o.sod_without_certificate = true;
+        p2 = make(&o);
+        sod_content(p2, &content, &content_len);
+        assert_int_equal(
+                eg_sod_split_signer(content, content_len, &stripped, &stripped_len, &again),
+                -ENOENT);
+        /* Garbage, and a ContentInfo cut short. */
+        assert_int_equal(eg_sod_split_signer((const uint8_t *) "\x30\x03\x02\x01\x01", 5, &stripped,
+                                             &stripped_len, &again),
+                         -EBADMSG);
+        sod_content(p1, &content, &content_len);
+        assert_int_equal(
+                eg_sod_split_signer(content, content_len - 1, &stripped, &stripped_len, &again),
+                -EBADMSG);
+
+        OPENSSL_free(ds_der);
+        eg_test_passport_free(p1);
+        eg_test_passport_free(p2);
+}
+
+/* More Document Signers than the cache holds: older ones are dropped, all still verify. */
+static void test_signer_cache_turns_over(void **state) {
+        struct fixture *f = *state;
+
+        for (unsigned round = 0; round < 2; round++)
+                for (unsigned i = 0; i < 20; i++) {
+                        struct eg_test_passport_options o = { .pki = f->pki };
+                        struct eg_test_passport *p;
+                        struct eg_pa_result r;
+                        X509 *ds;
+                        EVP_PKEY *key;
+
+                        assert_int_equal(eg_test_pki_issue_ds(f->pki, "KR", -1, 365, &ds, &key), 0);
+                        o.ds = ds;
+                        o.ds_key = key;
+                        p = make(&o);
+                        verify(f->ts, p, "KOR", &r);
+                        expect(&r, EG_CHECK_SUCCESSFUL, NULL, "passed");
+                        eg_test_passport_free(p);
+                        X509_free(ds);
+                        EVP_PKEY_free(key);
+                }
+}
+
 static void test_master_list(void **state) {
         struct fixture *f = *state;
         struct eg_test_pki *jp;
@@ -475,6 +584,8 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_revoked_ds, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_issuer_mismatch, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_sod_shapes, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_signer_parsed_once, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_signer_cache_turns_over, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_master_list, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_directories, setup, teardown),
         };

@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "crypto-util.h"
+#include "macro.h"
+#include "sod-signer-cache.h"
 #include "sod.h"
 #include "tlv.h"
 
@@ -130,6 +132,13 @@ finish:
         return r;
 }
 
+static bool signer_matches(CMS_ContentInfo *cms, X509 *cert) {
+        STACK_OF(CMS_SignerInfo) *infos = CMS_get0_SignerInfos(cms);
+
+        return infos && sk_CMS_SignerInfo_num(infos) == 1 &&
+               CMS_SignerInfo_cert_cmp(sk_CMS_SignerInfo_value(infos, 0), cert) == 0;
+}
+
 static X509 *find_signer(CMS_ContentInfo *cms) {
         STACK_OF(CMS_SignerInfo) *infos = CMS_get0_SignerInfos(cms);
         STACK_OF(X509) * certs;
@@ -149,12 +158,34 @@ static X509 *find_signer(CMS_ContentInfo *cms) {
         return found;
 }
 
+/* The CMS without its certificate, which comes from the signer cache; false: no shortcut. */
+static bool parse_without_certificate(struct eg_sod *sod, const uint8_t *content_info, size_t len) {
+        _cleanup_free_ uint8_t *stripped = NULL;
+        const unsigned char *p;
+        size_t stripped_len;
+        X509 *signer;
+
+        if (eg_sod_split_signer(content_info, len, &stripped, &stripped_len, &signer) < 0)
+                return false;
+        p = stripped;
+        sod->cms = d2i_CMS_ContentInfo(NULL, &p, (long) stripped_len);
+        if (!sod->cms || p != stripped + stripped_len) {
+                CMS_ContentInfo_free(TAKE_PTR(sod->cms));
+                X509_free(signer);
+                ERR_clear_error();
+                return false;
+        }
+        sod->signer = signer;
+        return true;
+}
+
 int eg_sod_parse(const uint8_t *ef_sod, size_t len, struct eg_sod **ret, const char **reason) {
         struct eg_tlv t;
         struct eg_sod *sod;
         const unsigned char *p;
         ASN1_OBJECT *expected = NULL;
         ASN1_OCTET_STRING **content;
+        bool certificate_cut;
         int r = -EBADMSG;
 
         if (!ret)
@@ -171,11 +202,14 @@ int eg_sod_parse(const uint8_t *ef_sod, size_t len, struct eg_sod **ret, const c
         if (!sod)
                 return -ENOMEM;
 
-        p = t.value;
-        sod->cms = d2i_CMS_ContentInfo(NULL, &p, (long) t.length);
-        if (!sod->cms || p != t.value + t.length) {
-                SET_REASON(reason, "EF.SOD does not hold one CMS ContentInfo");
-                goto finish;
+        certificate_cut = parse_without_certificate(sod, t.value, t.length);
+        if (!certificate_cut) {
+                p = t.value;
+                sod->cms = d2i_CMS_ContentInfo(NULL, &p, (long) t.length);
+                if (!sod->cms || p != t.value + t.length) {
+                        SET_REASON(reason, "EF.SOD does not hold one CMS ContentInfo");
+                        goto finish;
+                }
         }
         if (OBJ_obj2nid(CMS_get0_type(sod->cms)) != NID_pkcs7_signed) {
                 SET_REASON(reason, "EF.SOD is not CMS SignedData");
@@ -199,7 +233,13 @@ int eg_sod_parse(const uint8_t *ef_sod, size_t len, struct eg_sod **ret, const c
         if (r < 0)
                 goto finish;
 
-        sod->signer = find_signer(sod->cms);
+        if (!certificate_cut)
+                sod->signer = find_signer(sod->cms);
+        else if (!signer_matches(sod->cms, sod->signer)) {
+                /* Not the signer's certificate: as if the EF.SOD carried none. */
+                X509_free(sod->signer);
+                sod->signer = NULL;
+        }
         *ret = sod;
         sod = NULL;
         r = 0;
@@ -221,15 +261,23 @@ struct eg_sod *eg_sod_free(struct eg_sod *sod) {
 }
 
 int eg_sod_verify_signature(const struct eg_sod *sod, const char **reason) {
+        STACK_OF(X509) * signer;
         int ok;
 
         if (!sod->signer) {
                 SET_REASON(reason, "EF.SOD carries no document signer certificate");
                 return -ENOKEY;
         }
-        /* The DS chain is checked separately against the CSCA store, so
+        /* The signer may have been cut out of the CMS (sod-signer-cache.c): hand it
+         * over.  The DS chain is checked separately against the CSCA store, so
          * that "untrusted" and "bad signature" stay distinct results. */
-        ok = CMS_verify(sod->cms, NULL, NULL, NULL, NULL, CMS_NO_SIGNER_CERT_VERIFY | CMS_BINARY);
+        signer = sk_X509_new_null();
+        if (!signer || !sk_X509_push(signer, sod->signer)) {
+                sk_X509_free(signer);
+                return -ENOMEM;
+        }
+        ok = CMS_verify(sod->cms, signer, NULL, NULL, NULL, CMS_NO_SIGNER_CERT_VERIFY | CMS_BINARY);
+        sk_X509_free(signer);
         ERR_clear_error();
         if (ok != 1) {
                 SET_REASON(reason, "EF.SOD signature does not verify");
