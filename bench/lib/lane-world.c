@@ -70,7 +70,7 @@ static void print_latencies(FILE *f, const struct lane_latencies *l) {
 
 int lane_world_write_scenario(const char *path, unsigned lanes, unsigned travellers_per_lane,
                               const struct lane_latencies *latencies, unsigned queue_start_ms,
-                              const char *chip_access) {
+                              const char *chip) {
         _cleanup_(fclosep) FILE *f = fopen(path, "we");
         time_t now = time(NULL);
         struct tm tm;
@@ -111,8 +111,8 @@ int lane_world_write_scenario(const char *path, unsigned lanes, unsigned travell
                                 "\"think_ms\": 0, \"membership\": {\"status\": \"active\", "
                                 "\"enrolled\": \"%s\", \"fingers\": [\"right-index\"]}",
                                 l, t, line1, line2, enrolled);
-                        if (chip_access)
-                                fprintf(f, ", \"chip\": {\"access\": \"%s\"}", chip_access);
+                        if (chip)
+                                fprintf(f, ", \"chip\": %s", chip);
                         fprintf(f, "}%s\n",
                                 l + 1 == lanes && t + 1 == travellers_per_lane ? "" : ",");
                 }

@@ -24,11 +24,11 @@ struct lane_latencies {
 /* Travellers are "L<lane>-t<k>"; latencies NULL: zero latency.  queue_start_ms > 0: each
  * lane's travellers queue up on their own, the first that long after the mock started,
  * each next one as soon as the lane is clear; 0: they come only when asked ("arrive").
- * chip_access: the passports' chip access, "bac" or "pace" (the mock's chip.access); NULL
- * leaves the mock's default. */
+ * chip: every traveller's "chip" settings as a JSON object (the mock's chip.*); NULL leaves
+ * the mock's defaults. */
 int lane_world_write_scenario(const char *path, unsigned lanes, unsigned travellers_per_lane,
                               const struct lane_latencies *latencies, unsigned queue_start_ms,
-                              const char *chip_access);
+                              const char *chip);
 
 /* Transactions seen on the bus: started and finished, per lane. */
 struct lane_watch {
