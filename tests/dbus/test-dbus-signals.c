@@ -185,6 +185,69 @@ static void test_busy_announced_coalesced(void **state) {
         harness_pass(h);
 }
 
+/* Checks one Lane PropertiesChanged: State and CurrentTransaction each moved if named. */
+static void check_lane_change(sd_bus_message *m, char *last_state, char *last_transaction,
+                              size_t size) {
+        const char *iface, *name, *value;
+
+        assert_true(sd_bus_message_rewind(m, true) >= 0);
+        assert_true(sd_bus_message_read(m, "s", &iface) > 0);
+        if (strcmp(iface, EG_IFACE("Lane")) != 0)
+                return;
+        assert_true(sd_bus_message_enter_container(m, 'a', "{sv}") >= 0);
+        while (sd_bus_message_enter_container(m, 'e', "sv") > 0) {
+                char *last = NULL;
+
+                assert_true(sd_bus_message_read(m, "s", &name) > 0);
+                if (strcmp(name, "State") == 0)
+                        last = last_state;
+                else if (strcmp(name, "CurrentTransaction") == 0)
+                        last = last_transaction;
+                if (last) {
+                        assert_true(sd_bus_message_read(m, "v", "s", &value) > 0);
+                        if (strcmp(last, value) == 0)
+                                fail_msg("Lane.%s announced again as \"%s\"", name, value);
+                        snprintf(last, size, "%s", value);
+                } else
+                        assert_true(sd_bus_message_skip(m, "v") >= 0);
+                assert_true(sd_bus_message_exit_container(m) >= 0);
+        }
+        assert_true(sd_bus_message_exit_container(m) >= 0);
+}
+
+/* Through a whole transaction the lane announces a property only when its value moved. */
+static void test_lane_announces_changes_only(void **state) {
+        struct harness *h = *state;
+        _cleanup_free_ char *reply = NULL;
+        char last_state[64] = "", last_transaction[128] = "";
+        size_t first, lane_changes = 0;
+        sd_bus_message *m;
+
+        harness_drop_signals(h);
+        first = h->n_signals;
+        reply = harness_mock(h, "arrive A1 t01");
+        m = harness_wait_signal(h, LANE_A1_PATH, EG_IFACE("Lane"), "TransactionFinished", NULL,
+                                NULL, 6 * SIGNAL_TIMEOUT);
+        assert_non_null(m);
+        sd_bus_message_unref(m);
+        assert_true(harness_wait_property(h, LANE_A1_PATH, EG_IFACE("Lane"), "State", "idle",
+                                          6 * SIGNAL_TIMEOUT));
+
+        for (size_t i = first; i < h->n_signals; i++) {
+                m = h->signals[i];
+                if (!sd_bus_message_is_signal(m, "org.freedesktop.DBus.Properties",
+                                              "PropertiesChanged") ||
+                    strcmp(sd_bus_message_get_path(m), LANE_A1_PATH) != 0)
+                        continue;
+                lane_changes++;
+                check_lane_change(m, last_state, last_transaction, sizeof(last_state));
+        }
+        /* At least: reading, ..., back to idle, and the transaction's id set and cleared. */
+        assert_true(lane_changes >= 3);
+        assert_string_equal(last_state, "idle");
+        harness_pass(h);
+}
+
 static bool is_occupancy(sd_bus_message *m, void *userdata) {
         const char *zone;
         int64_t count;
@@ -315,6 +378,8 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_hang_faults_device, harness_setup,
                                                 harness_teardown),
                 cmocka_unit_test_setup_teardown(test_busy_announced_coalesced, harness_setup,
+                                                harness_teardown),
+                cmocka_unit_test_setup_teardown(test_lane_announces_changes_only, harness_setup,
                                                 harness_teardown),
                 cmocka_unit_test_setup_teardown(test_device_events_signalled, harness_setup,
                                                 harness_teardown),

@@ -330,12 +330,57 @@ static bool strv_contains(char **l, const char *s) {
         return false;
 }
 
+/*
+ * What clients last heard of a lane's pipeline properties.  The pipeline
+ * says "changed" at every phase, and several phases share a State; each
+ * PropertiesChanged costs a message to every listener, so only the
+ * properties whose values moved are announced, and nothing when none did.
+ */
+struct eg_bus_lane_announced {
+        char *lane;
+        const char *state; /* static strings */
+        char *transaction;
+        struct eg_pipeline_counters counters;
+};
+
+static struct eg_bus_lane_announced *announced_get(struct eg_bus *b, const char *lane) {
+        struct eg_bus_lane_announced *n;
+
+        for (size_t i = 0; i < b->n_announced; i++)
+                if (streq(b->announced[i].lane, lane))
+                        return &b->announced[i];
+        n = realloc(b->announced, (b->n_announced + 1) * sizeof(*n));
+        if (!n)
+                return NULL;
+        b->announced = n;
+        n = &b->announced[b->n_announced];
+        *n = (struct eg_bus_lane_announced){ .lane = strdup(lane) };
+        if (!n->lane)
+                return NULL;
+        b->n_announced++;
+        return n;
+}
+
+void eg_bus_lane_done(struct eg_bus *b) {
+        for (size_t i = 0; i < b->n_announced; i++) {
+                free(b->announced[i].lane);
+                free(b->announced[i].transaction);
+        }
+        free(b->announced);
+        b->announced = NULL;
+        b->n_announced = 0;
+}
+
 void eg_bus_lane_changed(struct eg_bus *b, struct eg_lane *l) {
         _cleanup_(strv_freep) char **now = NULL;
         struct eg_lane *i;
 
         if (l) {
                 _cleanup_free_ char *path = eg_bus_lane_path(l->name);
+                struct eg_bus_lane_announced *a = announced_get(b, l->name);
+
+                if (a)
+                        a->state = lane_state(l); /* announced just below */
                 if (path)
                         (void) sd_bus_emit_properties_changed(b->bus, path, EG_BUS_IFACE("Lane"),
                                                               "Mode", "State", "Ready",
@@ -371,12 +416,43 @@ void eg_bus_lane_changed(struct eg_bus *b, struct eg_lane *l) {
 
 /* PIPELINE: the lane's state, transaction or counters changed. */
 void eg_bus_lane_pipeline_changed(struct eg_bus *b, struct eg_pipeline *p) {
-        _cleanup_free_ char *path = eg_bus_lane_path(eg_pipeline_lane_name(p));
+        const char *name = eg_pipeline_lane_name(p), *changed[7];
+        const struct eg_pipeline_counters *c = eg_pipeline_counters(p);
+        _cleanup_free_ char *path = eg_bus_lane_path(name);
+        struct eg_lane *l = eg_lane_find(b->manager, name);
+        struct eg_bus_lane_announced *a;
+        const char *state, *transaction = eg_pipeline_transaction_id(p);
+        size_t n = 0;
 
-        if (path)
-                (void) sd_bus_emit_properties_changed(b->bus, path, EG_BUS_IFACE("Lane"), "State",
-                                                      "CurrentTransaction", "Transactions",
-                                                      "Accepted", "Referred", "Alarms", NULL);
+        if (!path || !l)
+                return;
+        state = lane_state(l);
+        transaction = transaction ? transaction : "";
+        a = announced_get(b, name);
+        if (!a || !a->state || !streq(a->state, state))
+                changed[n++] = "State";
+        if (!a || !streq_ptr(a->transaction, transaction))
+                changed[n++] = "CurrentTransaction";
+        if (!a || a->counters.transactions != c->transactions)
+                changed[n++] = "Transactions";
+        if (!a || a->counters.accepted != c->accepted)
+                changed[n++] = "Accepted";
+        if (!a || a->counters.referred != c->referred)
+                changed[n++] = "Referred";
+        if (!a || a->counters.alarms != c->alarms)
+                changed[n++] = "Alarms";
+        if (n == 0)
+                return;
+        changed[n] = NULL;
+        if (a) {
+                a->state = state;
+                a->counters = *c;
+                if (!streq_ptr(a->transaction, transaction) &&
+                    free_and_strdup(&a->transaction, transaction) < 0)
+                        a->state = NULL; /* unsure what was announced: all of it next time */
+        }
+        (void) sd_bus_emit_properties_changed_strv(b->bus, path, EG_BUS_IFACE("Lane"),
+                                                   (char **) changed);
 }
 
 /* PIPELINE: transactions, steps and alarms as Lane signals (ids and codes only). */

@@ -58,6 +58,8 @@ struct eg_bus {
         unsigned callers_next;
         char **exported_lanes; /* to announce lanes that a reload adds or drops */
         struct eg_bus_pending_state *pending_states; /* bus-device-state.c */
+        struct eg_bus_lane_announced *announced; /* bus-lane.c */
+        size_t n_announced;
         sd_event_source *settle_timer;
         /* Resolved at start: -1 when the group does not exist on this system. */
         gid_t operator_gid;
@@ -113,6 +115,7 @@ void eg_bus_lane_changed(struct eg_bus *b, struct eg_lane *l);
 struct eg_pipeline;
 struct eg_transaction_event;
 void eg_bus_lane_pipeline_changed(struct eg_bus *b, struct eg_pipeline *p);
+void eg_bus_lane_done(struct eg_bus *b);
 void eg_bus_lane_transaction_event(struct eg_bus *b, struct eg_pipeline *p,
                                    const struct eg_transaction_event *e);
 
