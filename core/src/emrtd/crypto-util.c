@@ -76,21 +76,22 @@ static const char *cbc_cipher_name(enum eg_cipher c) {
  * friends to EVP_CipherInit_ex() makes OpenSSL 3 look the algorithm up in the
  * provider method store on each call, and the retail MAC runs on every APDU.
  * Fetched EVP_CIPHERs are immutable and reference counted, so one table
- * serves all threads.  It is never freed (like OpenSSL's own built-in cipher
- * objects): a cipher in use must not go away under another thread, and at
- * exit it is still reachable, so leak checkers stay quiet.
+ * serves all threads, until exit (or the unloading of the plugin that holds
+ * this copy of it).
  */
 static struct {
         EVP_CIPHER *cbc[ELEMENTSOF(cbc_cipher_names)]; /* default library context */
         /* Single DES-CBC for the retail MAC, from a private library context
          * holding the legacy provider; NULL when that provider is missing. */
         OSSL_LIB_CTX *legacy_ctx;
+        OSSL_PROVIDER *legacy, *dflt; /* loaded into legacy_ctx */
         EVP_CIPHER *des_cbc;
 } ciphers;
 
 static pthread_once_t ciphers_once = PTHREAD_ONCE_INIT;
 
-static EVP_CIPHER *fetch_single_des(OSSL_LIB_CTX **ret_ctx) {
+static EVP_CIPHER *fetch_single_des(OSSL_LIB_CTX **ret_ctx, OSSL_PROVIDER **ret_legacy,
+                                    OSSL_PROVIDER **ret_dflt) {
         OSSL_PROVIDER *legacy, *dflt;
         OSSL_LIB_CTX *ctx;
         EVP_CIPHER *des = NULL;
@@ -117,7 +118,21 @@ static EVP_CIPHER *fetch_single_des(OSSL_LIB_CTX **ret_ctx) {
         }
 
         *ret_ctx = ctx;
+        *ret_legacy = legacy;
+        *ret_dflt = dflt;
         return des;
+}
+
+static void ciphers_free(void) {
+        for (size_t i = 0; i < ELEMENTSOF(ciphers.cbc); i++)
+                EVP_CIPHER_free(ciphers.cbc[i]);
+        EVP_CIPHER_free(ciphers.des_cbc);
+        if (ciphers.legacy)
+                (void) OSSL_PROVIDER_unload(ciphers.legacy);
+        if (ciphers.dflt)
+                (void) OSSL_PROVIDER_unload(ciphers.dflt);
+        OSSL_LIB_CTX_free(ciphers.legacy_ctx);
+        ciphers = (typeof(ciphers)){};
 }
 
 static void ciphers_init_once(void) {
@@ -128,8 +143,17 @@ static void ciphers_init_once(void) {
         for (size_t i = 0; i < ELEMENTSOF(cbc_cipher_names); i++)
                 if (cbc_cipher_names[i])
                         ciphers.cbc[i] = EVP_CIPHER_fetch(NULL, cbc_cipher_names[i], NULL);
-        ciphers.des_cbc = fetch_single_des(&ciphers.legacy_ctx);
+        ciphers.des_cbc = fetch_single_des(&ciphers.legacy_ctx, &ciphers.legacy, &ciphers.dflt);
         (void) ERR_pop_to_mark();
+        /*
+         * This file is also linked into plugins (the mock's card emulator),
+         * which egated unloads while it runs: their copy of the table must go
+         * with them.  glibc runs a shared object's atexit() handlers when it
+         * is unloaded, and the main program's at exit, in reverse order of
+         * registration: OpenSSL registered its own cleanup during the fetches
+         * above, so ours runs while OpenSSL is still there.
+         */
+        (void) atexit(ciphers_free);
 }
 
 static void ciphers_init(void) {

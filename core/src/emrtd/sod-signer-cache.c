@@ -41,6 +41,15 @@ static struct {
         uint64_t clock;
 } cache = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
+static pthread_once_t cleanup_once = PTHREAD_ONCE_INIT;
+
+/* As crypto-util.c's cipher table: freed at exit, or when the plugin holding
+ * this copy is unloaded (glibc runs a shared object's atexit() handlers then),
+ * and before OpenSSL's own cleanup, which was registered earlier. */
+static void register_cleanup(void) {
+        (void) atexit(eg_sod_signer_cache_clear);
+}
+
 static X509 *lookup_or_parse(const uint8_t *der, size_t len) {
         uint8_t digest[SHA256_DIGEST_LENGTH];
         struct cached_signer *slot = NULL;
@@ -70,6 +79,7 @@ static X509 *lookup_or_parse(const uint8_t *der, size_t len) {
                 X509_free(cert);
                 return NULL;
         }
+        (void) pthread_once(&cleanup_once, register_cleanup);
 
         pthread_mutex_lock(&cache.lock);
         for (size_t i = 0; i < CACHE_SIZE; i++) {
