@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <search.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -98,6 +99,15 @@ static int copy_optional_string(const char *plugin, const char *field, const cha
         return *out ? 0 : -ENOMEM;
 }
 
+/*
+ * Devices by id.  Every operation, bus property read and lane check looks a
+ * device up by id; with 64 lanes (450 devices) a walk of the list was a
+ * tenth of egated's CPU.  A tsearch(3) tree makes it ~9 comparisons.
+ */
+static int compare_ids(const void *a, const void *b) {
+        return strcmp(((const struct eg_device *) a)->id, ((const struct eg_device *) b)->id);
+}
+
 static struct eg_device *device_free(struct eg_device *d) {
         if (!d)
                 return NULL;
@@ -191,6 +201,8 @@ int eg_device_add(struct eg_manager *m, struct eg_plugin *p, const struct eg_dev
         d->device_data = desc.device_data;
         d->state = EG_DEVICE_ONLINE;
 
+        if (!tsearch(d, &m->device_index, compare_ids))
+                return log_oom();
         EG_LIST_APPEND(devices, m->devices, d);
         log_device(LOG_INFO, 0, d->id, "added: %s from plugin %s%s%s",
                    eg_device_class_to_string(d->device_class), pname, d->lane_hint ? ", lane " : "",
@@ -210,20 +222,20 @@ void eg_device_remove(struct eg_device *d, const char *reason) {
         log_device(LOG_INFO, 0, d->id, "removed: %s", reason);
         eg_operations_fail_device(m, d, -ENODEV, reason);
         EG_LIST_REMOVE(devices, m->devices, d);
+        (void) tdelete(d, &m->device_index, compare_ids);
         eg_manager_notify_removed(m, d);
         d->ops.close(d->device_data);
         device_free(d);
 }
 
 struct eg_device *eg_device_find(struct eg_manager *m, const char *id) {
-        struct eg_device *d;
+        struct eg_device key = { .id = (char *) id };
+        struct eg_device **found;
 
         if (!id)
                 return NULL;
-        EG_LIST_FOREACH (devices, d, m->devices)
-                if (streq(d->id, id))
-                        return d;
-        return NULL;
+        found = tfind(&key, &m->device_index, compare_ids);
+        return found ? *found : NULL;
 }
 
 struct eg_device *eg_device_find_handle(struct eg_manager *m, eg_device_id handle) {

@@ -298,8 +298,9 @@ void eg_lanes_update_readiness(struct eg_manager *m) {
         struct eg_lane *l;
         struct eg_device *d;
 
-        /* While plugins start, devices arrive one by one: judge once they are all there. */
-        if (!m->started)
+        /* While plugins start, devices arrive one by one: judge once they are all there.
+         * While they stop, they leave one by one: nothing is left to judge. */
+        if (!m->started || m->stopping)
                 return;
 
         /* Devices that arrived after the lanes were built (hotplug, replug). */

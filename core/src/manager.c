@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <search.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -162,11 +163,16 @@ static void plugin_free(struct eg_plugin *p) {
         free(p);
 }
 
+static void keep_device(void *d) {
+}
+
 struct eg_manager *eg_manager_free(struct eg_manager *m) {
         struct eg_plugin *p;
 
         if (!m)
                 return NULL;
+        /* Lanes are not judged while their devices go, one by one. */
+        m->stopping = true;
         /* Discovery: no more probes once plugins begin to stop. */
         m->discovery = eg_discovery_free(m->discovery);
         /* PIPELINE: first, while the devices and lanes it points at still exist. */
@@ -181,6 +187,7 @@ struct eg_manager *eg_manager_free(struct eg_manager *m) {
                 plugin_free(p);
         }
         eg_post_queue_done(&m->posts);
+        tdestroy(m->device_index, keep_device); /* stopped plugins removed them all */
         /* AUDIT: after everything that writes records; queued writes still reach the disk. */
         m->audit = eg_audit_free(m->audit);
         /* REGISTRY: after the lanes, whose lookups it drops without calling back. */
