@@ -1,0 +1,273 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The audit trail through its asynchronous API on a real sd-event loop: records
+ * written and read back, the database across a reopen (schema, WAL, append-only),
+ * queued writes when the trail is freed, freeing from a callback, cancelling,
+ * and the JSON form.
+ */
+#include <setjmp.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "audit-fixture.h"
+#include "audit/audit-record.h"
+#include "macro.h"
+
+static void parse(const char *json, struct eg_audit_record *r) {
+        assert_int_equal(eg_audit_record_from_json(json, r), 0);
+}
+
+/* --- writing and reading back --- */
+
+static void test_write_read_back(void **state) {
+        struct fixture *f = *state;
+        _cleanup_free_ struct eg_audit_record *want = malloc(sizeof(*want)),
+                                              *got = malloc(sizeof(*got));
+        _cleanup_(strv_freep) char **rows = NULL;
+        size_t n = 0;
+
+        open_audit(f);
+        assert_true(eg_audit_writable(f->audit));
+        for (unsigned i = 0; i < 3; i++) {
+                char id[16];
+
+                snprintf(id, sizeof(id), "A1-%04u", i + 1);
+                test_sample_record(f->audit, want, id, T0 + i * TEST_USEC_PER_SEC, "refer");
+                assert_int_equal(test_write_sync(f->event, f->audit, want), 0);
+        }
+
+        /* Everything, oldest first, each record exactly as written. */
+        assert_int_equal(test_list_sync(f->event, f->audit, 0, 0, 0, &rows, &n), 0);
+        assert_int_equal(n, 3);
+        for (unsigned i = 0; i < 3; i++) {
+                char id[16];
+
+                snprintf(id, sizeof(id), "A1-%04u", i + 1);
+                test_sample_record(f->audit, want, id, T0 + i * TEST_USEC_PER_SEC, "refer");
+                parse(rows[i], got);
+                assert_string_equal(got->transaction_id, id);
+                assert_memory_equal(got, want, sizeof(*got));
+        }
+        rows = (strv_free(rows), NULL);
+
+        /* The newest two, still oldest first. */
+        assert_int_equal(test_list_sync(f->event, f->audit, 0, 0, 2, &rows, &n), 0);
+        assert_int_equal(n, 2);
+        parse(rows[0], got);
+        assert_string_equal(got->transaction_id, "A1-0002");
+        parse(rows[1], got);
+        assert_string_equal(got->transaction_id, "A1-0003");
+        rows = (strv_free(rows), NULL);
+
+        /* [since, until): only the record that started at T0 + 1 s. */
+        assert_int_equal(test_list_sync(f->event, f->audit, T0 + TEST_USEC_PER_SEC,
+                                        T0 + 2 * TEST_USEC_PER_SEC, 0, &rows, &n),
+                         0);
+        assert_int_equal(n, 1);
+        parse(rows[0], got);
+        assert_string_equal(got->transaction_id, "A1-0002");
+        rows = (strv_free(rows), NULL);
+
+        assert_int_equal(test_list_sync(f->event, f->audit, T0 + 5, T0, 0, &rows, &n), -EINVAL);
+
+        assert_int_equal(test_get_sync(f->event, f->audit, "A1-0003", &rows, &n), 0);
+        assert_int_equal(n, 1);
+        parse(rows[0], got);
+        assert_int_equal(got->start_usec, T0 + 2 * TEST_USEC_PER_SEC);
+        rows = (strv_free(rows), NULL);
+        assert_int_equal(test_get_sync(f->event, f->audit, "A1-9999", &rows, &n), 0);
+        assert_int_equal(n, 0);
+        rows = (strv_free(rows), NULL);
+
+        /* A transaction is recorded once; a duplicate is the caller's bug, not the disk's. */
+        test_sample_record(f->audit, want, "A1-0001", T0, "accept");
+        assert_int_equal(test_write_sync(f->event, f->audit, want), -EEXIST);
+        assert_true(eg_audit_writable(f->audit));
+}
+
+static void test_survives_reopen(void **state) {
+        struct fixture *f = *state;
+        _cleanup_(strv_freep) char **rows = NULL;
+        _cleanup_free_ char *db = NULL;
+        sqlite3 *s = NULL;
+        sqlite3_stmt *st = NULL;
+        size_t n = 0;
+
+        open_audit(f);
+        write_n(f, 2, T0);
+        f->audit = eg_audit_free(f->audit);
+        open_audit(f);
+        assert_int_equal(test_list_sync(f->event, f->audit, 0, 0, 0, &rows, &n), 0);
+        assert_int_equal(n, 2);
+        f->audit = eg_audit_free(f->audit);
+
+        /* Schema version 1, WAL, the searchable columns filled. */
+        db = path_in(f, "audit.db");
+        assert_int_equal(sqlite3_open(db, &s), SQLITE_OK);
+        assert_int_equal(sqlite3_prepare_v2(s, "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
+        assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+        assert_int_equal(sqlite3_column_int(st, 0), 1);
+        sqlite3_finalize(st);
+        assert_int_equal(sqlite3_prepare_v2(s, "PRAGMA journal_mode", -1, &st, NULL), SQLITE_OK);
+        assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+        assert_string_equal((const char *) sqlite3_column_text(st, 0), "wal");
+        sqlite3_finalize(st);
+        assert_int_equal(sqlite3_prepare_v2(s,
+                                            "SELECT lane, decision, member_id, "
+                                            "length(document_hash) FROM records "
+                                            "WHERE transaction_id = 'A1-0002'",
+                                            -1, &st, NULL),
+                         SQLITE_OK);
+        assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+        assert_string_equal((const char *) sqlite3_column_text(st, 0), "A1");
+        assert_string_equal((const char *) sqlite3_column_text(st, 1), "refer");
+        assert_string_equal((const char *) sqlite3_column_text(st, 2), "GE-100001");
+        assert_int_equal(sqlite3_column_int(st, 3), 64);
+        sqlite3_finalize(st);
+        /* Append-only. */
+        assert_int_not_equal(sqlite3_exec(s, "DELETE FROM records", NULL, NULL, NULL), SQLITE_OK);
+        assert_int_not_equal(
+                sqlite3_exec(s, "UPDATE records SET decision = 'accept'", NULL, NULL, NULL),
+                SQLITE_OK);
+        /* A schema from the future is refused, not overwritten. */
+        assert_int_equal(sqlite3_exec(s, "PRAGMA user_version = 99", NULL, NULL, NULL), SQLITE_OK);
+        sqlite3_close(s);
+        assert_int_equal(eg_audit_open(f->event, f->state, &f->audit), -EPROTONOSUPPORT);
+        assert_null(f->audit);
+}
+
+/* Queued writes reach the disk even when the trail is freed before they finish. */
+
+static void test_free_keeps_queued_writes(void **state) {
+        struct fixture *f = *state;
+        _cleanup_free_ struct eg_audit_record *r = malloc(sizeof(*r));
+        _cleanup_(strv_freep) char **rows = NULL;
+        bool called = false;
+        size_t n = 0;
+
+        open_audit(f);
+        for (unsigned i = 0; i < 5; i++) {
+                char id[16];
+
+                snprintf(id, sizeof(id), "Q-%u", i);
+                test_sample_record(f->audit, r, id, T0 + i, "accept");
+                assert_int_equal(eg_audit_write(f->audit, r, on_done_flag, &called), 0);
+        }
+        f->audit = eg_audit_free(f->audit);
+        assert_false(called);
+        open_audit(f);
+        assert_int_equal(test_list_sync(f->event, f->audit, 0, 0, 0, &rows, &n), 0);
+        assert_int_equal(n, 5);
+}
+
+/* Freeing the trail from its own callback is allowed. */
+struct free_in_callback {
+        struct fixture *f;
+        unsigned calls;
+};
+
+static void on_done_free(int status, void *userdata) {
+        struct free_in_callback *c = userdata;
+
+        c->calls++;
+        c->f->audit = eg_audit_free(c->f->audit);
+}
+
+static void test_free_from_callback(void **state) {
+        struct fixture *f = *state;
+        _cleanup_free_ struct eg_audit_record *r = malloc(sizeof(*r));
+        struct free_in_callback c = { .f = f };
+
+        open_audit(f);
+        test_sample_record(f->audit, r, "F-1", T0, "accept");
+        assert_int_equal(eg_audit_write(f->audit, r, on_done_free, &c), 0);
+        test_sample_record(f->audit, r, "F-2", T0, "accept");
+        assert_int_equal(eg_audit_write(f->audit, r, on_done_free, &c), 0);
+        while (f->audit)
+                assert_true(sd_event_run(f->event, 5 * TEST_USEC_PER_SEC) > 0);
+        /* Let any late wake-up come: the second callback must never run. */
+        (void) sd_event_run(f->event, 100000);
+        assert_int_equal(c.calls, 1);
+}
+
+/* A cancelled caller is never called back; its write still happens. */
+static void on_rows_flag(int status, char **rows, size_t n, void *userdata) {
+        *(bool *) userdata = true;
+}
+
+static void test_cancel(void **state) {
+        struct fixture *f = *state;
+        _cleanup_free_ struct eg_audit_record *r = malloc(sizeof(*r));
+        _cleanup_(strv_freep) char **rows = NULL;
+        bool written = false, listed = false, other = false;
+        size_t n = 0;
+
+        open_audit(f);
+        test_sample_record(f->audit, r, "C-1", T0, "accept");
+        assert_int_equal(eg_audit_write(f->audit, r, on_done_flag, &written), 0);
+        assert_int_equal(eg_audit_list(f->audit, 0, 0, 0, on_rows_flag, &listed), 0);
+        test_sample_record(f->audit, r, "C-2", T0 + 1, "accept");
+        assert_int_equal(eg_audit_write(f->audit, r, on_done_flag, &other), 0);
+        eg_audit_cancel(f->audit, &written);
+        eg_audit_cancel(f->audit, &listed);
+        assert_true(test_run_until(f->event, &other, 20));
+        assert_false(written);
+        assert_false(listed);
+        assert_int_equal(test_get_sync(f->event, f->audit, "C-1", &rows, &n), 0);
+        assert_int_equal(n, 1);
+}
+
+/* --- JSON --- */
+
+static void test_json_round_trip(void **state) {
+        _cleanup_free_ struct eg_audit_record *r = malloc(sizeof(*r)),
+                                              *back = malloc(sizeof(*back));
+        _cleanup_free_ char *json = NULL, *json2 = NULL;
+
+        test_sample_record(NULL, r, "A1-0042", T0, "refer");
+        strcpy(r->document_hash,
+               "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff");
+        assert_int_equal(eg_audit_record_check(r, NULL), 0);
+        assert_int_equal(eg_audit_record_to_json(r, &json), 0);
+        assert_non_null(strstr(json, "\"format\":1"));
+        assert_non_null(strstr(json, "\"score\":0.83,\"threshold\":0.5"));
+        assert_non_null(strstr(json, "\"transaction_id\":\"A1-0042\""));
+        assert_non_null(strstr(json, "\"reasons\":[\"E_FINGER_NO_MATCH\",\"operator-veto\"]"));
+        assert_int_equal(eg_audit_record_from_json(json, back), 0);
+        assert_memory_equal(back, r, sizeof(*r));
+        /* And back to the very same text. */
+        assert_int_equal(eg_audit_record_to_json(back, &json2), 0);
+        assert_string_equal(json, json2);
+
+        /* A step without a comparison has no score members at all. */
+        assert_int_equal(strstr(strstr(json, "\"step\":\"face\""), "\"score\"") == NULL, true);
+
+        /* The issuing state is stored without MRZ fillers. */
+        free(json);
+        strcpy(r->issuing_state, "D<<");
+        assert_int_equal(eg_audit_record_to_json(r, &json), 0);
+        assert_non_null(strstr(json, "\"issuing_state\":\"D\""));
+
+        assert_int_equal(eg_audit_record_from_json("{\"transaction_id\": 5}", back), -EBADMSG);
+        assert_int_equal(eg_audit_record_from_json("not json", back), -EBADMSG);
+        assert_int_equal(eg_audit_record_from_json(NULL, back), -EBADMSG);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test_setup_teardown(test_write_read_back, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_survives_reopen, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_free_keeps_queued_writes, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_free_from_callback, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_cancel, setup, teardown),
+                cmocka_unit_test(test_json_round_trip),
+        };
+
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
