@@ -29,6 +29,12 @@ enum eg_device_state {
 
 const char *eg_device_state_to_string(enum eg_device_state s);
 
+/* Online or busy: serving.  A change between the two is routine, every
+ * operation makes two; only changes into or out of serving tell anything. */
+static inline bool eg_device_state_serving(enum eg_device_state s) {
+        return s == EG_DEVICE_ONLINE || s == EG_DEVICE_BUSY;
+}
+
 #define EG_DEVICE_KEY_MAX 128
 #define EG_DEVICE_STRING_MAX 128
 #define EG_DEVICE_MAX_ZONES 8

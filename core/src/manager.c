@@ -187,7 +187,9 @@ struct eg_manager *eg_manager_free(struct eg_manager *m) {
                 plugin_free(p);
         }
         eg_post_queue_done(&m->posts);
-        tdestroy(m->device_index, keep_device); /* stopped plugins removed them all */
+        /* Stopped plugins removed their devices: the trees are empty by now. */
+        tdestroy(m->device_index, keep_device);
+        tdestroy(m->device_handles, keep_device);
         /* AUDIT: after everything that writes records; queued writes still reach the disk. */
         m->audit = eg_audit_free(m->audit);
         /* REGISTRY: after the lanes, whose lookups it drops without calling back. */

@@ -71,7 +71,8 @@ struct eg_manager {
 
         struct eg_plugin *plugins;
         struct eg_device *devices;
-        void *device_index; /* tsearch(3) tree of the same devices, by id */
+        void *device_index; /* tsearch(3) trees of the same devices: by id */
+        void *device_handles; /* and by handle */
         eg_device_id next_device_handle;
         struct eg_operation *operations; /* in flight */
         struct eg_operation *finished; /* outcome ready, callback pending */

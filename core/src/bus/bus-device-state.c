@@ -26,14 +26,10 @@
 #define EG_BUS_STATE_SETTLE_USEC (100 * 1000u)
 
 struct eg_bus_pending_state {
-        char *device_id;
+        const struct eg_device *device; /* forgotten before the device goes */
         enum eg_device_state announced; /* what clients last heard: online or busy */
         EG_LIST_FIELDS(struct eg_bus_pending_state, pending);
 };
-
-static bool is_routine(enum eg_device_state s) {
-        return s == EG_DEVICE_ONLINE || s == EG_DEVICE_BUSY;
-}
 
 static void announce(struct eg_bus *b, const struct eg_device *d, enum eg_device_state old,
                      const char *reason) {
@@ -50,18 +46,17 @@ static void announce(struct eg_bus *b, const struct eg_device *d, enum eg_device
                                               "LastError", "Health", NULL);
 }
 
-static struct eg_bus_pending_state *pending_find(struct eg_bus *b, const char *device_id) {
+static struct eg_bus_pending_state *pending_find(struct eg_bus *b, const struct eg_device *d) {
         struct eg_bus_pending_state *p;
 
         EG_LIST_FOREACH (pending, p, b->pending_states)
-                if (streq(p->device_id, device_id))
+                if (p->device == d)
                         return p;
         return NULL;
 }
 
 static void pending_free(struct eg_bus *b, struct eg_bus_pending_state *p) {
         EG_LIST_REMOVE(pending, b->pending_states, p);
-        free(p->device_id);
         free(p);
 }
 
@@ -70,10 +65,9 @@ static int on_settled(sd_event_source *s, uint64_t usec, void *userdata) {
 
         while (b->pending_states) {
                 struct eg_bus_pending_state *p = b->pending_states;
-                struct eg_device *d = eg_device_find(b->manager, p->device_id);
 
-                if (d && d->state != p->announced)
-                        announce(b, d, p->announced, NULL);
+                if (p->device->state != p->announced)
+                        announce(b, p->device, p->announced, NULL);
                 pending_free(b, p);
         }
         return 0;
@@ -98,11 +92,11 @@ static int settle_timer_arm(struct eg_bus *b) {
 
 void eg_bus_device_state_changed(struct eg_bus *b, const struct eg_device *d,
                                  enum eg_device_state old, const char *reason) {
-        struct eg_bus_pending_state *p = pending_find(b, d->id);
+        struct eg_bus_pending_state *p = pending_find(b, d);
         enum eg_device_state announced = p ? p->announced : old;
         int r;
 
-        if (!is_routine(announced) || !is_routine(d->state)) {
+        if (!eg_device_state_serving(announced) || !eg_device_state_serving(d->state)) {
                 if (p)
                         pending_free(b, p);
                 announce(b, d, announced, reason);
@@ -112,21 +106,18 @@ void eg_bus_device_state_changed(struct eg_bus *b, const struct eg_device *d,
                 return; /* the timer already runs for this device */
 
         p = calloc(1, sizeof(*p));
-        if (p)
-                p->device_id = strdup(d->id);
-        if (!p || !p->device_id) {
-                free(p);
+        if (!p) {
                 (void) log_oom();
                 announce(b, d, old, reason); /* late is worse than chatty */
                 return;
         }
+        p->device = d;
         p->announced = old;
         if (!b->pending_states) {
                 r = settle_timer_arm(b);
                 if (r < 0) {
                         log_device(LOG_WARNING, r, d->id,
                                    "cannot delay the busy/online announcement: %m");
-                        free(p->device_id);
                         free(p);
                         announce(b, d, old, reason);
                         return;
@@ -135,8 +126,8 @@ void eg_bus_device_state_changed(struct eg_bus *b, const struct eg_device *d,
         EG_LIST_APPEND(pending, b->pending_states, p);
 }
 
-void eg_bus_device_state_forget(struct eg_bus *b, const char *device_id) {
-        struct eg_bus_pending_state *p = pending_find(b, device_id);
+void eg_bus_device_state_forget(struct eg_bus *b, const struct eg_device *d) {
+        struct eg_bus_pending_state *p = pending_find(b, d);
 
         if (p)
                 pending_free(b, p);

@@ -80,7 +80,7 @@ static void on_device_added(struct eg_device *d, void *userdata) {
 }
 
 static void on_device_removed(struct eg_device *d, void *userdata) {
-        eg_bus_device_state_forget(userdata, d->id);
+        eg_bus_device_state_forget(userdata, d);
         eg_bus_device_removed(userdata, d);
         eg_bus_manager_changed(userdata, "Devices");
 }

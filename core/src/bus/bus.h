@@ -88,7 +88,7 @@ char *eg_bus_lane_path(const char *lane_name);
 /* bus-device-state.c: online/busy changes are announced coalesced, others at once */
 void eg_bus_device_state_changed(struct eg_bus *b, const struct eg_device *d,
                                  enum eg_device_state old, const char *reason);
-void eg_bus_device_state_forget(struct eg_bus *b, const char *device_id);
+void eg_bus_device_state_forget(struct eg_bus *b, const struct eg_device *d);
 void eg_bus_device_state_done(struct eg_bus *b);
 
 /* bus-device.c */

@@ -548,8 +548,12 @@ static void on_device_state(struct eg_device *d, enum eg_device_state old, const
                             void *userdata) {
         struct eg_manager *m = userdata;
         enum eg_lane_role role;
-        struct eg_pipeline *p = pipeline_of_device(m, d->id, &role);
+        struct eg_pipeline *p;
 
+        /* Online <-> busy is every operation's own doing: nothing for the lane. */
+        if (eg_device_state_serving(old) && eg_device_state_serving(d->state))
+                return;
+        p = pipeline_of_device(m, d->id, &role);
         if (!p || m->stopping)
                 return;
         if (d->state == EG_DEVICE_FAULTED || d->state == EG_DEVICE_OFFLINE)
