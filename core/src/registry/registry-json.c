@@ -621,6 +621,12 @@ int eg_registry_json_parse_member(const char *text, size_t len, const struct eg_
         return parse_member(root, "member", today, ret, ret_error);
 }
 
+int eg_registry_json_parse_member_object(json_object *o, const struct eg_date *today,
+                                         struct eg_member **ret, char **ret_error) {
+        *ret_error = NULL;
+        return parse_member(o, "member", today, ret, ret_error);
+}
+
 /* ---- Show ---- */
 
 static int add(json_object *o, const char *key, json_object *v) {

@@ -48,6 +48,12 @@ int eg_registry_json_parse_import(const char *text, size_t len, const struct eg_
 int eg_registry_json_parse_member(const char *text, size_t len, const struct eg_date *today,
                                   struct eg_member **ret, char **ret_error);
 
+/* The same for a member already parsed as JSON (the external bridge's answer carries it in an
+ * envelope); error paths start with "member" too.  o is not modified or released. */
+struct json_object;
+int eg_registry_json_parse_member_object(struct json_object *o, const struct eg_date *today,
+                                         struct eg_member **ret, char **ret_error);
+
 /* Checks shared with the D-Bus layer and the backend. */
 bool eg_member_id_is_valid(const char *id);
 bool eg_template_format_is_valid(const char *format);

@@ -1,0 +1,669 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The external registry backend: each question goes to the deployment's bridge over a
+ * fresh Unix stream connection, as one JSON line, and one JSON line comes back
+ * (docs/registry.md, "An external registry").  One connection per question keeps the
+ * bridge trivial (no framing beyond the newline, no request ids, no pipelining) and means
+ * a bridge restart only ever fails the questions in flight.
+ *
+ * Everything runs on the event loop: a non-blocking connect, then one io source that
+ * writes the question and reads the answer.  The answer reaches the caller through a defer
+ * source made when the question started, so answering cannot fail for want of memory and
+ * never happens inside lookup() or cancel() (the pipeline calls lookup_holder() and
+ * cancel() directly, without the wrapper, and relies on that too).
+ *
+ * The question holds a document number or a birth date, the answer a whole member: the
+ * buffers holding either, and the strings of the parsed answer, are wiped before they are
+ * freed.  The log gets the socket, the question's kind and what went wrong, never a value.
+ */
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+
+#include "list.h"
+#include "log.h"
+#include "registry-external.h"
+
+#define ANSWER_CHUNK (64u * 1024u) /* bytes read per wake-up, at most */
+#define ANSWER_INITIAL 4096u
+#define JSON_DEPTH_MAX 10 /* envelope > member > fingers > finger is 4 */
+#define MESSAGE_LOG_MAX 128u /* bytes of the bridge's "unavailable" message we may log */
+#define SUN_PATH_SIZE sizeof(((struct sockaddr_un *) NULL)->sun_path)
+
+struct registry_external;
+
+struct external_request {
+        struct registry_external *owner;
+        uint64_t id;
+        bool by_holder;
+        char issuing_state[4]; /* normalised: "D<<" */
+        char document_number[EG_MEMBER_DOCUMENT_NUMBER_MAX + 1];
+        struct eg_date birth_date;
+
+        int fd;
+        bool connecting; /* connect() said EINPROGRESS: wait for EPOLLOUT */
+        sd_event_source *io;
+        char *question; /* the line still to send (personal data) */
+        size_t question_len, question_sent;
+        char *answer; /* what the bridge sent so far (personal data) */
+        size_t answer_len, answer_cap;
+
+        sd_event_source *deliver; /* off until the answer is known */
+        int status;
+        struct eg_member *member;
+        eg_registry_lookup_fn done;
+        void *userdata;
+        EG_LIST_FIELDS(struct external_request, requests);
+};
+
+struct registry_external {
+        sd_event *event;
+        char *socket_path;
+        struct external_request *requests;
+        uint64_t next_id;
+};
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(json_object *, json_object_put)
+DEFINE_TRIVIAL_CLEANUP_FUNC(json_tokener *, json_tokener_free)
+
+static void wipe_free(void *p, size_t len) {
+        if (!p)
+                return;
+        explicit_bzero(p, len);
+        free(p);
+}
+
+/* json-c frees its strings without wiping them: the answer's are personal data. */
+static void json_wipe_strings(json_object *o) {
+        switch (json_object_get_type(o)) {
+        case json_type_string:
+                explicit_bzero((char *) json_object_get_string(o),
+                               (size_t) json_object_get_string_len(o));
+                break;
+        case json_type_object: {
+                struct json_object_iterator it = json_object_iter_begin(o);
+                struct json_object_iterator end = json_object_iter_end(o);
+
+                for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it))
+                        json_wipe_strings(json_object_iter_peek_value(&it));
+                break;
+        }
+        case json_type_array:
+                for (size_t i = 0; i < json_object_array_length(o); i++)
+                        json_wipe_strings(json_object_array_get_idx(o, i));
+                break;
+        default:
+                break;
+        }
+}
+
+static void json_wipe_put(json_object **o) {
+        if (!*o)
+                return;
+        json_wipe_strings(*o);
+        json_object_put(*o);
+        *o = NULL;
+}
+
+static const char *op_name(const struct external_request *req) {
+        return req->by_holder ? "lookup-holder" : "lookup";
+}
+
+/* The connection and its buffers; the answer, if any, stays for delivery. */
+static void request_close(struct external_request *req) {
+        req->io = sd_event_source_disable_unref(req->io);
+        closep(&req->fd);
+        req->fd = -1;
+        req->connecting = false;
+        wipe_free(TAKE_PTR(req->question), req->question_len);
+        req->question_len = req->question_sent = 0;
+        wipe_free(TAKE_PTR(req->answer), req->answer_len);
+        req->answer_len = req->answer_cap = 0;
+}
+
+static void request_free(struct external_request *req) {
+        if (!req)
+                return;
+        request_close(req);
+        req->deliver = sd_event_source_disable_unref(req->deliver);
+        eg_member_free(req->member);
+        wipe_free(req, sizeof(*req)); /* the document number or birth date */
+}
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct external_request *, request_free)
+
+static int on_deliver(sd_event_source *s, void *userdata) {
+        struct external_request *req = userdata;
+        eg_registry_lookup_fn done = req->done;
+        void *ud = req->userdata;
+        int status = req->status;
+        struct eg_member *member = status >= 0 ? TAKE_PTR(req->member) : NULL;
+
+        /* Gone before the callback: it may free the whole registry. */
+        EG_LIST_REMOVE(requests, req->owner->requests, req);
+        request_free(req);
+        done(status, member, ud);
+        return 0;
+}
+
+/* The answer is known: hang up, and hand it over on the loop's next iteration.  Returns
+ * status. */
+static int finish(struct external_request *req, int status, struct eg_member *member) {
+        int r;
+
+        request_close(req);
+        eg_member_free(req->member);
+        req->member = member;
+        req->status = status;
+        /* Enabling a source allocates nothing; it fails only on a dead loop. */
+        r = sd_event_source_set_enabled(req->deliver, SD_EVENT_ONESHOT);
+        if (r < 0)
+                log_error_errno(r, "registry: cannot schedule the bridge's answer: %m");
+        return status;
+}
+
+/* What went wrong, for the log (never a value from the question or the answer).  Returns
+ * status. */
+_printf_(4, 5) static int fail(struct external_request *req, int status, int error, const char *fmt,
+                               ...) {
+        _cleanup_free_ char *what = NULL;
+        va_list ap;
+
+        va_start(ap, fmt);
+        if (vasprintf(&what, fmt, ap) < 0)
+                what = NULL;
+        va_end(ap);
+        log_full_errno(LOG_WARNING, error, "registry: bridge %s (%s): %s", req->owner->socket_path,
+                       op_name(req), what ? what : fmt);
+        return finish(req, status, NULL);
+}
+
+static void today_utc(struct eg_date *ret) {
+        time_t t = time(NULL);
+        struct tm tm;
+
+        (void) gmtime_r(&t, &tm);
+        *ret = (struct eg_date){ tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday };
+}
+
+/* A word of 8 or more letters and digits with 2 or more digits looks like a document
+ * number (or a member id, or a record key): not for the log. */
+static bool has_document_like_word(const char *s, size_t len) {
+        size_t run = 0, digits = 0;
+
+        for (size_t i = 0; i <= len; i++) {
+                char c = i < len ? s[i] : ' ';
+
+                if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+                        run++;
+                        digits += (c >= '0' && c <= '9');
+                        continue;
+                }
+                if (run >= 8 && digits >= 2)
+                        return true;
+                run = digits = 0;
+        }
+        return false;
+}
+
+/*
+ * The bridge's "unavailable" message is logged only when it is plainly an operational
+ * reason: short, printable ASCII (nothing to forge log lines with), without the question's
+ * document number or birth date and without anything shaped like a document number.  The
+ * bridge is told not to put personal data there; this catches the likely slip (echoing
+ * the question) without losing "central back end unreachable" for the operator.
+ */
+static bool message_is_loggable(const struct external_request *req, const char *msg, size_t len) {
+        char date[11];
+
+        if (len == 0 || len > MESSAGE_LOG_MAX || strlen(msg) != len)
+                return false;
+        for (size_t i = 0; i < len; i++)
+                if (msg[i] < 0x20 || msg[i] > 0x7e)
+                        return false;
+        if (has_document_like_word(msg, len))
+                return false;
+        if (!req->by_holder)
+                return !strcasestr(msg, req->document_number);
+        return eg_date_format_iso(&req->birth_date, date) < 0 || !strstr(msg, date);
+}
+
+static bool member_answers(const struct external_request *req, const struct eg_member *m) {
+        if (req->by_holder && eg_date_compare(&m->birth_date, &req->birth_date) != 0)
+                return false;
+        for (size_t i = 0; i < m->n_passports; i++) {
+                const struct eg_member_passport *p = &m->passports[i];
+
+                if (!streq(p->issuing_state, req->issuing_state))
+                        continue;
+                if (req->by_holder || streq(p->document_number, req->document_number))
+                        return true;
+        }
+        return false;
+}
+
+static int answer_member(struct external_request *req, json_object *o) {
+        _cleanup_(eg_member_freep) struct eg_member *m = NULL;
+        _cleanup_free_ char *error = NULL;
+        struct eg_date today;
+        int r;
+
+        today_utc(&today);
+        r = eg_registry_json_parse_member_object(o, &today, &m, &error);
+        if (r == -ENOMEM)
+                return fail(req, -EIO, ENOMEM, "cannot take the member");
+        if (r < 0) /* the parser's errors name the place, never the value */
+                return fail(req, -EIO, 0, "the member is not valid: %s",
+                            error ? error : "(no reason given)");
+        if (!member_answers(req, m))
+                return fail(req, -EIO, 0,
+                            req->by_holder ? "the member is not born on the date asked about "
+                                             "or has no passport of the state asked about"
+                                           : "the member does not hold the passport asked about");
+        log_debug("registry: bridge %s (%s): member %s", req->owner->socket_path, op_name(req),
+                  m->id);
+        return finish(req, 0, TAKE_PTR(m));
+}
+
+static int answer_unavailable(struct external_request *req, json_object *message) {
+        const char *msg = message ? json_object_get_string(message) : NULL;
+        size_t len = message ? (size_t) json_object_get_string_len(message) : 0;
+
+        if (!msg)
+                log_warning("registry: bridge %s (%s): the registry is unavailable (no reason "
+                            "given)",
+                            req->owner->socket_path, op_name(req));
+        else if (message_is_loggable(req, msg, len))
+                log_warning("registry: bridge %s (%s): the registry is unavailable: %s",
+                            req->owner->socket_path, op_name(req), msg);
+        else
+                log_warning("registry: bridge %s (%s): the registry is unavailable (reason "
+                            "withheld: not a short plain message)",
+                            req->owner->socket_path, op_name(req));
+        return finish(req, -EIO, NULL);
+}
+
+/* The fields of the envelope for its result; anything else is refused. */
+static bool envelope_fields_ok(json_object *root, const char *result) {
+        struct json_object_iterator it = json_object_iter_begin(root);
+        struct json_object_iterator end = json_object_iter_end(root);
+
+        for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it)) {
+                const char *key = json_object_iter_peek_name(&it);
+
+                if (streq(key, "result") || (streq(key, "member") && streq(result, "member")) ||
+                    (streq(key, "message") && streq(result, "unavailable")))
+                        continue;
+                return false;
+        }
+        return true;
+}
+
+/* One whole line (without its newline): the bridge's answer.  json-c's tokener keeps scratch
+ * copies of strings in its own buffer, which it frees unwiped; the import path shares that
+ * limit, and the tree itself is wiped below. */
+static int answer_line(struct external_request *req, const char *line, size_t len) {
+        _cleanup_(json_tokener_freep) json_tokener *tok = NULL;
+        _cleanup_(json_wipe_put) json_object *root = NULL;
+        json_object *v = NULL, *message = NULL;
+        enum json_tokener_error e;
+        const char *result;
+
+        if (len == 0)
+                return fail(req, -EIO, 0, "an empty answer");
+        if (memchr(line, '\0', len))
+                return fail(req, -EIO, 0, "not valid JSON: a NUL byte");
+        tok = json_tokener_new_ex(JSON_DEPTH_MAX);
+        if (!tok)
+                return fail(req, -EIO, ENOMEM, "cannot parse the answer");
+        json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+        root = json_tokener_parse_ex(tok, line, (int) len);
+        e = json_tokener_get_error(tok);
+        if (!root || e != json_tokener_success)
+                return fail(req, -EIO, 0, "not valid JSON at byte %zu: %s",
+                            json_tokener_get_parse_end(tok),
+                            e == json_tokener_continue ? "the line ends early"
+                                                       : json_tokener_error_desc(e));
+        for (size_t i = json_tokener_get_parse_end(tok); i < len; i++)
+                if (!strchr(" \t\r", line[i]))
+                        return fail(req, -EIO, 0,
+                                    "not valid JSON at byte %zu: more after the "
+                                    "answer",
+                                    i);
+        if (!json_object_is_type(root, json_type_object))
+                return fail(req, -EIO, 0, "the answer is not an object");
+        if (!json_object_object_get_ex(root, "result", &v) ||
+            !json_object_is_type(v, json_type_string))
+                return fail(req, -EIO, 0, "the answer has no \"result\" string");
+        result = json_object_get_string(v);
+        if (!streq(result, "member") && !streq(result, "not-found") &&
+            !streq(result, "unavailable"))
+                return fail(req, -EIO, 0,
+                            "unknown result (expected member, not-found or unavailable)");
+        if (!envelope_fields_ok(root, result))
+                return fail(req, -EIO, 0, "unknown field in a \"%s\" answer", result);
+
+        if (streq(result, "not-found")) {
+                log_debug("registry: bridge %s (%s): not found", req->owner->socket_path,
+                          op_name(req));
+                return finish(req, -ENOENT, NULL);
+        }
+        if (streq(result, "unavailable")) {
+                if (json_object_object_get_ex(root, "message", &message) &&
+                    !json_object_is_type(message, json_type_string))
+                        return fail(req, -EIO, 0, "\"message\" is not a string");
+                return answer_unavailable(req, message);
+        }
+        if (!json_object_object_get_ex(root, "member", &v))
+                return fail(req, -EIO, 0, "a \"member\" answer without the member");
+        return answer_member(req, v);
+}
+
+/* Room for another read, within the line's limit; never realloc (it would leave copies). */
+static int answer_grow(struct external_request *req) {
+        size_t cap;
+        char *p;
+
+        if (req->answer_cap - req->answer_len >= ANSWER_CHUNK ||
+            req->answer_cap >= EG_REGISTRY_EXTERNAL_LINE_MAX + 1)
+                return 0;
+        cap = req->answer_cap ? req->answer_cap * 2 : ANSWER_INITIAL;
+        if (cap < req->answer_len + ANSWER_CHUNK)
+                cap = req->answer_len + ANSWER_CHUNK;
+        if (cap > EG_REGISTRY_EXTERNAL_LINE_MAX + 1)
+                cap = EG_REGISTRY_EXTERNAL_LINE_MAX + 1; /* the line and its newline */
+        p = malloc(cap);
+        if (!p)
+                return -ENOMEM;
+        if (req->answer)
+                memcpy(p, req->answer, req->answer_len);
+        wipe_free(req->answer, req->answer_len);
+        req->answer = p;
+        req->answer_cap = cap;
+        return 0;
+}
+
+static int answer_read(struct external_request *req) {
+        size_t room;
+        ssize_t n;
+        char *nl;
+
+        if (answer_grow(req) < 0)
+                return fail(req, -EIO, ENOMEM, "cannot take the answer");
+        room = req->answer_cap - req->answer_len;
+        if (room > ANSWER_CHUNK)
+                room = ANSWER_CHUNK;
+        n = recv(req->fd, req->answer + req->answer_len, room, MSG_DONTWAIT);
+        if (n < 0) {
+                if (errno == EAGAIN || errno == EINTR)
+                        return 0;
+                return fail(req, -EIO, errno, "cannot read the answer");
+        }
+        if (n == 0)
+                return fail(req, -EIO, 0,
+                            req->answer_len > 0 ? "closed the connection in the middle of the "
+                                                  "answer line"
+                                                : "closed the connection without answering");
+        nl = memchr(req->answer + req->answer_len, '\n', (size_t) n);
+        req->answer_len += (size_t) n;
+        if (nl) /* what follows the newline is ignored: the connection ends here */
+                return answer_line(req, req->answer, (size_t) (nl - req->answer));
+        if (req->answer_len > EG_REGISTRY_EXTERNAL_LINE_MAX)
+                return fail(req, -EIO, 0, "the answer is longer than %u bytes",
+                            EG_REGISTRY_EXTERNAL_LINE_MAX);
+        return 0;
+}
+
+/* 0: sent, or more to send later; <0: failed (the request is finished). */
+static int question_send(struct external_request *req) {
+        ssize_t n;
+        int r;
+
+        n = send(req->fd, req->question + req->question_sent,
+                 req->question_len - req->question_sent, MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (n < 0) {
+                if (errno == EAGAIN || errno == EINTR)
+                        return 0;
+                return fail(req, -EIO, errno, "cannot send the question");
+        }
+        req->question_sent += (size_t) n;
+        if (req->question_sent < req->question_len)
+                return 0;
+        wipe_free(TAKE_PTR(req->question), req->question_len);
+        /* Our side stays open: a bridge may take end-of-input for a hang-up. */
+        r = sd_event_source_set_io_events(req->io, EPOLLIN);
+        if (r < 0)
+                return fail(req, -EIO, r, "cannot wait for the answer");
+        return 0;
+}
+
+static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        struct external_request *req = userdata;
+
+        if (req->connecting) {
+                int error = 0;
+                socklen_t len = sizeof(error);
+
+                if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &len) < 0)
+                        error = errno;
+                if (error != 0) {
+                        (void) fail(req, -ENOTCONN, error, "cannot connect");
+                        return 0;
+                }
+                if (!(revents & EPOLLOUT))
+                        return 0;
+                req->connecting = false;
+        }
+        if (req->question && (revents & (EPOLLOUT | EPOLLERR | EPOLLHUP)) && question_send(req) < 0)
+                return 0;
+        if (req->fd >= 0 && (revents & (EPOLLIN | EPOLLERR | EPOLLHUP)))
+                (void) answer_read(req);
+        return 0;
+}
+
+/* Connect and watch; a bridge that cannot be reached is answered (-ENOTCONN) from the
+ * loop like any other failure.  <0 only for our own resources (no callback then). */
+static int request_start(struct registry_external *b, struct external_request *req,
+                         uint64_t *ret_request) {
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        size_t path_len = strlen(b->socket_path);
+        int r;
+
+        r = sd_event_add_defer(b->event, &req->deliver, on_deliver, req);
+        if (r < 0)
+                return r;
+        r = sd_event_source_set_enabled(req->deliver, SD_EVENT_OFF);
+        if (r < 0)
+                return r;
+        (void) sd_event_source_set_description(req->deliver, "registry-external-answer");
+
+        req->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (req->fd < 0)
+                return log_error_errno(errno,
+                                       "registry: cannot create a socket for the bridge: %m");
+        memcpy(sa.sun_path, b->socket_path, path_len + 1); /* checked at open */
+        if (connect(req->fd, (const struct sockaddr *) &sa,
+                    (socklen_t) (offsetof(struct sockaddr_un, sun_path) + path_len + 1)) < 0) {
+                if (errno != EINPROGRESS) {
+                        /* ENOENT no socket, ECONNREFUSED nobody listening, EACCES, and
+                         * EAGAIN: the bridge's listen backlog is full. */
+                        (void) fail(req, -ENOTCONN, errno,
+                                    errno == EAGAIN ? "cannot connect: the bridge is not accepting "
+                                                      "connections fast enough"
+                                                    : "cannot connect");
+                        goto started;
+                }
+                req->connecting = true;
+        }
+        r = sd_event_add_io(b->event, &req->io, req->fd, EPOLLIN | EPOLLOUT, on_io, req);
+        if (r < 0)
+                return r;
+        (void) sd_event_source_set_description(req->io, "registry-external");
+started:
+        if (++b->next_id == 0)
+                b->next_id = 1;
+        req->id = b->next_id;
+        req->owner = b;
+        EG_LIST_APPEND(requests, b->requests, req);
+        *ret_request = req->id;
+        return 0;
+}
+
+static int request_new(struct registry_external *b, const char *issuing_state,
+                       eg_registry_lookup_fn done, void *userdata, struct external_request **ret) {
+        struct external_request *req;
+
+        req = calloc(1, sizeof(*req));
+        if (!req)
+                return -ENOMEM;
+        req->fd = -1;
+        req->owner = b;
+        req->done = done;
+        req->userdata = userdata;
+        /* As SQLite stores it ("D" and "D<<" are the same state): the bridge sees three. */
+        if (eg_issuing_state_normalize(issuing_state, req->issuing_state) < 0) {
+                request_free(req);
+                return -EINVAL;
+        }
+        *ret = req;
+        return 0;
+}
+
+static int external_lookup(void *backend, const char *issuing_state, const char *document_number,
+                           eg_registry_lookup_fn done, void *userdata, uint64_t *ret_request) {
+        struct registry_external *b = backend;
+        _cleanup_(request_freep) struct external_request *req = NULL;
+        int r;
+
+        if (!eg_document_number_is_valid(document_number))
+                return -EINVAL;
+        r = request_new(b, issuing_state, done, userdata, &req);
+        if (r < 0)
+                return r;
+        strcpy(req->document_number, document_number);
+        /* Both values are [A-Z0-9<] (checked above): nothing to escape. */
+        r = asprintf(&req->question,
+                     "{\"version\":1,\"op\":\"lookup\",\"issuing_state\":\"%s\","
+                     "\"document_number\":\"%s\"}\n",
+                     req->issuing_state, req->document_number);
+        if (r < 0) {
+                req->question = NULL;
+                return -ENOMEM;
+        }
+        req->question_len = (size_t) r;
+        r = request_start(b, req, ret_request);
+        if (r < 0)
+                return r;
+        TAKE_PTR(req);
+        return 0;
+}
+
+static int external_lookup_holder(void *backend, const char *issuing_state,
+                                  const struct eg_date *birth_date, eg_registry_lookup_fn done,
+                                  void *userdata, uint64_t *ret_request) {
+        struct registry_external *b = backend;
+        _cleanup_(request_freep) struct external_request *req = NULL;
+        char date[11];
+        int r;
+
+        if (!birth_date || eg_date_format_iso(birth_date, date) < 0)
+                return -EINVAL;
+        r = request_new(b, issuing_state, done, userdata, &req);
+        if (r < 0)
+                return r;
+        req->by_holder = true;
+        req->birth_date = *birth_date;
+        r = asprintf(&req->question,
+                     "{\"version\":1,\"op\":\"lookup-holder\",\"issuing_state\":\"%s\","
+                     "\"birth_date\":\"%s\"}\n",
+                     req->issuing_state, date);
+        explicit_bzero(date, sizeof(date));
+        if (r < 0) {
+                req->question = NULL;
+                return -ENOMEM;
+        }
+        req->question_len = (size_t) r;
+        r = request_start(b, req, ret_request);
+        if (r < 0)
+                return r;
+        TAKE_PTR(req);
+        return 0;
+}
+
+static void external_cancel(void *backend, uint64_t id) {
+        struct registry_external *b = backend;
+        struct external_request *req;
+
+        EG_LIST_FOREACH (requests, req, b->requests)
+                if (req->id == id) {
+                        /* Hang up (the bridge sees end-of-file); the callback follows from
+                         * the loop with -ECANCELED, even if the answer had arrived. */
+                        (void) finish(req, -ECANCELED, NULL);
+                        return;
+                }
+}
+
+static void external_free(void *backend) {
+        struct registry_external *b = backend;
+
+        if (!b)
+                return;
+        while (b->requests) {
+                struct external_request *req = b->requests;
+
+                EG_LIST_REMOVE(requests, b->requests, req);
+                request_free(req);
+        }
+        free(b->socket_path);
+        sd_event_unref(b->event);
+        free(b);
+}
+
+static const struct eg_registry_backend_ops external_ops = {
+        .name = "external",
+        .lookup = external_lookup,
+        .cancel = external_cancel,
+        .free = external_free,
+        .admin = NULL, /* managed centrally: Add, Import, ... answer NotSupported */
+        .lookup_holder = external_lookup_holder,
+};
+
+bool eg_registry_external_socket_path_is_valid(const char *path) {
+        return path && path[0] == '/' && strnlen(path, SUN_PATH_SIZE) < SUN_PATH_SIZE;
+}
+
+int eg_registry_external_open(sd_event *e, const char *socket_path, struct eg_registry **ret) {
+        struct registry_external *b;
+        int r;
+
+        if (!e || !ret)
+                return -EINVAL;
+        if (!eg_registry_external_socket_path_is_valid(socket_path)) {
+                log_error("registry: the bridge's socket must be an absolute path of at most "
+                          "%zu bytes",
+                          SUN_PATH_SIZE - 1);
+                return -EINVAL;
+        }
+        b = calloc(1, sizeof(*b));
+        if (!b)
+                return log_oom();
+        b->event = sd_event_ref(e);
+        b->socket_path = strdup(socket_path);
+        if (!b->socket_path) {
+                external_free(b);
+                return log_oom();
+        }
+        /* Not connected now: the bridge may start after egated.  eg_registry_new() frees b
+         * on failure. */
+        r = eg_registry_new(e, &external_ops, b, EG_REGISTRY_DEFAULT_TIMEOUT_MS, ret);
+        if (r < 0)
+                return log_error_errno(r, "registry: cannot set up: %m");
+        log_info("registry: members answered by the bridge at %s", socket_path);
+        return 0;
+}
