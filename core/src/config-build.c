@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/un.h>
 
 #include "config-internal.h"
 #include "egate-build-config.h"
@@ -149,6 +150,54 @@ static int build_daemon(struct build *b, const struct config_section *s) {
                         config_error(p, e->where, "unknown key '%s' in [daemon]", e->key);
         }
         return r < 0 ? r : 0;
+}
+
+/* ---- [registry] ---- */
+
+static int build_registry(struct build *b, const struct config_section *s) {
+        struct config_parser *p = b->p;
+        struct eg_config *c = b->c;
+        const struct config_entry *socket_entry = NULL;
+        bool backend_invalid = false;
+        int r = 0;
+
+        for (size_t i = 0; i < s->n_entries && r >= 0; i++) {
+                const struct config_entry *e = &s->entries[i];
+
+                if (streq(e->key, "backend")) {
+                        if (streq(e->value, "sqlite"))
+                                c->registry_backend = EG_REGISTRY_BACKEND_SQLITE;
+                        else if (streq(e->value, "external"))
+                                c->registry_backend = EG_REGISTRY_BACKEND_EXTERNAL;
+                        else {
+                                config_error(p, e->where,
+                                             "invalid value '%s' for backend: expected sqlite or "
+                                             "external",
+                                             e->value);
+                                backend_invalid = true;
+                        }
+                } else if (streq(e->key, "socket")) {
+                        socket_entry = e;
+                        r = config_get_absolute_path(p, e, &c->registry_socket);
+                        if (r > 0 &&
+                            strlen(e->value) >= sizeof(((struct sockaddr_un *) NULL)->sun_path))
+                                config_error(p, e->where,
+                                             "socket path '%s' is too long for a Unix socket",
+                                             e->value);
+                } else
+                        config_error(p, e->where, "unknown key '%s' in [registry]", e->key);
+        }
+        if (r < 0)
+                return r;
+        /* A socket the backend would ignore, or a bridge with nowhere to call: both are
+         * mistakes an operator wants to hear about at load, not at the first traveller. */
+        if (backend_invalid)
+                return 0; /* already said: the rest would only guess at what was meant */
+        if (c->registry_backend == EG_REGISTRY_BACKEND_EXTERNAL && !c->registry_socket)
+                config_error(p, s->where, "[registry] backend = external needs socket =");
+        else if (c->registry_backend == EG_REGISTRY_BACKEND_SQLITE && socket_entry)
+                config_error(p, socket_entry->where, "socket is only for backend = external");
+        return 0;
 }
 
 /* ---- [plugin.NAME] ---- */
@@ -622,6 +671,9 @@ int config_build(struct config_parser *p, struct eg_config *c) {
                         break;
                 case CONFIG_SECTION_POLICY:
                         break; /* done above: lanes refer to them */
+                case CONFIG_SECTION_REGISTRY:
+                        r = build_registry(&b, s);
+                        break;
                 }
         }
 

@@ -30,6 +30,7 @@ enum config_section_kind {
         CONFIG_SECTION_DEVICE,
         CONFIG_SECTION_LANE,
         CONFIG_SECTION_POLICY,
+        CONFIG_SECTION_REGISTRY,
 };
 
 /* Where something was written: an index into config_parser.paths and a line (0: the

@@ -63,7 +63,9 @@ static ssize_t parser_open_section(struct config_parser *p, const char *header,
         size_t prefix_len = 0;
         char *copy;
 
-        if (!streq(header, "daemon")) {
+        if (streq(header, "registry"))
+                kind = CONFIG_SECTION_REGISTRY;
+        else if (!streq(header, "daemon")) {
                 size_t i;
 
                 for (i = 0; i < ELEMENTSOF(section_prefixes); i++)

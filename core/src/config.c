@@ -275,6 +275,7 @@ struct eg_config *eg_config_free(struct eg_config *c) {
         free(c->state_directory);
         free(c->csca_directory);
         free(c->crl_directory);
+        free(c->registry_socket);
 
         for (size_t i = 0; i < c->n_plugins; i++) {
                 free(c->plugins[i].name);

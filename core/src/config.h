@@ -15,6 +15,7 @@
  *                     fingerprint-scanner=, camera=, entry-door=, exit-door=,
  *                     presence-sensors=, indicators=), mode=, policy=
  *   [policy.NAME]     the lane policy; "ses" is built in with SES defaults
+ *   [registry]        backend = sqlite|external, socket (the external bridge's)
  * docs/configuration.md documents every key.
  */
 #pragma once
@@ -101,6 +102,12 @@ enum eg_confirmation {
         EG_CONFIRM_ALL, /* every decision waits */
 };
 
+/* REGISTRY: where member lookups go. */
+enum eg_registry_backend {
+        EG_REGISTRY_BACKEND_SQLITE = 0, /* the embedded default, in the state directory */
+        EG_REGISTRY_BACKEND_EXTERNAL, /* a deployment's bridge on a local socket */
+};
+
 /* The lane policy.  Defaults (eg_policy_init_ses) are the SES / Global Entry rules. */
 struct eg_policy {
         char *name;
@@ -168,6 +175,8 @@ struct eg_config {
         uint32_t operation_timeout_ms; /* [daemon] operation-timeout-ms = 10000 */
         char *csca_directory; /* [daemon] csca-directory = (unset: PA undetermined) */
         char *crl_directory; /* [daemon] crl-directory = (unset: no revocation lists) */
+        enum eg_registry_backend registry_backend; /* [registry] backend = sqlite */
+        char *registry_socket; /* [registry] socket = (required with backend = external) */
 
         struct eg_config_plugin *plugins;
         size_t n_plugins;

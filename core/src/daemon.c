@@ -13,6 +13,7 @@
 #include "egate-build-config.h"
 #include "log.h"
 #include "manager.h"
+#include "registry/registry-external.h"
 #include "registry/registry-sqlite.h"
 
 struct eg_daemon {
@@ -165,13 +166,36 @@ static int install_signals(struct eg_daemon *d) {
         return r;
 }
 
+/* REGISTRY: the backend [registry] names; SQLite in the state directory by default. */
+static int open_registry(sd_event *e, const struct eg_config *c, const char *state_directory,
+                         struct eg_registry **ret) {
+        if (c && c->registry_backend == EG_REGISTRY_BACKEND_EXTERNAL) {
+                uint32_t longest = 0;
+                int r;
+
+                log_info("member registry: the external bridge on %s", c->registry_socket);
+                r = eg_registry_external_open(e, c->registry_socket, ret);
+                if (r < 0)
+                        return r;
+                /* The lanes' registry-timeout-ms decide; the wrapper's own deadline must not
+                 * cut a longer one short. */
+                for (size_t i = 0; i < c->n_policies; i++)
+                        if (c->policies[i].registry_timeout_ms > longest)
+                                longest = c->policies[i].registry_timeout_ms;
+                if (longest > (*ret)->timeout_ms)
+                        (*ret)->timeout_ms = longest;
+                return 0;
+        }
+        return eg_registry_sqlite_open(e, state_directory, ret);
+}
+
 int eg_daemon_run(const struct eg_daemon_options *o) {
         struct eg_daemon d = { .options = o };
         struct eg_manager_options mo = {
                 .plugin_dirs = o->plugin_dirs,
                 .mock_scenario = o->mock_scenario,
                 .state_directory = o->state_directory,
-                .registry_open = eg_registry_sqlite_open, /* REGISTRY: the default backend */
+                .registry_open = open_registry, /* REGISTRY */
                 .mock_setup = o->mock_setup, /* PIPELINE */
         };
         struct eg_config *config = NULL;

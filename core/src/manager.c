@@ -420,10 +420,9 @@ int eg_manager_start(struct eg_manager *m) {
         /* REGISTRY: the member registry, before any lane can look a traveller up.  Not fatal
          * either: without it the lanes refer every traveller, and the log says why. */
         if (m->registry_open && !m->registry) {
-                r = m->registry_open(m->event, m->state_directory, &m->registry);
+                r = m->registry_open(m->event, m->config, m->state_directory, &m->registry);
                 if (r < 0)
-                        log_error_errno(r, "the member registry in %s cannot be opened: %m",
-                                        m->state_directory);
+                        log_error_errno(r, "the member registry cannot be opened: %m");
         }
         /* PIPELINE: the other answers the pipeline needs, then the pipelines' listener. */
         r = pipeline_backends_open(m);
@@ -501,6 +500,11 @@ int eg_manager_reload(struct eg_manager *m, struct eg_config *config) {
         struct eg_plugin *p;
         int r;
 
+        /* REGISTRY: lookups may be in flight on the open backend: it stays until restart. */
+        if (m->config && (m->config->registry_backend != config->registry_backend ||
+                          !streq_ptr(m->config->registry_socket, config->registry_socket)))
+                log_warning("[registry] changed: the new backend takes over at the next "
+                            "restart; lookups keep going to the open one");
         eg_config_free(m->config);
         m->config = config;
 

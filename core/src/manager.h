@@ -55,9 +55,11 @@ struct eg_manager_options {
         /* PIPELINE: mock mode's registry import and test backends, linked into egated only
          * (it needs the mock scenario parser).  Called by eg_manager_start() when m->mock. */
         int (*mock_setup)(struct eg_manager *m);
-        /* REGISTRY: opens the member registry in the state directory (egated passes
-         * eg_registry_sqlite_open, linked into egated only); NULL: no registry. */
-        int (*registry_open)(sd_event *e, const char *state_directory, struct eg_registry **ret);
+        /* REGISTRY: opens the member registry the config names ([registry]), by default
+         * SQLite in the state directory (egated passes its opener, linked into egated
+         * only); NULL: no registry. */
+        int (*registry_open)(sd_event *e, const struct eg_config *c, const char *state_directory,
+                             struct eg_registry **ret);
 };
 
 struct eg_manager {
@@ -95,7 +97,7 @@ struct eg_manager {
         struct eg_pipeline *pipelines;
         int (*mock_setup)(struct eg_manager *m);
         bool mock_importing; /* the mock scenario's members are not in the registry yet */
-        int (*registry_open)(sd_event *e, const char *state_directory,
+        int (*registry_open)(sd_event *e, const struct eg_config *c, const char *state_directory,
                              struct eg_registry **ret); /* REGISTRY: from the options */
 
         struct eg_manager_listener *listeners; /* grows as needed, EG_MANAGER_MAX_LISTENERS */

@@ -25,6 +25,30 @@ struct bad_case {
         "[device.lamp]\nplugin = mock\nclass = indicator\n" /* 22-24 */
 
 static const struct bad_case bad_cases[] = {
+        /* ---- [registry] ---- */
+        { "registry-external-without-socket",
+          "[registry]\nbackend = external\n",
+          { "egated.conf:1: [registry] backend = external needs socket =" } },
+        { "registry-socket-without-external",
+          "[registry]\nsocket = /run/egate-registry/registry.sock\n",
+          { "egated.conf:2: socket is only for backend = external" } },
+        { "registry-bad-values",
+          "[registry]\nbackend = ldap\nsocket = run/registry.sock\nsockets = /x\n",
+          { "egated.conf:2: invalid value 'ldap' for backend: expected sqlite or external",
+            "egated.conf:3: socket must be an absolute path, not 'run/registry.sock'",
+            "egated.conf:4: unknown key 'sockets' in [registry]" } },
+        { "registry-socket-too-long",
+          "[registry]\nbackend = external\nsocket = "
+          "/run/egate-registry/"
+          "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+          "aaaaaaaaaaaaaaaaaaaaaaa.sock\n",
+          { "egated.conf:3: socket path "
+            "'/run/egate-registry/"
+            "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+            "aaaaaaaaaaaaaaaaaaaaaaaaa.sock' is too long for a Unix socket" } },
+        { "registry-is-no-prefix",
+          "[registry.central]\n",
+          { "egated.conf:1: unknown section [registry.central]" } },
         /* ---- syntax ---- */
         { "unknown-section",
           "[daemon]\n[foo]\nx = 1\n[daemons]\n",

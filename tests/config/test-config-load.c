@@ -80,6 +80,30 @@ static void test_empty_string_gives_defaults(void **state) {
         eg_config_free(c);
 }
 
+/* [registry]: SQLite unless told otherwise; external with its bridge's socket. */
+static void test_registry_section(void **state) {
+        struct eg_config *c = NULL;
+
+        assert_int_equal(eg_config_load_string("x.conf", "", &c, NULL), 0);
+        assert_int_equal(c->registry_backend, EG_REGISTRY_BACKEND_SQLITE);
+        assert_null(c->registry_socket);
+        eg_config_free(c);
+
+        assert_int_equal(eg_config_load_string("x.conf",
+                                               "[registry]\nbackend = external\n"
+                                               "socket = /run/egate-registry/registry.sock\n",
+                                               &c, NULL),
+                         0);
+        assert_int_equal(c->registry_backend, EG_REGISTRY_BACKEND_EXTERNAL);
+        assert_string_equal(c->registry_socket, "/run/egate-registry/registry.sock");
+        eg_config_free(c);
+
+        assert_int_equal(
+                eg_config_load_string("x.conf", "[registry]\nbackend = sqlite\n", &c, NULL), 0);
+        assert_int_equal(c->registry_backend, EG_REGISTRY_BACKEND_SQLITE);
+        eg_config_free(c);
+}
+
 static void test_policy_init_ses(void **state) {
         struct eg_policy p = { .name = strdup("mine") };
 
@@ -608,6 +632,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_empty_string_gives_defaults),
                 cmocka_unit_test(test_policy_init_ses),
+                cmocka_unit_test(test_registry_section),
                 cmocka_unit_test(test_full_config),
                 cmocka_unit_test(test_full_config_crlf),
                 cmocka_unit_test(test_value_syntax),
