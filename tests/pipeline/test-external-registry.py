@@ -1,0 +1,225 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""
+The external member registry end to end: egated with [registry] backend =
+external asks a bridge on a Unix socket (written here, as a deployment would
+write one for its central back end) while travellers walk through a mock
+lane.  For each traveller the test asserts the decision and the reasons, and
+for every question the exact request line the bridge received:
+
+  - a member the bridge knows is accepted (fingerprint verified against the
+    template the bridge sent);
+  - one it does not know is referred E_NOT_ENROLLED (after the holder lookup);
+  - "unavailable", garbage, a bridge that never answers and a bridge that is
+    gone are each referred E_REGISTRY_UNAVAILABLE, and egated keeps serving.
+
+Run by meson (suite "pipeline"); EGATE_BUILD_ROOT and EGATE_SOURCE_ROOT come
+from the environment.
+"""
+import base64
+import datetime
+import importlib.machinery
+import json
+import os
+import shutil
+import socket
+import sys
+import tempfile
+import threading
+import time
+
+BUILD = os.environ.get("EGATE_BUILD_ROOT")
+SOURCE = os.environ.get("EGATE_SOURCE_ROOT")
+TODAY = datetime.date.today()
+
+
+def load_matrix():
+    """The matrix test's Lane harness and MRZ helpers."""
+    path = os.path.join(SOURCE, "tests", "pipeline", "test-matrix.py")
+    return importlib.machinery.SourceFileLoader("matrix", path).load_module()
+
+
+class Bridge:
+    """A registry bridge: one JSON line in, one JSON line out, per connection."""
+
+    def __init__(self, path, members):
+        self.path = path
+        self.members = members  # document number -> member object
+        self.behaviour = "answer"
+        self.requests = []
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.bind(path)
+        os.chmod(path, 0o600)
+        self.sock.listen(8)
+        self.hung = []
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._one, args=(conn,), daemon=True).start()
+
+    def _one(self, conn):
+        data = b""
+        while not data.endswith(b"\n"):
+            chunk = conn.recv(65536)
+            if not chunk:
+                conn.close()
+                return
+            data += chunk
+        request = json.loads(data)
+        self.requests.append(request)
+        if self.behaviour == "hang":
+            self.hung.append(conn)  # keep it open, answer never
+            return
+        if self.behaviour == "garbage":
+            conn.sendall(b"{\"result\": \"member\", \"member\": [1, 2\n")
+        elif self.behaviour == "unavailable":
+            conn.sendall(json.dumps({"result": "unavailable",
+                                     "message": "central registry in maintenance"}).encode()
+                         + b"\n")
+        elif request.get("op") == "lookup" and request.get("document_number") in self.members:
+            conn.sendall(json.dumps({"result": "member",
+                                     "member": self.members[request["document_number"]]})
+                         .encode() + b"\n")
+        else:
+            conn.sendall(b"{\"result\": \"not-found\"}\n")
+        conn.close()
+
+    def close(self):
+        self.sock.close()
+        for conn in self.hung:
+            conn.close()
+
+
+def member(traveller_id, number, birth, expiry):
+    template = b"EGMOCK1\0" + traveller_id.encode()
+    return {
+        "id": "GE-" + number,
+        "status": "active",
+        "birth_date": birth.isoformat(),
+        "enrolled": (TODAY - datetime.timedelta(days=400)).isoformat(),
+        "passports": [{"issuing_state": "USA", "document_number": number,
+                       "expiry": expiry.isoformat()}],
+        "fingers": [{"finger": "right-index", "format": "egate-mock",
+                     "template": base64.b64encode(template).decode()}],
+    }
+
+
+def main():
+    if not BUILD or not SOURCE:
+        print("run through meson test (EGATE_BUILD_ROOT, EGATE_SOURCE_ROOT)")
+        return 77
+    matrix = load_matrix()
+    Failure = matrix.Failure  # what the harness raises, and so do we
+    work = tempfile.mkdtemp(prefix="egate-extreg-")
+    os.chmod(work, 0o700)
+    state = os.path.join(work, "state")
+    os.mkdir(state, 0o700)
+    birth = datetime.date(1975, 6, 15)
+    expiry = TODAY + datetime.timedelta(days=4 * 365)
+
+    # (traveller, bridge behaviour, in the bridge's members, decision, reasons)
+    cases = [
+        ("known-member", "answer", True, "accept", []),
+        ("unknown-person", "answer", False, "refer", ["E_NOT_ENROLLED"]),
+        ("bridge-unavailable", "unavailable", True, "refer", ["E_REGISTRY_UNAVAILABLE"]),
+        ("bridge-garbage", "garbage", True, "refer", ["E_REGISTRY_UNAVAILABLE"]),
+        ("bridge-hangs", "hang", True, "refer", ["E_REGISTRY_UNAVAILABLE"]),
+        ("bridge-gone", "gone", True, "refer", ["E_REGISTRY_UNAVAILABLE"]),
+        ("known-again", "answer", True, "accept", []),
+    ]
+    travellers, members, numbers = [], {}, {}
+    for i, (name, _, known, _, _) in enumerate(cases):
+        number = "E%08d" % (i + 1)
+        numbers[name] = number
+        travellers.append({
+            "id": name, "label": name.replace("-", " "),
+            "mrz": matrix.td3("USA", number, birth + datetime.timedelta(days=i), expiry),
+            "think_ms": 0, "patience_ms": 2000,
+            "membership": {"status": "none"},  # the bridge is the registry here
+        })
+        if known:
+            members[number] = member(name, number, birth + datetime.timedelta(days=i), expiry)
+    scenario = {"version": 1, "name": "external registry", "latency": "zero",
+                "lanes": [{"name": matrix.LANE, "camera": False}], "travellers": travellers}
+    scenario_path = os.path.join(work, "scenario.json")
+    with open(scenario_path, "w") as f:
+        json.dump(scenario, f)
+    socket_path = os.path.join(work, "registry.sock")
+    config = os.path.join(work, "egated.conf")
+    with open(config, "w") as f:
+        f.write("[registry]\nbackend = external\nsocket = %s\n"
+                "[policy.ses]\nregistry-timeout-ms = 800\nmantrap-timeout-ms = 3000\n"
+                "fingerprint-timeout-ms = 1500\ndocument-timeout-ms = 1500\n"
+                "background-timeout-ms = 1500\nexit-timeout-ms = 3000\n"
+                "face-verification = no\n" % socket_path)
+
+    bridge = Bridge(socket_path, members)
+    lane = matrix.Lane(work, scenario_path, config, state)
+    passed = failed = 0
+    try:
+        lane.wait_state("idle", 30, "egated started")
+        for name, behaviour, _, decision, reasons in cases:
+            try:
+                asked = len(bridge.requests)
+                bridge.behaviour = behaviour
+                if behaviour == "gone":
+                    bridge.close()
+                    os.unlink(socket_path)
+                since = lane.mark()
+                reply = lane.mock("arrive %s %s" % (matrix.LANE, name))
+                if not reply.startswith("OK"):
+                    raise Failure("arrive: " + reply)
+                i = lane.wait_event(since, lambda e: e.get("event") == "TransactionFinished",
+                                    20, "TransactionFinished")
+                got = lane.events[i]["args"]
+                if got["decision"] != decision or got["reasons"] != reasons:
+                    raise Failure("%s %s, expected %s %s" % (got["decision"], got["reasons"],
+                                                              decision, reasons))
+                if behaviour != "gone":
+                    request = bridge.requests[asked] if len(bridge.requests) > asked else None
+                    want = {"version": 1, "op": "lookup", "issuing_state": "USA",
+                            "document_number": numbers[name]}
+                    if request != want:
+                        raise Failure("the bridge was asked %r, expected %r" % (request, want))
+                lane.wait_traveller_gone()
+                lane.wait_state("idle", 20, "after the traveller")
+                if behaviour == "gone":
+                    # The deployment's bridge comes back: lookups work again.
+                    bridge = Bridge(socket_path, members)
+                print("ok - %s: %s %s" % (name, decision, reasons))
+                passed += 1
+            except Failure as e:
+                print("not ok - %s: %s" % (name, e))
+                failed += 1
+                try:
+                    lane.wait_traveller_gone(20)
+                    lane.wait_state("idle", 30, "recovery")
+                except Failure:
+                    break
+    except Failure as e:
+        print("not ok - start: %s" % e)
+        failed += 1
+    finally:
+        problem = lane.close()
+        bridge.close()
+        if problem:
+            print("not ok - egated stops cleanly: %s" % problem)
+            failed += 1
+        else:
+            print("ok - egated stops cleanly")
+        if failed:
+            with open(os.path.join(work, "egated.log")) as f:
+                for line in f.readlines()[-120:]:
+                    sys.stdout.write("# " + line)
+        shutil.rmtree(work, ignore_errors=True)
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
