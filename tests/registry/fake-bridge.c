@@ -60,6 +60,8 @@ static void serve(struct bridge *b, int fd, unsigned i) {
 
         for (r = &b->replies[i]; r > b->replies && !r->data; r--)
                 ; /* the last reply given repeats */
+        for (unsigned waited = 0; waited < r->delay_ms && !atomic_load(&b->stop); waited += 10)
+                (void) poll(NULL, 0, 10);
         switch (b->act) {
         case ACT_REPLY:
         case ACT_REPLY_CLOSE:
@@ -78,6 +80,8 @@ static void serve(struct bridge *b, int fd, unsigned i) {
 
                 memset(junk, 'x', sizeof(junk));
                 (void) setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+                if (r->data)
+                        send_all(fd, r->data, r->len ? r->len : strlen(r->data));
                 for (;;) {
                         ssize_t n = send(fd, junk, sizeof(junk), MSG_NOSIGNAL);
 

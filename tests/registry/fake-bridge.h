@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * A fake registry bridge for the external backend's tests: a thread that listens on a Unix
- * socket and follows a script for each connection (answer, close half-way, say nothing,
- * flood), recording the question line it received and whether egated hung up.
+ * A fake bridge for the external backends' tests (the registry's, and the background
+ * check's in tests/pipeline/): a thread that listens on a Unix socket and follows a script
+ * for each connection (answer, perhaps late, close half-way, say nothing, flood),
+ * recording the question line it received and whether egated hung up.
  */
 #pragma once
 
@@ -17,12 +18,13 @@ enum bridge_act {
         ACT_REPLY, /* send the reply, then wait for egated to hang up */
         ACT_REPLY_CLOSE, /* send the reply (perhaps half a line), then close at once */
         ACT_SILENT, /* never answer; wait for egated to hang up */
-        ACT_FLOOD, /* send bytes without a newline until egated hangs up */
+        ACT_FLOOD, /* the reply if any, then bytes without a newline until egated hangs up */
 };
 
 struct bridge_reply {
         const char *data; /* NULL: nothing */
         size_t len; /* 0: strlen(data) */
+        unsigned delay_ms; /* wait this long after the question before replying */
 };
 
 struct bridge {

@@ -6,12 +6,15 @@
  * hit is a silent operator alarm (domain notes §9 step 12).
  *
  * Backends: "none" (answers "not supported" at once; the policy's
- * background-unavailable decides what that means) and "scenario" (mock
- * mode: answers from the mock scenario's travellers).  A deployment adds
- * its own by providing struct eg_background_backend_ops.
+ * background-unavailable decides what that means), "scenario" (mock
+ * mode: answers from the mock scenario's travellers) and "external" (a
+ * bridge the deployment writes, on a Unix socket: docs/background.md).  A
+ * deployment may also add its own by providing struct
+ * eg_background_backend_ops.
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <systemd/sd-event.h>
@@ -82,3 +85,17 @@ struct eg_background_entry {
 
 int eg_background_scenario_new(sd_event *e, const struct eg_background_entry *entries,
                                size_t n_entries, struct eg_background **ret);
+
+/*
+ * "external": each check goes to the deployment's bridge listening on socket_path, over a
+ * fresh Unix stream connection, one JSON line each way (docs/background.md is the
+ * protocol).  Nothing is connected here (the bridge may start later).  A bridge that
+ * cannot be reached or gives no usable answer makes the check EG_BACKGROUND_UNAVAILABLE;
+ * the caller's deadline (the policy's background-timeout-ms) covers a silent one, by
+ * cancelling.  -EINVAL for a bad path.
+ */
+#define EG_BACKGROUND_EXTERNAL_LINE_MAX 4096u /* bytes of the answer line before its newline */
+
+/* An absolute path that fits a sockaddr_un (shorter than sizeof(sun_path)). */
+bool eg_background_external_socket_path_is_valid(const char *path);
+int eg_background_external_open(sd_event *e, const char *socket_path, struct eg_background **ret);

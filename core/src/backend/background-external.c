@@ -1,0 +1,692 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The external background backend: each check goes to the deployment's bridge over a fresh
+ * Unix stream connection, as one JSON line, and one JSON line comes back
+ * (docs/background.md).  The design is the external registry's (registry-external.c): one
+ * connection per question keeps the bridge trivial (no framing beyond the newline, no
+ * request ids) and a bridge restart fails only the checks in flight; a non-blocking
+ * connect and one io source on the loop; the verdict reaches the caller through a defer
+ * source made when the check started, so answering cannot fail for want of memory and
+ * never happens inside check() or cancel().
+ *
+ * The code is a deliberate copy of that backend's connection handling rather than a
+ * shared helper: the registry reads up to 8 MiB into a growing buffer and parses a member,
+ * this reads at most 4 KiB into a fixed one, and the two differ where it matters here --
+ * what an irregular answer means.  A registry answer that is not exactly right is
+ * unavailable; a background answer that names a hit is a hit, whatever is wrong around
+ * it (unknown fields, junk after the object or after the newline, a missing newline
+ * before the bridge hangs up), because "unavailable" may let the traveller through
+ * (background-unavailable = continue) and the alarm would be lost.  Anything else that is
+ * not exactly right is unavailable.
+ *
+ * The question holds a document number and a birth date: the check (question, answer and
+ * the copies kept to screen the bridge's message) is wiped before it is freed.  The log
+ * gets the socket and what went wrong, never a value from the question.
+ */
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include "background.h"
+#include "emrtd/date.h"
+#include "emrtd/mrz.h"
+#include "list.h"
+#include "log.h"
+#include "macro.h"
+#include "registry/registry-json.h"
+
+#define LINE_MAX_BYTES EG_BACKGROUND_EXTERNAL_LINE_MAX
+#define QUESTION_MAX 256u /* the longest question is about 170 bytes */
+#define JSON_DEPTH_MAX 16 /* the envelope is 1; room for a bridge's extra fields on a hit */
+#define MESSAGE_LOG_MAX 128u /* bytes of the bridge's "unavailable" message we may log */
+#define SUN_PATH_SIZE sizeof(((struct sockaddr_un *) NULL)->sun_path)
+
+#ifndef JSON_TOKENER_ALLOW_TRAILING_CHARS /* json-c < 0.15: junk after the object is an error */
+#define JSON_TOKENER_ALLOW_TRAILING_CHARS 0
+#endif
+
+struct background_external;
+
+struct external_check {
+        struct background_external *owner;
+        uint64_t id;
+        /* Kept to screen the bridge's message (personal data). */
+        char document_number[EG_MRZ_DOCUMENT_NUMBER_MAX + 1];
+        char birth_date[11]; /* "YYYY-MM-DD", "" when unknown */
+
+        int fd;
+        bool connecting; /* connect() said EINPROGRESS: wait for EPOLLOUT */
+        sd_event_source *io;
+        char question[QUESTION_MAX]; /* the line still to send (personal data) */
+        size_t question_len, question_sent; /* question_len 0: sent */
+        char answer[LINE_MAX_BYTES + 1]; /* the line and its newline */
+        size_t answer_len;
+
+        sd_event_source *deliver; /* off until the verdict is known */
+        bool answered;
+        enum eg_background_verdict verdict;
+        eg_background_done_fn done;
+        void *userdata;
+        EG_LIST_FIELDS(struct external_check, checks);
+};
+
+struct background_external {
+        sd_event *event;
+        char *socket_path;
+        struct external_check *checks;
+        uint64_t next_id;
+};
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(json_tokener *, json_tokener_free)
+
+/* json-c frees its strings without wiping them: a bridge may slip personal data in. */
+static void json_wipe_strings(json_object *o) {
+        switch (json_object_get_type(o)) {
+        case json_type_string:
+                explicit_bzero((char *) json_object_get_string(o),
+                               (size_t) json_object_get_string_len(o));
+                break;
+        case json_type_object: {
+                struct json_object_iterator it = json_object_iter_begin(o);
+                struct json_object_iterator end = json_object_iter_end(o);
+
+                for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it))
+                        json_wipe_strings(json_object_iter_peek_value(&it));
+                break;
+        }
+        case json_type_array:
+                for (size_t i = 0; i < json_object_array_length(o); i++)
+                        json_wipe_strings(json_object_array_get_idx(o, i));
+                break;
+        default:
+                break;
+        }
+}
+
+static void json_wipe_put(json_object **o) {
+        if (!*o)
+                return;
+        json_wipe_strings(*o);
+        json_object_put(*o);
+        *o = NULL;
+}
+
+/* The connection and its buffers; the verdict, if known, stays for delivery. */
+static void check_close(struct external_check *c) {
+        c->io = sd_event_source_disable_unref(c->io);
+        closep(&c->fd);
+        c->fd = -1;
+        c->connecting = false;
+        explicit_bzero(c->question, sizeof(c->question));
+        c->question_len = c->question_sent = 0;
+        explicit_bzero(c->answer, sizeof(c->answer));
+        c->answer_len = 0;
+}
+
+static void check_free(struct external_check *c) {
+        if (!c)
+                return;
+        check_close(c);
+        c->deliver = sd_event_source_disable_unref(c->deliver);
+        explicit_bzero(c, sizeof(*c)); /* the document number and birth date */
+        free(c);
+}
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct external_check *, check_free)
+
+static int on_deliver(sd_event_source *s, void *userdata) {
+        struct external_check *c = userdata;
+        eg_background_done_fn done = c->done;
+        void *ud = c->userdata;
+        enum eg_background_verdict verdict = c->verdict;
+
+        /* Gone before the callback: it may free the whole backend. */
+        EG_LIST_REMOVE(checks, c->owner->checks, c);
+        check_free(c);
+        done(verdict, ud);
+        return 0;
+}
+
+/* The verdict is known: hang up, and hand it over on the loop's next iteration. */
+static int finish(struct external_check *c, enum eg_background_verdict verdict) {
+        int r;
+
+        check_close(c);
+        c->answered = true;
+        c->verdict = verdict;
+        /* Enabling a source allocates nothing; it fails only on a dead loop. */
+        r = sd_event_source_set_enabled(c->deliver, SD_EVENT_ONESHOT);
+        if (r < 0)
+                log_error_errno(r, "background: cannot schedule the bridge's answer: %m");
+        return 0;
+}
+
+/* What went wrong, for the log (never a value from the question): the check is
+ * unavailable.  Returns -EIO. */
+_printf_(3, 4) static int fail(struct external_check *c, int error, const char *fmt, ...) {
+        _cleanup_free_ char *what = NULL;
+        va_list ap;
+
+        va_start(ap, fmt);
+        if (vasprintf(&what, fmt, ap) < 0)
+                what = NULL;
+        va_end(ap);
+        if (error != 0)
+                log_warning_errno(error, "background: bridge %s: %s: %m; the check is unavailable",
+                                  c->owner->socket_path, what ? what : fmt);
+        else
+                log_warning("background: bridge %s: %s; the check is unavailable",
+                            c->owner->socket_path, what ? what : fmt);
+        (void) finish(c, EG_BACKGROUND_UNAVAILABLE);
+        return -EIO;
+}
+
+/* A word of 8 or more letters and digits with 2 or more digits looks like a document
+ * number (or a record key): not for the log.  As registry-external.c. */
+static bool has_document_like_word(const char *s, size_t len) {
+        size_t run = 0, digits = 0;
+
+        for (size_t i = 0; i <= len; i++) {
+                char ch = i < len ? s[i] : ' ';
+
+                if ((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+                    (ch >= '0' && ch <= '9')) {
+                        run++;
+                        digits += (ch >= '0' && ch <= '9');
+                        continue;
+                }
+                if (run >= 8 && digits >= 2)
+                        return true;
+                run = digits = 0;
+        }
+        return false;
+}
+
+/*
+ * The bridge's "unavailable" message is logged only when it is plainly an operational
+ * reason: short, printable ASCII (nothing to forge log lines with), without the question's
+ * document number or birth date (as YYYY-MM-DD or YYMMDD; YYYYMMDD is a document-like
+ * word) and without anything shaped like a document number.  The registry's rules, for
+ * the same reason: the operator needs "watchlist service unreachable", not the question.
+ */
+static bool message_is_loggable(const struct external_check *c, const char *msg, size_t len) {
+        if (len == 0 || len > MESSAGE_LOG_MAX || strlen(msg) != len)
+                return false;
+        for (size_t i = 0; i < len; i++)
+                if (msg[i] < 0x20 || msg[i] > 0x7e)
+                        return false;
+        if (has_document_like_word(msg, len) || strcasestr(msg, c->document_number))
+                return false;
+        if (c->birth_date[0] != '\0') {
+                char yymmdd[7] = { c->birth_date[2],
+                                   c->birth_date[3],
+                                   c->birth_date[5],
+                                   c->birth_date[6],
+                                   c->birth_date[8],
+                                   c->birth_date[9],
+                                   '\0' };
+
+                if (strstr(msg, c->birth_date) || strstr(msg, yymmdd))
+                        return false;
+        }
+        return true;
+}
+
+static void log_unavailable(const struct external_check *c, json_object *message) {
+        const char *msg = message ? json_object_get_string(message) : NULL;
+        size_t len = message ? (size_t) json_object_get_string_len(message) : 0;
+
+        if (!msg)
+                log_warning("background: bridge %s: the background check is unavailable (no "
+                            "reason given)",
+                            c->owner->socket_path);
+        else if (message_is_loggable(c, msg, len))
+                log_warning("background: bridge %s: the background check is unavailable: %s",
+                            c->owner->socket_path, msg);
+        else
+                log_warning("background: bridge %s: the background check is unavailable "
+                            "(reason withheld: not a short plain message)",
+                            c->owner->socket_path);
+}
+
+static const struct {
+        const char *name;
+        enum eg_background_verdict verdict;
+} results[] = {
+        { "clear", EG_BACKGROUND_CLEAR },
+        { "watchlist-hit", EG_BACKGROUND_WATCHLIST_HIT },
+        { "lost-stolen", EG_BACKGROUND_LOST_STOLEN },
+        { "unavailable", EG_BACKGROUND_UNAVAILABLE },
+};
+
+static bool verdict_is_hit(int v) {
+        return v == EG_BACKGROUND_WATCHLIST_HIT || v == EG_BACKGROUND_LOST_STOLEN;
+}
+
+struct parsed_answer {
+        json_object *root;
+        json_object *message; /* borrowed from root; a string */
+        char problem[128]; /* why the answer is not exactly right; "" when it is */
+};
+
+static void parsed_answer_done(struct parsed_answer *a) {
+        json_wipe_put(&a->root);
+}
+
+/* Notes what is wrong (the first thing says enough).  Returns r. */
+_printf_(3, 4) static int problem(struct parsed_answer *a, int r, const char *fmt, ...) {
+        va_list ap;
+
+        if (a->problem[0] != '\0')
+                return r;
+        va_start(ap, fmt);
+        (void) vsnprintf(a->problem, sizeof(a->problem), fmt, ap);
+        va_end(ap);
+        return r;
+}
+
+/*
+ * The bridge's answer (the line without its newline, or what came before the bridge hung
+ * up): the verdict it names, with a->problem set when anything around it is wrong, or
+ * -EBADMSG when it names none (a->problem says why), or -ENOMEM.  json-c's tokener keeps
+ * scratch copies of strings that it frees unwiped; the line is at most 4 KiB and its
+ * tree is wiped.
+ */
+static int answer_parse(const char *line, size_t len, struct parsed_answer *a) {
+        _cleanup_(json_tokener_freep) json_tokener *tok = NULL;
+        struct json_object_iterator it, end;
+        enum json_tokener_error e;
+        json_object *v = NULL;
+        const char *result;
+        int verdict = -1;
+
+        if (len == 0)
+                return problem(a, -EBADMSG, "an empty answer");
+        if (memchr(line, '\0', len))
+                return problem(a, -EBADMSG, "not valid JSON: a NUL byte");
+        tok = json_tokener_new_ex(JSON_DEPTH_MAX);
+        if (!tok)
+                return problem(a, -ENOMEM, "cannot parse the answer");
+        /* What follows the object is judged below, once the verdict is known. */
+        json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_ALLOW_TRAILING_CHARS);
+        a->root = json_tokener_parse_ex(tok, line, (int) len);
+        e = json_tokener_get_error(tok);
+        if (!a->root || e != json_tokener_success)
+                return problem(a, -EBADMSG, "not valid JSON at byte %zu: %s",
+                               json_tokener_get_parse_end(tok),
+                               e == json_tokener_continue ? "the line ends early"
+                                                          : json_tokener_error_desc(e));
+        if (!json_object_is_type(a->root, json_type_object))
+                return problem(a, -EBADMSG, "the answer is not an object");
+        if (!json_object_object_get_ex(a->root, "result", &v) ||
+            !json_object_is_type(v, json_type_string))
+                return problem(a, -EBADMSG, "the answer has no \"result\" string");
+        result = json_object_get_string(v);
+        for (size_t i = 0; i < ELEMENTSOF(results); i++)
+                if (streq(result, results[i].name))
+                        verdict = (int) results[i].verdict;
+        if (verdict < 0)
+                return problem(a, -EBADMSG,
+                               "unknown result (expected clear, watchlist-hit, lost-stolen or "
+                               "unavailable)");
+
+        /* The verdict is named; now whether all around it is right. */
+        for (size_t i = json_tokener_get_parse_end(tok); i < len; i++)
+                if (!strchr(" \t\r", line[i])) {
+                        (void) problem(a, 0, "more after the answer at byte %zu", i);
+                        break;
+                }
+        it = json_object_iter_begin(a->root);
+        end = json_object_iter_end(a->root);
+        for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it)) {
+                const char *key = json_object_iter_peek_name(&it);
+
+                if (streq(key, "result"))
+                        continue;
+                if (streq(key, "message") && verdict == EG_BACKGROUND_UNAVAILABLE) {
+                        a->message = json_object_iter_peek_value(&it);
+                        if (!json_object_is_type(a->message, json_type_string)) {
+                                a->message = NULL;
+                                (void) problem(a, 0, "\"message\" is not a string");
+                        }
+                        continue;
+                }
+                /* Never the field's name: a bridge might make one of anything. */
+                (void) problem(a, 0, "unknown field in a \"%s\" answer", result);
+        }
+        return verdict;
+}
+
+/* A whole line (without its newline): the bridge's answer. */
+static int answer_line(struct external_check *c, const char *line, size_t len) {
+        _cleanup_(parsed_answer_done) struct parsed_answer a = {};
+        int v;
+
+        v = answer_parse(line, len, &a);
+        if (v < 0)
+                return fail(c, v == -ENOMEM ? ENOMEM : 0, "%s", a.problem);
+        if (a.problem[0] != '\0') {
+                if (!verdict_is_hit(v))
+                        return fail(c, 0, "%s", a.problem);
+                log_warning("background: bridge %s: %s; taken as %s all the same (a hit is "
+                            "never dropped)",
+                            c->owner->socket_path, a.problem,
+                            eg_background_verdict_to_string((enum eg_background_verdict) v));
+                return finish(c, (enum eg_background_verdict) v);
+        }
+        if (v == EG_BACKGROUND_UNAVAILABLE)
+                log_unavailable(c, a.message);
+        else
+                log_debug("background: bridge %s: %s", c->owner->socket_path,
+                          eg_background_verdict_to_string((enum eg_background_verdict) v));
+        return finish(c, (enum eg_background_verdict) v);
+}
+
+/* The bridge hung up before a newline: only a hit counts without its newline. */
+static int answer_cut(struct external_check *c) {
+        _cleanup_(parsed_answer_done) struct parsed_answer a = {};
+        int v;
+
+        if (c->answer_len == 0)
+                return fail(c, 0, "closed the connection without answering");
+        v = answer_parse(c->answer, c->answer_len, &a);
+        if (!verdict_is_hit(v))
+                return fail(c, 0, "closed the connection in the middle of the answer line");
+        log_warning("background: bridge %s: closed the connection without ending the answer "
+                    "line; taken as %s all the same (a hit is never dropped)",
+                    c->owner->socket_path,
+                    eg_background_verdict_to_string((enum eg_background_verdict) v));
+        return finish(c, (enum eg_background_verdict) v);
+}
+
+static int answer_read(struct external_check *c) {
+        size_t room = sizeof(c->answer) - c->answer_len; /* > 0: a full buffer has failed */
+        ssize_t n;
+        char *nl;
+
+        n = recv(c->fd, c->answer + c->answer_len, room, MSG_DONTWAIT);
+        if (n < 0) {
+                if (errno == EAGAIN || errno == EINTR)
+                        return 0;
+                /* Data comes before a reset: a reset is a hang-up after what was said. */
+                if (errno == ECONNRESET)
+                        return answer_cut(c);
+                return fail(c, errno, "cannot read the answer");
+        }
+        if (n == 0)
+                return answer_cut(c);
+        nl = memchr(c->answer + c->answer_len, '\n', (size_t) n);
+        c->answer_len += (size_t) n;
+        if (nl) /* what follows the newline is ignored: the connection ends here */
+                return answer_line(c, c->answer, (size_t) (nl - c->answer));
+        if (c->answer_len > LINE_MAX_BYTES)
+                return fail(c, 0, "the answer is longer than %u bytes", LINE_MAX_BYTES);
+        return 0;
+}
+
+/* The question is out (or the bridge would take no more of it): wait for the answer. */
+static int question_done(struct external_check *c) {
+        int r;
+
+        explicit_bzero(c->question, sizeof(c->question));
+        c->question_len = c->question_sent = 0;
+        /* Our side stays open: a bridge may take end-of-input for a hang-up. */
+        r = sd_event_source_set_io_events(c->io, EPOLLIN);
+        if (r < 0)
+                return fail(c, -r, "cannot wait for the answer");
+        return 0;
+}
+
+/* 0: sent, or more to send later; <0: failed (the check is finished). */
+static int question_send(struct external_check *c) {
+        ssize_t n;
+
+        n = send(c->fd, c->question + c->question_sent, c->question_len - c->question_sent,
+                 MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (n < 0) {
+                if (errno == EAGAIN || errno == EINTR)
+                        return 0;
+                if (errno == EPIPE || errno == ECONNRESET) {
+                        /* The bridge stopped reading.  It may have answered first (a hit
+                         * before it read the whole question): the read finds that, or the
+                         * end of the connection. */
+                        log_debug_errno(errno,
+                                        "background: bridge %s: took no more of the "
+                                        "question: %m",
+                                        c->owner->socket_path);
+                        return question_done(c);
+                }
+                return fail(c, errno, "cannot send the question");
+        }
+        c->question_sent += (size_t) n;
+        if (c->question_sent < c->question_len)
+                return 0;
+        return question_done(c);
+}
+
+static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        struct external_check *c = userdata;
+
+        if (c->connecting) {
+                int error = 0;
+                socklen_t len = sizeof(error);
+
+                if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &len) < 0)
+                        error = errno;
+                if (error != 0) {
+                        (void) fail(c, error, "cannot connect");
+                        return 0;
+                }
+                if (!(revents & EPOLLOUT))
+                        return 0;
+                c->connecting = false;
+        }
+        if (c->question_len > 0 && (revents & (EPOLLOUT | EPOLLERR | EPOLLHUP)) &&
+            question_send(c) < 0)
+                return 0;
+        if (c->fd >= 0 && (revents & (EPOLLIN | EPOLLERR | EPOLLHUP)))
+                (void) answer_read(c);
+        return 0;
+}
+
+/* Connect and watch; a bridge that cannot be reached is answered (unavailable) from the
+ * loop like any other failure.  <0 only for our own resources (no callback then). */
+static int check_start(struct background_external *b, struct external_check *c,
+                       uint64_t *ret_request) {
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        size_t path_len = strlen(b->socket_path);
+        int r;
+
+        r = sd_event_add_defer(b->event, &c->deliver, on_deliver, c);
+        if (r < 0)
+                return r;
+        r = sd_event_source_set_enabled(c->deliver, SD_EVENT_OFF);
+        if (r < 0)
+                return r;
+        (void) sd_event_source_set_description(c->deliver, "background-external-answer");
+
+        c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (c->fd < 0)
+                return log_error_errno(errno,
+                                       "background: cannot create a socket for the bridge: %m");
+        memcpy(sa.sun_path, b->socket_path, path_len + 1); /* checked at open */
+        if (connect(c->fd, (const struct sockaddr *) &sa,
+                    (socklen_t) (offsetof(struct sockaddr_un, sun_path) + path_len + 1)) < 0) {
+                if (errno != EINPROGRESS) {
+                        /* ENOENT no socket, ECONNREFUSED nobody listening, EACCES, and
+                         * EAGAIN: the bridge's listen backlog is full. */
+                        (void) fail(c, errno,
+                                    errno == EAGAIN ? "cannot connect: the bridge is not accepting "
+                                                      "connections fast enough"
+                                                    : "cannot connect");
+                        goto started;
+                }
+                c->connecting = true;
+        }
+        r = sd_event_add_io(b->event, &c->io, c->fd, EPOLLIN | EPOLLOUT, on_io, c);
+        if (r < 0)
+                return r;
+        (void) sd_event_source_set_description(c->io, "background-external");
+started:
+        if (++b->next_id == 0)
+                b->next_id = 1;
+        c->id = b->next_id;
+        EG_LIST_APPEND(checks, b->checks, c);
+        *ret_request = c->id;
+        return 0;
+}
+
+/* As read from the MRZ (trailing fillers removed): letters, digits and, rarely, an inner
+ * '<'.  Nothing in it needs escaping in JSON. */
+static bool document_number_is_valid(const char *s) {
+        size_t n = s ? strnlen(s, EG_MRZ_DOCUMENT_NUMBER_MAX + 1) : 0;
+
+        if (n == 0 || n > EG_MRZ_DOCUMENT_NUMBER_MAX || s[0] == '<')
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '<'))
+                        return false;
+        return true;
+}
+
+/* The question line; -EINVAL for a query the bridge must not be asked. */
+static int question_build(struct external_check *c, const struct eg_background_query *q) {
+        char state[4], nationality[6] = "null", birth_date[13] = "null";
+        struct eg_date birth = { q->birth_year, q->birth_month, q->birth_day };
+        int n;
+
+        /* Both states padded to three, as the registry's bridge sees them ("D" is "D<<"). */
+        if (eg_issuing_state_normalize(q->issuing_state, state) < 0 ||
+            !document_number_is_valid(q->document_number))
+                return -EINVAL;
+        if (q->nationality && q->nationality[0] != '\0') {
+                char padded[4];
+
+                if (eg_issuing_state_normalize(q->nationality, padded) < 0)
+                        return -EINVAL;
+                (void) snprintf(nationality, sizeof(nationality), "\"%s\"", padded);
+        }
+        /* All zero: not known (the MRZ itself never gets this far without it). */
+        if (birth.year != 0 || birth.month != 0 || birth.day != 0) {
+                if (eg_date_format_iso(&birth, c->birth_date) < 0)
+                        return -EINVAL;
+                (void) snprintf(birth_date, sizeof(birth_date), "\"%s\"", c->birth_date);
+        }
+        strcpy(c->document_number, q->document_number);
+        n = snprintf(c->question, sizeof(c->question),
+                     "{\"version\":1,\"op\":\"check\",\"issuing_state\":\"%s\","
+                     "\"document_number\":\"%s\",\"nationality\":%s,\"birth_date\":%s}\n",
+                     state, c->document_number, nationality, birth_date);
+        explicit_bzero(birth_date, sizeof(birth_date));
+        if (n < 0 || (size_t) n >= sizeof(c->question))
+                return -EINVAL; /* cannot happen: every part is bounded */
+        c->question_len = (size_t) n;
+        return 0;
+}
+
+static int external_check(void *backend, const struct eg_background_query *q,
+                          eg_background_done_fn done, void *userdata, uint64_t *ret_request) {
+        struct background_external *b = backend;
+        _cleanup_(check_freep) struct external_check *c = NULL;
+        int r;
+
+        c = calloc(1, sizeof(*c));
+        if (!c)
+                return -ENOMEM;
+        c->fd = -1;
+        c->owner = b;
+        c->done = done;
+        c->userdata = userdata;
+        r = question_build(c, q);
+        if (r < 0)
+                return r;
+        r = check_start(b, c, ret_request);
+        if (r < 0)
+                return r;
+        TAKE_PTR(c);
+        return 0;
+}
+
+static void external_cancel(void *backend, uint64_t id) {
+        struct background_external *b = backend;
+        struct external_check *c;
+
+        EG_LIST_FOREACH (checks, c, b->checks)
+                if (c->id == id) {
+                        /* A verdict already in stands (a hit is never dropped); it is on its
+                         * way from the loop. */
+                        if (c->answered)
+                                return;
+                        /* Hang up (the bridge sees end-of-file); "unavailable" follows from
+                         * the loop. */
+                        log_debug("background: bridge %s: check cancelled before the answer",
+                                  b->socket_path);
+                        (void) finish(c, EG_BACKGROUND_UNAVAILABLE);
+                        return;
+                }
+}
+
+static void external_free(void *backend) {
+        struct background_external *b = backend;
+
+        if (!b)
+                return;
+        while (b->checks) {
+                struct external_check *c = b->checks;
+
+                EG_LIST_REMOVE(checks, b->checks, c);
+                check_free(c);
+        }
+        free(b->socket_path);
+        sd_event_unref(b->event);
+        free(b);
+}
+
+static const struct eg_background_backend_ops external_ops = {
+        .name = "external",
+        .check = external_check,
+        .cancel = external_cancel,
+        .free = external_free,
+};
+
+bool eg_background_external_socket_path_is_valid(const char *path) {
+        return path && path[0] == '/' && strnlen(path, SUN_PATH_SIZE) < SUN_PATH_SIZE;
+}
+
+int eg_background_external_open(sd_event *e, const char *socket_path, struct eg_background **ret) {
+        struct background_external *b;
+        struct eg_background *bg;
+
+        if (!e || !ret)
+                return -EINVAL;
+        if (!eg_background_external_socket_path_is_valid(socket_path)) {
+                log_error("background: the bridge's socket must be an absolute path of at most "
+                          "%zu bytes",
+                          SUN_PATH_SIZE - 1);
+                return -EINVAL;
+        }
+        b = calloc(1, sizeof(*b));
+        if (!b)
+                return log_oom();
+        b->event = sd_event_ref(e);
+        b->socket_path = strdup(socket_path);
+        bg = calloc(1, sizeof(*bg));
+        if (!b->socket_path || !bg) {
+                free(bg);
+                external_free(b);
+                return log_oom();
+        }
+        /* Not connected now: the bridge may start after egated. */
+        bg->ops = &external_ops;
+        bg->backend = b;
+        *ret = bg;
+        /* The manager says at info level which backend it opened. */
+        log_debug("background: checks answered by the bridge at %s", socket_path);
+        return 0;
+}
