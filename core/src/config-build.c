@@ -152,11 +152,15 @@ static int build_daemon(struct build *b, const struct config_section *s) {
         return r < 0 ? r : 0;
 }
 
-/* ---- [registry] ---- */
+/* ---- [registry], [background] ---- */
 
-static int build_registry(struct build *b, const struct config_section *s) {
-        struct config_parser *p = b->p;
-        struct eg_config *c = b->c;
+/*
+ * Both sections choose between a backend built into egated and "external", a
+ * deployment's bridge listening on a local socket: backend = BUILTIN|external,
+ * socket = PATH.  *external and *socket are updated in place (drop-ins).
+ */
+static int build_bridge_section(struct config_parser *p, const struct config_section *s,
+                                const char *builtin, bool *external, char **socket) {
         const struct config_entry *socket_entry = NULL;
         bool backend_invalid = false;
         int r = 0;
@@ -165,27 +169,27 @@ static int build_registry(struct build *b, const struct config_section *s) {
                 const struct config_entry *e = &s->entries[i];
 
                 if (streq(e->key, "backend")) {
-                        if (streq(e->value, "sqlite"))
-                                c->registry_backend = EG_REGISTRY_BACKEND_SQLITE;
+                        if (streq(e->value, builtin))
+                                *external = false;
                         else if (streq(e->value, "external"))
-                                c->registry_backend = EG_REGISTRY_BACKEND_EXTERNAL;
+                                *external = true;
                         else {
                                 config_error(p, e->where,
-                                             "invalid value '%s' for backend: expected sqlite or "
+                                             "invalid value '%s' for backend: expected %s or "
                                              "external",
-                                             e->value);
+                                             e->value, builtin);
                                 backend_invalid = true;
                         }
                 } else if (streq(e->key, "socket")) {
                         socket_entry = e;
-                        r = config_get_absolute_path(p, e, &c->registry_socket);
+                        r = config_get_absolute_path(p, e, socket);
                         if (r > 0 &&
                             strlen(e->value) >= sizeof(((struct sockaddr_un *) NULL)->sun_path))
                                 config_error(p, e->where,
                                              "socket path '%s' is too long for a Unix socket",
                                              e->value);
                 } else
-                        config_error(p, e->where, "unknown key '%s' in [registry]", e->key);
+                        config_error(p, e->where, "unknown key '%s' in [%s]", e->key, s->header);
         }
         if (r < 0)
                 return r;
@@ -193,11 +197,32 @@ static int build_registry(struct build *b, const struct config_section *s) {
          * mistakes an operator wants to hear about at load, not at the first traveller. */
         if (backend_invalid)
                 return 0; /* already said: the rest would only guess at what was meant */
-        if (c->registry_backend == EG_REGISTRY_BACKEND_EXTERNAL && !c->registry_socket)
-                config_error(p, s->where, "[registry] backend = external needs socket =");
-        else if (c->registry_backend == EG_REGISTRY_BACKEND_SQLITE && socket_entry)
+        if (*external && !*socket)
+                config_error(p, s->where, "[%s] backend = external needs socket =", s->header);
+        else if (!*external && socket_entry)
                 config_error(p, socket_entry->where, "socket is only for backend = external");
         return 0;
+}
+
+static int build_registry(struct build *b, const struct config_section *s) {
+        struct eg_config *c = b->c;
+        bool external = c->registry_backend == EG_REGISTRY_BACKEND_EXTERNAL;
+        int r;
+
+        r = build_bridge_section(b->p, s, "sqlite", &external, &c->registry_socket);
+        c->registry_backend = external ? EG_REGISTRY_BACKEND_EXTERNAL : EG_REGISTRY_BACKEND_SQLITE;
+        return r;
+}
+
+static int build_background(struct build *b, const struct config_section *s) {
+        struct eg_config *c = b->c;
+        bool external = c->background_backend == EG_BACKGROUND_BACKEND_EXTERNAL;
+        int r;
+
+        r = build_bridge_section(b->p, s, "none", &external, &c->background_socket);
+        c->background_backend =
+                external ? EG_BACKGROUND_BACKEND_EXTERNAL : EG_BACKGROUND_BACKEND_NONE;
+        return r;
 }
 
 /* ---- [plugin.NAME] ---- */
@@ -673,6 +698,9 @@ int config_build(struct config_parser *p, struct eg_config *c) {
                         break; /* done above: lanes refer to them */
                 case CONFIG_SECTION_REGISTRY:
                         r = build_registry(&b, s);
+                        break;
+                case CONFIG_SECTION_BACKGROUND:
+                        r = build_background(&b, s);
                         break;
                 }
         }

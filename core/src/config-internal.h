@@ -31,6 +31,7 @@ enum config_section_kind {
         CONFIG_SECTION_LANE,
         CONFIG_SECTION_POLICY,
         CONFIG_SECTION_REGISTRY,
+        CONFIG_SECTION_BACKGROUND,
 };
 
 /* Where something was written: an index into config_parser.paths and a line (0: the

@@ -65,6 +65,8 @@ static ssize_t parser_open_section(struct config_parser *p, const char *header,
 
         if (streq(header, "registry"))
                 kind = CONFIG_SECTION_REGISTRY;
+        else if (streq(header, "background"))
+                kind = CONFIG_SECTION_BACKGROUND;
         else if (!streq(header, "daemon")) {
                 size_t i;
 

@@ -276,6 +276,7 @@ struct eg_config *eg_config_free(struct eg_config *c) {
         free(c->csca_directory);
         free(c->crl_directory);
         free(c->registry_socket);
+        free(c->background_socket);
 
         for (size_t i = 0; i < c->n_plugins; i++) {
                 free(c->plugins[i].name);

@@ -16,6 +16,7 @@
  *                     presence-sensors=, indicators=), mode=, policy=
  *   [policy.NAME]     the lane policy; "ses" is built in with SES defaults
  *   [registry]        backend = sqlite|external, socket (the external bridge's)
+ *   [background]      backend = none|external, socket (the external bridge's)
  * docs/configuration.md documents every key.
  */
 #pragma once
@@ -108,6 +109,12 @@ enum eg_registry_backend {
         EG_REGISTRY_BACKEND_EXTERNAL, /* a deployment's bridge on a local socket */
 };
 
+/* PIPELINE: who answers the background check (watchlists, lost and stolen documents). */
+enum eg_background_backend {
+        EG_BACKGROUND_BACKEND_NONE = 0, /* nobody: "not supported", the policy decides */
+        EG_BACKGROUND_BACKEND_EXTERNAL, /* a deployment's bridge on a local socket */
+};
+
 /* The lane policy.  Defaults (eg_policy_init_ses) are the SES / Global Entry rules. */
 struct eg_policy {
         char *name;
@@ -177,6 +184,8 @@ struct eg_config {
         char *crl_directory; /* [daemon] crl-directory = (unset: no revocation lists) */
         enum eg_registry_backend registry_backend; /* [registry] backend = sqlite */
         char *registry_socket; /* [registry] socket = (required with backend = external) */
+        enum eg_background_backend background_backend; /* [background] backend = none */
+        char *background_socket; /* [background] socket = (required with backend = external) */
 
         struct eg_config_plugin *plugins;
         size_t n_plugins;

@@ -395,6 +395,16 @@ static int pipeline_backends_open(struct eg_manager *m) {
                 if (r < 0)
                         return log_error_errno(r, "mock mode: cannot set up the test backends: %m");
         }
+        if (!m->background && m->config &&
+            m->config->background_backend == EG_BACKGROUND_BACKEND_EXTERNAL) {
+                log_info("background check: the external bridge on %s",
+                         m->config->background_socket);
+                r = eg_background_external_open(m->event, m->config->background_socket,
+                                                &m->background);
+                if (r < 0)
+                        log_error_errno(r, "the background check's bridge cannot be set up: %m");
+        }
+        /* Nobody to ask: every check answers "not supported", the policy decides. */
         if (!m->background) {
                 r = eg_background_none_new(m->event, &m->background);
                 if (r < 0)
@@ -500,11 +510,16 @@ int eg_manager_reload(struct eg_manager *m, struct eg_config *config) {
         struct eg_plugin *p;
         int r;
 
-        /* REGISTRY: lookups may be in flight on the open backend: it stays until restart. */
+        /* REGISTRY, PIPELINE: questions may be in flight on the open backends: they stay
+         * until restart. */
         if (m->config && (m->config->registry_backend != config->registry_backend ||
                           !streq_ptr(m->config->registry_socket, config->registry_socket)))
                 log_warning("[registry] changed: the new backend takes over at the next "
                             "restart; lookups keep going to the open one");
+        if (m->config && (m->config->background_backend != config->background_backend ||
+                          !streq_ptr(m->config->background_socket, config->background_socket)))
+                log_warning("[background] changed: the new backend takes over at the next "
+                            "restart; checks keep going to the open one");
         eg_config_free(m->config);
         m->config = config;
 

@@ -46,6 +46,16 @@ static const struct bad_case bad_cases[] = {
             "'/run/egate-registry/"
             "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
             "aaaaaaaaaaaaaaaaaaaaaaaaa.sock' is too long for a Unix socket" } },
+        { "background-backend-values",
+          "[background]\nbackend = sqlite\n",
+          { "egated.conf:2: invalid value 'sqlite' for backend: expected none or external" } },
+        { "background-needs-socket",
+          "[background]\nbackend = external\nsockets = /run/x.sock\n",
+          { "egated.conf:1: [background] backend = external needs socket =",
+            "egated.conf:3: unknown key 'sockets' in [background]" } },
+        { "background-socket-without-external",
+          "[background]\nbackend = none\nsocket = /run/egate-background/background.sock\n",
+          { "egated.conf:3: socket is only for backend = external" } },
         { "registry-is-no-prefix",
           "[registry.central]\n",
           { "egated.conf:1: unknown section [registry.central]" } },

@@ -104,6 +104,25 @@ static void test_registry_section(void **state) {
         eg_config_free(c);
 }
 
+/* [background]: nobody unless told; external with its bridge's socket. */
+static void test_background_section(void **state) {
+        struct eg_config *c = NULL;
+
+        assert_int_equal(eg_config_load_string("x.conf", "", &c, NULL), 0);
+        assert_int_equal(c->background_backend, EG_BACKGROUND_BACKEND_NONE);
+        assert_null(c->background_socket);
+        eg_config_free(c);
+
+        assert_int_equal(eg_config_load_string("x.conf",
+                                               "[background]\nbackend = external\n"
+                                               "socket = /run/egate-background/background.sock\n",
+                                               &c, NULL),
+                         0);
+        assert_int_equal(c->background_backend, EG_BACKGROUND_BACKEND_EXTERNAL);
+        assert_string_equal(c->background_socket, "/run/egate-background/background.sock");
+        eg_config_free(c);
+}
+
 static void test_policy_init_ses(void **state) {
         struct eg_policy p = { .name = strdup("mine") };
 
@@ -633,6 +652,7 @@ int main(void) {
                 cmocka_unit_test(test_empty_string_gives_defaults),
                 cmocka_unit_test(test_policy_init_ses),
                 cmocka_unit_test(test_registry_section),
+                cmocka_unit_test(test_background_section),
                 cmocka_unit_test(test_full_config),
                 cmocka_unit_test(test_full_config_crlf),
                 cmocka_unit_test(test_value_syntax),
