@@ -13,6 +13,11 @@ for every question the exact request line the bridge received:
   - "unavailable", garbage, a bridge that never answers and a bridge that is
     gone are each referred E_REGISTRY_UNAVAILABLE, and egated keeps serving.
 
+The background check goes to a second bridge ([background] backend =
+external), which clears everyone but one traveller: referred at once as not
+enrolled, that traveller's watchlist hit arrives after the decision and must
+still reach the operator as a silent alarm.
+
 Run by meson (suite "pipeline"); EGATE_BUILD_ROOT and EGATE_SOURCE_ROOT come
 from the environment.
 """
@@ -95,6 +100,47 @@ class Bridge:
             conn.close()
 
 
+class BackgroundBridge:
+    """The background check's bridge: clear, except a late hit for one document."""
+
+    def __init__(self, path, late_hit):
+        self.late_hit = late_hit
+        self.requests = []
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.bind(path)
+        os.chmod(path, 0o600)
+        self.sock.listen(8)
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._one, args=(conn,), daemon=True).start()
+
+    def _one(self, conn):
+        data = b""
+        while not data.endswith(b"\n"):
+            chunk = conn.recv(4096)
+            if not chunk:
+                conn.close()
+                return
+            data += chunk
+        request = json.loads(data)
+        self.requests.append(request)
+        if request.get("document_number") == self.late_hit:
+            time.sleep(0.4)  # after the registry's "not found" decided the referral
+            conn.sendall(b"{\"result\": \"watchlist-hit\"}\n")
+        else:
+            conn.sendall(b"{\"result\": \"clear\"}\n")
+        conn.close()
+
+    def close(self):
+        self.sock.close()
+
+
 def member(traveller_id, number, birth, expiry):
     template = b"EGMOCK1\0" + traveller_id.encode()
     return {
@@ -131,6 +177,7 @@ def main():
         ("bridge-hangs", "hang", True, "refer", ["E_REGISTRY_UNAVAILABLE"]),
         ("bridge-gone", "gone", True, "refer", ["E_REGISTRY_UNAVAILABLE"]),
         ("known-again", "answer", True, "accept", []),
+        ("late-watchlist-hit", "answer", False, "refer", ["E_NOT_ENROLLED"]),
     ]
     travellers, members, numbers = [], {}, {}
     for i, (name, _, known, _, _) in enumerate(cases):
@@ -150,8 +197,10 @@ def main():
     with open(scenario_path, "w") as f:
         json.dump(scenario, f)
     socket_path = os.path.join(work, "registry.sock")
+    background_path = os.path.join(work, "background.sock")
     config = os.path.join(work, "egated.conf")
     with open(config, "w") as f:
+        f.write("[background]\nbackend = external\nsocket = %s\n" % background_path)
         f.write("[registry]\nbackend = external\nsocket = %s\n"
                 "[policy.ses]\nregistry-timeout-ms = 800\nmantrap-timeout-ms = 3000\n"
                 "fingerprint-timeout-ms = 1500\ndocument-timeout-ms = 1500\n"
@@ -159,6 +208,7 @@ def main():
                 "face-verification = no\n" % socket_path)
 
     bridge = Bridge(socket_path, members)
+    background = BackgroundBridge(background_path, numbers["late-watchlist-hit"])
     lane = matrix.Lane(work, scenario_path, config, state)
     passed = failed = 0
     try:
@@ -180,6 +230,22 @@ def main():
                 if got["decision"] != decision or got["reasons"] != reasons:
                     raise Failure("%s %s, expected %s %s" % (got["decision"], got["reasons"],
                                                               decision, reasons))
+                if name == "late-watchlist-hit":
+                    tx = got["id"]
+                    lane.wait_event(i, lambda e: e.get("event") == "Alarm" and
+                                    e["args"].get("kind") == "watchlist-hit", 10,
+                                    "the late hit's Alarm")
+                    asked_background = [r for r in background.requests
+                                        if r.get("document_number") == numbers[name]]
+                    if len(asked_background) != 1:
+                        raise Failure("background bridge asked %d times" % len(asked_background))
+                    lane.wait_traveller_gone()
+                    lane.wait_state("idle", 20, "after the traveller")
+                    record = lane.audit(tx)
+                    hits = [s for s in record["steps"] if s["step"] == "background" and
+                            s.get("reason") == "A_WATCHLIST_HIT"]
+                    if not hits:
+                        print("# note: the hit came after the record was written")
                 if behaviour != "gone":
                     request = bridge.requests[asked] if len(bridge.requests) > asked else None
                     want = {"version": 1, "op": "lookup", "issuing_state": "USA",
@@ -207,6 +273,7 @@ def main():
     finally:
         problem = lane.close()
         bridge.close()
+        background.close()
         if problem:
             print("not ok - egated stops cleanly: %s" % problem)
             failed += 1

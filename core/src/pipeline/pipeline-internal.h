@@ -178,9 +178,23 @@ struct pl_audit_call {
         EG_LIST_FIELDS(struct pl_audit_call, audit_calls);
 };
 
+/*
+ * A background check in flight.  It may outlive its transaction: a hit that
+ * answers after the traveller left still raises the silent alarm, so
+ * pl_tx_finish() leaves it running (its deadline too).  The background
+ * backend never answers once the manager is freed, so eg_pipelines_free()
+ * drops what is left here.
+ */
+struct pl_background_call {
+        struct eg_pipeline *p;
+        struct eg_transaction *tx;
+        EG_LIST_FIELDS(struct pl_background_call, background_calls);
+};
+
 struct eg_pipeline {
         struct eg_manager *manager;
         struct pl_audit_call *audit_calls;
+        struct pl_background_call *background_calls;
         char *lane_name;
         struct eg_lane *lane; /* NULL once the lane is gone (retired) */
         unsigned n_refs;

@@ -735,6 +735,16 @@ void eg_pipelines_free(struct eg_manager *m) {
                         }
                         free(c);
                 }
+                /* Background checks in flight, even of travellers gone: the backend is freed
+                 * next and answers none. */
+                while (p->background_calls) {
+                        struct pl_background_call *c = p->background_calls;
+
+                        EG_LIST_REMOVE(background_calls, p->background_calls, c);
+                        c->tx->pipeline = NULL;
+                        pl_tx_unref(c->tx);
+                        free(c);
+                }
                 p->manager = m;
                 EG_LIST_REMOVE(pipelines, m->pipelines, p);
                 p->manager = NULL;

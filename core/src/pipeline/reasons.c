@@ -72,7 +72,7 @@ static const struct eg_reason_info reasons[] = {
         { EG_REASON_LOST_STOLEN_DOC, "background",
           "the document is reported lost or stolen: silent operator alarm" },
         { EG_REASON_BACKEND_UNAVAILABLE, "background",
-          "the background check did not answer in background-timeout-ms" },
+          "the background check was unavailable or did not answer in time" },
         { EG_REASON_BACKGROUND_NONE, "background", "no background check is configured" },
         /* Entry and mantrap */
         { EG_REASON_ENTRY_DOOR_FAULT, "entry-door",

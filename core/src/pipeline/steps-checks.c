@@ -247,11 +247,6 @@ static void registry_start(struct eg_pipeline *p, struct eg_transaction *tx) {
 
 /* ---- background ---- */
 
-struct background_call {
-        struct eg_pipeline *p;
-        struct eg_transaction *tx;
-};
-
 static void background_verdict(struct eg_pipeline *p, struct eg_transaction *tx,
                                enum eg_background_verdict v, const char *detail) {
         const char *reason = NULL;
@@ -311,16 +306,45 @@ progress:
                 pl_decide(p, tx);
 }
 
+/*
+ * A hit that comes after the traveller was referred for something else (or has
+ * left the lane) changes no decision, but the officer receiving the traveller
+ * must still hear it: the silent alarm goes out, and into the record if it is
+ * not written yet.
+ */
+static void late_background_hit(struct eg_pipeline *p, struct eg_transaction *tx,
+                                enum eg_background_verdict v) {
+        bool watchlist = v == EG_BACKGROUND_WATCHLIST_HIT;
+        const char *reason = watchlist ? EG_REASON_WATCHLIST_HIT : EG_REASON_LOST_STOLEN_DOC;
+
+        if (!tx->recorded)
+                pl_tx_step(tx, &(struct pl_step_info){
+                                       .step = "background",
+                                       .result = EG_CHECK_FAILED,
+                                       .reason = reason,
+                                       .detail = "answered after the decision",
+                                       .clock = &tx->background_clock,
+                                       .timeout_ms = tx->policy.background_timeout_ms,
+                               });
+        pl_alarm(p, tx, reason, watchlist ? "watchlist-hit" : "lost-stolen-document",
+                 "background check hit after the decision");
+}
+
 static void on_background(enum eg_background_verdict v, void *userdata) {
-        struct background_call *c = userdata;
+        struct pl_background_call *c = userdata;
         struct eg_pipeline *p = c->p;
         struct eg_transaction *tx = c->tx;
 
+        EG_LIST_REMOVE(background_calls, p->background_calls, c);
         free(c);
         if (pl_is_current(p, tx) && tx->background_pending && !tx->decided)
                 background_verdict(p, tx, v, NULL);
-        else
+        else {
                 tx->background_pending = false;
+                pl_timer_disarm(&tx->background_timer);
+                if (v == EG_BACKGROUND_WATCHLIST_HIT || v == EG_BACKGROUND_LOST_STOLEN)
+                        late_background_hit(p, tx, v);
+        }
         pl_tx_unref(tx);
         pl_unref(p);
 }
@@ -344,7 +368,7 @@ void pl_background_start(struct eg_pipeline *p, struct eg_transaction *tx) {
                 .birth_month = tx->mrz.birth_date.month,
                 .birth_day = tx->mrz.birth_date.day,
         };
-        struct background_call *c;
+        struct pl_background_call *c;
         int r = -ENOTCONN;
 
         pl_clock_now(&tx->background_clock);
@@ -359,7 +383,8 @@ void pl_background_start(struct eg_pipeline *p, struct eg_transaction *tx) {
                         pl_tx_unref(c->tx);
                         pl_unref(c->p);
                         free(c);
-                }
+                } else
+                        EG_LIST_APPEND(background_calls, p->background_calls, c);
         }
         if (!c || r < 0) {
                 background_verdict(p, tx,

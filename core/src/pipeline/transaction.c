@@ -289,9 +289,8 @@ void pl_tx_finish(struct eg_pipeline *p, struct eg_transaction *tx) {
         log_lane(LOG_INFO, 0, p->lane_name, "transaction %s ended; the lane is clear", tx->id);
         tx->phase = PL_PHASE_DONE;
         pl_tx_cancel_all(tx);
-        if (tx->background_pending && p->manager->background)
-                eg_background_cancel(p->manager->background, tx->background_request);
-        pl_timer_disarm(&tx->background_timer);
+        /* A background check still running goes on, to its deadline: a hit must reach the
+         * operator even after the traveller left (steps-checks.c, late_background_hit()). */
         pl_tx_discard_personal_data(tx);
         p->tx = NULL;
         pl_notify_changed(p);
