@@ -4,18 +4,17 @@
  * Unix stream connection, as one JSON line, and one JSON line comes back
  * (docs/background.md).  The design is the external registry's (registry-external.c): one
  * connection per question keeps the bridge trivial (no framing beyond the newline, no
- * request ids) and a bridge restart fails only the checks in flight; a non-blocking
- * connect and one io source on the loop; the verdict reaches the caller through a defer
- * source made when the check started, so answering cannot fail for want of memory and
- * never happens inside check() or cancel().
+ * request ids) and a bridge restart fails only the checks in flight; the connection is
+ * the same line call (line-call.h); the verdict reaches the caller through a defer source
+ * made when the check started, so answering cannot fail for want of memory and never
+ * happens inside check() or cancel().
  *
- * The code is a deliberate copy of that backend's connection handling rather than a
- * shared helper: the registry reads up to 8 MiB into a growing buffer and parses a member,
- * this reads at most 4 KiB into a fixed one, and the two differ where it matters here --
- * what an irregular answer means.  A registry answer that is not exactly right is
- * unavailable; a background answer that names a hit is a hit, whatever is wrong around
- * it (unknown fields, junk after the object or after the newline, a missing newline
- * before the bridge hangs up), because "unavailable" may let the traveller through
+ * The transport is shared, what the answer means is not: the registry reads up to 8 MiB
+ * and parses a member, this reads at most 4 KiB into a fixed buffer, and the two differ
+ * where it matters here -- what an irregular answer means.  A registry answer that is not
+ * exactly right is unavailable; a background answer that names a hit is a hit, whatever is
+ * wrong around it (unknown fields, junk after the object or after the newline, a missing
+ * newline before the bridge hangs up), because "unavailable" may let the traveller through
  * (background-unavailable = continue) and the alarm would be lost.  Anything else that is
  * not exactly right is unavailable.
  *
@@ -31,12 +30,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/un.h>
 
 #include "background.h"
 #include "emrtd/date.h"
 #include "emrtd/mrz.h"
+#include "line-call.h"
 #include "list.h"
 #include "log.h"
 #include "macro.h"
@@ -61,13 +60,7 @@ struct external_check {
         char document_number[EG_MRZ_DOCUMENT_NUMBER_MAX + 1];
         char birth_date[11]; /* "YYYY-MM-DD", "" when unknown */
 
-        int fd;
-        bool connecting; /* connect() said EINPROGRESS: wait for EPOLLOUT */
-        sd_event_source *io;
-        char question[QUESTION_MAX]; /* the line still to send (personal data) */
-        size_t question_len, question_sent; /* question_len 0: sent */
-        char answer[LINE_MAX_BYTES + 1]; /* the line and its newline */
-        size_t answer_len;
+        struct eg_line_call *call; /* NULL once the verdict is known */
 
         sd_event_source *deliver; /* off until the verdict is known */
         bool answered;
@@ -120,14 +113,7 @@ static void json_wipe_put(json_object **o) {
 
 /* The connection and its buffers; the verdict, if known, stays for delivery. */
 static void check_close(struct external_check *c) {
-        c->io = sd_event_source_disable_unref(c->io);
-        closep(&c->fd);
-        c->fd = -1;
-        c->connecting = false;
-        explicit_bzero(c->question, sizeof(c->question));
-        c->question_len = c->question_sent = 0;
-        explicit_bzero(c->answer, sizeof(c->answer));
-        c->answer_len = 0;
+        c->call = eg_line_call_free(c->call);
 }
 
 static void check_free(struct external_check *c) {
@@ -391,11 +377,13 @@ static int answer_line(struct external_check *c, const char *line, size_t len) {
 /* The bridge hung up before a newline: only a hit counts without its newline. */
 static int answer_cut(struct external_check *c) {
         _cleanup_(parsed_answer_done) struct parsed_answer a = {};
+        size_t len;
+        const char *answer = eg_line_call_answer(c->call, &len);
         int v;
 
-        if (c->answer_len == 0)
+        if (len == 0)
                 return fail(c, 0, "closed the connection without answering");
-        v = answer_parse(c->answer, c->answer_len, &a);
+        v = answer_parse(answer, len, &a);
         if (!verdict_is_hit(v))
                 return fail(c, 0, "closed the connection in the middle of the answer line");
         log_warning("background: bridge %s: closed the connection without ending the answer "
@@ -405,102 +393,42 @@ static int answer_cut(struct external_check *c) {
         return finish(c, (enum eg_background_verdict) v);
 }
 
-static int answer_read(struct external_check *c) {
-        size_t room = sizeof(c->answer) - c->answer_len; /* > 0: a full buffer has failed */
-        ssize_t n;
-        char *nl;
-
-        n = recv(c->fd, c->answer + c->answer_len, room, MSG_DONTWAIT);
-        if (n < 0) {
-                if (errno == EAGAIN || errno == EINTR)
-                        return 0;
-                /* Data comes before a reset: a reset is a hang-up after what was said. */
-                if (errno == ECONNRESET)
-                        return answer_cut(c);
-                return fail(c, errno, "cannot read the answer");
-        }
-        if (n == 0)
-                return answer_cut(c);
-        nl = memchr(c->answer + c->answer_len, '\n', (size_t) n);
-        c->answer_len += (size_t) n;
-        if (nl) /* what follows the newline is ignored: the connection ends here */
-                return answer_line(c, c->answer, (size_t) (nl - c->answer));
-        if (c->answer_len > LINE_MAX_BYTES)
-                return fail(c, 0, "the answer is longer than %u bytes", LINE_MAX_BYTES);
-        return 0;
+static void on_call_line(struct eg_line_call *call, const char *line, size_t len, void *userdata) {
+        (void) answer_line(userdata, line, len);
 }
 
-/* The question is out (or the bridge would take no more of it): wait for the answer. */
-static int question_done(struct external_check *c) {
-        int r;
-
-        explicit_bzero(c->question, sizeof(c->question));
-        c->question_len = c->question_sent = 0;
-        /* Our side stays open: a bridge may take end-of-input for a hang-up. */
-        r = sd_event_source_set_io_events(c->io, EPOLLIN);
-        if (r < 0)
-                return fail(c, -r, "cannot wait for the answer");
-        return 0;
-}
-
-/* 0: sent, or more to send later; <0: failed (the check is finished). */
-static int question_send(struct external_check *c) {
-        ssize_t n;
-
-        n = send(c->fd, c->question + c->question_sent, c->question_len - c->question_sent,
-                 MSG_DONTWAIT | MSG_NOSIGNAL);
-        if (n < 0) {
-                if (errno == EAGAIN || errno == EINTR)
-                        return 0;
-                if (errno == EPIPE || errno == ECONNRESET) {
-                        /* The bridge stopped reading.  It may have answered first (a hit
-                         * before it read the whole question): the read finds that, or the
-                         * end of the connection. */
-                        log_debug_errno(errno,
-                                        "background: bridge %s: took no more of the "
-                                        "question: %m",
-                                        c->owner->socket_path);
-                        return question_done(c);
-                }
-                return fail(c, errno, "cannot send the question");
-        }
-        c->question_sent += (size_t) n;
-        if (c->question_sent < c->question_len)
-                return 0;
-        return question_done(c);
-}
-
-static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+static int on_call_error(struct eg_line_call *call, enum eg_line_call_error kind, int error,
+                         const char *what, void *userdata) {
         struct external_check *c = userdata;
 
-        if (c->connecting) {
-                int error = 0;
-                socklen_t len = sizeof(error);
-
-                if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &len) < 0)
-                        error = errno;
-                if (error != 0) {
-                        (void) fail(c, error, "cannot connect");
-                        return 0;
-                }
-                if (!(revents & EPOLLOUT))
-                        return 0;
-                c->connecting = false;
+        if (kind == EG_LINE_CALL_SEND && (error == EPIPE || error == ECONNRESET)) {
+                /* The bridge stopped reading.  It may have answered first (a hit before it
+                 * read the whole question): the read finds that, or the end of the
+                 * connection. */
+                log_debug_errno(error, "background: bridge %s: took no more of the question: %m",
+                                c->owner->socket_path);
+                return 1;
         }
-        if (c->question_len > 0 && (revents & (EPOLLOUT | EPOLLERR | EPOLLHUP)) &&
-            question_send(c) < 0)
-                return 0;
-        if (c->fd >= 0 && (revents & (EPOLLIN | EPOLLERR | EPOLLHUP)))
-                (void) answer_read(c);
-        return 0;
+        /* Data comes before a reset: a reset is a hang-up after what was said. */
+        if (kind == EG_LINE_CALL_EOF || (kind == EG_LINE_CALL_READ && error == ECONNRESET))
+                return answer_cut(c);
+        return fail(c, error, "%s", what);
 }
+
+static const struct eg_line_call_ops call_ops = {
+        .log_name = "background",
+        .description = "background-external",
+        .answer_max = LINE_MAX_BYTES,
+        .answer_initial = LINE_MAX_BYTES + 1, /* one fixed buffer: the line and its newline */
+        .read_chunk = LINE_MAX_BYTES + 1,
+        .on_line = on_call_line,
+        .on_error = on_call_error,
+};
 
 /* Connect and watch; a bridge that cannot be reached is answered (unavailable) from the
  * loop like any other failure.  <0 only for our own resources (no callback then). */
 static int check_start(struct background_external *b, struct external_check *c,
-                       uint64_t *ret_request) {
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        size_t path_len = strlen(b->socket_path);
+                       const char *question, size_t question_len, uint64_t *ret_request) {
         int r;
 
         r = sd_event_add_defer(b->event, &c->deliver, on_deliver, c);
@@ -511,29 +439,13 @@ static int check_start(struct background_external *b, struct external_check *c,
                 return r;
         (void) sd_event_source_set_description(c->deliver, "background-external-answer");
 
-        c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-        if (c->fd < 0)
-                return log_error_errno(errno,
-                                       "background: cannot create a socket for the bridge: %m");
-        memcpy(sa.sun_path, b->socket_path, path_len + 1); /* checked at open */
-        if (connect(c->fd, (const struct sockaddr *) &sa,
-                    (socklen_t) (offsetof(struct sockaddr_un, sun_path) + path_len + 1)) < 0) {
-                if (errno != EINPROGRESS) {
-                        /* ENOENT no socket, ECONNREFUSED nobody listening, EACCES, and
-                         * EAGAIN: the bridge's listen backlog is full. */
-                        (void) fail(c, errno,
-                                    errno == EAGAIN ? "cannot connect: the bridge is not accepting "
-                                                      "connections fast enough"
-                                                    : "cannot connect");
-                        goto started;
-                }
-                c->connecting = true;
-        }
-        r = sd_event_add_io(b->event, &c->io, c->fd, EPOLLIN | EPOLLOUT, on_io, c);
+        r = eg_line_call_new(&call_ops, question, question_len, c, &c->call);
         if (r < 0)
                 return r;
-        (void) sd_event_source_set_description(c->io, "background-external");
-started:
+        /* The socket path was checked at open. */
+        r = eg_line_call_connect(c->call, b->event, b->socket_path);
+        if (r < 0)
+                return r;
         if (++b->next_id == 0)
                 b->next_id = 1;
         c->id = b->next_id;
@@ -555,8 +467,10 @@ static bool document_number_is_valid(const char *s) {
         return true;
 }
 
-/* The question line; -EINVAL for a query the bridge must not be asked. */
-static int question_build(struct external_check *c, const struct eg_background_query *q) {
+/* The question line, into question (QUESTION_MAX bytes); its length, or -EINVAL for a
+ * query the bridge must not be asked. */
+static int question_build(struct external_check *c, const struct eg_background_query *q,
+                          char *question) {
         char state[4], nationality[6] = "null", birth_date[13] = "null";
         struct eg_date birth = { q->birth_year, q->birth_month, q->birth_day };
         int n;
@@ -579,34 +493,36 @@ static int question_build(struct external_check *c, const struct eg_background_q
                 (void) snprintf(birth_date, sizeof(birth_date), "\"%s\"", c->birth_date);
         }
         strcpy(c->document_number, q->document_number);
-        n = snprintf(c->question, sizeof(c->question),
+        n = snprintf(question, QUESTION_MAX,
                      "{\"version\":1,\"op\":\"check\",\"issuing_state\":\"%s\","
                      "\"document_number\":\"%s\",\"nationality\":%s,\"birth_date\":%s}\n",
                      state, c->document_number, nationality, birth_date);
         explicit_bzero(birth_date, sizeof(birth_date));
-        if (n < 0 || (size_t) n >= sizeof(c->question))
+        if (n < 0 || (size_t) n >= QUESTION_MAX)
                 return -EINVAL; /* cannot happen: every part is bounded */
-        c->question_len = (size_t) n;
-        return 0;
+        return n;
 }
 
 static int external_check(void *backend, const struct eg_background_query *q,
                           eg_background_done_fn done, void *userdata, uint64_t *ret_request) {
         struct background_external *b = backend;
         _cleanup_(check_freep) struct external_check *c = NULL;
-        int r;
+        char question[QUESTION_MAX]; /* personal data */
+        int n, r;
 
         c = calloc(1, sizeof(*c));
         if (!c)
                 return -ENOMEM;
-        c->fd = -1;
         c->owner = b;
         c->done = done;
         c->userdata = userdata;
-        r = question_build(c, q);
-        if (r < 0)
-                return r;
-        r = check_start(b, c, ret_request);
+        n = question_build(c, q, question);
+        if (n < 0) {
+                explicit_bzero(question, sizeof(question));
+                return n;
+        }
+        r = check_start(b, c, question, (size_t) n, ret_request);
+        explicit_bzero(question, sizeof(question));
         if (r < 0)
                 return r;
         TAKE_PTR(c);

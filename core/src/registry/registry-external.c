@@ -6,8 +6,8 @@
  * bridge trivial (no framing beyond the newline, no request ids, no pipelining) and means
  * a bridge restart only ever fails the questions in flight.
  *
- * Everything runs on the event loop: a non-blocking connect, then one io source that
- * writes the question and reads the answer.  The answer reaches the caller through a defer
+ * Everything runs on the event loop; the connection is a line call (line-call.h), shared
+ * with the external background check.  The answer reaches the caller through a defer
  * source made when the question started, so answering cannot fail for want of memory and
  * never happens inside lookup() or cancel() (the pipeline calls lookup_holder() and
  * cancel() directly, without the wrapper, and relies on that too).
@@ -23,10 +23,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
 
+#include "line-call.h"
 #include "list.h"
 #include "log.h"
 #include "registry-external.h"
@@ -47,13 +47,7 @@ struct external_request {
         char document_number[EG_MEMBER_DOCUMENT_NUMBER_MAX + 1];
         struct eg_date birth_date;
 
-        int fd;
-        bool connecting; /* connect() said EINPROGRESS: wait for EPOLLOUT */
-        sd_event_source *io;
-        char *question; /* the line still to send (personal data) */
-        size_t question_len, question_sent;
-        char *answer; /* what the bridge sent so far (personal data) */
-        size_t answer_len, answer_cap;
+        struct eg_line_call *call; /* NULL once the answer is known */
 
         sd_event_source *deliver; /* off until the answer is known */
         int status;
@@ -118,14 +112,7 @@ static const char *op_name(const struct external_request *req) {
 
 /* The connection and its buffers; the answer, if any, stays for delivery. */
 static void request_close(struct external_request *req) {
-        req->io = sd_event_source_disable_unref(req->io);
-        closep(&req->fd);
-        req->fd = -1;
-        req->connecting = false;
-        wipe_free(TAKE_PTR(req->question), req->question_len);
-        req->question_len = req->question_sent = 0;
-        wipe_free(TAKE_PTR(req->answer), req->answer_len);
-        req->answer_len = req->answer_cap = 0;
+        req->call = eg_line_call_free(req->call);
 }
 
 static void request_free(struct external_request *req) {
@@ -365,114 +352,29 @@ static int answer_line(struct external_request *req, const char *line, size_t le
         return answer_member(req, v);
 }
 
-/* Room for another read, within the line's limit; never realloc (it would leave copies). */
-static int answer_grow(struct external_request *req) {
-        size_t cap;
-        char *p;
-
-        if (req->answer_cap - req->answer_len >= ANSWER_CHUNK ||
-            req->answer_cap >= EG_REGISTRY_EXTERNAL_LINE_MAX + 1)
-                return 0;
-        cap = req->answer_cap ? req->answer_cap * 2 : ANSWER_INITIAL;
-        if (cap < req->answer_len + ANSWER_CHUNK)
-                cap = req->answer_len + ANSWER_CHUNK;
-        if (cap > EG_REGISTRY_EXTERNAL_LINE_MAX + 1)
-                cap = EG_REGISTRY_EXTERNAL_LINE_MAX + 1; /* the line and its newline */
-        p = malloc(cap);
-        if (!p)
-                return -ENOMEM;
-        if (req->answer)
-                memcpy(p, req->answer, req->answer_len);
-        wipe_free(req->answer, req->answer_len);
-        req->answer = p;
-        req->answer_cap = cap;
-        return 0;
+static void on_call_line(struct eg_line_call *call, const char *line, size_t len, void *userdata) {
+        (void) answer_line(userdata, line, len);
 }
 
-static int answer_read(struct external_request *req) {
-        size_t room;
-        ssize_t n;
-        char *nl;
-
-        if (answer_grow(req) < 0)
-                return fail(req, -EIO, ENOMEM, "cannot take the answer");
-        room = req->answer_cap - req->answer_len;
-        if (room > ANSWER_CHUNK)
-                room = ANSWER_CHUNK;
-        n = recv(req->fd, req->answer + req->answer_len, room, MSG_DONTWAIT);
-        if (n < 0) {
-                if (errno == EAGAIN || errno == EINTR)
-                        return 0;
-                return fail(req, -EIO, errno, "cannot read the answer");
-        }
-        if (n == 0)
-                return fail(req, -EIO, 0,
-                            req->answer_len > 0 ? "closed the connection in the middle of the "
-                                                  "answer line"
-                                                : "closed the connection without answering");
-        nl = memchr(req->answer + req->answer_len, '\n', (size_t) n);
-        req->answer_len += (size_t) n;
-        if (nl) /* what follows the newline is ignored: the connection ends here */
-                return answer_line(req, req->answer, (size_t) (nl - req->answer));
-        if (req->answer_len > EG_REGISTRY_EXTERNAL_LINE_MAX)
-                return fail(req, -EIO, 0, "the answer is longer than %u bytes",
-                            EG_REGISTRY_EXTERNAL_LINE_MAX);
-        return 0;
+static int on_call_error(struct eg_line_call *call, enum eg_line_call_error kind, int error,
+                         const char *what, void *userdata) {
+        return fail(userdata, kind == EG_LINE_CALL_CONNECT ? -ENOTCONN : -EIO, error, "%s", what);
 }
 
-/* 0: sent, or more to send later; <0: failed (the request is finished). */
-static int question_send(struct external_request *req) {
-        ssize_t n;
-        int r;
-
-        n = send(req->fd, req->question + req->question_sent,
-                 req->question_len - req->question_sent, MSG_DONTWAIT | MSG_NOSIGNAL);
-        if (n < 0) {
-                if (errno == EAGAIN || errno == EINTR)
-                        return 0;
-                return fail(req, -EIO, errno, "cannot send the question");
-        }
-        req->question_sent += (size_t) n;
-        if (req->question_sent < req->question_len)
-                return 0;
-        wipe_free(TAKE_PTR(req->question), req->question_len);
-        /* Our side stays open: a bridge may take end-of-input for a hang-up. */
-        r = sd_event_source_set_io_events(req->io, EPOLLIN);
-        if (r < 0)
-                return fail(req, -EIO, r, "cannot wait for the answer");
-        return 0;
-}
-
-static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
-        struct external_request *req = userdata;
-
-        if (req->connecting) {
-                int error = 0;
-                socklen_t len = sizeof(error);
-
-                if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &len) < 0)
-                        error = errno;
-                if (error != 0) {
-                        (void) fail(req, -ENOTCONN, error, "cannot connect");
-                        return 0;
-                }
-                if (!(revents & EPOLLOUT))
-                        return 0;
-                req->connecting = false;
-        }
-        if (req->question && (revents & (EPOLLOUT | EPOLLERR | EPOLLHUP)) && question_send(req) < 0)
-                return 0;
-        if (req->fd >= 0 && (revents & (EPOLLIN | EPOLLERR | EPOLLHUP)))
-                (void) answer_read(req);
-        return 0;
-}
+static const struct eg_line_call_ops call_ops = {
+        .log_name = "registry",
+        .description = "registry-external",
+        .answer_max = EG_REGISTRY_EXTERNAL_LINE_MAX,
+        .answer_initial = ANSWER_INITIAL,
+        .read_chunk = ANSWER_CHUNK,
+        .on_line = on_call_line,
+        .on_error = on_call_error,
+};
 
 /* Connect and watch; a bridge that cannot be reached is answered (-ENOTCONN) from the
  * loop like any other failure.  <0 only for our own resources (no callback then). */
 static int request_start(struct registry_external *b, struct external_request *req,
-                         uint64_t *ret_request) {
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        size_t path_len = strlen(b->socket_path);
+                         const char *question, size_t question_len, uint64_t *ret_request) {
         int r;
 
         r = sd_event_add_defer(b->event, &req->deliver, on_deliver, req);
@@ -483,29 +385,13 @@ static int request_start(struct registry_external *b, struct external_request *r
                 return r;
         (void) sd_event_source_set_description(req->deliver, "registry-external-answer");
 
-        req->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-        if (req->fd < 0)
-                return log_error_errno(errno,
-                                       "registry: cannot create a socket for the bridge: %m");
-        memcpy(sa.sun_path, b->socket_path, path_len + 1); /* checked at open */
-        if (connect(req->fd, (const struct sockaddr *) &sa,
-                    (socklen_t) (offsetof(struct sockaddr_un, sun_path) + path_len + 1)) < 0) {
-                if (errno != EINPROGRESS) {
-                        /* ENOENT no socket, ECONNREFUSED nobody listening, EACCES, and
-                         * EAGAIN: the bridge's listen backlog is full. */
-                        (void) fail(req, -ENOTCONN, errno,
-                                    errno == EAGAIN ? "cannot connect: the bridge is not accepting "
-                                                      "connections fast enough"
-                                                    : "cannot connect");
-                        goto started;
-                }
-                req->connecting = true;
-        }
-        r = sd_event_add_io(b->event, &req->io, req->fd, EPOLLIN | EPOLLOUT, on_io, req);
+        r = eg_line_call_new(&call_ops, question, question_len, req, &req->call);
         if (r < 0)
                 return r;
-        (void) sd_event_source_set_description(req->io, "registry-external");
-started:
+        /* The socket path was checked at open. */
+        r = eg_line_call_connect(req->call, b->event, b->socket_path);
+        if (r < 0)
+                return r;
         if (++b->next_id == 0)
                 b->next_id = 1;
         req->id = b->next_id;
@@ -522,7 +408,6 @@ static int request_new(struct registry_external *b, const char *issuing_state,
         req = calloc(1, sizeof(*req));
         if (!req)
                 return -ENOMEM;
-        req->fd = -1;
         req->owner = b;
         req->done = done;
         req->userdata = userdata;
@@ -539,7 +424,8 @@ static int external_lookup(void *backend, const char *issuing_state, const char 
                            eg_registry_lookup_fn done, void *userdata, uint64_t *ret_request) {
         struct registry_external *b = backend;
         _cleanup_(request_freep) struct external_request *req = NULL;
-        int r;
+        char *question = NULL;
+        int n, r;
 
         if (!eg_document_number_is_valid(document_number))
                 return -EINVAL;
@@ -548,16 +434,14 @@ static int external_lookup(void *backend, const char *issuing_state, const char 
                 return r;
         strcpy(req->document_number, document_number);
         /* Both values are [A-Z0-9<] (checked above): nothing to escape. */
-        r = asprintf(&req->question,
+        n = asprintf(&question,
                      "{\"version\":1,\"op\":\"lookup\",\"issuing_state\":\"%s\","
                      "\"document_number\":\"%s\"}\n",
                      req->issuing_state, req->document_number);
-        if (r < 0) {
-                req->question = NULL;
+        if (n < 0)
                 return -ENOMEM;
-        }
-        req->question_len = (size_t) r;
-        r = request_start(b, req, ret_request);
+        r = request_start(b, req, question, (size_t) n, ret_request);
+        wipe_free(question, (size_t) n);
         if (r < 0)
                 return r;
         TAKE_PTR(req);
@@ -569,8 +453,8 @@ static int external_lookup_holder(void *backend, const char *issuing_state,
                                   void *userdata, uint64_t *ret_request) {
         struct registry_external *b = backend;
         _cleanup_(request_freep) struct external_request *req = NULL;
-        char date[11];
-        int r;
+        char *question = NULL, date[11];
+        int n, r;
 
         if (!birth_date || eg_date_format_iso(birth_date, date) < 0)
                 return -EINVAL;
@@ -579,17 +463,15 @@ static int external_lookup_holder(void *backend, const char *issuing_state,
                 return r;
         req->by_holder = true;
         req->birth_date = *birth_date;
-        r = asprintf(&req->question,
+        n = asprintf(&question,
                      "{\"version\":1,\"op\":\"lookup-holder\",\"issuing_state\":\"%s\","
                      "\"birth_date\":\"%s\"}\n",
                      req->issuing_state, date);
         explicit_bzero(date, sizeof(date));
-        if (r < 0) {
-                req->question = NULL;
+        if (n < 0)
                 return -ENOMEM;
-        }
-        req->question_len = (size_t) r;
-        r = request_start(b, req, ret_request);
+        r = request_start(b, req, question, (size_t) n, ret_request);
+        wipe_free(question, (size_t) n);
         if (r < 0)
                 return r;
         TAKE_PTR(req);
