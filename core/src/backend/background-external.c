@@ -32,6 +32,7 @@
 #include <string.h>
 #include <sys/un.h>
 
+#include "background-external-internal.h"
 #include "background.h"
 #include "emrtd/date.h"
 #include "emrtd/mrz.h"
@@ -57,8 +58,7 @@ struct external_check {
         struct background_external *owner;
         uint64_t id;
         /* Kept to screen the bridge's message (personal data). */
-        char document_number[EG_MRZ_DOCUMENT_NUMBER_MAX + 1];
-        char birth_date[11]; /* "YYYY-MM-DD", "" when unknown */
+        struct eg_background_external_question q;
 
         struct eg_line_call *call; /* NULL once the verdict is known */
 
@@ -154,23 +154,41 @@ static int finish(struct external_check *c, enum eg_background_verdict verdict) 
 }
 
 /* What went wrong, for the log (never a value from the question): the check is
- * unavailable.  Returns -EIO. */
-_printf_(3, 4) static int fail(struct external_check *c, int error, const char *fmt, ...) {
+ * unavailable. */
+_printf_(3, 0) static void log_failv(const char *socket_path, int error, const char *fmt,
+                                     va_list ap) {
         _cleanup_free_ char *what = NULL;
+
+        if (vasprintf(&what, fmt, ap) < 0)
+                what = NULL;
+        if (error != 0)
+                log_warning_errno(error, "background: bridge %s: %s: %m; the check is unavailable",
+                                  socket_path, what ? what : fmt);
+        else
+                log_warning("background: bridge %s: %s; the check is unavailable", socket_path,
+                            what ? what : fmt);
+}
+
+/* As log_failv(), and the check ends unavailable.  Returns -EIO. */
+_printf_(3, 4) static int fail(struct external_check *c, int error, const char *fmt, ...) {
         va_list ap;
 
         va_start(ap, fmt);
-        if (vasprintf(&what, fmt, ap) < 0)
-                what = NULL;
+        log_failv(c->owner->socket_path, error, fmt, ap);
         va_end(ap);
-        if (error != 0)
-                log_warning_errno(error, "background: bridge %s: %s: %m; the check is unavailable",
-                                  c->owner->socket_path, what ? what : fmt);
-        else
-                log_warning("background: bridge %s: %s; the check is unavailable",
-                            c->owner->socket_path, what ? what : fmt);
         (void) finish(c, EG_BACKGROUND_UNAVAILABLE);
         return -EIO;
+}
+
+/* As log_failv(), for an answer that gives no verdict.  Returns EG_BACKGROUND_UNAVAILABLE. */
+_printf_(3, 4) static enum eg_background_verdict
+        answer_fail(const char *socket_path, int error, const char *fmt, ...) {
+        va_list ap;
+
+        va_start(ap, fmt);
+        log_failv(socket_path, error, fmt, ap);
+        va_end(ap);
+        return EG_BACKGROUND_UNAVAILABLE;
 }
 
 /* A word of 8 or more letters and digits with 2 or more digits looks like a document
@@ -201,44 +219,46 @@ static bool has_document_like_word(const char *s, size_t len) {
  * word) and without anything shaped like a document number.  The registry's rules, for
  * the same reason: the operator needs "watchlist service unreachable", not the question.
  */
-static bool message_is_loggable(const struct external_check *c, const char *msg, size_t len) {
+static bool message_is_loggable(const struct eg_background_external_question *q, const char *msg,
+                                size_t len) {
         if (len == 0 || len > MESSAGE_LOG_MAX || strlen(msg) != len)
                 return false;
         for (size_t i = 0; i < len; i++)
                 if (msg[i] < 0x20 || msg[i] > 0x7e)
                         return false;
-        if (has_document_like_word(msg, len) || strcasestr(msg, c->document_number))
+        if (has_document_like_word(msg, len) || strcasestr(msg, q->document_number))
                 return false;
-        if (c->birth_date[0] != '\0') {
-                char yymmdd[7] = { c->birth_date[2],
-                                   c->birth_date[3],
-                                   c->birth_date[5],
-                                   c->birth_date[6],
-                                   c->birth_date[8],
-                                   c->birth_date[9],
+        if (q->birth_date[0] != '\0') {
+                char yymmdd[7] = { q->birth_date[2],
+                                   q->birth_date[3],
+                                   q->birth_date[5],
+                                   q->birth_date[6],
+                                   q->birth_date[8],
+                                   q->birth_date[9],
                                    '\0' };
 
-                if (strstr(msg, c->birth_date) || strstr(msg, yymmdd))
+                if (strstr(msg, q->birth_date) || strstr(msg, yymmdd))
                         return false;
         }
         return true;
 }
 
-static void log_unavailable(const struct external_check *c, json_object *message) {
+static void log_unavailable(const char *socket_path,
+                            const struct eg_background_external_question *q, json_object *message) {
         const char *msg = message ? json_object_get_string(message) : NULL;
         size_t len = message ? (size_t) json_object_get_string_len(message) : 0;
 
         if (!msg)
                 log_warning("background: bridge %s: the background check is unavailable (no "
                             "reason given)",
-                            c->owner->socket_path);
-        else if (message_is_loggable(c, msg, len))
+                            socket_path);
+        else if (message_is_loggable(q, msg, len))
                 log_warning("background: bridge %s: the background check is unavailable: %s",
-                            c->owner->socket_path, msg);
+                            socket_path, msg);
         else
                 log_warning("background: bridge %s: the background check is unavailable "
                             "(reason withheld: not a short plain message)",
-                            c->owner->socket_path);
+                            socket_path);
 }
 
 static const struct {
@@ -350,47 +370,64 @@ static int answer_parse(const char *line, size_t len, struct parsed_answer *a) {
 }
 
 /* A whole line (without its newline): the bridge's answer. */
-static int answer_line(struct external_check *c, const char *line, size_t len) {
+enum eg_background_verdict
+eg_background_external_answer(const char *socket_path,
+                              const struct eg_background_external_question *q, const char *line,
+                              size_t len) {
         _cleanup_(parsed_answer_done) struct parsed_answer a = {};
         int v;
 
         v = answer_parse(line, len, &a);
         if (v < 0)
-                return fail(c, v == -ENOMEM ? ENOMEM : 0, "%s", a.problem);
+                return answer_fail(socket_path, v == -ENOMEM ? ENOMEM : 0, "%s", a.problem);
         if (a.problem[0] != '\0') {
                 if (!verdict_is_hit(v))
-                        return fail(c, 0, "%s", a.problem);
+                        return answer_fail(socket_path, 0, "%s", a.problem);
                 log_warning("background: bridge %s: %s; taken as %s all the same (a hit is "
                             "never dropped)",
-                            c->owner->socket_path, a.problem,
+                            socket_path, a.problem,
                             eg_background_verdict_to_string((enum eg_background_verdict) v));
-                return finish(c, (enum eg_background_verdict) v);
+                return (enum eg_background_verdict) v;
         }
         if (v == EG_BACKGROUND_UNAVAILABLE)
-                log_unavailable(c, a.message);
+                log_unavailable(socket_path, q, a.message);
         else
-                log_debug("background: bridge %s: %s", c->owner->socket_path,
+                log_debug("background: bridge %s: %s", socket_path,
                           eg_background_verdict_to_string((enum eg_background_verdict) v));
-        return finish(c, (enum eg_background_verdict) v);
+        return (enum eg_background_verdict) v;
 }
 
 /* The bridge hung up before a newline: only a hit counts without its newline. */
-static int answer_cut(struct external_check *c) {
+enum eg_background_verdict eg_background_external_answer_cut(const char *socket_path,
+                                                             const char *answer, size_t len) {
         _cleanup_(parsed_answer_done) struct parsed_answer a = {};
-        size_t len;
-        const char *answer = eg_line_call_answer(c->call, &len);
         int v;
 
         if (len == 0)
-                return fail(c, 0, "closed the connection without answering");
+                return answer_fail(socket_path, 0, "closed the connection without answering");
         v = answer_parse(answer, len, &a);
         if (!verdict_is_hit(v))
-                return fail(c, 0, "closed the connection in the middle of the answer line");
+                return answer_fail(socket_path, 0,
+                                   "closed the connection in the middle of the answer line");
         log_warning("background: bridge %s: closed the connection without ending the answer "
                     "line; taken as %s all the same (a hit is never dropped)",
-                    c->owner->socket_path,
-                    eg_background_verdict_to_string((enum eg_background_verdict) v));
-        return finish(c, (enum eg_background_verdict) v);
+                    socket_path, eg_background_verdict_to_string((enum eg_background_verdict) v));
+        return (enum eg_background_verdict) v;
+}
+
+static int answer_line(struct external_check *c, const char *line, size_t len) {
+        return finish(c, eg_background_external_answer(c->owner->socket_path, &c->q, line, len));
+}
+
+/* Returns -EIO when the check ends unavailable. */
+static int answer_cut(struct external_check *c) {
+        size_t len;
+        const char *answer = eg_line_call_answer(c->call, &len);
+        enum eg_background_verdict v;
+
+        v = eg_background_external_answer_cut(c->owner->socket_path, answer, len);
+        (void) finish(c, v);
+        return v == EG_BACKGROUND_UNAVAILABLE ? -EIO : 0;
 }
 
 static void on_call_line(struct eg_line_call *call, const char *line, size_t len, void *userdata) {
@@ -488,15 +525,15 @@ static int question_build(struct external_check *c, const struct eg_background_q
         }
         /* All zero: not known (the MRZ itself never gets this far without it). */
         if (birth.year != 0 || birth.month != 0 || birth.day != 0) {
-                if (eg_date_format_iso(&birth, c->birth_date) < 0)
+                if (eg_date_format_iso(&birth, c->q.birth_date) < 0)
                         return -EINVAL;
-                (void) snprintf(birth_date, sizeof(birth_date), "\"%s\"", c->birth_date);
+                (void) snprintf(birth_date, sizeof(birth_date), "\"%s\"", c->q.birth_date);
         }
-        strcpy(c->document_number, q->document_number);
+        strcpy(c->q.document_number, q->document_number);
         n = snprintf(question, QUESTION_MAX,
                      "{\"version\":1,\"op\":\"check\",\"issuing_state\":\"%s\","
                      "\"document_number\":\"%s\",\"nationality\":%s,\"birth_date\":%s}\n",
-                     state, c->document_number, nationality, birth_date);
+                     state, c->q.document_number, nationality, birth_date);
         explicit_bzero(birth_date, sizeof(birth_date));
         if (n < 0 || (size_t) n >= QUESTION_MAX)
                 return -EINVAL; /* cannot happen: every part is bounded */

@@ -29,6 +29,7 @@
 #include "line-call.h"
 #include "list.h"
 #include "log.h"
+#include "registry-external-internal.h"
 #include "registry-external.h"
 
 #define ANSWER_CHUNK (64u * 1024u) /* bytes read per wake-up, at most */
@@ -42,10 +43,7 @@ struct registry_external;
 struct external_request {
         struct registry_external *owner;
         uint64_t id;
-        bool by_holder;
-        char issuing_state[4]; /* normalised: "D<<" */
-        char document_number[EG_MEMBER_DOCUMENT_NUMBER_MAX + 1];
-        struct eg_date birth_date;
+        struct eg_registry_external_question q;
 
         struct eg_line_call *call; /* NULL once the answer is known */
 
@@ -64,7 +62,6 @@ struct registry_external {
         uint64_t next_id;
 };
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(json_object *, json_object_put)
 DEFINE_TRIVIAL_CLEANUP_FUNC(json_tokener *, json_tokener_free)
 
 static void wipe_free(void *p, size_t len) {
@@ -106,8 +103,8 @@ static void json_wipe_put(json_object **o) {
         *o = NULL;
 }
 
-static const char *op_name(const struct external_request *req) {
-        return req->by_holder ? "lookup-holder" : "lookup";
+static const char *op_name(const struct eg_registry_external_question *q) {
+        return q->by_holder ? "lookup-holder" : "lookup";
 }
 
 /* The connection and its buffers; the answer, if any, stays for delivery. */
@@ -155,20 +152,39 @@ static int finish(struct external_request *req, int status, struct eg_member *me
         return status;
 }
 
-/* What went wrong, for the log (never a value from the question or the answer).  Returns
- * status. */
+/* What went wrong, for the log (never a value from the question or the answer). */
+_printf_(4, 0) static void log_failv(const char *socket_path,
+                                     const struct eg_registry_external_question *q, int error,
+                                     const char *fmt, va_list ap) {
+        _cleanup_free_ char *what = NULL;
+
+        if (vasprintf(&what, fmt, ap) < 0)
+                what = NULL;
+        log_full_errno(LOG_WARNING, error, "registry: bridge %s (%s): %s", socket_path, op_name(q),
+                       what ? what : fmt);
+}
+
+/* As log_failv(), and the request ends with status.  Returns status. */
 _printf_(4, 5) static int fail(struct external_request *req, int status, int error, const char *fmt,
                                ...) {
-        _cleanup_free_ char *what = NULL;
         va_list ap;
 
         va_start(ap, fmt);
-        if (vasprintf(&what, fmt, ap) < 0)
-                what = NULL;
+        log_failv(req->owner->socket_path, &req->q, error, fmt, ap);
         va_end(ap);
-        log_full_errno(LOG_WARNING, error, "registry: bridge %s (%s): %s", req->owner->socket_path,
-                       op_name(req), what ? what : fmt);
         return finish(req, status, NULL);
+}
+
+/* As log_failv(), for an answer that is not valid.  Returns -EIO. */
+_printf_(4, 5) static int answer_fail(const char *socket_path,
+                                      const struct eg_registry_external_question *q, int error,
+                                      const char *fmt, ...) {
+        va_list ap;
+
+        va_start(ap, fmt);
+        log_failv(socket_path, q, error, fmt, ap);
+        va_end(ap);
+        return -EIO;
 }
 
 static void today_utc(struct eg_date *ret) {
@@ -206,7 +222,8 @@ static bool has_document_like_word(const char *s, size_t len) {
  * bridge is told not to put personal data there; this catches the likely slip (echoing
  * the question) without losing "central back end unreachable" for the operator.
  */
-static bool message_is_loggable(const struct external_request *req, const char *msg, size_t len) {
+static bool message_is_loggable(const struct eg_registry_external_question *q, const char *msg,
+                                size_t len) {
         char date[11];
 
         if (len == 0 || len > MESSAGE_LOG_MAX || strlen(msg) != len)
@@ -216,64 +233,89 @@ static bool message_is_loggable(const struct external_request *req, const char *
                         return false;
         if (has_document_like_word(msg, len))
                 return false;
-        if (!req->by_holder)
-                return !strcasestr(msg, req->document_number);
-        return eg_date_format_iso(&req->birth_date, date) < 0 || !strstr(msg, date);
+        if (!q->by_holder)
+                return !strcasestr(msg, q->document_number);
+        return eg_date_format_iso(&q->birth_date, date) < 0 || !strstr(msg, date);
 }
 
-static bool member_answers(const struct external_request *req, const struct eg_member *m) {
-        if (req->by_holder && eg_date_compare(&m->birth_date, &req->birth_date) != 0)
+/* The member parser's error, for the log: without the question's document number or birth
+ * date and without anything shaped like a document number. */
+static bool error_is_loggable(const struct eg_registry_external_question *q, const char *error) {
+        char date[11];
+
+        if (has_document_like_word(error, strlen(error)))
+                return false;
+        if (!q->by_holder)
+                return !strcasestr(error, q->document_number);
+        return eg_date_format_iso(&q->birth_date, date) < 0 || !strstr(error, date);
+}
+
+static bool member_answers(const struct eg_registry_external_question *q,
+                           const struct eg_member *m) {
+        if (q->by_holder && eg_date_compare(&m->birth_date, &q->birth_date) != 0)
                 return false;
         for (size_t i = 0; i < m->n_passports; i++) {
                 const struct eg_member_passport *p = &m->passports[i];
 
-                if (!streq(p->issuing_state, req->issuing_state))
+                if (!streq(p->issuing_state, q->issuing_state))
                         continue;
-                if (req->by_holder || streq(p->document_number, req->document_number))
+                if (q->by_holder || streq(p->document_number, q->document_number))
                         return true;
         }
         return false;
 }
 
-static int answer_member(struct external_request *req, json_object *o) {
+static int answer_member(const char *socket_path, const struct eg_registry_external_question *q,
+                         json_object *o, const struct eg_date *today, struct eg_member **ret) {
         _cleanup_(eg_member_freep) struct eg_member *m = NULL;
         _cleanup_free_ char *error = NULL;
-        struct eg_date today;
+        struct eg_date now;
         int r;
 
-        today_utc(&today);
-        r = eg_registry_json_parse_member_object(o, &today, &m, &error);
+        if (!today) {
+                today_utc(&now);
+                today = &now;
+        }
+        r = eg_registry_json_parse_member_object(o, today, &m, &error);
         if (r == -ENOMEM)
-                return fail(req, -EIO, ENOMEM, "cannot take the member");
-        if (r < 0) /* the parser's errors name the place, never the value */
-                return fail(req, -EIO, 0, "the member is not valid: %s",
-                            error ? error : "(no reason given)");
-        if (!member_answers(req, m))
-                return fail(req, -EIO, 0,
-                            req->by_holder ? "the member is not born on the date asked about "
+                return answer_fail(socket_path, q, ENOMEM, "cannot take the member");
+        /* The parser's errors name the place, never the value; but the place may be a field
+         * the bridge named after a value (the import format quotes plain field names). */
+        if (r < 0 && error && !error_is_loggable(q, error))
+                return answer_fail(socket_path, q, 0,
+                                   "the member is not valid (reason withheld: it quotes what "
+                                   "may be personal data)");
+        if (r < 0)
+                return answer_fail(socket_path, q, 0, "the member is not valid: %s",
+                                   error ? error : "(no reason given)");
+        if (!member_answers(q, m))
+                return answer_fail(socket_path, q, 0,
+                                   q->by_holder
+                                           ? "the member is not born on the date asked about "
                                              "or has no passport of the state asked about"
                                            : "the member does not hold the passport asked about");
-        log_debug("registry: bridge %s (%s): member %s", req->owner->socket_path, op_name(req),
-                  m->id);
-        return finish(req, 0, TAKE_PTR(m));
+        log_debug("registry: bridge %s (%s): member %s", socket_path, op_name(q), m->id);
+        *ret = TAKE_PTR(m);
+        return 0;
 }
 
-static int answer_unavailable(struct external_request *req, json_object *message) {
+static int answer_unavailable(const char *socket_path,
+                              const struct eg_registry_external_question *q, json_object *message) {
         const char *msg = message ? json_object_get_string(message) : NULL;
         size_t len = message ? (size_t) json_object_get_string_len(message) : 0;
 
         if (!msg)
                 log_warning("registry: bridge %s (%s): the registry is unavailable (no reason "
                             "given)",
-                            req->owner->socket_path, op_name(req));
-        else if (message_is_loggable(req, msg, len))
+                            socket_path, op_name(q));
+        else if (message_is_loggable(q, msg, len))
                 log_warning("registry: bridge %s (%s): the registry is unavailable: %s",
-                            req->owner->socket_path, op_name(req), msg);
+                            socket_path, op_name(q), msg);
         else
                 log_warning("registry: bridge %s (%s): the registry is unavailable (reason "
                             "withheld: not a short plain message)",
-                            req->owner->socket_path, op_name(req));
-        return finish(req, -EIO, NULL);
+                            socket_path, op_name(q));
+        return -EIO;
 }
 
 /* The fields of the envelope for its result; anything else is refused. */
@@ -295,7 +337,10 @@ static bool envelope_fields_ok(json_object *root, const char *result) {
 /* One whole line (without its newline): the bridge's answer.  json-c's tokener keeps scratch
  * copies of strings in its own buffer, which it frees unwiped; the import path shares that
  * limit, and the tree itself is wiped below. */
-static int answer_line(struct external_request *req, const char *line, size_t len) {
+int eg_registry_external_answer(const char *socket_path,
+                                const struct eg_registry_external_question *q, const char *line,
+                                size_t len, const struct eg_date *today,
+                                struct eg_member **ret_member) {
         _cleanup_(json_tokener_freep) json_tokener *tok = NULL;
         _cleanup_(json_wipe_put) json_object *root = NULL;
         json_object *v = NULL, *message = NULL;
@@ -303,57 +348,61 @@ static int answer_line(struct external_request *req, const char *line, size_t le
         const char *result;
 
         if (len == 0)
-                return fail(req, -EIO, 0, "an empty answer");
+                return answer_fail(socket_path, q, 0, "an empty answer");
         if (memchr(line, '\0', len))
-                return fail(req, -EIO, 0, "not valid JSON: a NUL byte");
+                return answer_fail(socket_path, q, 0, "not valid JSON: a NUL byte");
         tok = json_tokener_new_ex(JSON_DEPTH_MAX);
         if (!tok)
-                return fail(req, -EIO, ENOMEM, "cannot parse the answer");
+                return answer_fail(socket_path, q, ENOMEM, "cannot parse the answer");
         json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
         root = json_tokener_parse_ex(tok, line, (int) len);
         e = json_tokener_get_error(tok);
         if (!root || e != json_tokener_success)
-                return fail(req, -EIO, 0, "not valid JSON at byte %zu: %s",
-                            json_tokener_get_parse_end(tok),
-                            e == json_tokener_continue ? "the line ends early"
-                                                       : json_tokener_error_desc(e));
+                return answer_fail(socket_path, q, 0, "not valid JSON at byte %zu: %s",
+                                   json_tokener_get_parse_end(tok),
+                                   e == json_tokener_continue ? "the line ends early"
+                                                              : json_tokener_error_desc(e));
         for (size_t i = json_tokener_get_parse_end(tok); i < len; i++)
                 if (!strchr(" \t\r", line[i]))
-                        return fail(req, -EIO, 0,
-                                    "not valid JSON at byte %zu: more after the "
-                                    "answer",
-                                    i);
+                        return answer_fail(socket_path, q, 0,
+                                           "not valid JSON at byte %zu: more after the "
+                                           "answer",
+                                           i);
         if (!json_object_is_type(root, json_type_object))
-                return fail(req, -EIO, 0, "the answer is not an object");
+                return answer_fail(socket_path, q, 0, "the answer is not an object");
         if (!json_object_object_get_ex(root, "result", &v) ||
             !json_object_is_type(v, json_type_string))
-                return fail(req, -EIO, 0, "the answer has no \"result\" string");
+                return answer_fail(socket_path, q, 0, "the answer has no \"result\" string");
         result = json_object_get_string(v);
         if (!streq(result, "member") && !streq(result, "not-found") &&
             !streq(result, "unavailable"))
-                return fail(req, -EIO, 0,
-                            "unknown result (expected member, not-found or unavailable)");
+                return answer_fail(socket_path, q, 0,
+                                   "unknown result (expected member, not-found or unavailable)");
         if (!envelope_fields_ok(root, result))
-                return fail(req, -EIO, 0, "unknown field in a \"%s\" answer", result);
+                return answer_fail(socket_path, q, 0, "unknown field in a \"%s\" answer", result);
 
         if (streq(result, "not-found")) {
-                log_debug("registry: bridge %s (%s): not found", req->owner->socket_path,
-                          op_name(req));
-                return finish(req, -ENOENT, NULL);
+                log_debug("registry: bridge %s (%s): not found", socket_path, op_name(q));
+                return -ENOENT;
         }
         if (streq(result, "unavailable")) {
                 if (json_object_object_get_ex(root, "message", &message) &&
                     !json_object_is_type(message, json_type_string))
-                        return fail(req, -EIO, 0, "\"message\" is not a string");
-                return answer_unavailable(req, message);
+                        return answer_fail(socket_path, q, 0, "\"message\" is not a string");
+                return answer_unavailable(socket_path, q, message);
         }
         if (!json_object_object_get_ex(root, "member", &v))
-                return fail(req, -EIO, 0, "a \"member\" answer without the member");
-        return answer_member(req, v);
+                return answer_fail(socket_path, q, 0, "a \"member\" answer without the member");
+        return answer_member(socket_path, q, v, today, ret_member);
 }
 
 static void on_call_line(struct eg_line_call *call, const char *line, size_t len, void *userdata) {
-        (void) answer_line(userdata, line, len);
+        struct external_request *req = userdata;
+        struct eg_member *m = NULL;
+        int r;
+
+        r = eg_registry_external_answer(req->owner->socket_path, &req->q, line, len, NULL, &m);
+        (void) finish(req, r, m);
 }
 
 static int on_call_error(struct eg_line_call *call, enum eg_line_call_error kind, int error,
@@ -412,7 +461,7 @@ static int request_new(struct registry_external *b, const char *issuing_state,
         req->done = done;
         req->userdata = userdata;
         /* As SQLite stores it ("D" and "D<<" are the same state): the bridge sees three. */
-        if (eg_issuing_state_normalize(issuing_state, req->issuing_state) < 0) {
+        if (eg_issuing_state_normalize(issuing_state, req->q.issuing_state) < 0) {
                 request_free(req);
                 return -EINVAL;
         }
@@ -432,12 +481,12 @@ static int external_lookup(void *backend, const char *issuing_state, const char 
         r = request_new(b, issuing_state, done, userdata, &req);
         if (r < 0)
                 return r;
-        strcpy(req->document_number, document_number);
+        strcpy(req->q.document_number, document_number);
         /* Both values are [A-Z0-9<] (checked above): nothing to escape. */
         n = asprintf(&question,
                      "{\"version\":1,\"op\":\"lookup\",\"issuing_state\":\"%s\","
                      "\"document_number\":\"%s\"}\n",
-                     req->issuing_state, req->document_number);
+                     req->q.issuing_state, req->q.document_number);
         if (n < 0)
                 return -ENOMEM;
         r = request_start(b, req, question, (size_t) n, ret_request);
@@ -461,12 +510,12 @@ static int external_lookup_holder(void *backend, const char *issuing_state,
         r = request_new(b, issuing_state, done, userdata, &req);
         if (r < 0)
                 return r;
-        req->by_holder = true;
-        req->birth_date = *birth_date;
+        req->q.by_holder = true;
+        req->q.birth_date = *birth_date;
         n = asprintf(&question,
                      "{\"version\":1,\"op\":\"lookup-holder\",\"issuing_state\":\"%s\","
                      "\"birth_date\":\"%s\"}\n",
-                     req->issuing_state, date);
+                     req->q.issuing_state, date);
         explicit_bzero(date, sizeof(date));
         if (n < 0)
                 return -ENOMEM;
