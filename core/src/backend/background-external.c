@@ -37,6 +37,7 @@
 #include "emrtd/date.h"
 #include "emrtd/mrz.h"
 #include "line-call.h"
+#include "bridge-answer.h"
 #include "list.h"
 #include "log.h"
 #include "macro.h"
@@ -78,38 +79,6 @@ struct background_external {
 };
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(json_tokener *, json_tokener_free)
-
-/* json-c frees its strings without wiping them: a bridge may slip personal data in. */
-static void json_wipe_strings(json_object *o) {
-        switch (json_object_get_type(o)) {
-        case json_type_string:
-                explicit_bzero((char *) json_object_get_string(o),
-                               (size_t) json_object_get_string_len(o));
-                break;
-        case json_type_object: {
-                struct json_object_iterator it = json_object_iter_begin(o);
-                struct json_object_iterator end = json_object_iter_end(o);
-
-                for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it))
-                        json_wipe_strings(json_object_iter_peek_value(&it));
-                break;
-        }
-        case json_type_array:
-                for (size_t i = 0; i < json_object_array_length(o); i++)
-                        json_wipe_strings(json_object_array_get_idx(o, i));
-                break;
-        default:
-                break;
-        }
-}
-
-static void json_wipe_put(json_object **o) {
-        if (!*o)
-                return;
-        json_wipe_strings(*o);
-        json_object_put(*o);
-        *o = NULL;
-}
 
 /* The connection and its buffers; the verdict, if known, stays for delivery. */
 static void check_close(struct external_check *c) {
@@ -191,68 +160,18 @@ _printf_(3, 4) static enum eg_background_verdict
         return EG_BACKGROUND_UNAVAILABLE;
 }
 
-/* A word of 8 or more letters and digits with 2 or more digits looks like a document
- * number (or a record key): not for the log.  As registry-external.c. */
-static bool has_document_like_word(const char *s, size_t len) {
-        size_t run = 0, digits = 0;
-
-        for (size_t i = 0; i <= len; i++) {
-                char ch = i < len ? s[i] : ' ';
-
-                if ((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
-                    (ch >= '0' && ch <= '9')) {
-                        run++;
-                        digits += (ch >= '0' && ch <= '9');
-                        continue;
-                }
-                if (run >= 8 && digits >= 2)
-                        return true;
-                run = digits = 0;
-        }
-        return false;
-}
-
-/*
- * The bridge's "unavailable" message is logged only when it is plainly an operational
- * reason: short, printable ASCII (nothing to forge log lines with), without the question's
- * document number or birth date (as YYYY-MM-DD or YYMMDD; YYYYMMDD is a document-like
- * word) and without anything shaped like a document number.  The registry's rules, for
- * the same reason: the operator needs "watchlist service unreachable", not the question.
- */
-static bool message_is_loggable(const struct eg_background_external_question *q, const char *msg,
-                                size_t len) {
-        if (len == 0 || len > MESSAGE_LOG_MAX || strlen(msg) != len)
-                return false;
-        for (size_t i = 0; i < len; i++)
-                if (msg[i] < 0x20 || msg[i] > 0x7e)
-                        return false;
-        if (has_document_like_word(msg, len) || strcasestr(msg, q->document_number))
-                return false;
-        if (q->birth_date[0] != '\0') {
-                char yymmdd[7] = { q->birth_date[2],
-                                   q->birth_date[3],
-                                   q->birth_date[5],
-                                   q->birth_date[6],
-                                   q->birth_date[8],
-                                   q->birth_date[9],
-                                   '\0' };
-
-                if (strstr(msg, q->birth_date) || strstr(msg, yymmdd))
-                        return false;
-        }
-        return true;
-}
-
 static void log_unavailable(const char *socket_path,
                             const struct eg_background_external_question *q, json_object *message) {
         const char *msg = message ? json_object_get_string(message) : NULL;
         size_t len = message ? (size_t) json_object_get_string_len(message) : 0;
+        /* The birth date asked about is caught as a date shape (bridge-answer.h). */
+        const char *const avoid[] = { q->document_number, NULL };
 
         if (!msg)
                 log_warning("background: bridge %s: the background check is unavailable (no "
                             "reason given)",
                             socket_path);
-        else if (message_is_loggable(q, msg, len))
+        else if (eg_bridge_text_is_loggable(msg, len, MESSAGE_LOG_MAX, avoid))
                 log_warning("background: bridge %s: the background check is unavailable: %s",
                             socket_path, msg);
         else
@@ -282,7 +201,7 @@ struct parsed_answer {
 };
 
 static void parsed_answer_done(struct parsed_answer *a) {
-        json_wipe_put(&a->root);
+        eg_bridge_json_wipe_put(&a->root);
 }
 
 /* Notes what is wrong (the first thing says enough).  Returns r. */

@@ -27,6 +27,7 @@
 #include <time.h>
 
 #include "line-call.h"
+#include "bridge-answer.h"
 #include "list.h"
 #include "log.h"
 #include "registry-external-internal.h"
@@ -36,6 +37,7 @@
 #define ANSWER_INITIAL 4096u
 #define JSON_DEPTH_MAX 10 /* envelope > member > fingers > finger is 4 */
 #define MESSAGE_LOG_MAX 128u /* bytes of the bridge's "unavailable" message we may log */
+#define ERROR_LOG_MAX 256u /* bytes of the member parser's reason we may log */
 #define SUN_PATH_SIZE sizeof(((struct sockaddr_un *) NULL)->sun_path)
 
 struct registry_external;
@@ -69,38 +71,6 @@ static void wipe_free(void *p, size_t len) {
                 return;
         explicit_bzero(p, len);
         free(p);
-}
-
-/* json-c frees its strings without wiping them: the answer's are personal data. */
-static void json_wipe_strings(json_object *o) {
-        switch (json_object_get_type(o)) {
-        case json_type_string:
-                explicit_bzero((char *) json_object_get_string(o),
-                               (size_t) json_object_get_string_len(o));
-                break;
-        case json_type_object: {
-                struct json_object_iterator it = json_object_iter_begin(o);
-                struct json_object_iterator end = json_object_iter_end(o);
-
-                for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it))
-                        json_wipe_strings(json_object_iter_peek_value(&it));
-                break;
-        }
-        case json_type_array:
-                for (size_t i = 0; i < json_object_array_length(o); i++)
-                        json_wipe_strings(json_object_array_get_idx(o, i));
-                break;
-        default:
-                break;
-        }
-}
-
-static void json_wipe_put(json_object **o) {
-        if (!*o)
-                return;
-        json_wipe_strings(*o);
-        json_object_put(*o);
-        *o = NULL;
 }
 
 static const char *op_name(const struct eg_registry_external_question *q) {
@@ -195,59 +165,13 @@ static void today_utc(struct eg_date *ret) {
         *ret = (struct eg_date){ tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday };
 }
 
-/* A word of 8 or more letters and digits with 2 or more digits looks like a document
- * number (or a member id, or a record key): not for the log. */
-static bool has_document_like_word(const char *s, size_t len) {
-        size_t run = 0, digits = 0;
+/* For the log: a text about the answer to q (bridge-answer.h says what passes).  A birth
+ * date asked about is caught as a date shape; a document number is named. */
+static bool loggable(const struct eg_registry_external_question *q, const char *text, size_t len,
+                     size_t max) {
+        const char *const avoid[] = { q->by_holder ? NULL : q->document_number, NULL };
 
-        for (size_t i = 0; i <= len; i++) {
-                char c = i < len ? s[i] : ' ';
-
-                if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
-                        run++;
-                        digits += (c >= '0' && c <= '9');
-                        continue;
-                }
-                if (run >= 8 && digits >= 2)
-                        return true;
-                run = digits = 0;
-        }
-        return false;
-}
-
-/*
- * The bridge's "unavailable" message is logged only when it is plainly an operational
- * reason: short, printable ASCII (nothing to forge log lines with), without the question's
- * document number or birth date and without anything shaped like a document number.  The
- * bridge is told not to put personal data there; this catches the likely slip (echoing
- * the question) without losing "central back end unreachable" for the operator.
- */
-static bool message_is_loggable(const struct eg_registry_external_question *q, const char *msg,
-                                size_t len) {
-        char date[11];
-
-        if (len == 0 || len > MESSAGE_LOG_MAX || strlen(msg) != len)
-                return false;
-        for (size_t i = 0; i < len; i++)
-                if (msg[i] < 0x20 || msg[i] > 0x7e)
-                        return false;
-        if (has_document_like_word(msg, len))
-                return false;
-        if (!q->by_holder)
-                return !strcasestr(msg, q->document_number);
-        return eg_date_format_iso(&q->birth_date, date) < 0 || !strstr(msg, date);
-}
-
-/* The member parser's error, for the log: without the question's document number or birth
- * date and without anything shaped like a document number. */
-static bool error_is_loggable(const struct eg_registry_external_question *q, const char *error) {
-        char date[11];
-
-        if (has_document_like_word(error, strlen(error)))
-                return false;
-        if (!q->by_holder)
-                return !strcasestr(error, q->document_number);
-        return eg_date_format_iso(&q->birth_date, date) < 0 || !strstr(error, date);
+        return eg_bridge_text_is_loggable(text, len, max, avoid);
 }
 
 static bool member_answers(const struct eg_registry_external_question *q,
@@ -281,7 +205,7 @@ static int answer_member(const char *socket_path, const struct eg_registry_exter
                 return answer_fail(socket_path, q, ENOMEM, "cannot take the member");
         /* The parser's errors name the place, never the value; but the place may be a field
          * the bridge named after a value (the import format quotes plain field names). */
-        if (r < 0 && error && !error_is_loggable(q, error))
+        if (r < 0 && error && !loggable(q, error, strlen(error), ERROR_LOG_MAX))
                 return answer_fail(socket_path, q, 0,
                                    "the member is not valid (reason withheld: it quotes what "
                                    "may be personal data)");
@@ -308,7 +232,7 @@ static int answer_unavailable(const char *socket_path,
                 log_warning("registry: bridge %s (%s): the registry is unavailable (no reason "
                             "given)",
                             socket_path, op_name(q));
-        else if (message_is_loggable(q, msg, len))
+        else if (loggable(q, msg, len, MESSAGE_LOG_MAX))
                 log_warning("registry: bridge %s (%s): the registry is unavailable: %s",
                             socket_path, op_name(q), msg);
         else
@@ -342,7 +266,7 @@ int eg_registry_external_answer(const char *socket_path,
                                 size_t len, const struct eg_date *today,
                                 struct eg_member **ret_member) {
         _cleanup_(json_tokener_freep) json_tokener *tok = NULL;
-        _cleanup_(json_wipe_put) json_object *root = NULL;
+        _cleanup_(eg_bridge_json_wipe_put) json_object *root = NULL;
         json_object *v = NULL, *message = NULL;
         enum json_tokener_error e;
         const char *result;
