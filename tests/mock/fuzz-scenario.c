@@ -42,28 +42,3 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         free(error);
         return 0;
 }
-
-#ifdef MOCK_FUZZ_REPLAY
-int main(int argc, char *argv[]) {
-        for (int i = 1; i < argc; i++) {
-                _cleanup_(freep) char *buf = NULL;
-                size_t size = 0;
-                FILE *f = fopen(argv[i], "re");
-
-                if (!f) {
-                        perror(argv[i]);
-                        return EXIT_FAILURE;
-                }
-                FILE *m = open_memstream(&buf, &size);
-                for (int ch; (ch = fgetc(f)) != EOF;)
-                        fputc(ch, m);
-                fclose(f);
-                fclose(m);
-                LLVMFuzzerTestOneInput((const uint8_t *) buf, size);
-                /* Every prefix too: truncated files must fail cleanly. */
-                for (size_t n = 0; n < size; n += 1 + n / 8)
-                        LLVMFuzzerTestOneInput((const uint8_t *) buf, n);
-        }
-        return EXIT_SUCCESS;
-}
-#endif

@@ -145,31 +145,3 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         eg_member_free(m);
         return 0;
 }
-
-#ifdef REGISTRY_FUZZ_REPLAY
-int main(int argc, char *argv[]) {
-        for (int i = 1; i < argc; i++) {
-                char *buf = NULL;
-                size_t size = 0;
-                FILE *f = fopen(argv[i], "re"), *m;
-
-                if (!f) {
-                        perror(argv[i]);
-                        return EXIT_FAILURE;
-                }
-                m = open_memstream(&buf, &size);
-                if (!m)
-                        return EXIT_FAILURE;
-                for (int ch; (ch = fgetc(f)) != EOF;)
-                        fputc(ch, m);
-                fclose(f);
-                fclose(m);
-                LLVMFuzzerTestOneInput((const uint8_t *) buf, size);
-                /* Every prefix too: a line cut short must fail cleanly. */
-                for (size_t n = 0; n < size; n += 1 + n / 16)
-                        LLVMFuzzerTestOneInput((const uint8_t *) buf, n);
-                free(buf);
-        }
-        return EXIT_SUCCESS;
-}
-#endif
