@@ -3,8 +3,9 @@
  * The audit trail through its asynchronous API on a real sd-event loop: records
  * written and read back, the database across a reopen (schema, WAL, append-only),
  * queued writes when the trail is freed, freeing from a callback, cancelling,
- * and the JSON form.
+ * writes committed in groups, and the JSON form.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <sqlite3.h>
 #include <stdarg.h>
@@ -17,6 +18,7 @@
 
 #include "audit-fixture.h"
 #include "audit/audit-record.h"
+#include "audit/audit-store.h"
 #include "macro.h"
 
 static void parse(const char *json, struct eg_audit_record *r) {
@@ -223,6 +225,105 @@ static void test_cancel(void **state) {
         assert_int_equal(n, 1);
 }
 
+/* --- group commit --- */
+
+static void columns_for(struct eg_audit_columns *c, const char *id, uint64_t start) {
+        *c = (struct eg_audit_columns){ .start_usec = start, .end_usec = start + 1 };
+        snprintf(c->transaction_id, sizeof(c->transaction_id), "%s", id);
+        snprintf(c->lane, sizeof(c->lane), "L1");
+        snprintf(c->decision, sizeof(c->decision), "accept");
+}
+
+/* One group: a duplicate id fails that record alone, inside the group or against the table. */
+static void test_group_statuses(void **state) {
+        struct fixture *f = *state;
+        _cleanup_free_ char *path = NULL;
+        struct eg_audit_store_writer w = {};
+        struct eg_audit_columns c[4];
+        const struct eg_audit_columns *cp[4] = { &c[0], &c[1], &c[2], &c[3] };
+        const char *json[4] = { "{\"n\":1}", "{\"n\":2}", "{\"n\":3}", "{\"n\":4}" };
+        _cleanup_(strv_freep) char **rows = NULL;
+        int status[4];
+        size_t n = 0;
+        sqlite3 *db = NULL;
+
+        open_audit(f); /* creates the 0600 file and its schema */
+        f->audit = eg_audit_free(f->audit);
+        path = path_in(f, EG_AUDIT_DB_FILE);
+        assert_int_equal(eg_audit_store_open(path, &db), 0);
+
+        columns_for(&c[0], "G-A", T0);
+        columns_for(&c[1], "G-B", T0 + 1);
+        columns_for(&c[2], "G-A", T0 + 2);
+        columns_for(&c[3], "G-C", T0 + 3);
+        assert_int_equal(eg_audit_store_insert_group(db, &w, 4, cp, json, T0, status), 3);
+        assert_int_equal(status[0], 0);
+        assert_int_equal(status[1], 0);
+        assert_int_equal(status[2], -EEXIST);
+        assert_int_equal(status[3], 0);
+
+        /* The statements are reused: a second group against what is now in the table. */
+        columns_for(&c[0], "G-B", T0 + 4);
+        columns_for(&c[1], "G-D", T0 + 5);
+        assert_int_equal(eg_audit_store_insert_group(db, &w, 2, cp, json, T0, status), 1);
+        assert_int_equal(status[0], -EEXIST);
+        assert_int_equal(status[1], 0);
+
+        assert_int_equal(eg_audit_store_list(db, 0, INT64_MAX, 100, &rows, &n), 0);
+        assert_int_equal(n, 4);
+        assert_string_equal(rows[0], "{\"n\":1}");
+        assert_string_equal(rows[1], "{\"n\":2}");
+        assert_string_equal(rows[2], "{\"n\":4}");
+        assert_string_equal(rows[3], "{\"n\":2}");
+        eg_audit_store_writer_clear(&w);
+        assert_int_equal(sqlite3_close(db), SQLITE_OK);
+}
+
+/* Writes submitted in a burst (the worker groups what queued up): each gets its own answer. */
+struct burst {
+        unsigned answered;
+        int status[12];
+};
+
+struct burst_call {
+        struct burst *b;
+        unsigned i;
+};
+
+static void on_burst_done(int status, void *userdata) {
+        struct burst_call *call = userdata;
+
+        call->b->status[call->i] = status;
+        call->b->answered++;
+}
+
+static void test_burst_of_writes(void **state) {
+        struct fixture *f = *state;
+        _cleanup_free_ struct eg_audit_record *r = malloc(sizeof(*r));
+        _cleanup_(strv_freep) char **rows = NULL;
+        struct burst b = {};
+        struct burst_call calls[12];
+        size_t n = 0;
+
+        open_audit(f);
+        for (unsigned i = 0; i < ELEMENTSOF(calls); i++) {
+                char id[16];
+
+                /* The eighth repeats the third's id. */
+                snprintf(id, sizeof(id), "B-%u", i == 7 ? 2 : i);
+                test_sample_record(f->audit, r, id, T0 + i, "accept");
+                calls[i] = (struct burst_call){ .b = &b, .i = i };
+                assert_int_equal(eg_audit_write(f->audit, r, on_burst_done, &calls[i]), 0);
+        }
+        while (b.answered < ELEMENTSOF(calls))
+                assert_true(sd_event_run(f->event, 5 * TEST_USEC_PER_SEC) > 0);
+        for (unsigned i = 0; i < ELEMENTSOF(calls); i++)
+                assert_int_equal(b.status[i], i == 7 ? -EEXIST : 0);
+        assert_true(eg_audit_writable(f->audit));
+        assert_int_equal(test_list_sync(f->event, f->audit, 0, 0, 0, &rows, &n), 0);
+        assert_int_equal(n, ELEMENTSOF(calls) - 1);
+}
+
 /* --- JSON --- */
 
 static void test_json_round_trip(void **state) {
@@ -266,6 +367,8 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_free_keeps_queued_writes, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_free_from_callback, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_cancel, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_group_statuses, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_burst_of_writes, setup, teardown),
                 cmocka_unit_test(test_json_round_trip),
         };
 

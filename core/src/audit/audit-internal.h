@@ -69,6 +69,7 @@ struct eg_audit_worker {
         char *db_path;
         /* Worker thread only. */
         sqlite3 *db;
+        struct eg_audit_store_writer writer;
         struct eg_audit_job *exports; /* in progress */
 };
 

@@ -210,21 +210,44 @@ static int64_t clamp(uint64_t v) {
         return v > INT64_MAX ? INT64_MAX : (int64_t) v;
 }
 
-int eg_audit_store_insert(sqlite3 *db, const struct eg_audit_columns *c, const char *json,
-                          uint64_t now_usec) {
-        _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
+/* Prepared once per connection: a record's write then parses no SQL. */
+static int writer_prepare(sqlite3 *db, sqlite3_stmt **st, const char *sql) {
+        if (*st) {
+                (void) sqlite3_reset(*st);
+                (void) sqlite3_clear_bindings(*st);
+                return 0;
+        }
+        return eg_audit_store_errno(
+                db, sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL));
+}
+
+void eg_audit_store_writer_clear(struct eg_audit_store_writer *w) {
+        sqlite3_finalize(w->begin);
+        sqlite3_finalize(w->commit);
+        sqlite3_finalize(w->insert);
+        *w = (struct eg_audit_store_writer){};
+}
+
+static int writer_step(sqlite3 *db, sqlite3_stmt *st) {
+        int rc = sqlite3_step(st);
+
+        (void) sqlite3_reset(st);
+        return rc == SQLITE_DONE ? 0 : eg_audit_store_errno(db, rc) ?: -EIO;
+}
+
+static int insert_one(sqlite3 *db, struct eg_audit_store_writer *w,
+                      const struct eg_audit_columns *c, const char *json, uint64_t now_usec) {
+        sqlite3_stmt *st;
         int rc, r;
 
-        r = exec(db, "BEGIN IMMEDIATE");
+        r = writer_prepare(db, &w->insert,
+                           "INSERT INTO records (transaction_id, lane, start_usec, end_usec, "
+                           "decision, document_hash, member_id, written_usec, record) "
+                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
         if (r < 0)
-                goto fail;
-        rc = sqlite3_prepare_v2(db,
-                                "INSERT INTO records (transaction_id, lane, start_usec, end_usec, "
-                                "decision, document_hash, member_id, written_usec, record) "
-                                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                                -1, &st, NULL);
-        if (rc == SQLITE_OK)
-                rc = sqlite3_bind_text(st, 1, c->transaction_id, -1, SQLITE_STATIC);
+                return r;
+        st = w->insert;
+        rc = sqlite3_bind_text(st, 1, c->transaction_id, -1, SQLITE_STATIC);
         if (rc == SQLITE_OK)
                 rc = sqlite3_bind_text(st, 2, c->lane, -1, SQLITE_STATIC);
         if (rc == SQLITE_OK)
@@ -241,18 +264,46 @@ int eg_audit_store_insert(sqlite3 *db, const struct eg_audit_columns *c, const c
                 rc = sqlite3_bind_int64(st, 8, clamp(now_usec));
         if (rc == SQLITE_OK)
                 rc = sqlite3_bind_text(st, 9, json, -1, SQLITE_STATIC);
-        if (rc == SQLITE_OK)
-                rc = sqlite3_step(st);
-        if (rc != SQLITE_DONE) {
-                r = eg_audit_store_errno(db, rc) ?: -EIO;
-                goto fail;
-        }
-        r = exec(db, "COMMIT");
+        r = rc == SQLITE_OK ? writer_step(db, st) : eg_audit_store_errno(db, rc);
+        (void) sqlite3_clear_bindings(st);
+        return r;
+}
+
+int eg_audit_store_insert_group(sqlite3 *db, struct eg_audit_store_writer *w, size_t n,
+                                const struct eg_audit_columns *const columns[],
+                                const char *const json[], uint64_t now_usec, int status[]) {
+        size_t n_inserted = 0;
+        int r;
+
+        r = writer_prepare(db, &w->begin, "BEGIN IMMEDIATE");
+        if (r >= 0)
+                r = writer_step(db, w->begin);
         if (r < 0)
                 goto fail;
-        return 0;
+        for (size_t i = 0; i < n; i++) {
+                r = insert_one(db, w, columns[i], json[i], now_usec);
+                /* A constraint failure backs out only its own statement (SQLite's ABORT): a
+                 * duplicate id fails that record alone.  Anything else (disk full, I/O error)
+                 * may have ended the transaction, so the whole group fails. */
+                if (r == -EEXIST) {
+                        status[i] = r;
+                        continue;
+                }
+                if (r < 0)
+                        goto fail;
+                status[i] = 0;
+                n_inserted++;
+        }
+        r = writer_prepare(db, &w->commit, "COMMIT");
+        if (r >= 0)
+                r = writer_step(db, w->commit);
+        if (r < 0)
+                goto fail;
+        return (int) n_inserted;
 fail:
         rollback(db);
+        for (size_t i = 0; i < n; i++)
+                status[i] = r;
         return r;
 }
 

@@ -36,9 +36,26 @@ int eg_audit_store_open(const char *path, sqlite3 **ret);
  * ENOSPC/EDQUOT), a duplicate transaction id -EEXIST, ... */
 int eg_audit_store_errno(sqlite3 *db, int rc);
 
-/* One record in its own transaction; returns after COMMIT (synchronous=FULL: on disk). */
-int eg_audit_store_insert(sqlite3 *db, const struct eg_audit_columns *c, const char *json,
-                          uint64_t now_usec);
+/*
+ * The records' writer: its statements are prepared once and kept for the
+ * connection (eg_audit_store_writer_clear() before closing it).
+ */
+struct eg_audit_store_writer {
+        sqlite3_stmt *begin, *commit, *insert;
+};
+void eg_audit_store_writer_clear(struct eg_audit_store_writer *w);
+
+/*
+ * Group commit: n records in one transaction, so records that queued up
+ * while the disk was busy with the last commit share the next sync.  Returns
+ * after COMMIT (synchronous=FULL: on disk) with status[i] for each record: 0,
+ * -EEXIST for a transaction id already recorded (the others are not
+ * affected), or, for all of them, the error that failed the group (-ENOSPC,
+ * -EIO, ...).  Returns the number written or that error.
+ */
+int eg_audit_store_insert_group(sqlite3 *db, struct eg_audit_store_writer *w, size_t n,
+                                const struct eg_audit_columns *const columns[],
+                                const char *const json[], uint64_t now_usec, int status[]);
 
 /*
  * The writability probe: rewrite the heartbeat row in a transaction of its

@@ -19,6 +19,9 @@
 #include "log.h"
 
 #define MAX_EXPORTS 16
+/* Records committed together at most: bounds the arrays below, and how long the first of a
+ * group waits for the last to be inserted (a few hundred µs). */
+#define MAX_GROUP 32
 
 static uint64_t now_usec(clockid_t clock) {
         struct timespec ts;
@@ -55,9 +58,7 @@ static void post_finished(struct eg_audit_worker *w, struct eg_audit_job *j) {
 static void run_job(struct eg_audit_worker *w, struct eg_audit_job *j) {
         switch (j->kind) {
         case EG_AUDIT_JOB_WRITE:
-                j->status = eg_audit_store_insert(w->db, &j->columns, j->json,
-                                                  now_usec(CLOCK_REALTIME));
-                break;
+                break; /* in groups: write_group() */
         case EG_AUDIT_JOB_PROBE:
                 j->status = eg_audit_store_heartbeat(w->db, now_usec(CLOCK_REALTIME));
                 break;
@@ -71,6 +72,35 @@ static void run_job(struct eg_audit_worker *w, struct eg_audit_job *j) {
                 break;
         case EG_AUDIT_JOB_EXPORT:
                 break; /* started by the caller of run_job's loop */
+        }
+}
+
+/*
+ * Take the run of writes at the head of *batch (at most MAX_GROUP) and commit
+ * them together: what queued while the last sync ran shares the next one.
+ * Each write is posted back only after the commit, with its own status.
+ */
+static void write_group(struct eg_audit_worker *w, struct eg_audit_job **batch) {
+        struct eg_audit_job *group[MAX_GROUP];
+        const struct eg_audit_columns *columns[MAX_GROUP];
+        const char *json[MAX_GROUP];
+        int status[MAX_GROUP];
+        size_t n = 0;
+
+        while (*batch && (*batch)->kind == EG_AUDIT_JOB_WRITE && n < MAX_GROUP) {
+                struct eg_audit_job *j = *batch;
+
+                EG_LIST_REMOVE(jobs, *batch, j);
+                group[n] = j;
+                columns[n] = &j->columns;
+                json[n] = j->json;
+                n++;
+        }
+        (void) eg_audit_store_insert_group(w->db, &w->writer, n, columns, json,
+                                           now_usec(CLOCK_REALTIME), status);
+        for (size_t i = 0; i < n; i++) {
+                group[i]->status = status[i];
+                post_finished(w, group[i]);
         }
 }
 
@@ -161,9 +191,13 @@ static void *worker_main(void *userdata) {
                 pthread_mutex_unlock(&w->lock);
 
                 while ((j = batch)) {
+                        if (j->kind == EG_AUDIT_JOB_WRITE) {
+                                write_group(w, &batch);
+                                continue;
+                        }
                         EG_LIST_REMOVE(jobs, batch, j);
                         /* Stopping: what was promised durable still is; the rest is dropped. */
-                        if (stop && j->kind != EG_AUDIT_JOB_WRITE) {
+                        if (stop) {
                                 eg_audit_job_free(j);
                                 continue;
                         }
@@ -181,6 +215,7 @@ static void *worker_main(void *userdata) {
                 EG_LIST_REMOVE(jobs, w->exports, j);
                 eg_audit_job_free(j);
         }
+        eg_audit_store_writer_clear(&w->writer);
         sqlite3_close(w->db);
         w->db = NULL;
         return NULL;
