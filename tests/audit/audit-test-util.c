@@ -132,3 +132,33 @@ int test_get_sync(sd_event *e, struct eg_audit *a, const char *id, char ***ret_r
 
         return k < 0 ? k : wait_rows(e, &c, ret_rows, ret_n);
 }
+
+int test_list_events_sync(sd_event *e, struct eg_audit *a, uint64_t since, uint64_t until,
+                          size_t limit, const char *transaction_id, char ***ret_rows,
+                          size_t *ret_n) {
+        struct sync_call c = {};
+        int k = eg_audit_list_events(a, since, until, limit, transaction_id, on_rows, &c);
+
+        return k < 0 ? k : wait_rows(e, &c, ret_rows, ret_n);
+}
+
+void test_sample_event(struct eg_audit_event *ev, const char *kind, const char *transaction_id,
+                       uint64_t time_usec) {
+        *ev = (struct eg_audit_event){ .time_usec = time_usec };
+        snprintf(ev->lane, sizeof(ev->lane), "A1");
+        snprintf(ev->kind, sizeof(ev->kind), "%s", kind);
+        snprintf(ev->transaction_id, sizeof(ev->transaction_id), "%s",
+                 transaction_id ? transaction_id : "");
+        if (streq(kind, EG_AUDIT_EVENT_OPERATOR)) {
+                snprintf(ev->action, sizeof(ev->action), "open-door");
+                snprintf(ev->operator, sizeof(ev->operator), "uid 1000 (:1.42)");
+                snprintf(ev->detail, sizeof(ev->detail), "traveller in a wheelchair");
+        } else if (streq(kind, EG_AUDIT_EVENT_ALARM)) {
+                snprintf(ev->action, sizeof(ev->action), "watchlist-hit");
+                snprintf(ev->reason, sizeof(ev->reason), "E_WATCHLIST_HIT");
+                snprintf(ev->detail, sizeof(ev->detail), "background check hit after the decision");
+        } else {
+                snprintf(ev->action, sizeof(ev->action), "input");
+                snprintf(ev->detail, sizeof(ev->detail), "emergency input on mock-A1-emergency");
+        }
+}

@@ -25,3 +25,11 @@ int test_write_sync(sd_event *e, struct eg_audit *a, const struct eg_audit_recor
 int test_list_sync(sd_event *e, struct eg_audit *a, uint64_t since, uint64_t until, size_t limit,
                    char ***ret_rows, size_t *ret_n);
 int test_get_sync(sd_event *e, struct eg_audit *a, const char *id, char ***ret_rows, size_t *ret_n);
+
+/* Lane events: list and wait; a sample of each kind on lane A1 (operator: open-door, alarm:
+ * watchlist-hit, emergency: input). */
+int test_list_events_sync(sd_event *e, struct eg_audit *a, uint64_t since, uint64_t until,
+                          size_t limit, const char *transaction_id, char ***ret_rows,
+                          size_t *ret_n);
+void test_sample_event(struct eg_audit_event *ev, const char *kind, const char *transaction_id,
+                       uint64_t time_usec);

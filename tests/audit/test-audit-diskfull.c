@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * A full disk, for real: the trail lives on a 256 KiB tmpfs mounted in a
+ * A full disk, for real: the trail lives on a 512 KiB tmpfs mounted in a
  * private mount namespace (the test re-executes itself under
  * `unshare --mount --propagation private`), is filled until a write fails,
  * and must then say so (done(-ENOSPC) or done(-EIO), Writable false, the
  * listener told), keep no partial record, and come back by itself (the
- * probe) once space is freed.  Skipped (77) where namespaces or mounts are
+ * probe) once space is freed; a lane event refused meanwhile is kept and
+ * written then.  Skipped (77) where namespaces or mounts are
  * not permitted.
  */
 #include <errno.h>
@@ -66,6 +67,7 @@ static void test_disk_full(void **state) {
         char state_dir[96], filler[96], topup[96], failed_id[32] = "";
         struct eg_audit *a = NULL;
         struct watch w = {};
+        struct eg_audit_event ev;
         sd_event *e = NULL;
         unsigned written = 0;
         size_t n = 0;
@@ -82,7 +84,8 @@ static void test_disk_full(void **state) {
         eg_audit_set_listener(a, on_writable, &w);
 
         /* Room to free later; then records until the disk says no. */
-        assert_int_equal(fill(filler, 96 * 1024), 0);
+        /* Freed later: room for the probe, a kept lane event and the failed record. */
+        assert_int_equal(fill(filler, 192 * 1024), 0);
         for (unsigned i = 0; i < 1000; i++) {
                 char id[32];
 
@@ -113,6 +116,13 @@ static void test_disk_full(void **state) {
         assert_int_equal(n, written);
         rows = (strv_free(rows), NULL);
 
+        /* An operator acts while the disk is full: the event is refused, and kept. */
+        test_sample_event(&ev, EG_AUDIT_EVENT_OPERATOR, NULL, T0);
+        assert_int_equal(eg_audit_write_event(a, &ev), 0);
+        assert_int_equal(test_list_events_sync(e, a, 0, 0, 0, NULL, &rows, &n), 0);
+        assert_int_equal(n, 0);
+        rows = (strv_free(rows), NULL);
+
         /* Still full: probes fail quietly and the trail stays not writable. */
         eg_audit_set_probe_interval(a, 30000);
         for (unsigned i = 0; i < 10; i++)
@@ -126,6 +136,11 @@ static void test_disk_full(void **state) {
         assert_true(test_run_until(e, &w.back, 10));
         assert_true(eg_audit_writable(a));
         assert_int_equal(w.calls, 2);
+
+        /* The kept event went out with the trail writable again, nobody asking. */
+        assert_int_equal(test_list_events_sync(e, a, 0, 0, 0, NULL, &rows, &n), 0);
+        assert_int_equal(n, 1);
+        rows = (strv_free(rows), NULL);
 
         /* The caller, who kept the failed record, writes it now. */
         test_sample_record(a, r, failed_id, T0, "refer");
@@ -148,7 +163,7 @@ static int run_in_namespace(void) {
                 perror("mkdtemp");
                 return 1;
         }
-        if (mount("tmpfs", mount_dir, "tmpfs", MS_NOSUID | MS_NODEV, "size=256k,mode=0700") < 0) {
+        if (mount("tmpfs", mount_dir, "tmpfs", MS_NOSUID | MS_NODEV, "size=512k,mode=0700") < 0) {
                 printf("skip: cannot mount a tmpfs in the private namespace: %s\n",
                        strerror(errno));
                 (void) rmdir(mount_dir);

@@ -109,12 +109,12 @@ static void test_survives_reopen(void **state) {
         assert_int_equal(n, 2);
         f->audit = eg_audit_free(f->audit);
 
-        /* Schema version 1, WAL, the searchable columns filled. */
+        /* Schema version 2, WAL, the searchable columns filled. */
         db = path_in(f, "audit.db");
         assert_int_equal(sqlite3_open(db, &s), SQLITE_OK);
         assert_int_equal(sqlite3_prepare_v2(s, "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
         assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-        assert_int_equal(sqlite3_column_int(st, 0), 1);
+        assert_int_equal(sqlite3_column_int(st, 0), 2);
         sqlite3_finalize(st);
         assert_int_equal(sqlite3_prepare_v2(s, "PRAGMA journal_mode", -1, &st, NULL), SQLITE_OK);
         assert_int_equal(sqlite3_step(st), SQLITE_ROW);

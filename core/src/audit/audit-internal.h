@@ -23,6 +23,8 @@ enum eg_audit_job_kind {
         EG_AUDIT_JOB_LIST,
         EG_AUDIT_JOB_GET,
         EG_AUDIT_JOB_EXPORT,
+        EG_AUDIT_JOB_EVENT,
+        EG_AUDIT_JOB_LIST_EVENTS,
 };
 
 struct eg_audit_export_state;
@@ -30,10 +32,11 @@ struct eg_audit_export_state;
 struct eg_audit_job {
         enum eg_audit_job_kind kind;
         /* In. */
-        struct eg_audit_columns columns; /* WRITE; GET: transaction_id */
-        char *json; /* WRITE */
-        uint64_t since_usec, until_usec; /* LIST, EXPORT */
-        size_t limit; /* LIST */
+        struct eg_audit_columns columns; /* WRITE; GET, LIST_EVENTS: transaction_id */
+        struct eg_audit_event event; /* EVENT */
+        char *json; /* WRITE, EVENT */
+        uint64_t since_usec, until_usec; /* LIST, LIST_EVENTS, EXPORT */
+        size_t limit; /* LIST, LIST_EVENTS */
         int fd; /* EXPORT: ours (a duplicate), non-blocking if a pipe */
         /* Out. */
         int status;
@@ -81,6 +84,9 @@ struct eg_audit {
         uint8_t key[EG_AUDIT_KEY_SIZE];
         struct eg_audit_worker worker;
         struct eg_audit_job *inflight; /* submitted, not yet dispatched */
+        struct eg_audit_job *pending_events; /* refused by the disk, oldest first: written again
+                                                when the trail is writable */
+        size_t n_pending_events;
         sd_event_source *done_source;
         sd_event_source *probe_timer;
         uint64_t probe_interval_usec;

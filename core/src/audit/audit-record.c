@@ -344,10 +344,20 @@ static int add_lists(json_object *o, const struct eg_audit_record *r) {
         return 0;
 }
 
+/* The stored form: compact, '/' left alone. */
+static int to_text(json_object *o, char **ret) {
+        const char *text = json_object_to_json_string_ext(
+                o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+
+        if (!text)
+                return -ENOMEM;
+        *ret = strdup(text);
+        return *ret ? 0 : -ENOMEM;
+}
+
 int eg_audit_record_to_json(const struct eg_audit_record *r, char **ret) {
         _cleanup_(json_object_putp) json_object *o = json_object_new_object();
         char state[sizeof(r->issuing_state)];
-        const char *text;
         int k;
 
         if (!o)
@@ -365,12 +375,7 @@ int eg_audit_record_to_json(const struct eg_audit_record *r, char **ret) {
             (k = add(o, "software_version", json_object_new_string(r->software_version))) < 0 ||
             (k = add_lists(o, r)) < 0)
                 return k;
-        text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-                                                         JSON_C_TO_STRING_NOSLASHESCAPE);
-        if (!text)
-                return -ENOMEM;
-        *ret = strdup(text);
-        return *ret ? 0 : -ENOMEM;
+        return to_text(o, ret);
 }
 
 /* --- from JSON --- */
@@ -504,6 +509,92 @@ int eg_audit_record_from_json(const char *json, struct eg_audit_record *ret) {
             get_string(o, "software_version", r->software_version, sizeof(r->software_version)) <
                     0 ||
             lists_from_json(o, r) < 0)
+                return -EBADMSG;
+        return 0;
+}
+
+/* --- lane events --- */
+
+static const char *const event_kinds[] = { EG_AUDIT_EVENT_OPERATOR, EG_AUDIT_EVENT_ALARM,
+                                           EG_AUDIT_EVENT_EMERGENCY };
+
+int eg_audit_event_check(const struct eg_audit_event *ev, const char **ret_field) {
+        bool is_operator;
+
+        if (!ev)
+                return refuse(ret_field, "event");
+        if (!TERMINATED(ev->lane) || !is_id(ev->lane))
+                return refuse(ret_field, "lane");
+        if (!TERMINATED(ev->transaction_id) ||
+            (ev->transaction_id[0] && !is_id(ev->transaction_id)))
+                return refuse(ret_field, "transaction_id");
+        if (ev->time_usec == 0)
+                return refuse(ret_field, "time_usec");
+        if (!TERMINATED(ev->kind) || !in_vocabulary(ev->kind, event_kinds, ELEMENTSOF(event_kinds)))
+                return refuse(ret_field, "kind");
+        if (!TERMINATED(ev->action) || !is_code(ev->action))
+                return refuse(ret_field, "action");
+        if (!TERMINATED(ev->reason) || (ev->reason[0] && !is_code(ev->reason)))
+                return refuse(ret_field, "reason");
+        /* Who acted is what an operator event is about; nobody else has an operator. */
+        is_operator = streq(ev->kind, EG_AUDIT_EVENT_OPERATOR);
+        if (!TERMINATED(ev->operator) || (is_operator ? !is_label(ev->operator) : ev->operator[0]))
+                return refuse(ret_field, "operator");
+        if (!TERMINATED(ev->detail) || !eg_audit_text_is_clean(ev->detail))
+                return refuse(ret_field, "detail");
+        return 0;
+}
+
+static int add_unless_empty(json_object *o, const char *key, const char *s) {
+        return s[0] ? add(o, key, json_object_new_string(s)) : 0;
+}
+
+int eg_audit_event_to_json(const struct eg_audit_event *ev, char **ret) {
+        _cleanup_(json_object_putp) json_object *o = json_object_new_object();
+        int k;
+
+        if (!o)
+                return -ENOMEM;
+        if ((k = add(o, "format", json_object_new_int(EG_AUDIT_JSON_FORMAT))) < 0 ||
+            (k = add(o, "lane", json_object_new_string(ev->lane))) < 0 ||
+            (k = add_unless_empty(o, "transaction_id", ev->transaction_id)) < 0 ||
+            (k = add(o, "time_usec", json_object_new_uint64(ev->time_usec))) < 0 ||
+            (k = add(o, "kind", json_object_new_string(ev->kind))) < 0 ||
+            (k = add(o, "action", json_object_new_string(ev->action))) < 0 ||
+            (k = add_unless_empty(o, "reason", ev->reason)) < 0 ||
+            (k = add_unless_empty(o, "operator", ev->operator)) < 0 ||
+            (k = add(o, "detail", json_object_new_string(ev->detail))) < 0)
+                return k;
+        return to_text(o, ret);
+}
+
+/* An optional string member: absent is "", present must be a string that fits. */
+static int get_optional_string(json_object *o, const char *key, char *out, size_t size) {
+        if (!json_object_object_get_ex(o, key, NULL)) {
+                out[0] = '\0';
+                return 0;
+        }
+        return get_string(o, key, out, size);
+}
+
+int eg_audit_event_from_json(const char *json, struct eg_audit_event *ret) {
+        _cleanup_(json_object_putp) json_object *o = NULL;
+
+        if (!json)
+                return -EBADMSG;
+        o = json_tokener_parse(json);
+        if (!o || !json_object_is_type(o, json_type_object))
+                return -EBADMSG;
+        memset(ret, 0, sizeof(*ret));
+        if (get_string(o, "lane", ret->lane, sizeof(ret->lane)) < 0 ||
+            get_optional_string(o, "transaction_id", ret->transaction_id,
+                                sizeof(ret->transaction_id)) < 0 ||
+            get_u64(o, "time_usec", &ret->time_usec) < 0 ||
+            get_string(o, "kind", ret->kind, sizeof(ret->kind)) < 0 ||
+            get_string(o, "action", ret->action, sizeof(ret->action)) < 0 ||
+            get_optional_string(o, "reason", ret->reason, sizeof(ret->reason)) < 0 ||
+            get_optional_string(o, "operator", ret->operator, sizeof(ret->operator)) < 0 ||
+            get_string(o, "detail", ret->detail, sizeof(ret->detail)) < 0)
                 return -EBADMSG;
         return 0;
 }

@@ -16,5 +16,9 @@ int eg_audit_record_to_json(const struct eg_audit_record *r, char **ret);
 /* Parse what eg_audit_record_to_json() wrote.  -EBADMSG when the text is not such a record. */
 int eg_audit_record_from_json(const char *json, struct eg_audit_record *ret);
 
+/* A lane event as JSON text, and back (-EBADMSG when the text is not one). */
+int eg_audit_event_to_json(const struct eg_audit_event *ev, char **ret);
+int eg_audit_event_from_json(const char *json, struct eg_audit_event *ret);
+
 /* The issuing state without the MRZ's '<' fillers ("D<<" -> "D"), into out[4]. */
 void eg_audit_strip_fillers(const char *in, char *out, size_t size);

@@ -40,6 +40,24 @@ static const char *const migrations[] = {
         "        time_usec INTEGER NOT NULL,"
         "        ballast BLOB"
         ");",
+        /* 2: lane events, append-only: what happened outside a transaction's record. */
+        "CREATE TABLE events ("
+        "        seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+        "        lane TEXT NOT NULL,"
+        "        time_usec INTEGER NOT NULL,"
+        "        kind TEXT NOT NULL,"
+        "        transaction_id TEXT,"
+        "        written_usec INTEGER NOT NULL,"
+        "        event TEXT NOT NULL"
+        ");"
+        "CREATE INDEX events_by_time ON events (time_usec);"
+        "CREATE INDEX events_by_transaction ON events (transaction_id);"
+        "CREATE TRIGGER events_no_update BEFORE UPDATE ON events BEGIN"
+        "        SELECT RAISE(ABORT, 'audit events are append-only');"
+        "END;"
+        "CREATE TRIGGER events_no_delete BEFORE DELETE ON events BEGIN"
+        "        SELECT RAISE(ABORT, 'audit events are append-only');"
+        "END;",
 };
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(sqlite3_stmt *, sqlite3_finalize)
@@ -225,6 +243,7 @@ void eg_audit_store_writer_clear(struct eg_audit_store_writer *w) {
         sqlite3_finalize(w->begin);
         sqlite3_finalize(w->commit);
         sqlite3_finalize(w->insert);
+        sqlite3_finalize(w->insert_event);
         *w = (struct eg_audit_store_writer){};
 }
 
@@ -233,6 +252,18 @@ static int writer_step(sqlite3 *db, sqlite3_stmt *st) {
 
         (void) sqlite3_reset(st);
         return rc == SQLITE_DONE ? 0 : eg_audit_store_errno(db, rc) ?: -EIO;
+}
+
+static int writer_begin(sqlite3 *db, struct eg_audit_store_writer *w) {
+        int r = writer_prepare(db, &w->begin, "BEGIN IMMEDIATE");
+
+        return r < 0 ? r : writer_step(db, w->begin);
+}
+
+static int writer_commit(sqlite3 *db, struct eg_audit_store_writer *w) {
+        int r = writer_prepare(db, &w->commit, "COMMIT");
+
+        return r < 0 ? r : writer_step(db, w->commit);
 }
 
 static int insert_one(sqlite3 *db, struct eg_audit_store_writer *w,
@@ -275,9 +306,7 @@ int eg_audit_store_insert_group(sqlite3 *db, struct eg_audit_store_writer *w, si
         size_t n_inserted = 0;
         int r;
 
-        r = writer_prepare(db, &w->begin, "BEGIN IMMEDIATE");
-        if (r >= 0)
-                r = writer_step(db, w->begin);
+        r = writer_begin(db, w);
         if (r < 0)
                 goto fail;
         for (size_t i = 0; i < n; i++) {
@@ -294,9 +323,7 @@ int eg_audit_store_insert_group(sqlite3 *db, struct eg_audit_store_writer *w, si
                 status[i] = 0;
                 n_inserted++;
         }
-        r = writer_prepare(db, &w->commit, "COMMIT");
-        if (r >= 0)
-                r = writer_step(db, w->commit);
+        r = writer_commit(db, w);
         if (r < 0)
                 goto fail;
         return (int) n_inserted;
@@ -304,6 +331,45 @@ fail:
         rollback(db);
         for (size_t i = 0; i < n; i++)
                 status[i] = r;
+        return r;
+}
+
+int eg_audit_store_insert_event(sqlite3 *db, struct eg_audit_store_writer *w,
+                                const struct eg_audit_event *ev, const char *json,
+                                uint64_t now_usec) {
+        sqlite3_stmt *st;
+        int rc, r;
+
+        r = writer_begin(db, w);
+        if (r < 0)
+                goto fail;
+        r = writer_prepare(db, &w->insert_event,
+                           "INSERT INTO events (lane, time_usec, kind, transaction_id, "
+                           "written_usec, event) VALUES (?, ?, ?, ?, ?, ?)");
+        if (r < 0)
+                goto fail;
+        st = w->insert_event;
+        rc = sqlite3_bind_text(st, 1, ev->lane, -1, SQLITE_STATIC);
+        if (rc == SQLITE_OK)
+                rc = sqlite3_bind_int64(st, 2, clamp(ev->time_usec));
+        if (rc == SQLITE_OK)
+                rc = sqlite3_bind_text(st, 3, ev->kind, -1, SQLITE_STATIC);
+        if (rc == SQLITE_OK)
+                rc = bind_text_or_null(st, 4, ev->transaction_id);
+        if (rc == SQLITE_OK)
+                rc = sqlite3_bind_int64(st, 5, clamp(now_usec));
+        if (rc == SQLITE_OK)
+                rc = sqlite3_bind_text(st, 6, json, -1, SQLITE_STATIC);
+        r = rc == SQLITE_OK ? writer_step(db, st) : eg_audit_store_errno(db, rc);
+        (void) sqlite3_clear_bindings(st);
+        if (r < 0)
+                goto fail;
+        r = writer_commit(db, w);
+        if (r < 0)
+                goto fail;
+        return 0;
+fail:
+        rollback(db);
         return r;
 }
 
@@ -394,6 +460,32 @@ int eg_audit_store_get(sqlite3 *db, const char *transaction_id, char ***ret, siz
                                 NULL);
         if (rc == SQLITE_OK)
                 rc = sqlite3_bind_text(st, 1, transaction_id, -1, SQLITE_STATIC);
+        if (rc != SQLITE_OK)
+                return eg_audit_store_errno(db, rc);
+        return collect(db, st, ret, ret_n);
+}
+
+int eg_audit_store_list_events(sqlite3 *db, uint64_t since_usec, uint64_t until_usec, size_t limit,
+                               const char *transaction_id, char ***ret, size_t *ret_n) {
+        _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
+        int rc;
+
+        rc = sqlite3_prepare_v2(db,
+                                "SELECT event FROM ("
+                                "  SELECT seq, time_usec, event FROM events"
+                                "  WHERE time_usec >= ?1 AND time_usec < ?2"
+                                "  AND (?3 IS NULL OR transaction_id = ?3)"
+                                "  ORDER BY time_usec DESC, seq DESC LIMIT ?4"
+                                ") ORDER BY time_usec ASC, seq ASC",
+                                -1, &st, NULL);
+        if (rc == SQLITE_OK)
+                rc = sqlite3_bind_int64(st, 1, clamp(since_usec));
+        if (rc == SQLITE_OK)
+                rc = sqlite3_bind_int64(st, 2, clamp(until_usec));
+        if (rc == SQLITE_OK)
+                rc = bind_text_or_null(st, 3, transaction_id);
+        if (rc == SQLITE_OK)
+                rc = sqlite3_bind_int64(st, 4, (int64_t) limit);
         if (rc != SQLITE_OK)
                 return eg_audit_store_errno(db, rc);
         return collect(db, st, ret, ret_n);

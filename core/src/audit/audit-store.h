@@ -6,7 +6,8 @@
  * One table holds the records: the searchable fields as columns, the whole
  * record as JSON text.  Records are append-only (triggers refuse UPDATE and
  * DELETE).  A second table holds one heartbeat row the writability probe
- * rewrites.
+ * rewrites.  A third, as append-only as the first, holds the lane events
+ * (audit.h): what happened outside a transaction's record.
  */
 #pragma once
 
@@ -41,7 +42,7 @@ int eg_audit_store_errno(sqlite3 *db, int rc);
  * connection (eg_audit_store_writer_clear() before closing it).
  */
 struct eg_audit_store_writer {
-        sqlite3_stmt *begin, *commit, *insert;
+        sqlite3_stmt *begin, *commit, *insert, *insert_event;
 };
 void eg_audit_store_writer_clear(struct eg_audit_store_writer *w);
 
@@ -57,6 +58,11 @@ int eg_audit_store_insert_group(sqlite3 *db, struct eg_audit_store_writer *w, si
                                 const struct eg_audit_columns *const columns[],
                                 const char *const json[], uint64_t now_usec, int status[]);
 
+/* One lane event in its own transaction; returns after COMMIT. */
+int eg_audit_store_insert_event(sqlite3 *db, struct eg_audit_store_writer *w,
+                                const struct eg_audit_event *ev, const char *json,
+                                uint64_t now_usec);
+
 /*
  * The writability probe: rewrite the heartbeat row in a transaction of its
  * own, with fresh random ballast as large as the largest record and its
@@ -71,6 +77,9 @@ int eg_audit_store_heartbeat(sqlite3 *db, uint64_t now_usec);
 int eg_audit_store_list(sqlite3 *db, uint64_t since_usec, uint64_t until_usec, size_t limit,
                         char ***ret, size_t *ret_n);
 int eg_audit_store_get(sqlite3 *db, const char *transaction_id, char ***ret, size_t *ret_n);
+/* The same for lane events by time, those of transaction_id only unless it is NULL or "". */
+int eg_audit_store_list_events(sqlite3 *db, uint64_t since_usec, uint64_t until_usec, size_t limit,
+                               const char *transaction_id, char ***ret, size_t *ret_n);
 
 /* For exports: up to max records started in [since, until) written after *seq, in the order
  * written; fn gets each JSON text; *seq advances.  Returns the number of records seen. */

@@ -59,6 +59,15 @@ static void run_job(struct eg_audit_worker *w, struct eg_audit_job *j) {
         switch (j->kind) {
         case EG_AUDIT_JOB_WRITE:
                 break; /* in groups: write_group() */
+        case EG_AUDIT_JOB_EVENT:
+                j->status = eg_audit_store_insert_event(w->db, &w->writer, &j->event, j->json,
+                                                        now_usec(CLOCK_REALTIME));
+                break;
+        case EG_AUDIT_JOB_LIST_EVENTS:
+                j->status =
+                        eg_audit_store_list_events(w->db, j->since_usec, j->until_usec, j->limit,
+                                                   j->columns.transaction_id, &j->rows, &j->n_rows);
+                break;
         case EG_AUDIT_JOB_PROBE:
                 j->status = eg_audit_store_heartbeat(w->db, now_usec(CLOCK_REALTIME));
                 break;
@@ -197,7 +206,7 @@ static void *worker_main(void *userdata) {
                         }
                         EG_LIST_REMOVE(jobs, batch, j);
                         /* Stopping: what was promised durable still is; the rest is dropped. */
-                        if (stop) {
+                        if (stop && j->kind != EG_AUDIT_JOB_EVENT) {
                                 eg_audit_job_free(j);
                                 continue;
                         }

@@ -39,6 +39,8 @@ static int arm_probe(struct eg_audit *a) {
         return r;
 }
 
+static void resubmit_pending_events(struct eg_audit *a);
+
 static void set_writable(struct eg_audit *a, bool writable) {
         if (a->writable == writable)
                 return;
@@ -46,6 +48,7 @@ static void set_writable(struct eg_audit *a, bool writable) {
         if (writable) {
                 (void) sd_event_source_set_enabled(a->probe_timer, SD_EVENT_OFF);
                 log_notice("audit trail: writable again");
+                resubmit_pending_events(a);
         } else {
                 log_error("audit trail: not writable; lanes stay closed until a probe write "
                           "succeeds (every %llu ms)",
@@ -71,6 +74,41 @@ static void submit(struct eg_audit *a, struct eg_audit_job *j) {
         eg_audit_worker_submit(&a->worker, j);
 }
 
+/* --- lane events the disk refused --- */
+
+/* Keep j (a refused event) to write it again; the oldest goes when there are too many. */
+static void keep_pending_event(struct eg_audit *a, struct eg_audit_job *j) {
+        if (a->n_pending_events >= EG_AUDIT_MAX_PENDING_EVENTS) {
+                struct eg_audit_job *oldest = a->pending_events;
+
+                log_full_errno(
+                        LOG_CRIT, 0,
+                        "audit trail: %u lane events wait for the disk; the oldest (%s %s on "
+                        "lane %s) is lost",
+                        EG_AUDIT_MAX_PENDING_EVENTS, oldest->event.kind, oldest->event.action,
+                        oldest->event.lane);
+                EG_LIST_REMOVE(jobs, a->pending_events, oldest);
+                a->n_pending_events--;
+                eg_audit_job_free(oldest);
+        }
+        j->status = 0;
+        EG_LIST_APPEND(jobs, a->pending_events, j);
+        a->n_pending_events++;
+}
+
+static void resubmit_pending_events(struct eg_audit *a) {
+        struct eg_audit_job *j;
+
+        if (a->n_pending_events > 0)
+                log_notice("audit trail: writing %zu lane events that waited for the disk",
+                           a->n_pending_events);
+        while ((j = a->pending_events)) {
+                EG_LIST_REMOVE(jobs, a->pending_events, j);
+                a->n_pending_events--;
+                submit(a, j);
+        }
+}
+
 static int on_probe(sd_event_source *s, uint64_t usec, void *userdata) {
         struct eg_audit *a = userdata;
         struct eg_audit_job *j;
@@ -94,9 +132,23 @@ static bool status_breaks_writability(int status) {
         return status < 0 && status != -EEXIST && status != -EINVAL;
 }
 
-static void dispatch(struct eg_audit *a, struct eg_audit_job *j) {
+/* Returns true when the trail keeps j (an event to write again), false when j can go. */
+static bool dispatch(struct eg_audit *a, struct eg_audit_job *j) {
         EG_LIST_REMOVE(inflight, a->inflight, j);
         switch (j->kind) {
+        case EG_AUDIT_JOB_EVENT:
+                if (j->status >= 0) {
+                        set_writable(a, true);
+                        return false;
+                }
+                log_error_errno(j->status,
+                                "audit trail: lane event (%s %s on lane %s) not written yet: %m",
+                                j->event.kind, j->event.action, j->event.lane);
+                if (!status_breaks_writability(j->status))
+                        return false;
+                set_writable(a, false);
+                keep_pending_event(a, j);
+                return true;
         case EG_AUDIT_JOB_WRITE:
                 if (j->status >= 0)
                         set_writable(a, true);
@@ -123,6 +175,7 @@ static void dispatch(struct eg_audit *a, struct eg_audit_job *j) {
                 break;
         case EG_AUDIT_JOB_LIST:
         case EG_AUDIT_JOB_GET:
+        case EG_AUDIT_JOB_LIST_EVENTS:
                 if (!j->cancelled)
                         j->rows_done(j->status, j->status >= 0 ? j->rows : NULL,
                                      j->status >= 0 ? j->n_rows : 0, j->userdata);
@@ -132,6 +185,7 @@ static void dispatch(struct eg_audit *a, struct eg_audit_job *j) {
                         j->export_done(j->status, j->count, j->userdata);
                 break;
         }
+        return false;
 }
 
 static void destroy(struct eg_audit *a) {
@@ -140,6 +194,16 @@ static void destroy(struct eg_audit *a) {
         a->probe_timer = sd_event_source_disable_unref(a->probe_timer);
         /* Queued writes still reach the disk; nobody hears about them any more. */
         eg_audit_worker_stop(&a->worker);
+        if (a->n_pending_events > 0)
+                log_error("audit trail: %zu lane events the disk refused are lost with this "
+                          "egated (see the journal for each)",
+                          a->n_pending_events);
+        while (a->pending_events) {
+                struct eg_audit_job *j = a->pending_events;
+
+                EG_LIST_REMOVE(jobs, a->pending_events, j);
+                eg_audit_job_free(j);
+        }
         explicit_bzero(a->key, sizeof(a->key));
         sd_event_unref(a->event);
         free(a->state_dir);
@@ -153,8 +217,8 @@ static int on_done(sd_event_source *s, int fd, uint32_t revents, void *userdata)
         a->dispatching++;
         while ((j = batch)) {
                 EG_LIST_REMOVE(jobs, batch, j);
-                if (!a->free_requested)
-                        dispatch(a, j);
+                if (!a->free_requested && dispatch(a, j))
+                        continue; /* kept */
                 eg_audit_job_free(j);
         }
         if (--a->dispatching == 0 && a->free_requested)
@@ -292,6 +356,32 @@ struct eg_audit *eg_audit_free(struct eg_audit *a) {
 
 /* --- the API --- */
 
+/* A LIST or LIST_EVENTS job for [since, until) (until 0: no bound), limit cut to the rules. */
+static int list_job(struct eg_audit *a, enum eg_audit_job_kind kind, uint64_t since_usec,
+                    uint64_t until_usec, size_t limit, eg_audit_rows_fn done, void *userdata,
+                    struct eg_audit_job **ret) {
+        struct eg_audit_job *j;
+
+        if (!a || !done)
+                return -EINVAL;
+        if (until_usec == 0)
+                until_usec = UINT64_MAX;
+        if (since_usec > until_usec)
+                return -EINVAL;
+        j = job_new(kind);
+        if (!j)
+                return -ENOMEM;
+        j->since_usec = since_usec;
+        j->until_usec = until_usec;
+        j->limit = limit == 0                  ? EG_AUDIT_LIST_DEFAULT
+                   : limit > EG_AUDIT_LIST_MAX ? EG_AUDIT_LIST_MAX
+                                               : limit;
+        j->rows_done = done;
+        j->userdata = userdata;
+        *ret = j;
+        return 0;
+}
+
 int eg_audit_document_hash(struct eg_audit *a, const char *issuing_state,
                            const char *document_number, char hex[static 65]) {
         char state[4], number[EG_AUDIT_ID_MAX], input[sizeof(state) + 1 + sizeof(number)];
@@ -353,6 +443,50 @@ int eg_audit_write(struct eg_audit *a, const struct eg_audit_record *r, eg_audit
         return 0;
 }
 
+int eg_audit_write_event(struct eg_audit *a, const struct eg_audit_event *ev) {
+        struct eg_audit_job *j;
+        const char *field = NULL;
+        int k;
+
+        if (!a || !ev)
+                return -EINVAL;
+        k = eg_audit_event_check(ev, &field);
+        if (k < 0) {
+                log_error("audit trail: lane event refused: field %s breaks the rules of "
+                          "docs/audit.md (a bug in the caller)",
+                          field);
+                return k;
+        }
+        j = job_new(EG_AUDIT_JOB_EVENT);
+        if (!j)
+                return -ENOMEM;
+        k = eg_audit_event_to_json(ev, &j->json);
+        if (k < 0) {
+                eg_audit_job_free(j);
+                return k;
+        }
+        j->event = *ev;
+        submit(a, j);
+        return 0;
+}
+
+int eg_audit_list_events(struct eg_audit *a, uint64_t since_usec, uint64_t until_usec, size_t limit,
+                         const char *transaction_id, eg_audit_rows_fn done, void *userdata) {
+        struct eg_audit_job *j;
+        int r;
+
+        if (transaction_id && strlen(transaction_id) >= EG_AUDIT_ID_MAX)
+                return -EINVAL;
+        r = list_job(a, EG_AUDIT_JOB_LIST_EVENTS, since_usec, until_usec, limit, done, userdata,
+                     &j);
+        if (r < 0)
+                return r;
+        if (transaction_id)
+                strcpy(j->columns.transaction_id, transaction_id);
+        submit(a, j);
+        return 0;
+}
+
 bool eg_audit_writable(const struct eg_audit *a) {
         return a && a->writable;
 }
@@ -400,23 +534,11 @@ void eg_audit_set_probe_interval(struct eg_audit *a, uint64_t usec) {
 int eg_audit_list(struct eg_audit *a, uint64_t since_usec, uint64_t until_usec, size_t limit,
                   eg_audit_rows_fn done, void *userdata) {
         struct eg_audit_job *j;
+        int r;
 
-        if (!a || !done)
-                return -EINVAL;
-        if (until_usec == 0)
-                until_usec = UINT64_MAX;
-        if (since_usec > until_usec)
-                return -EINVAL;
-        j = job_new(EG_AUDIT_JOB_LIST);
-        if (!j)
-                return -ENOMEM;
-        j->since_usec = since_usec;
-        j->until_usec = until_usec;
-        j->limit = limit == 0                  ? EG_AUDIT_LIST_DEFAULT
-                   : limit > EG_AUDIT_LIST_MAX ? EG_AUDIT_LIST_MAX
-                                               : limit;
-        j->rows_done = done;
-        j->userdata = userdata;
+        r = list_job(a, EG_AUDIT_JOB_LIST, since_usec, until_usec, limit, done, userdata, &j);
+        if (r < 0)
+                return r;
         submit(a, j);
         return 0;
 }

@@ -69,6 +69,31 @@ struct eg_audit_record {
         char software_version[32];
 };
 
+/*
+ * A lane event: what the trail must hold besides the transactions' records.
+ * An operator's action that no transaction's record takes (the lane was idle,
+ * or the record was already written), an alarm that changed no decision (a
+ * watchlist hit answered after the traveller was referred, a door forced
+ * between travellers), an emergency input.  transaction_id names the
+ * transaction it concerns, if any, so `egatectl audit show` can put the two
+ * together.
+ */
+#define EG_AUDIT_EVENT_OPERATOR "operator"
+#define EG_AUDIT_EVENT_ALARM "alarm"
+#define EG_AUDIT_EVENT_EMERGENCY "emergency"
+
+struct eg_audit_event {
+        char lane[64];
+        char transaction_id[EG_AUDIT_ID_MAX]; /* "" when it concerns no transaction */
+        uint64_t time_usec; /* CLOCK_REALTIME, µs */
+        char kind[16]; /* one of EG_AUDIT_EVENT_* */
+        char action[24]; /* operator: "mode", "open-door", "abort", ...; alarm: its kind
+                            ("watchlist-hit", "door-forced", ...); emergency: "input" */
+        char reason[40]; /* a reason code (alarm), "" otherwise */
+        char operator[64]; /* "uid 1000 (:1.42)" for operator events, "" otherwise */
+        char detail[256]; /* the operator's reason, the alarm's detail, the input's device */
+};
+
 struct eg_audit;
 
 /* Open (creating 0600 files) in `state_dir`.  The key is created on first use. */
@@ -139,6 +164,29 @@ void eg_audit_cancel(struct eg_audit *a, void *userdata);
 typedef void (*eg_audit_listener_fn)(bool writable, void *userdata);
 int eg_audit_add_listener(struct eg_audit *a, eg_audit_listener_fn fn, void *userdata);
 void eg_audit_remove_listener(struct eg_audit *a, eg_audit_listener_fn fn, void *userdata);
+
+/*
+ * Lane events.  eg_audit_write_event() checks ev (-EINVAL, as for records)
+ * and queues it; it is written durably, in the order submitted.  There is no
+ * callback: an event the disk refused is kept (up to
+ * EG_AUDIT_MAX_PENDING_EVENTS; beyond that the oldest is dropped and logged
+ * at LOG_CRIT) and written when the trail is writable again, so the caller
+ * cannot lose it and need not wait for it: an operator's door command must not
+ * depend on the disk.  A refusal makes the trail not writable like a failed
+ * record (the lanes close).  eg_audit_free() writes queued events; kept ones
+ * still not written are counted in the log.
+ *
+ * eg_audit_list_events(): the newest `limit` events (0: EG_AUDIT_LIST_DEFAULT,
+ * at most EG_AUDIT_LIST_MAX) with time in [since_usec, until_usec) (until 0: no
+ * bound), oldest first, those of transaction_id only when it is not NULL or
+ * "".  Rows are JSON documents (docs/audit.md, "Lane events").
+ */
+#define EG_AUDIT_MAX_PENDING_EVENTS 256
+int eg_audit_write_event(struct eg_audit *a, const struct eg_audit_event *ev);
+int eg_audit_list_events(struct eg_audit *a, uint64_t since_usec, uint64_t until_usec, size_t limit,
+                         const char *transaction_id, eg_audit_rows_fn done, void *userdata);
+/* The guard for events, as eg_audit_record_check() for records. */
+int eg_audit_event_check(const struct eg_audit_event *ev, const char **ret_field);
 
 /* How often a trail that is not writable tries a probe write (tests shorten it). */
 void eg_audit_set_probe_interval(struct eg_audit *a, uint64_t usec);
