@@ -4,7 +4,8 @@
  * (ids A1-0001..., one a minute from FIRST_START_USEC, decisions accept,
  * refer, refer, accept, ...) into STATE_DIR's audit trail through the audit
  * module itself, so the D-Bus test reads real records from egated without
- * any test hook in the daemon.
+ * any test hook in the daemon.  Then three lane events (the table below),
+ * at FIRST_START_USEC + 30 s, + 90 s and + 150 s.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -15,6 +16,59 @@
 #include "audit-test-util.h"
 #include "audit/audit.h"
 #include "macro.h"
+
+/* One of each kind; only the alarm concerns a transaction (the second, a refer). */
+static const struct sample_event {
+        unsigned after_s; /* after FIRST_START_USEC */
+        const char *kind, *action, *transaction_id, *reason, *who, *detail;
+} sample_events[] = {
+        { 30, EG_AUDIT_EVENT_OPERATOR, "mode", "", "", "uid 1000 (:1.42)", "closed for cleaning" },
+        { 90, EG_AUDIT_EVENT_ALARM, "watchlist-hit", "A1-0002", "E_WATCHLIST_HIT", "",
+          "background check answered after the decision" },
+        { 150, EG_AUDIT_EVENT_EMERGENCY, "input", "", "", "", "mock-A1-emergency" },
+};
+
+/*
+ * Events have no callback: the trail writes them in the order submitted, and
+ * a list queued after them answers once they are written.  Reading them back
+ * proves they reached the disk (a refused one would be kept, not listed).
+ */
+static int write_events(sd_event *e, struct eg_audit *a, uint64_t first) {
+        _cleanup_(strv_freep) char **rows = NULL;
+        size_t n = 0;
+        int k;
+
+        for (size_t i = 0; i < ELEMENTSOF(sample_events); i++) {
+                const struct sample_event *x = &sample_events[i];
+                struct eg_audit_event ev = {
+                        .time_usec = first + x->after_s * TEST_USEC_PER_SEC,
+                };
+
+                snprintf(ev.lane, sizeof(ev.lane), "A1");
+                snprintf(ev.kind, sizeof(ev.kind), "%s", x->kind);
+                snprintf(ev.action, sizeof(ev.action), "%s", x->action);
+                snprintf(ev.transaction_id, sizeof(ev.transaction_id), "%s", x->transaction_id);
+                snprintf(ev.reason, sizeof(ev.reason), "%s", x->reason);
+                snprintf(ev.operator, sizeof(ev.operator), "%s", x->who);
+                snprintf(ev.detail, sizeof(ev.detail), "%s", x->detail);
+                k = eg_audit_write_event(a, &ev);
+                if (k < 0) {
+                        fprintf(stderr, "audit-populate: event %zu: %s\n", i, strerror(-k));
+                        return k;
+                }
+        }
+        k = test_list_events_sync(e, a, 0, 0, 0, NULL, &rows, &n);
+        if (k < 0) {
+                fprintf(stderr, "audit-populate: cannot read the events back: %s\n", strerror(-k));
+                return k;
+        }
+        if (n != ELEMENTSOF(sample_events)) {
+                fprintf(stderr, "audit-populate: %zu event(s) written, %zu read back\n",
+                        ELEMENTSOF(sample_events), n);
+                return -EIO;
+        }
+        return 0;
+}
 
 int main(int argc, char *argv[]) {
         _cleanup_free_ struct eg_audit_record *r = malloc(sizeof(*r));
@@ -46,8 +100,10 @@ int main(int argc, char *argv[]) {
                         return 1;
                 }
         }
-        printf("populated %lu record(s)\n", count);
-        eg_audit_free(a);
+        if (write_events(e, a, first) < 0)
+                return 1;
+        printf("populated %lu record(s) and %zu lane event(s)\n", count, ELEMENTSOF(sample_events));
+        eg_audit_free(a); /* after any queued write reached the disk */
         sd_event_unref(e);
         return 0;
 }

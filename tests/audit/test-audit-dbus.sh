@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # org.egate.EGate1.Audit and egatectl audit end to end: the state directory is
-# filled with real records by audit-populate (the audit module itself; egated
-# has no test hook), then egated serves them on a private session bus and
-# egatectl audit list/show/export reads them back, human and JSON.
+# filled with real records and lane events by audit-populate (the audit module
+# itself; egated has no test hook), then egated serves them on a private
+# session bus and egatectl audit list/events/show/export reads them back, human
+# and JSON.  Callers outside egate-operator need other accounts and the system
+# bus's policy: tests/dbus (dbus-access) refuses them every method, ListEvents
+# included.
 #
 # Usage: test-audit-dbus.sh EGATECTL AUDIT_POPULATE (meson passes the built binaries).
 source "$(dirname "$0")/../integration/lib.sh"
@@ -47,9 +50,13 @@ sys.exit(0 if len(records) == int(sys.argv[2]) and ids == sorted(ids) and
 }
 mode_of() { stat -c %a "$1"; }
 rows() { grep -c '^A1-' "$WORK/out"; }
+# Lane event rows of audit events run with TZ=UTC: they start with the time.
+event_rows() { grep -c '^2025-03-01 ' "$WORK/out"; }
 
 # --- the records, written before egated starts ------------------------------
-check "audit-populate writes 12 records" "$POPULATE" "$STATE" 12 "$T0"
+# ... and three lane events: at T0+30s an operator's mode change (no transaction), at T0+90s
+# a watchlist hit on A1-0002 after its decision, at T0+150s an emergency input.
+check "audit-populate writes 12 records and 3 events" "$POPULATE" "$STATE" 12 "$T0"
 check "state directory 0700" test "$(mode_of "$STATE")" = 700
 check "audit.db 0600" test "$(mode_of "$STATE/audit.db")" = 600
 check "audit.key 0600" test "$(mode_of "$STATE/audit.key")" = 600
@@ -105,6 +112,55 @@ check "unknown id: 3" run_ctl 3 audit show A1-9999
 check "unknown id explained" err_has "no audit record with that transaction id"
 check "show without id: 2" run_ctl 2 audit show
 
+# --- lane events --------------------------------------------------------------
+check "audit events" env TZ=UTC bash -c '"$0" --user audit events >"$1" 2>"$2"' \
+        "$EGATECTL" "$WORK/out" "$WORK/err"
+check "events have a header" out_has "^TIME +LANE +KIND +ACTION +TRANSACTION +REASON +OPERATOR +DETAIL$"
+check "events: all 3" test "$(event_rows)" = 3
+check "events oldest first" bash -c 'grep "^2025-" "$0" | awk "{print \$4}" | paste -sd, | grep -qx operator,alarm,emergency' "$WORK/out"
+check "events: the operator's mode change" \
+        out_has "^2025-03-01 08:00:30 +A1 +operator +mode +- +- +uid 1000 \(:1\.42\) +closed for cleaning$"
+check "events: the alarm on A1-0002" \
+        out_has "^2025-03-01 08:01:30 +A1 +alarm +watchlist-hit +A1-0002 +E_WATCHLIST_HIT +- +background check answered after the decision$"
+check "events: the emergency input" \
+        out_has "^2025-03-01 08:02:30 +A1 +emergency +input +- +- +- +mock-A1-emergency$"
+check "audit events --json" run_ctl 0 --json audit events
+check "JSON events: 3, oldest first" json_ok '[e["kind"] for e in d] == ["operator", "alarm", "emergency"]'
+check "JSON event members" json_ok 'd[1] == {"lane": "A1", "transaction_id": "A1-0002", "time_usec": '"$T0"' + 90000000, "kind": "alarm", "action": "watchlist-hit", "reason": "E_WATCHLIST_HIT", "operator": "", "detail": "background check answered after the decision"}'
+check "JSON operator event" json_ok 'd[0]["operator"] == "uid 1000 (:1.42)" and d[0]["action"] == "mode" and d[0]["transaction_id"] == "" and d[0]["time_usec"] == '"$T0"' + 30000000'
+check "audit events --transaction" run_ctl 0 --json audit events --transaction A1-0002
+check "only that transaction's" json_ok 'len(d) == 1 and d[0]["action"] == "watchlist-hit"'
+check "a transaction without events" run_ctl 0 audit events --transaction A1-0001
+check "none for A1-0001" out_has "^No lane events of that transaction\.$"
+check "audit events --limit 2" run_ctl 0 --json audit events --limit 2
+check "the newest two" json_ok '[e["kind"] for e in d] == ["alarm", "emergency"]'
+check "audit events in a range" run_ctl 0 --json audit events --since 2025-03-01T08:01:00Z \
+        --until 2025-03-01T08:02:30Z
+check "event range is [since, until)" json_ok '[e["kind"] for e in d] == ["alarm"]'
+check "no events in the last hour" run_ctl 0 audit events --since -1h
+check "none in the last hour" out_has "^No lane events in that time range\.$"
+check "invalid transaction id: 2" run_ctl 2 audit events --transaction 'A1 0002'
+check "invalid id refused by egated" err_has "InvalidArgument"
+check "too long a transaction id: 2" run_ctl 2 audit events --transaction "$(printf 'A%.0s' {1..40})"
+check "empty transaction id: 2" run_ctl 2 audit events --transaction ''
+check "bad --since for events: 2" run_ctl 2 audit events --since yesterday-ish
+check "events: since after until: 2" run_ctl 2 audit events --since -1h --until -2h
+check "events take no argument: 2" run_ctl 2 audit events A1-0002
+check "--transaction with list: 2" run_ctl 2 audit list --transaction A1-0002
+check "--transaction with show: 2" run_ctl 2 audit show A1-0002 --transaction A1-0002
+check "ListEvents on the bus" bash -c \
+        'busctl --user call org.egate.EGate1 /org/egate/EGate1/Audit org.egate.EGate1.Audit ListEvents ttus 0 0 0 A1-0002 | grep -q "^a(tsssssss) 1 "'
+check "ListEvents: since after until refused" bash -c \
+        '! busctl --user call org.egate.EGate1 /org/egate/EGate1/Audit org.egate.EGate1.Audit ListEvents ttus 2 1 0 "" >"$0" 2>&1 && grep -q "since_usec is after until_usec" "$0"' "$WORK/busctl.out"
+check "show with the transaction's events" run_ctl 0 audit show A1-0002
+check "show: lane events section" out_has "^Lane events:$"
+check "show: the alarm" out_has "^  [0-9-]+ [0-9:]+ +alarm +watchlist-hit +E_WATCHLIST_HIT +- +background check answered after the decision$"
+check "show: no other transaction's events" out_lacks "mock-A1-emergency|closed for cleaning"
+check "show without events" run_ctl 0 audit show A1-0001
+check "show: no lane events section" out_lacks "Lane events"
+check "show --json stays the record" run_ctl 0 --json audit show A1-0002
+check "show JSON has no events" json_ok 'd["transaction_id"] == "A1-0002" and "events" not in d and "record" not in d'
+
 # --- export ------------------------------------------------------------------
 check "export to a file" run_ctl 0 audit export "$WORK/all.jsonl"
 check "export says how many" out_has "^Exported 12 audit record\(s\) to "
@@ -127,4 +183,5 @@ check "no document number in the log" log_lacks egated.log "L898902C3"
 stop_egated TERM
 check "egated stops cleanly" test "$EXIT_STATUS" -eq 0
 check "audit list without egated: 7" run_ctl 7 audit list
+check "audit events without egated: 7" run_ctl 7 audit events
 finish

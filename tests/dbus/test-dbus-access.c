@@ -240,6 +240,10 @@ static void test_daemon_refuses_outsider(void **state) {
         assert_true(harness_log_contains(h, "refused org.freedesktop.DBus.Properties.Get on "
                                             "/org/egate/EGate1 for uid 61003: needs "
                                             "egate-monitor or egate-operator"));
+        /* AUDIT: lane events tell who did what when, as records do. */
+        assert_true(harness_log_contains(h, "refused org.egate.EGate1.Audit.ListEvents on "
+                                            "/org/egate/EGate1/Audit for uid 61003: needs "
+                                            "egate-operator"));
         harness_pass(h);
 }
 
@@ -257,6 +261,8 @@ static void test_daemon_refuses_monitor_methods(void **state) {
         expect(&r, "Set", EG_ERROR("PermissionDenied"));
         assert_true(harness_log_contains(h, "refused org.egate.EGate1.Lane.SetMode on "
                                             "/org/egate/EGate1/Lane/A1 for uid 61002"));
+        assert_true(harness_log_contains(h, "refused org.egate.EGate1.Audit.ListEvents on "
+                                            "/org/egate/EGate1/Audit for uid 61002"));
         harness_pass(h);
 }
 

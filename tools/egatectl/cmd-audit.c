@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * egatectl audit list|show ID|export FILE|-: the audit trail
+ * egatectl audit list|events|show ID|export FILE|-: the audit trail
  * (org.egate.EGate1.Audit).  Records hold no personal data, but they tell
- * who passed when: egated serves them to egate-operator only.  An export to
- * FILE appears under its name (mode 0600) only once complete.
+ * who passed when: egated serves them, and the lane events beside them, to
+ * egate-operator only.  An export to FILE appears under its name (mode 0600)
+ * only once complete.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -198,6 +199,129 @@ static int audit_list(sd_bus *bus) {
         return EGCTL_EXIT_OK;
 }
 
+/* --- events --- */
+
+/*
+ * The rows of ListEvents as JSON objects with the member names of the stored
+ * form (docs/audit.md, "Lane events"), every member present: "" stands for
+ * none, so scripts need not test for absent members.
+ */
+static int read_events(sd_bus_message *reply, json_object **ret) {
+        _cleanup_(json_object_putp) json_object *list = json_object_new_array();
+        const char *lane, *kind, *action, *id, *reason, *operator, * detail;
+        uint64_t when;
+        int r;
+
+        if (!list)
+                return -ENOMEM;
+        r = sd_bus_message_enter_container(reply, 'a', "(tsssssss)");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_read(reply, "(tsssssss)", &when, &lane, &kind, &action, &id,
+                                        &reason, &operator, & detail)) > 0) {
+                json_object *o = json_object_new_object();
+
+                if (!o || json_object_array_add(list, o) < 0) {
+                        json_object_put(o);
+                        return -ENOMEM;
+                }
+                if (json_add(o, "lane", json_object_new_string(lane)) < 0 ||
+                    json_add(o, "transaction_id", json_object_new_string(id)) < 0 ||
+                    json_add(o, "time_usec", json_object_new_uint64(when)) < 0 ||
+                    json_add(o, "kind", json_object_new_string(kind)) < 0 ||
+                    json_add(o, "action", json_object_new_string(action)) < 0 ||
+                    json_add(o, "reason", json_object_new_string(reason)) < 0 ||
+                    json_add(o, "operator", json_object_new_string(operator)) < 0 ||
+                    json_add(o, "detail", json_object_new_string(detail)) < 0)
+                        return -ENOMEM;
+        }
+        if (r < 0)
+                return r;
+        r = sd_bus_message_exit_container(reply);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(list);
+        return 0;
+}
+
+/* ListEvents; on failure error says why when the call failed, else r (an unreadable reply). */
+static int call_list_events(sd_bus *bus, const struct range *range, uint32_t limit,
+                            const char *transaction_id, sd_bus_error *error, json_object **ret) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r;
+
+        r = egctl_call(bus, AUDIT_PATH, AUDIT_IFACE, "ListEvents", error, &reply, "ttus",
+                       range->since, range->until, limit, transaction_id);
+        if (r < 0)
+                return r;
+        return read_events(reply, ret);
+}
+
+/* A table of events; within one transaction's record (indent) its lane and id go without
+ * saying. */
+static int print_events(json_object *list, const char *indent) {
+        static const char *const all[] = { "TIME",        "LANE",   "KIND",     "ACTION",
+                                           "TRANSACTION", "REASON", "OPERATOR", "DETAIL" };
+        static const char *const within[] = { "TIME",   "KIND",     "ACTION",
+                                              "REASON", "OPERATOR", "DETAIL" };
+        _cleanup_(table_freep) struct table *t =
+                indent ? table_new(within, ELEMENTSOF(within)) : table_new(all, ELEMENTSOF(all));
+
+        if (!t)
+                return -ENOMEM;
+        for (size_t i = 0; i < json_object_array_length(list); i++) {
+                json_object *o = json_object_array_get_idx(list, i);
+                char when[32];
+                /* Empty cells print as "-". */
+                const char *row[] = {
+                        egctl_format_time(u64_member(o, "time_usec"), when, sizeof(when)),
+                        json_string_member(o, "lane"),
+                        json_string_member(o, "kind"),
+                        json_string_member(o, "action"),
+                        json_string_member(o, "transaction_id"),
+                        json_string_member(o, "reason"),
+                        json_string_member(o, "operator"),
+                        json_string_member(o, "detail"),
+                };
+                const char *row_within[] = { row[0], row[2], row[3], row[5], row[6], row[7] };
+
+                if (table_add_row(t, indent ? row_within : row) < 0)
+                        return -ENOMEM;
+        }
+        table_print(t, stdout, indent);
+        return 0;
+}
+
+static int audit_events(sd_bus *bus) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(json_object_putp) json_object *list = NULL;
+        struct range range;
+        int r;
+
+        r = parse_range("audit events", &range);
+        if (r != EGCTL_EXIT_OK)
+                return r;
+        r = call_list_events(bus, &range, arg.limit, arg.transaction ?: "", &error, &list);
+        if (r < 0 && sd_bus_error_is_set(&error))
+                return egctl_bus_fail(&error, r, "audit events");
+        if (r < 0) {
+                egctl_error("audit events: unreadable reply: %s", strerror(-r));
+                return EGCTL_EXIT_FAILURE;
+        }
+        if (arg.json)
+                return output_json(list);
+        if (json_object_array_length(list) == 0) {
+                printf("No lane events%s%s.\n", arg.transaction ? " of that transaction" : "",
+                       arg.since || arg.until ? " in that time range" : "");
+                return EGCTL_EXIT_OK;
+        }
+        if (print_events(list, NULL) < 0) {
+                egctl_error("audit events: out of memory");
+                return EGCTL_EXIT_FAILURE;
+        }
+        return EGCTL_EXIT_OK;
+}
+
 /* --- show --- */
 
 static void print_field(const char *key, const char *value) {
@@ -302,6 +426,29 @@ static int print_record(json_object *rec) {
         return 0;
 }
 
+/* What happened around the transaction besides its record, when anything did. */
+static int show_events(sd_bus *bus, const char *id) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(json_object_putp) json_object *list = NULL;
+        int r;
+
+        r = call_list_events(bus, &(struct range){}, LIST_MAX, id, &error, &list);
+        if (r < 0 && sd_bus_error_is_set(&error))
+                return egctl_bus_fail(&error, r, "audit show %s: lane events", id);
+        if (r < 0) {
+                egctl_error("audit show %s: lane events: unreadable reply: %s", id, strerror(-r));
+                return EGCTL_EXIT_FAILURE;
+        }
+        if (json_object_array_length(list) == 0)
+                return EGCTL_EXIT_OK;
+        printf("\n%sLane events:%s\n", ansi_bold(), ansi_normal());
+        if (print_events(list, "  ") < 0) {
+                egctl_error("audit show: out of memory");
+                return EGCTL_EXIT_FAILURE;
+        }
+        return EGCTL_EXIT_OK;
+}
+
 static int audit_show(sd_bus *bus, const char *id) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
@@ -322,13 +469,15 @@ static int audit_show(sd_bus *bus, const char *id) {
                 egctl_error("audit show %s: unreadable reply: %s", id, strerror(-r));
                 return EGCTL_EXIT_FAILURE;
         }
+        /* The record as stored, as before lane events existed: scripts read it as such.  Its
+         * events: audit events --transaction ID. */
         if (arg.json)
                 return output_json(rec);
         if (print_record(rec) < 0) {
                 egctl_error("audit show: out of memory");
                 return EGCTL_EXIT_FAILURE;
         }
-        return EGCTL_EXIT_OK;
+        return show_events(bus, id);
 }
 
 /* --- export --- */
@@ -487,26 +636,38 @@ static int audit_export(sd_bus *bus, const char *target) {
 int verb_audit(int argc, char **argv) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         const char *sub = argv[1];
-        int want = streq(sub, "list") ? 2 : streq(sub, "show") || streq(sub, "export") ? 3 : 0;
+        bool listing = streq(sub, "list") || streq(sub, "events");
+        int want = listing ? 2 : streq(sub, "show") || streq(sub, "export") ? 3 : 0;
         int r;
 
         if (want == 0) {
-                egctl_error("audit: unknown subcommand '%s': list, show ID or export FILE|-", sub);
+                egctl_error("audit: unknown subcommand '%s': list, events, show ID or export "
+                            "FILE|-",
+                            sub);
                 return EGCTL_EXIT_USAGE;
         }
         if (argc != want) {
                 egctl_error("audit %s: usage: egatectl audit %s", sub,
-                            streq(sub, "list")   ? "list [--since TIME] [--until TIME] [--limit N]"
+                            streq(sub, "list") ? "list [--since TIME] [--until TIME] [--limit N]"
+                            : streq(sub, "events")
+                                    ? "events [--since TIME] [--until TIME] [--limit N] "
+                                      "[--transaction ID]"
                             : streq(sub, "show") ? "show ID"
                                                  : "export [--since TIME] [--until TIME] FILE|-");
                 return EGCTL_EXIT_USAGE;
         }
-        if (arg.limit > 0 && !streq(sub, "list")) {
-                egctl_error("audit %s: --limit applies to audit list only", sub);
+        if (arg.limit > 0 && !listing) {
+                egctl_error("audit %s: --limit applies to audit list and audit events only", sub);
+                return EGCTL_EXIT_USAGE;
+        }
+        if (arg.transaction && !streq(sub, "events")) {
+                egctl_error("audit %s: --transaction applies to audit events only (audit show "
+                            "takes the id as its argument)",
+                            sub);
                 return EGCTL_EXIT_USAGE;
         }
         if ((arg.since || arg.until) && streq(sub, "show")) {
-                egctl_error("audit show: --since and --until apply to list and export");
+                egctl_error("audit show: --since and --until apply to list, events and export");
                 return EGCTL_EXIT_USAGE;
         }
         r = egctl_bus_open(&bus);
@@ -514,6 +675,8 @@ int verb_audit(int argc, char **argv) {
                 return r;
         if (streq(sub, "list"))
                 return audit_list(bus);
+        if (streq(sub, "events"))
+                return audit_events(bus);
         if (streq(sub, "show"))
                 return audit_show(bus, argv[2]);
         return audit_export(bus, argv[2]);

@@ -55,6 +55,7 @@ struct egctl_options {
         /* audit (AUDIT) */
         const char *since, *until; /* TIME, parsed by the verb */
         uint32_t limit; /* 0: egated's default */
+        const char *transaction; /* audit events --transaction: NULL for all */
 };
 
 extern struct egctl_options arg;

@@ -25,12 +25,13 @@ enum {
         OPT_SINCE = 1 << 6, /* audit */
         OPT_UNTIL = 1 << 7,
         OPT_LIMIT = 1 << 8,
+        OPT_TRANSACTION = 1 << 9,
 };
 
 #define OPTS_DEVICE_OP OPT_KEEP_CLAIM
 #define OPTS_INDICATOR (OPT_KEEP_CLAIM | OPT_BUZZER | OPT_MESSAGE | OPT_LANGUAGE)
 #define OPTS_CAPTURE (OPT_KEEP_CLAIM | OPT_LIGHT | OPT_OUTPUT)
-#define OPTS_AUDIT (OPT_SINCE | OPT_UNTIL | OPT_LIMIT)
+#define OPTS_AUDIT (OPT_SINCE | OPT_UNTIL | OPT_LIMIT | OPT_TRANSACTION)
 
 struct verb {
         const char *name;
@@ -123,11 +124,15 @@ static const struct verb verbs[] = {
           "Accepts or refers the traveller of the lane's current transaction." },
         { "abort", "NAME REASON", 3, 3, 0, verb_abort, "Abort the current transaction",
           "Ends the lane's current transaction; the traveller is referred." },
-        { "audit", "list|show ID|export FILE|-", 2, 3, OPTS_AUDIT, verb_audit,
-          "Audit records: list, show one, export",
+        { "audit", "list|events|show ID|export FILE|-", 2, 3, OPTS_AUDIT, verb_audit,
+          "Audit records and lane events: list, show one, export",
           "audit list shows the newest records (--limit N, default 100, at most 10000)\n"
-          "whose transaction started between --since and --until; audit show ID prints\n"
-          "one record with its steps, scores and operator actions; audit export writes\n"
+          "whose transaction started between --since and --until; audit events shows the\n"
+          "newest lane events between --since and --until (operator actions outside a\n"
+          "record, alarms that changed no decision, emergency inputs), only those of one\n"
+          "transaction with --transaction ID; audit show ID prints one record with its\n"
+          "steps, scores and operator actions, then that transaction's lane events (with\n"
+          "--json the record only: use audit events --transaction ID); audit export writes\n"
           "the records as JSON lines to FILE (mode 0600, in place once complete) or to\n"
           "standard output (-). TIME is ISO 8601 (2025-03-01T08:00:00Z, 2025-03-01 09:00,\n"
           "2025-03-01) or relative (-1h, -30m, -2d, now). Records hold no personal data:\n"
@@ -187,10 +192,12 @@ static void help_verb(const struct verb *v) {
                        "     --language L      The message's language (BCP 47; default: the\n"
                        "                       indicator's own)\n");
         if (v->options & OPT_SINCE)
-                printf("     --since TIME      Transactions that started at or after TIME\n"
+                printf("     --since TIME      Transactions that started (events: that happened)\n"
+                       "                       at or after TIME\n"
                        "     --until TIME      ... and before TIME\n"
-                       "     --limit N         list: at most N records, the newest (default\n"
-                       "                       100)\n");
+                       "     --limit N         list, events: at most N records or events, the\n"
+                       "                       newest (default 100)\n"
+                       "     --transaction ID  events: only those of transaction ID\n");
         if (v->options & OPT_LIGHT)
                 printf("     --light LIGHT     visible, infrared or ultraviolet (document\n"
                        "                       readers only; default visible)\n"
@@ -270,11 +277,12 @@ enum {
         ARG_SINCE,
         ARG_UNTIL,
         ARG_LIMIT,
+        ARG_TRANSACTION,
 };
 
 static const char *const option_names[] = {
         "--keep-claim", "--buzzer", "--message", "--language", "--light",
-        "--output",     "--since",  "--until",   "--limit",
+        "--output",     "--since",  "--until",   "--limit",    "--transaction",
 };
 
 /* Returns 1 to go on, 0 when done (help, version), or an exit status as a negative number. */
@@ -295,6 +303,7 @@ static int parse_argv(int argc, char *argv[], bool *ret_help, unsigned *ret_used
                 { "since", required_argument, NULL, ARG_SINCE },
                 { "until", required_argument, NULL, ARG_UNTIL },
                 { "limit", required_argument, NULL, ARG_LIMIT },
+                { "transaction", required_argument, NULL, ARG_TRANSACTION },
                 {},
         };
         unsigned used = 0;
@@ -372,6 +381,15 @@ static int parse_argv(int argc, char *argv[], bool *ret_help, unsigned *ret_used
                                 return -EGCTL_EXIT_USAGE;
                         }
                         used |= OPT_LIMIT;
+                        break;
+                case ARG_TRANSACTION:
+                        /* egated judges the id itself; "" would silently mean "all". */
+                        if (!*optarg) {
+                                egctl_error("--transaction: the transaction id is empty");
+                                return -EGCTL_EXIT_USAGE;
+                        }
+                        arg.transaction = optarg;
+                        used |= OPT_TRANSACTION;
                         break;
                 case ':':
                         egctl_error("option '%s' needs an argument (see --help)", argv[optind - 1]);

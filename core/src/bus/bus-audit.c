@@ -9,6 +9,7 @@
  * answer NotSupported and Writable reads false.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -83,25 +84,34 @@ static int append_summary(sd_bus_message *reply, const char *json) {
                                      r->end_usec, r->lane, r->decision, reasons);
 }
 
-static void list_done(int status, char **rows, size_t n, void *userdata) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = userdata, *reply = NULL;
+/* Answer call (its reference is ours) with the rows, each appended as one element of an array of
+ * the given signature. */
+static void reply_rows(sd_bus_message *call, int status, char **rows, size_t n, const char *element,
+                       int (*append)(sd_bus_message *reply, const char *json)) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         int r;
 
         if (status < 0) {
                 (void) reply_error(call, status, "cannot read the audit trail");
+                sd_bus_message_unref(call);
                 return;
         }
         r = sd_bus_message_new_method_return(call, &reply);
         if (r >= 0)
-                r = sd_bus_message_open_container(reply, 'a', "(sttsss)");
+                r = sd_bus_message_open_container(reply, 'a', element);
         for (size_t i = 0; r >= 0 && i < n; i++)
-                r = append_summary(reply, rows[i]);
+                r = append(reply, rows[i]);
         if (r >= 0)
                 r = sd_bus_message_close_container(reply);
         if (r >= 0)
                 r = sd_bus_send(NULL, reply, NULL);
         if (r < 0)
                 (void) reply_error(call, r, "cannot answer");
+        sd_bus_message_unref(call);
+}
+
+static void list_done(int status, char **rows, size_t n, void *userdata) {
+        reply_rows(userdata, status, rows, n, "(sttsss)", append_summary);
 }
 
 static int method_list(sd_bus_message *m, void *userdata, sd_bus_error *error) {
@@ -125,6 +135,67 @@ static int method_list(sd_bus_message *m, void *userdata, sd_bus_error *error) {
                                                strerror(-r));
         }
         return 1; /* answered by list_done() */
+}
+
+/* --- ListEvents --- */
+
+/* What a transaction id may hold (docs/audit.md): refused here rather than matched against
+ * nothing, so a mistyped id is an error and not an empty list. */
+#define ID_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-"
+
+static bool transaction_id_valid(const char *id) {
+        size_t n = strlen(id);
+
+        return n < EG_AUDIT_ID_MAX && strspn(id, ID_CHARS) == n;
+}
+
+static int append_event(sd_bus_message *reply, const char *json) {
+        struct eg_audit_event ev;
+
+        if (eg_audit_event_from_json(json, &ev) < 0) {
+                /* Written by us, so never expected; say so rather than hide the row. */
+                log_object(LOG_ERR, 0, EG_LOG_OBJECT_BUS, "audit",
+                           "a stored lane event does not parse; listed as \"unreadable\"");
+                return sd_bus_message_append(reply, "(tsssssss)", UINT64_C(0), "", "unreadable", "",
+                                             "", "", "", "");
+        }
+        return sd_bus_message_append(reply, "(tsssssss)", ev.time_usec, ev.lane, ev.kind, ev.action,
+                                     ev.transaction_id, ev.reason, ev.operator, ev.detail);
+}
+
+static void list_events_done(int status, char **rows, size_t n, void *userdata) {
+        reply_rows(userdata, status, rows, n, "(tsssssss)", append_event);
+}
+
+static int method_list_events(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        struct eg_audit *a = audit_of(userdata);
+        uint64_t since, until;
+        const char *id;
+        uint32_t limit;
+        int r;
+
+        r = sd_bus_message_read(m, "ttus", &since, &until, &limit, &id);
+        if (r < 0)
+                return r;
+        if (!a)
+                return no_trail(error);
+        if (until != 0 && since > until)
+                return sd_bus_error_set(error, EG_BUS_ERROR_INVALID_ARGUMENT,
+                                        "since_usec is after until_usec");
+        if (!transaction_id_valid(id))
+                return sd_bus_error_setf(error, EG_BUS_ERROR_INVALID_ARGUMENT,
+                                         "a transaction id has at most %d letters, digits, "
+                                         "'.', '_', ':' and '-'",
+                                         EG_AUDIT_ID_MAX - 1);
+        /* id lives in m, which stays referenced until list_events_done(). */
+        r = eg_audit_list_events(a, since, until, limit, id, list_events_done,
+                                 sd_bus_message_ref(m));
+        if (r < 0) {
+                sd_bus_message_unref(m);
+                return sd_bus_error_set_errnof(error, -r, "cannot list the lane events: %s",
+                                               strerror(-r));
+        }
+        return 1; /* answered by list_events_done() */
 }
 
 /* --- Show --- */
@@ -218,6 +289,11 @@ static const sd_bus_vtable audit_vtable[] = {
         SD_BUS_METHOD_WITH_ARGS("List", SD_BUS_ARGS("t", since_usec, "t", until_usec, "u", limit),
                                 SD_BUS_RESULT("a(sttsss)", records), method_list,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS(
+                "ListEvents",
+                SD_BUS_ARGS("t", since_usec, "t", until_usec, "u", limit, "s", transaction_id),
+                SD_BUS_RESULT("a(tsssssss)", events), method_list_events,
+                SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Show", SD_BUS_ARGS("s", transaction_id),
                                 SD_BUS_RESULT("s", record), method_show,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
