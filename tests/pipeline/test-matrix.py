@@ -101,7 +101,7 @@ ENTRY_OPENED_ONLY = {ENTRY: ["open", "closed"], EXIT: []}
 class Case:
     def __init__(self, name, decision, reasons, doors, traveller=None, before=None,
                  during=None, after=None, alarm=None, steps=None, actions=None,
-                 root_only=False, settle=20.0):
+                 events=None, root_only=False, settle=20.0):
         self.name = name
         self.decision = decision      # expected decision
         self.reasons = reasons        # expected reason codes, in order
@@ -113,6 +113,9 @@ class Case:
         self.alarm = alarm            # expected Lane.Alarm kind
         self.steps = steps or []      # (step, result, reason or None, attempt or None)
         self.actions = actions or []  # expected operator actions in the record
+        # expected lane events of the audit trail: (kind, action, detail, tied) where tied
+        # True means the event names the case's transaction, False none, None either
+        self.events = events or []
         self.root_only = root_only
         self.settle = settle
 
@@ -293,7 +296,9 @@ CASES = [
          {ENTRY: ["open", "closed", "open", "closed"], EXIT: ["open", "closed"]},
          traveller={"fingerprint": {"behaviour": ["timeout"]}},
          during=("verifying", lambda ctx: mock(ctx, "emergency A1 on")),
-         after=lambda ctx, tx: ctx.end_emergency()),
+         after=lambda ctx, tx: ctx.end_emergency(),
+         events=[("emergency", "input", None, True),
+                 ("operator", "mode", "emergency over", None)]),
     Case("entry-door-fault", "refer", ["E_ENTRY_DOOR_FAULT"], REFUSED_AT_READER,
          before=lambda ctx: mock(ctx, "fault A1-entry-door door-open error"),
          steps=[step("entry-door", "failed", "E_ENTRY_DOOR_FAULT")],
@@ -330,7 +335,9 @@ CASES = [
          before=confirmation("referrals"), after=confirmation_off),
     Case("lane-closed", None, None, REFUSED_AT_READER,
          before=lambda ctx: ctl(ctx, "lane-mode", LANE, "closed", "end of shift"),
-         after=lambda ctx, tx: ctl(ctx, "lane-mode", LANE, "automatic", "start of shift")),
+         after=lambda ctx, tx: ctl(ctx, "lane-mode", LANE, "automatic", "start of shift"),
+         events=[("operator", "mode", "end of shift", False),
+                 ("operator", "mode", "start of shift", False)]),
 ]
 
 # ---------------------------------------------------------------- the harness
@@ -512,15 +519,18 @@ class Lane:
         mock(self, "unplug " + device, "replug " + device)
 
     def fill_disk(self):
+        # Unbuffered: a buffered file would keep the chunk that did not fit and fail again
+        # when closed.
         path = os.path.join(self.state_dir, "fill")
-        with open(path, "wb") as f:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+        try:
             chunk = b"\0" * 65536
-            try:
-                while True:
-                    f.write(chunk)
-                    f.flush()
-            except OSError:
+            while os.write(fd, chunk) > 0:
                 pass
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
 
     def free_disk_and_reopen(self, tx):
         if self.lane_state() != "closed":
@@ -571,8 +581,50 @@ def door_positions(events, door):
     return seen
 
 
+def check_lane_events(lane, case, tx, case_start, traveller_number, checks):
+    """The case's lane events are in the audit trail (egatectl audit events)."""
+    if not case.events:
+        return
+    since = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(case_start - 1))
+    got = json.loads(lane.egatectl("--json", "audit", "events", "--since", since))
+    text = json.dumps(got)
+    for personal in ("TESTER", "ALEX", traveller_number, "<"):
+        if personal and personal in text:
+            raise Failure("personal data in the lane events")
+    for kind, action, detail, tied in case.events:
+        found = [e for e in got if e["kind"] == kind and e["action"] == action and
+                 (detail is None or e["detail"] == detail) and e["lane"] == LANE and
+                 (tied is None or (e.get("transaction_id") == tx) == tied) and
+                 (kind != "operator" or e.get("operator"))]
+        if not found:
+            raise Failure("no lane event %s %s (%s): %s" % (kind, action, detail, got))
+    checks.append("lane events %s" % [e[:2] for e in case.events])
+
+
+def door_forced_between_travellers(lane):
+    """A door forced on an idle lane: the silent alarm, and a lane event with no transaction."""
+    case_start = time.time()
+    since = lane.mark()
+    reply = lane.mock("door A1-exit-door forced")
+    if not reply.startswith("OK"):
+        raise Failure("door forced: " + reply)
+    lane.wait_event(since, lambda e: e.get("event") == "Alarm" and
+                    e["args"].get("kind") == "door-forced", 10, "the door-forced Alarm")
+    reply = lane.mock("door A1-exit-door closed")
+    if not reply.startswith("OK"):
+        raise Failure("door closed: " + reply)
+    lane.wait_state("idle", 30, "the lane after the forced door")
+    checks = []
+    check_lane_events(lane, Case("forced", None, None, None,
+                                 events=[("alarm", "door-forced", "exit door forced open",
+                                          False)]),
+                      None, case_start, None, checks)
+    return checks
+
+
 def run_case(lane, case, traveller_number, checks):
     ctx = lane
+    case_start = time.time()
     since = lane.mark()
     if case.before:
         case.before(ctx)
@@ -592,6 +644,7 @@ def run_case(lane, case, traveller_number, checks):
             case.after(ctx, None)
         lane.wait_state("idle", 10, "lane reopened")
         checks.append("no transaction while closed")
+        check_lane_events(lane, case, None, case_start, traveller_number, checks)
         return
 
     i = lane.wait_event(since, lambda e: e.get("source") == "lane" and
@@ -682,6 +735,7 @@ def run_case(lane, case, traveller_number, checks):
         if "score" in s and s["step"] in ("fingerprint", "face") and "threshold" not in s:
             raise Failure("a comparison without its threshold")
     checks.append("audit record (%d steps)" % len(record["steps"]))
+    check_lane_events(lane, case, tx, case_start, traveller_number, checks)
 
 
 def main():
@@ -756,6 +810,14 @@ def main():
                 except Failure as e2:
                     print("# cannot recover the lane: %s" % e2)
                     break
+        if cases and not only:
+            try:
+                checks = door_forced_between_travellers(lane)
+                print("ok - door-forced-between-travellers: %s" % "; ".join(checks))
+                passed += 1
+            except Failure as e:
+                print("not ok - door-forced-between-travellers: %s" % e)
+                failed += 1
     finally:
         problem = lane.close()
         if problem:

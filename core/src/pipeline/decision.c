@@ -87,8 +87,11 @@ void pl_alarm(struct eg_pipeline *p, struct eg_transaction *tx, const char *reas
         log_lane(LOG_WARNING, 0, p->lane_name, "transaction %s: silent alarm %s: %s",
                  tx ? tx->id : "-", kind, e.alarm_detail);
         pl_emit(p, &e);
-        if (!tx || !pl_is_current(p, tx) || tx->decided)
+        if (!tx || !pl_is_current(p, tx) || tx->decided) {
+                /* No decision takes it, so the trail must, on its own. */
+                pl_event_alarm(p, tx, kind, reason, e.alarm_detail);
                 return;
+        }
         tx->alarm = true;
         tx->alarm_reason = reason;
         tx->failed = true;

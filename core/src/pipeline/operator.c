@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * What operators do to a running lane (pipeline.h), each logged with who
- * and why and recorded in the transaction's audit record; and the
+ * and why and recorded in the transaction's audit record (or, when no
+ * record takes it, as a lane event of the audit trail); and the
  * emergency input, which opens every door of the lane at once.
  */
 #include <errno.h>
@@ -66,7 +67,8 @@ int eg_pipeline_abort(struct eg_pipeline *p, const char *operator, const char * 
         if (!tx->recorded)
                 return -EBUSY; /* the record is being written: a moment later */
         /* Decided and recorded: stop waiting for the traveller; the rest state secures
-         * the doors (the officer has taken over). */
+         * the doors (the officer has taken over).  The record is written: a lane event. */
+        pl_event_operator(p, tx, "abort", operator, reason);
         pl_tx_finish(p, tx);
         return 0;
 }
@@ -79,6 +81,8 @@ void eg_pipeline_note_operator(struct eg_pipeline *p, const char *action, const 
                  strna(reason), tx ? " during transaction " : "", tx ? tx->id : "");
         if (tx && !tx->recorded && tx->phase != PL_PHASE_RECORDING)
                 pl_tx_add_action(tx, action, operator, reason);
+        else
+                pl_event_operator(p, tx, action, operator, reason);
 }
 
 static void on_emergency_door(struct eg_pipeline *p, struct eg_transaction *tx, int status,
@@ -96,6 +100,7 @@ void pl_emergency_begin(struct eg_pipeline *p, const char *device_id) {
         p->emergency_doors_open = true;
         log_lane(LOG_CRIT, 0, p->lane_name, "emergency input%s%s: opening every door",
                  device_id ? " on " : "", device_id ? device_id : "");
+        pl_event_emergency(p, tx, device_id);
         if (p->lane->mode != EG_LANE_MODE_EMERGENCY)
                 (void) eg_lane_set_mode(p->lane, EG_LANE_MODE_EMERGENCY, "emergency input");
         pl_set_state(p, EG_PIPELINE_EMERGENCY);

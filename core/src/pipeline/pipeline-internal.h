@@ -3,7 +3,8 @@
  * Shared between the pipeline's files: the lane's state machine (pipeline.c),
  * the transaction and its step records (transaction.c), one file per group
  * of steps (steps-*.c), the decision and its record (decision.c, record.c),
- * doors (doors.c), operator actions (operator.c).
+ * doors (doors.c), operator actions (operator.c), the audit trail's lane
+ * events (lane-events.c).
  *
  * Lifetime: every asynchronous request the pipeline starts (an operation, a
  * chip session, a lookup, a timer) holds a reference on the pipeline and on
@@ -353,6 +354,16 @@ bool pl_door_is_secured(struct eg_pipeline *p, const char *device_id);
 
 /* ---- record.c ---- */
 int pl_record_build(struct eg_pipeline *p, struct eg_transaction *tx, struct eg_audit_record **ret);
+
+/* ---- lane-events.c: the audit trail's lane events (tx may be NULL) ---- */
+/* An operator's action that no transaction's record takes. */
+void pl_event_operator(struct eg_pipeline *p, const struct eg_transaction *tx, const char *action,
+                       const char *operator, const char * reason);
+/* An alarm that did not decide the transaction (after the decision, or between travellers). */
+void pl_event_alarm(struct eg_pipeline *p, const struct eg_transaction *tx, const char *kind,
+                    const char *reason, const char *detail);
+void pl_event_emergency(struct eg_pipeline *p, const struct eg_transaction *tx,
+                        const char *device_id);
 
 /* ---- operator.c ---- */
 /* Every door open, mode emergency, a running transaction referred (E_EMERGENCY).  The lane

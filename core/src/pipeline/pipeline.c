@@ -512,23 +512,10 @@ static void on_device_event(struct eg_device *d, const struct eg_event *e, void 
                         pl_mantrap_occupancy(p, tx);
                 break;
         case EG_EVENT_DOOR_FORCED:
-                log_lane(LOG_WARNING, 0, p->lane_name, "%s %s forced open",
-                         eg_lane_role_to_string(role), d->id);
-                if (tx && !tx->decided)
-                        pl_alarm(p, tx, EG_REASON_DOOR_FORCED, "door-forced",
-                                 role == EG_ROLE_EXIT_DOOR ? "exit door forced open"
-                                                           : "entry door forced open");
-                else {
-                        struct eg_transaction_event a = {
-                                .type = EG_TRANSACTION_ALARM,
-                                .id = tx ? tx->id : "",
-                                .alarm_kind = "door-forced",
-                                .alarm_detail = role == EG_ROLE_EXIT_DOOR
-                                                        ? "exit door forced open"
-                                                        : "entry door forced open",
-                        };
-                        pl_emit(p, &a);
-                }
+                /* Decides a running transaction; otherwise a lane event (pl_alarm logs it). */
+                pl_alarm(p, tx, EG_REASON_DOOR_FORCED, "door-forced",
+                         role == EG_ROLE_EXIT_DOOR ? "exit door forced open"
+                                                   : "entry door forced open");
                 break;
         case EG_EVENT_EMERGENCY:
                 if (e->value)

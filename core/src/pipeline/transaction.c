@@ -250,9 +250,8 @@ void pl_tx_add_action(struct eg_transaction *tx, const char *action, const char 
         struct eg_audit_operator_action *a;
 
         if (tx->n_actions >= EG_AUDIT_MAX_OPERATOR_ACTIONS) {
-                log_lane(LOG_WARNING, 0, tx->pipeline->lane_name,
-                         "transaction %s: too many operator actions, %s not recorded", tx->id,
-                         action);
+                /* The record is full; the trail still takes the action, beside it. */
+                pl_event_operator(tx->pipeline, tx, action, operator, reason);
                 return;
         }
         a = &tx->actions[tx->n_actions++];
