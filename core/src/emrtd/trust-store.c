@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ds-verify-cache.h"
 #include "trust-store.h"
 
 #define SET_REASON(r, s)                                                                           \
@@ -40,7 +41,8 @@ int eg_trust_store_new(struct eg_trust_store **ret) {
         if (!ts)
                 return -ENOMEM;
         ts->store = X509_STORE_new();
-        if (!ts->store) {
+        if (!ts->store || eg_ds_verify_cache_new(&ts->verified) < 0) {
+                X509_STORE_free(ts->store);
                 free(ts);
                 return -ENOMEM;
         }
@@ -51,15 +53,25 @@ int eg_trust_store_new(struct eg_trust_store **ret) {
 struct eg_trust_store *eg_trust_store_free(struct eg_trust_store *ts) {
         if (ts) {
                 X509_STORE_free(ts->store);
+                eg_ds_verify_cache_free(ts->verified);
                 free(ts);
         }
         return NULL;
 }
 
+/* Every change to the store goes through these two (the directory loaders and the
+ * master list too).  The cached verdicts are dropped after the change, so that a
+ * verification running meanwhile is not remembered; and after a failed change too,
+ * which costs nothing. */
 int eg_trust_store_add_csca(struct eg_trust_store *ts, X509 *csca) {
+        int added;
+
         if (!ts || !csca)
                 return -EINVAL;
-        if (!X509_STORE_add_cert(ts->store, csca)) {
+        added = X509_STORE_add_cert(ts->store, csca);
+        eg_ds_verify_cache_store_changed(ts->verified, X509_get0_notBefore(csca),
+                                         X509_get0_notAfter(csca));
+        if (!added) {
                 ERR_clear_error(); /* a duplicate is not an error worth failing for */
                 return 0;
         }
@@ -68,9 +80,14 @@ int eg_trust_store_add_csca(struct eg_trust_store *ts, X509 *csca) {
 }
 
 int eg_trust_store_add_crl(struct eg_trust_store *ts, X509_CRL *crl) {
+        int added;
+
         if (!ts || !crl)
                 return -EINVAL;
-        if (!X509_STORE_add_crl(ts->store, crl)) {
+        added = X509_STORE_add_crl(ts->store, crl);
+        eg_ds_verify_cache_store_changed(ts->verified, X509_CRL_get0_lastUpdate(crl),
+                                         X509_CRL_get0_nextUpdate(crl));
+        if (!added) {
                 ERR_clear_error();
                 return 0;
         }
@@ -229,13 +246,8 @@ int eg_trust_store_load_crl_dir(struct eg_trust_store *ts, const char *dir,
         return load_dir(ts, dir, true, report);
 }
 
-struct verify_notes {
-        bool crl_missing;
-        bool crl_stale;
-};
-
 static int verify_cb(int ok, X509_STORE_CTX *ctx) {
-        struct verify_notes *notes = X509_STORE_CTX_get_app_data(ctx);
+        struct eg_ds_verify_notes *notes = X509_STORE_CTX_get_app_data(ctx);
 
         if (ok)
                 return 1;
@@ -254,12 +266,15 @@ static int verify_cb(int ok, X509_STORE_CTX *ctx) {
         }
 }
 
+/* window (may be NULL): on X509_V_OK, the validity of the chain found, else empty. */
 static int verify_chain(X509_STORE *store, X509 *cert, time_t at, bool crl_check,
-                        struct verify_notes *notes) {
+                        struct eg_ds_verify_notes *notes, struct eg_ds_window *window) {
         X509_STORE_CTX *ctx = X509_STORE_CTX_new();
         X509_VERIFY_PARAM *param;
         int ok, err;
 
+        if (window)
+                *window = (struct eg_ds_window){};
         if (!ctx)
                 return -ENOMEM;
         if (!X509_STORE_CTX_init(ctx, store, cert, NULL)) {
@@ -275,6 +290,9 @@ static int verify_chain(X509_STORE *store, X509 *cert, time_t at, bool crl_check
         X509_STORE_CTX_set_verify_cb(ctx, verify_cb);
         ok = X509_verify_cert(ctx);
         err = X509_STORE_CTX_get_error(ctx);
+        /* The chain lives as long as ctx; failing to read its window only costs the reuse. */
+        if (ok == 1 && window)
+                (void) eg_ds_window_of_chain(X509_STORE_CTX_get0_chain(ctx), at, window);
         X509_STORE_CTX_free(ctx);
         ERR_clear_error();
         if (ok == 1)
@@ -282,9 +300,21 @@ static int verify_chain(X509_STORE *store, X509 *cert, time_t at, bool crl_check
         return err == X509_V_OK ? X509_V_ERR_UNSPECIFIED : err;
 }
 
+static void set_trusted(struct eg_check *ret, const struct eg_ds_verify_notes *notes) {
+        eg_check_set(ret, EG_CHECK_SUCCESSFUL, NULL, "document signer trusted%s",
+                     notes->crl_stale     ? " (CRL outside its validity)"
+                     : notes->crl_missing ? " (no CRL for its CSCA)"
+                                          : "");
+}
+
 void eg_trust_store_verify_ds(const struct eg_trust_store *ts, X509 *ds, time_t at,
                               struct eg_check *ret) {
-        struct verify_notes notes = {};
+        uint8_t digest[SHA256_DIGEST_LENGTH];
+        unsigned digest_len = 0;
+        struct eg_ds_verify_notes notes = {};
+        struct eg_ds_window window;
+        uint64_t generation = 0;
+        bool keyed;
         int err;
 
         if (!ts || ts->n_csca == 0) {
@@ -298,13 +328,23 @@ void eg_trust_store_verify_ds(const struct eg_trust_store *ts, X509 *ds, time_t 
                 return;
         }
 
-        err = verify_chain(ts->store, ds, at, ts->n_crl > 0, &notes);
+        /* 4 us (most of it re-encoding the certificate), against 65 us for a verification. */
+        keyed = X509_digest(ds, EVP_sha256(), digest, &digest_len) == 1 &&
+                digest_len == sizeof(digest);
+        if (!keyed)
+                ERR_clear_error(); /* then verified each time, and not remembered */
+        if (keyed && eg_ds_verify_cache_get(ts->verified, digest, at, &notes, &generation)) {
+                set_trusted(ret, &notes);
+                return;
+        }
+
+        err = verify_chain(ts->store, ds, at, ts->n_crl > 0, &notes, &window);
         switch (err) {
         case X509_V_OK:
-                eg_check_set(ret, EG_CHECK_SUCCESSFUL, NULL, "document signer trusted%s",
-                             notes.crl_stale     ? " (CRL outside its validity)"
-                             : notes.crl_missing ? " (no CRL for its CSCA)"
-                                                 : "");
+                if (keyed)
+                        eg_ds_verify_cache_put(ts->verified, generation, digest, at, &window,
+                                               &notes);
+                set_trusted(ret, &notes);
                 return;
         case -ENOMEM:
                 eg_check_set(ret, EG_CHECK_UNDETERMINED, EG_REASON_PA_NO_CSCA, "out of memory");
@@ -389,7 +429,7 @@ int eg_trust_store_add_master_list(struct eg_trust_store *ts, const uint8_t *buf
                         (void) X509_STORE_add_cert(own, sk_X509_value(ml->certs, i));
                 ERR_clear_error();
         }
-        if (verify_chain(own ? own : ts->store, sk_X509_value(signers, 0), time(NULL), false,
+        if (verify_chain(own ? own : ts->store, sk_X509_value(signers, 0), time(NULL), false, NULL,
                          NULL) != X509_V_OK) {
                 SET_REASON(reason, "master list signer does not chain to a CSCA");
                 r = -EKEYREJECTED;
@@ -409,4 +449,9 @@ finish:
         CMS_ContentInfo_free(cms);
         ERR_clear_error();
         return r;
+}
+
+void eg_trust_store_cache_stats(const struct eg_trust_store *ts, uint64_t *ret_hits,
+                                uint64_t *ret_misses) {
+        eg_ds_verify_cache_stats(ts->verified, ret_hits, ret_misses);
 }

@@ -9,14 +9,20 @@
 
 #include <openssl/x509.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "check-result.h"
+
+struct eg_ds_verify_cache;
 
 struct eg_trust_store {
         X509_STORE *store;
         unsigned n_csca;
         unsigned n_crl;
+        /* DS certificates found trusted (ds-verify-cache.c): filled in through the const
+         * store eg_trust_store_verify_ds() is given, emptied by every change to the store. */
+        struct eg_ds_verify_cache *verified;
 };
 
 /* What a directory load did, for the caller to log. */
@@ -60,6 +66,15 @@ int eg_trust_store_add_master_list(struct eg_trust_store *ts, const uint8_t *buf
  *   failed        E_PA_DS_UNTRUSTED     bad signature, not a CA, ...
  * A CSCA without a CRL, or a stale CRL, is noted in the detail but does not
  * fail the check (freshness of the PKI lists is the lane's E_PKI_STALE).
+ *
+ * A success is remembered and given again for the same DS (by the SHA-256 of
+ * its DER) at times when a new verification could not differ, until the
+ * store changes.  Safe to call from several threads at once.
  */
 void eg_trust_store_verify_ds(const struct eg_trust_store *ts, X509 *ds, time_t at,
                               struct eg_check *ret);
+
+/* How many eg_trust_store_verify_ds() calls reused a verdict, and how many
+ * verified (tests, benchmarks). */
+void eg_trust_store_cache_stats(const struct eg_trust_store *ts, uint64_t *ret_hits,
+                                uint64_t *ret_misses);
