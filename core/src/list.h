@@ -6,39 +6,52 @@
 
 #define EG_LIST_FIELDS(t, name) t *name##_next, *name##_prev
 
+/*
+ * The head's prev points at the tail (every other item's at its predecessor),
+ * so appending does not walk the list: queues of a busy gate (plugin timers,
+ * posted events, pending announcements) hold hundreds of items.  Only these
+ * macros read the links.  An item must be in the list it is removed from.
+ */
 #define EG_LIST_PREPEND(name, head, item)                                                          \
         do {                                                                                       \
-                __typeof__(*(head)) **_head = &(head), *_item = (item);                            \
-                if ((_item->name##_next = *_head))                                                 \
-                        _item->name##_next->name##_prev = _item;                                   \
-                _item->name##_prev = NULL;                                                         \
+                __typeof__(*(head)) **_head = &(head), *_item = (item), *_first = *_head;          \
+                _item->name##_next = _first;                                                       \
+                if (_first) {                                                                      \
+                        _item->name##_prev = _first->name##_prev;                                  \
+                        _first->name##_prev = _item;                                               \
+                } else                                                                             \
+                        _item->name##_prev = _item;                                                \
                 *_head = _item;                                                                    \
         } while (0)
 
 #define EG_LIST_APPEND(name, head, item)                                                           \
         do {                                                                                       \
-                __typeof__(*(head)) **_head = &(head), *_item = (item), *_tail = *_head;           \
+                __typeof__(*(head)) **_head = &(head), *_item = (item), *_first = *_head;          \
                 _item->name##_next = NULL;                                                         \
-                if (!_tail) {                                                                      \
-                        _item->name##_prev = NULL;                                                 \
-                        *_head = _item;                                                            \
+                if (_first) {                                                                      \
+                        _item->name##_prev = _first->name##_prev;                                  \
+                        _first->name##_prev->name##_next = _item;                                  \
+                        _first->name##_prev = _item;                                               \
                 } else {                                                                           \
-                        while (_tail->name##_next)                                                 \
-                                _tail = _tail->name##_next;                                        \
-                        _tail->name##_next = _item;                                                \
-                        _item->name##_prev = _tail;                                                \
+                        _item->name##_prev = _item;                                                \
+                        *_head = _item;                                                            \
                 }                                                                                  \
         } while (0)
 
 #define EG_LIST_REMOVE(name, head, item)                                                           \
         do {                                                                                       \
-                __typeof__(*(head)) **_head = &(head), *_item = (item);                            \
-                if (_item->name##_next)                                                            \
-                        _item->name##_next->name##_prev = _item->name##_prev;                      \
-                if (_item->name##_prev)                                                            \
-                        _item->name##_prev->name##_next = _item->name##_next;                      \
-                else                                                                               \
+                __typeof__(*(head)) **_head = &(head), *_item = (item), *_first = *_head;          \
+                if (_item == _first) {                                                             \
                         *_head = _item->name##_next;                                               \
+                        if (_item->name##_next)                                                    \
+                                _item->name##_next->name##_prev = _item->name##_prev;              \
+                } else {                                                                           \
+                        _item->name##_prev->name##_next = _item->name##_next;                      \
+                        if (_item->name##_next)                                                    \
+                                _item->name##_next->name##_prev = _item->name##_prev;              \
+                        else                                                                       \
+                                _first->name##_prev = _item->name##_prev;                          \
+                }                                                                                  \
                 _item->name##_next = _item->name##_prev = NULL;                                    \
         } while (0)
 
