@@ -16,6 +16,7 @@
  * previous one's new state.  The State property itself is always current.
  */
 #include <errno.h>
+#include <search.h>
 #include <stdlib.h>
 
 #include "bus.h"
@@ -46,16 +47,23 @@ static void announce(struct eg_bus *b, const struct eg_device *d, enum eg_device
                                               "LastError", "Health", NULL);
 }
 
-static struct eg_bus_pending_state *pending_find(struct eg_bus *b, const struct eg_device *d) {
-        struct eg_bus_pending_state *p;
+static int compare_devices(const void *a, const void *b) {
+        const struct eg_device *x = ((const struct eg_bus_pending_state *) a)->device,
+                               *y = ((const struct eg_bus_pending_state *) b)->device;
 
-        EG_LIST_FOREACH (pending, p, b->pending_states)
-                if (p->device == d)
-                        return p;
-        return NULL;
+        return x < y ? -1 : x > y;
+}
+
+/* A tree, not a walk of the list: at 64 lanes hundreds of devices can be pending. */
+static struct eg_bus_pending_state *pending_find(struct eg_bus *b, const struct eg_device *d) {
+        struct eg_bus_pending_state key = { .device = d }, **found;
+
+        found = tfind(&key, &b->pending_index, compare_devices);
+        return found ? *found : NULL;
 }
 
 static void pending_free(struct eg_bus *b, struct eg_bus_pending_state *p) {
+        (void) tdelete(p, &b->pending_index, compare_devices);
         EG_LIST_REMOVE(pending, b->pending_states, p);
         free(p);
 }
@@ -122,6 +130,12 @@ void eg_bus_device_state_changed(struct eg_bus *b, const struct eg_device *d,
                         announce(b, d, old, reason);
                         return;
                 }
+        }
+        if (!tsearch(p, &b->pending_index, compare_devices)) {
+                (void) log_oom();
+                free(p);
+                announce(b, d, old, reason);
+                return;
         }
         EG_LIST_APPEND(pending, b->pending_states, p);
 }

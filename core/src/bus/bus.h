@@ -58,6 +58,7 @@ struct eg_bus {
         unsigned callers_next;
         char **exported_lanes; /* to announce lanes that a reload adds or drops */
         struct eg_bus_pending_state *pending_states; /* bus-device-state.c */
+        void *pending_index; /* tsearch(3) tree of the same, by device */
         struct eg_bus_lane_announced *announced; /* bus-lane.c */
         size_t n_announced;
         sd_event_source *settle_timer;
