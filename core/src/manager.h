@@ -82,6 +82,7 @@ struct eg_manager {
         eg_op_id next_op_id;
         struct eg_post_queue posts;
         struct eg_lane *lanes;
+        void *lane_roles; /* tsearch(3) tree: device id -> lane and role (lane.c) */
         struct eg_discovery *discovery; /* udev devices for probe(); NULL when off */
         /* AUDIT: the audit trail in state_directory, opened by eg_manager_start(); NULL when it
          * could not be opened (logged): no transaction can be recorded then. */
