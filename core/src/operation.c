@@ -84,11 +84,11 @@ struct finished_operation {
 /*
  * Every outcome reaches its caller from this one defer source, so no
  * callback ever runs inside the plugin call, the cancel call or the device
- * removal that produced it.
+ * removal that produced it; or straight from the loop callback that applied
+ * a plugin's posted completions (eg_operations_deliver()), which is not
+ * inside any such call either.
  */
-static int deliver_finished(sd_event_source *s, void *userdata) {
-        struct eg_manager *m = userdata;
-
+void eg_operations_deliver(struct eg_manager *m) {
         while (m->finished) {
                 struct eg_operation *o = m->finished;
                 struct finished_operation *f = (struct finished_operation *) o;
@@ -100,7 +100,13 @@ static int deliver_finished(sd_event_source *s, void *userdata) {
                 free(f->device_id);
                 free(f);
         }
-        return sd_event_source_set_enabled(s, SD_EVENT_OFF);
+        if (m->deliver_source)
+                (void) sd_event_source_set_enabled(m->deliver_source, SD_EVENT_OFF);
+}
+
+static int deliver_finished(sd_event_source *s, void *userdata) {
+        eg_operations_deliver(userdata);
+        return 0;
 }
 
 static void device_update_busy(struct eg_device *d) {

@@ -80,5 +80,10 @@ void eg_operations_fail_device(struct eg_manager *m, struct eg_device *d, int st
 void eg_op_outcome_done(struct eg_op_outcome *o);
 
 /* Manager lifecycle. */
+/* Call back the finished operations now.  Only from a loop callback that runs no plugin,
+ * cancel or removal call below it (the post queue's drain): it saves the loop iteration of the
+ * deliver source. */
+void eg_operations_deliver(struct eg_manager *m);
+
 int eg_operations_init(struct eg_manager *m);
 void eg_operations_done(struct eg_manager *m);
