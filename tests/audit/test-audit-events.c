@@ -111,7 +111,14 @@ static void test_refused(void **state) {
         REFUSED(EG_AUDIT_EVENT_ALARM, strcpy(ev.action, "P<UTOERIKSSON"), "action");
         REFUSED(EG_AUDIT_EVENT_EMERGENCY, strcpy(ev.transaction_id, "A1 0001"), "transaction_id");
         REFUSED(EG_AUDIT_EVENT_OPERATOR, memset(ev.detail, 'x', sizeof(ev.detail)), "detail");
+        REFUSED(EG_AUDIT_EVENT_ALARM, strcpy(ev.detail, "P<UTOERIKSSON<<ANNA"), "detail");
+        REFUSED(EG_AUDIT_EVENT_EMERGENCY, strcpy(ev.detail, "line\nbreak"), "detail");
 #undef REFUSED
+        /* egated's own detail may name a device by its serial number; an operator's may not
+         * hold such a run of digits. */
+        test_sample_event(&ev, EG_AUDIT_EVENT_EMERGENCY, NULL, T0);
+        strcpy(ev.detail, "emergency input on gpio-serial-00412345");
+        assert_int_equal(eg_audit_event_check(&ev, &field), 0);
         assert_int_equal(test_list_events_sync(f->event, f->audit, 0, 0, 0, NULL, &rows, &n), 0);
         assert_int_equal(n, 0);
         assert_true(eg_audit_writable(f->audit));

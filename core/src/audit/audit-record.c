@@ -540,7 +540,11 @@ int eg_audit_event_check(const struct eg_audit_event *ev, const char **ret_field
         is_operator = streq(ev->kind, EG_AUDIT_EVENT_OPERATOR);
         if (!TERMINATED(ev->operator) || (is_operator ? !is_label(ev->operator) : ev->operator[0]))
                 return refuse(ret_field, "operator");
-        if (!TERMINATED(ev->detail) || !eg_audit_text_is_clean(ev->detail))
+        /* An operator types the detail: the free-text rule.  Otherwise egated wrote it (an
+         * alarm's detail, the emergency input's device id, which may hold a serial number's
+         * digits): a label. */
+        if (!TERMINATED(ev->detail) ||
+            !(is_operator ? eg_audit_text_is_clean(ev->detail) : is_label(ev->detail)))
                 return refuse(ret_field, "detail");
         return 0;
 }
