@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * One question line out, one answer line back, over a fresh Unix stream connection (see
- * line-call.h).  One io source does it all: EPOLLOUT for the connect and the question,
- * EPOLLIN for the answer.  After it has reported its end the call only waits to be freed:
- * nothing here touches it after a callback that may have freed it.
+ * line-call.h).  One io source does it all: EPOLLOUT for the connect and the question
+ * (and the descriptors attached to it, with its first byte), EPOLLIN for the answer.
+ * After it has reported its end the call only waits to be freed: nothing here touches it
+ * after a callback that may have freed it.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +27,8 @@ struct eg_line_call {
         sd_event_source *io;
         char *question; /* the line still to send (personal data); NULL once sent */
         size_t question_len, question_sent;
+        int fds[EG_LINE_CALL_FDS_MAX]; /* to go with the question's first byte; ours */
+        size_t n_fds; /* 0 once sent */
         char *answer; /* what the bridge sent so far (personal data) */
         size_t answer_len, answer_cap;
 };
@@ -34,6 +38,14 @@ static void wipe_free(void *p, size_t len) {
                 return;
         explicit_bzero(p, len);
         free(p);
+}
+
+static void fds_close(struct eg_line_call *call) {
+        for (size_t i = 0; i < call->n_fds; i++) {
+                closep(&call->fds[i]);
+                call->fds[i] = -1;
+        }
+        call->n_fds = 0;
 }
 
 /* The call's end.  Returns on_error()'s answer: > 0 (EG_LINE_CALL_SEND only) goes on, the
@@ -126,6 +138,7 @@ static int question_done(struct eg_line_call *call) {
 
         wipe_free(TAKE_PTR(call->question), call->question_len);
         call->question_len = call->question_sent = 0;
+        fds_close(call); /* sent, or the bridge would take no more */
         /* Our side stays open: a bridge may take end-of-input for a hang-up. */
         r = sd_event_source_set_io_events(call->io, EPOLLIN);
         if (r < 0) {
@@ -135,12 +148,49 @@ static int question_done(struct eg_line_call *call) {
         return 0;
 }
 
+/* The question's first bytes with the descriptors, in one SCM_RIGHTS message: on a stream
+ * socket they arrive with the first byte the bridge reads. */
+static ssize_t question_send_fds(struct eg_line_call *call) {
+        union {
+                struct cmsghdr align;
+                char buf[CMSG_SPACE(sizeof(int) * EG_LINE_CALL_FDS_MAX)];
+        } control = {};
+        struct iovec iov = {
+                .iov_base = call->question + call->question_sent,
+                .iov_len = call->question_len - call->question_sent,
+        };
+        struct msghdr mh = {
+                .msg_iov = &iov,
+                .msg_iovlen = 1,
+                .msg_control = control.buf,
+                .msg_controllen = CMSG_SPACE(sizeof(int) * call->n_fds),
+        };
+        struct cmsghdr *cmsg = CMSG_FIRSTHDR(&mh);
+        ssize_t n;
+
+        if (!cmsg) { /* cannot be: the buffer has room for one */
+                errno = EINVAL;
+                return -1;
+        }
+        cmsg->cmsg_level = SOL_SOCKET;
+        cmsg->cmsg_type = SCM_RIGHTS;
+        cmsg->cmsg_len = CMSG_LEN(sizeof(int) * call->n_fds);
+        memcpy(CMSG_DATA(cmsg), call->fds, sizeof(int) * call->n_fds);
+        n = sendmsg(call->fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (n > 0)
+                fds_close(call); /* the bridge has its own now */
+        return n;
+}
+
 /* 0: sent, or more to send later; < 0: the call has ended. */
 static int question_send(struct eg_line_call *call) {
         ssize_t n;
 
-        n = send(call->fd, call->question + call->question_sent,
-                 call->question_len - call->question_sent, MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (call->n_fds > 0)
+                n = question_send_fds(call);
+        else
+                n = send(call->fd, call->question + call->question_sent,
+                         call->question_len - call->question_sent, MSG_DONTWAIT | MSG_NOSIGNAL);
         if (n < 0) {
                 if (errno == EAGAIN || errno == EINTR)
                         return 0;
@@ -195,6 +245,8 @@ int eg_line_call_new(const struct eg_line_call_ops *ops, const char *question, s
         if (!call)
                 return -ENOMEM;
         call->fd = -1;
+        for (size_t i = 0; i < ELEMENTSOF(call->fds); i++)
+                call->fds[i] = -1;
         call->ops = ops;
         call->userdata = userdata;
         call->question = malloc(question_len);
@@ -209,6 +261,25 @@ int eg_line_call_new(const struct eg_line_call_ops *ops, const char *question, s
         call->question_len = question_len;
         call->answer_cap = ops->answer_initial;
         *ret = call;
+        return 0;
+}
+
+int eg_line_call_attach_fds(struct eg_line_call *call, const int *fds, size_t n) {
+        if (!call || !fds || n == 0 || n > EG_LINE_CALL_FDS_MAX || call->n_fds > 0 ||
+            call->fd >= 0 || call->over)
+                return -EINVAL;
+        for (size_t i = 0; i < n; i++) {
+                /* Above the standard streams, as anything we hold for long. */
+                call->fds[i] = fds[i] < 0 ? -1 : fcntl(fds[i], F_DUPFD_CLOEXEC, 3);
+                if (call->fds[i] < 0) {
+                        int r = fds[i] < 0 ? -EBADF : -errno;
+
+                        call->n_fds = i;
+                        fds_close(call);
+                        return r;
+                }
+        }
+        call->n_fds = n;
         return 0;
 }
 
@@ -259,6 +330,7 @@ struct eg_line_call *eg_line_call_free(struct eg_line_call *call) {
                 return NULL;
         call->io = sd_event_source_disable_unref(call->io);
         closep(&call->fd);
+        fds_close(call);
         wipe_free(call->question, call->question_len);
         wipe_free(call->answer, call->answer_len);
         free(call);

@@ -59,6 +59,15 @@ int eg_line_call_new(const struct eg_line_call_ops *ops, const char *question, s
                      void *userdata, struct eg_line_call **ret);
 
 /*
+ * Descriptors to send with the question: duplicated here (the caller keeps its own), sent
+ * as one SCM_RIGHTS message with the question's first byte, and closed once sent or when
+ * the call is freed, whichever comes first.  Before eg_line_call_connect() only, at most
+ * once, 1 to EG_LINE_CALL_FDS_MAX of them.  0, -EINVAL, or the errno of a failed dup.
+ */
+#define EG_LINE_CALL_FDS_MAX 8
+int eg_line_call_attach_fds(struct eg_line_call *call, const int *fds, size_t n);
+
+/*
  * Connect to socket_path and watch the connection on e.  A bridge that cannot be reached
  * is reported through on_error() (EG_LINE_CALL_CONNECT), from inside this call when
  * connect() fails at once: the call may be freed by the time this returns 0.  < 0 only for

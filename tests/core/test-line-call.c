@@ -2,8 +2,9 @@
 /*
  * The line call (core/src/line-call.c) against a listening socket in a temporary
  * directory, the test playing the bridge by hand: the answer line, a hang-up in the middle
- * of the line, an over-long answer through a growing buffer, and a bridge that is not
- * there.  The backends' own tests cover the rest through their bridges.
+ * of the line, an over-long answer through a growing buffer, a bridge that is not
+ * there, and descriptors sent with the question.  The backends' own tests cover the rest
+ * through their bridges.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,7 +12,9 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -226,6 +229,100 @@ static void test_no_bridge(void **state) {
         assert_string_equal(res.text, "cannot connect");
 }
 
+static unsigned count_fds(void) {
+        DIR *d = opendir("/proc/self/fd");
+        unsigned n = 0;
+
+        assert_non_null(d);
+        while (readdir(d))
+                n++;
+        closedir(d);
+        return n;
+}
+
+/* The descriptors come with the question's first byte, as one SCM_RIGHTS message; the
+ * call's own copies are closed once sent, the caller's are left alone. */
+static void test_fds(void **state) {
+        struct fixture *f = *state;
+        union {
+                struct cmsghdr align;
+                char buf[CMSG_SPACE(sizeof(int) * 4)];
+        } control;
+        char first, rest[16] = {};
+        struct iovec iov = { .iov_base = &first, .iov_len = 1 };
+        struct msghdr mh = { .msg_iov = &iov,
+                             .msg_iovlen = 1,
+                             .msg_control = control.buf,
+                             .msg_controllen = sizeof(control.buf) };
+        struct cmsghdr *cmsg;
+        struct result res = {};
+        int mine[2], got[2], peer;
+        unsigned fds;
+
+        assert_int_equal(pipe2(mine, O_CLOEXEC), 0);
+        fds = count_fds();
+        assert_int_equal(eg_line_call_new(&fixed_ops, "{\"q\":1}\n", 8, &res, &res.call), 0);
+        assert_int_equal(eg_line_call_attach_fds(res.call, mine, 2), 0);
+        assert_int_equal(eg_line_call_attach_fds(res.call, mine, 2), -EINVAL); /* once */
+        assert_int_equal(count_fds(), fds + 2); /* its own copies */
+        assert_int_equal(eg_line_call_connect(res.call, f->event, f->path), 0);
+        assert_int_equal(eg_line_call_attach_fds(res.call, mine, 1), -EINVAL); /* too late */
+        peer = accept4(f->listener, NULL, NULL, SOCK_CLOEXEC);
+        assert_true(peer >= 0);
+        for (unsigned i = 0; i < 20 && count_fds() > fds + 2; i++)
+                assert_true(sd_event_run(f->event, 10 * 1000) >= 0);
+        assert_int_equal(count_fds(), fds + 2); /* the call's socket, the peer; copies gone */
+        assert_int_equal(recvmsg(peer, &mh, MSG_CMSG_CLOEXEC), 1);
+        assert_int_equal(first, '{');
+        cmsg = CMSG_FIRSTHDR(&mh);
+        if (!cmsg) {
+                fail_msg("no descriptors with the first byte");
+                return;
+        }
+        assert_int_equal(cmsg->cmsg_type, SCM_RIGHTS);
+        assert_int_equal(cmsg->cmsg_len, CMSG_LEN(sizeof(int) * 2));
+        memcpy(got, CMSG_DATA(cmsg), sizeof(got));
+        assert_int_equal(recv(peer, rest, sizeof(rest) - 1, 0), 7);
+        assert_string_equal(rest, "\"q\":1}\n");
+        /* The same pipe, both ends: what goes in one comes out of the other. */
+        assert_int_equal(write(got[1], "x", 1), 1);
+        assert_int_equal(read(mine[0], &first, 1), 1);
+        assert_int_equal(first, 'x');
+        assert_int_equal(send(peer, "ok\n", 3, 0), 3);
+        run(f, &res);
+        assert_string_equal(res.text, "ok");
+        closep(&peer);
+        for (size_t i = 0; i < 2; i++) {
+                closep(&got[i]);
+                closep(&mine[i]);
+        }
+}
+
+/* Refusals leave nothing open; a call freed before sending closes its copies. */
+static void test_fds_refused(void **state) {
+        struct result res = {};
+        int fd = dup(STDIN_FILENO), bad[2] = { STDIN_FILENO, -1 }, many[EG_LINE_CALL_FDS_MAX + 1];
+        unsigned fds;
+
+        assert_true(fd >= 0);
+        for (size_t i = 0; i < ELEMENTSOF(many); i++)
+                many[i] = fd;
+        fds = count_fds();
+        assert_int_equal(eg_line_call_new(&fixed_ops, "q\n", 2, &res, &res.call), 0);
+        assert_int_equal(eg_line_call_attach_fds(NULL, &fd, 1), -EINVAL);
+        assert_int_equal(eg_line_call_attach_fds(res.call, NULL, 1), -EINVAL);
+        assert_int_equal(eg_line_call_attach_fds(res.call, &fd, 0), -EINVAL);
+        assert_int_equal(eg_line_call_attach_fds(res.call, many, ELEMENTSOF(many)), -EINVAL);
+        assert_int_equal(eg_line_call_attach_fds(res.call, bad, 2), -EBADF);
+        assert_int_equal(count_fds(), fds);
+        assert_int_equal(eg_line_call_attach_fds(res.call, many, EG_LINE_CALL_FDS_MAX), 0);
+        assert_int_equal(count_fds(), fds + EG_LINE_CALL_FDS_MAX);
+        res.call = eg_line_call_free(res.call);
+        assert_int_equal(count_fds(), fds);
+        assert_true(fcntl(fd, F_GETFD) >= 0); /* the caller's own */
+        closep(&fd);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_line, setup, teardown),
@@ -234,6 +331,8 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_too_long, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_long_line_fits, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_no_bridge, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_fds, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_fds_refused, setup, teardown),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
