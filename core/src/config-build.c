@@ -152,10 +152,10 @@ static int build_daemon(struct build *b, const struct config_section *s) {
         return r < 0 ? r : 0;
 }
 
-/* ---- [registry], [background] ---- */
+/* ---- [registry], [background], [face] ---- */
 
 /*
- * Both sections choose between a backend built into egated and "external", a
+ * These sections choose between a backend built into egated and "external", a
  * deployment's bridge listening on a local socket: backend = BUILTIN|external,
  * socket = PATH.  *external and *socket are updated in place (drop-ins).
  */
@@ -222,6 +222,16 @@ static int build_background(struct build *b, const struct config_section *s) {
         r = build_bridge_section(b->p, s, "none", &external, &c->background_socket);
         c->background_backend =
                 external ? EG_BACKGROUND_BACKEND_EXTERNAL : EG_BACKGROUND_BACKEND_NONE;
+        return r;
+}
+
+static int build_face(struct build *b, const struct config_section *s) {
+        struct eg_config *c = b->c;
+        bool external = c->face_backend == EG_FACE_BACKEND_EXTERNAL;
+        int r;
+
+        r = build_bridge_section(b->p, s, "none", &external, &c->face_socket);
+        c->face_backend = external ? EG_FACE_BACKEND_EXTERNAL : EG_FACE_BACKEND_NONE;
         return r;
 }
 
@@ -701,6 +711,9 @@ int config_build(struct config_parser *p, struct eg_config *c) {
                         break;
                 case CONFIG_SECTION_BACKGROUND:
                         r = build_background(&b, s);
+                        break;
+                case CONFIG_SECTION_FACE:
+                        r = build_face(&b, s);
                         break;
                 }
         }

@@ -32,6 +32,7 @@ enum config_section_kind {
         CONFIG_SECTION_POLICY,
         CONFIG_SECTION_REGISTRY,
         CONFIG_SECTION_BACKGROUND,
+        CONFIG_SECTION_FACE,
 };
 
 /* Where something was written: an index into config_parser.paths and a line (0: the

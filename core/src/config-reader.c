@@ -67,6 +67,8 @@ static ssize_t parser_open_section(struct config_parser *p, const char *header,
                 kind = CONFIG_SECTION_REGISTRY;
         else if (streq(header, "background"))
                 kind = CONFIG_SECTION_BACKGROUND;
+        else if (streq(header, "face"))
+                kind = CONFIG_SECTION_FACE;
         else if (!streq(header, "daemon")) {
                 size_t i;
 

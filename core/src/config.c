@@ -277,6 +277,7 @@ struct eg_config *eg_config_free(struct eg_config *c) {
         free(c->crl_directory);
         free(c->registry_socket);
         free(c->background_socket);
+        free(c->face_socket);
 
         for (size_t i = 0; i < c->n_plugins; i++) {
                 free(c->plugins[i].name);

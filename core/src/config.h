@@ -17,6 +17,7 @@
  *   [policy.NAME]     the lane policy; "ses" is built in with SES defaults
  *   [registry]        backend = sqlite|external, socket (the external bridge's)
  *   [background]      backend = none|external, socket (the external bridge's)
+ *   [face]            backend = none|external, socket (the external comparator bridge's)
  * docs/configuration.md documents every key.
  */
 #pragma once
@@ -115,6 +116,12 @@ enum eg_background_backend {
         EG_BACKGROUND_BACKEND_EXTERNAL, /* a deployment's bridge on a local socket */
 };
 
+/* PIPELINE: who compares a live face with the member's reference image. */
+enum eg_face_backend {
+        EG_FACE_BACKEND_NONE = 0, /* nobody (the mock comparator in mock mode) */
+        EG_FACE_BACKEND_EXTERNAL, /* a deployment's bridge on a local socket */
+};
+
 /* The lane policy.  Defaults (eg_policy_init_ses) are the SES / Global Entry rules. */
 struct eg_policy {
         char *name;
@@ -186,6 +193,8 @@ struct eg_config {
         char *registry_socket; /* [registry] socket = (required with backend = external) */
         enum eg_background_backend background_backend; /* [background] backend = none */
         char *background_socket; /* [background] socket = (required with backend = external) */
+        enum eg_face_backend face_backend; /* [face] backend = none */
+        char *face_socket; /* [face] socket = (required with backend = external) */
 
         struct eg_config_plugin *plugins;
         size_t n_plugins;

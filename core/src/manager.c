@@ -384,9 +384,9 @@ static void pipeline_trust_open(struct eg_manager *m) {
         }
 }
 
-/* PIPELINE: background checks ("none" unless mock mode sets up its own), mock mode's
- * registry import and test backends, and the pipelines' listener.  Only an out-of-memory
- * is fatal. */
+/* PIPELINE: background checks ("none" unless mock mode sets up its own), the face
+ * comparator ([face], else mock mode's or none), mock mode's registry import and test
+ * backends, and the pipelines' listener.  Only an out-of-memory is fatal. */
 static int pipeline_backends_open(struct eg_manager *m) {
         int r;
 
@@ -403,6 +403,16 @@ static int pipeline_backends_open(struct eg_manager *m) {
                                                 &m->background);
                 if (r < 0)
                         log_error_errno(r, "the background check's bridge cannot be set up: %m");
+        }
+        /* Mock mode leaves a configured bridge to us: it takes precedence over the mock
+         * comparator, so a deployment can test its own with the mock lane.  Without a
+         * comparator the face step is "not supported" (face-verification decides). */
+        if (!m->face_matcher && m->config && m->config->face_backend == EG_FACE_BACKEND_EXTERNAL) {
+                log_info("face comparison: the external bridge on %s", m->config->face_socket);
+                r = eg_face_matcher_external_new(m->event, m->config->face_socket,
+                                                 &m->face_matcher);
+                if (r < 0)
+                        log_error_errno(r, "the face comparator's bridge cannot be set up: %m");
         }
         /* Nobody to ask: every check answers "not supported", the policy decides. */
         if (!m->background) {
@@ -520,6 +530,10 @@ int eg_manager_reload(struct eg_manager *m, struct eg_config *config) {
                           !streq_ptr(m->config->background_socket, config->background_socket)))
                 log_warning("[background] changed: the new backend takes over at the next "
                             "restart; checks keep going to the open one");
+        if (m->config && (m->config->face_backend != config->face_backend ||
+                          !streq_ptr(m->config->face_socket, config->face_socket)))
+                log_warning("[face] changed: the new backend takes over at the next restart; "
+                            "comparisons keep going to the open one");
         eg_config_free(m->config);
         m->config = config;
 

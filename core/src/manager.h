@@ -88,8 +88,8 @@ struct eg_manager {
          * could not be opened (logged): no transaction can be recorded then. */
         struct eg_audit *audit;
         /* PIPELINE: the member registry (SQLite in state_directory), the background check
-         * backend ("none", or "scenario" in mock mode), the face comparator (mock mode only),
-         * the PA trust store ([daemon] csca-directory; NULL: PA undetermined) and one
+         * backend ("none", or "scenario" in mock mode), the face comparator ([face] external,
+         * else the mock one in mock mode, else none), the PA trust store ([daemon] csca-directory; NULL: PA undetermined) and one
          * pipeline per lane.  NULL where not available; the pipeline refers travellers then. */
         struct eg_registry *registry;
         struct eg_background *background;

@@ -365,9 +365,15 @@ int eg_mock_support_setup(struct eg_manager *m) {
                 if (r < 0)
                         return r;
         }
-        r = eg_face_matcher_mock_new(m->event, &m->face_matcher);
-        if (r < 0)
-                return r;
+        /* The same for the face comparator: a configured bridge compares instead of the mock
+         * one (the manager opens it). */
+        if (m->config && m->config->face_backend == EG_FACE_BACKEND_EXTERNAL)
+                log_info("mock mode: face comparisons go to the external bridge");
+        else {
+                r = eg_face_matcher_mock_new(m->event, &m->face_matcher);
+                if (r < 0)
+                        return r;
+        }
         log_info("mock mode: registry, background check and face comparator answer for "
                  "scenario %s",
                  s->name);

@@ -56,6 +56,32 @@ static const struct bad_case bad_cases[] = {
         { "background-socket-without-external",
           "[background]\nbackend = none\nsocket = /run/egate-background/background.sock\n",
           { "egated.conf:3: socket is only for backend = external" } },
+        { "face-backend-values",
+          "[face]\nbackend = vendor-sdk\n",
+          { "egated.conf:2: invalid value 'vendor-sdk' for backend: expected none or external" } },
+        { "face-external-without-socket",
+          "[face]\nbackend = external\n",
+          { "egated.conf:1: [face] backend = external needs socket =" } },
+        { "face-relative-socket",
+          "[face]\nbackend = external\nsocket = run/egate-face/face.sock\nthreshold = 60\n",
+          { "egated.conf:1: [face] backend = external needs socket =",
+            "egated.conf:3: socket must be an absolute path, not 'run/egate-face/face.sock'",
+            "egated.conf:4: unknown key 'threshold' in [face]" } },
+        { "face-socket-without-external",
+          "[face]\nsocket = /run/egate-face/face.sock\n",
+          { "egated.conf:2: socket is only for backend = external" } },
+        { "face-socket-too-long",
+          "[face]\nbackend = external\nsocket = "
+          "/run/egate-face/"
+          "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+          "aaaaaaaaaaaaaaaaaaaaa.sock\n",
+          { "egated.conf:3: socket path "
+            "'/run/egate-face/"
+            "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+            "aaaaaaaaaaaaaaaaaaaaa.sock' is too long for a Unix socket" } },
+        { "face-is-no-prefix",
+          "[face.vendor]\n",
+          { "egated.conf:1: unknown section [face.vendor]" } },
         { "registry-is-no-prefix",
           "[registry.central]\n",
           { "egated.conf:1: unknown section [registry.central]" } },

@@ -123,6 +123,33 @@ static void test_background_section(void **state) {
         eg_config_free(c);
 }
 
+/* [face]: nobody unless told (mock mode has its own); external with its bridge's socket,
+ * and a drop-in may turn it back off. */
+static void test_face_section(void **state) {
+        struct eg_config *c = NULL;
+
+        assert_int_equal(eg_config_load_string("x.conf", "", &c, NULL), 0);
+        assert_int_equal(c->face_backend, EG_FACE_BACKEND_NONE);
+        assert_null(c->face_socket);
+        eg_config_free(c);
+
+        assert_int_equal(eg_config_load_string("x.conf",
+                                               "[face]\nbackend = external\n"
+                                               "socket = /run/egate-face/face.sock\n",
+                                               &c, NULL),
+                         0);
+        assert_int_equal(c->face_backend, EG_FACE_BACKEND_EXTERNAL);
+        assert_string_equal(c->face_socket, "/run/egate-face/face.sock");
+        /* The other bridges are not touched. */
+        assert_int_equal(c->background_backend, EG_BACKGROUND_BACKEND_NONE);
+        assert_null(c->background_socket);
+        eg_config_free(c);
+
+        assert_int_equal(eg_config_load_string("x.conf", "[face]\nbackend = none\n", &c, NULL), 0);
+        assert_int_equal(c->face_backend, EG_FACE_BACKEND_NONE);
+        eg_config_free(c);
+}
+
 static void test_policy_init_ses(void **state) {
         struct eg_policy p = { .name = strdup("mine") };
 
@@ -653,6 +680,7 @@ int main(void) {
                 cmocka_unit_test(test_policy_init_ses),
                 cmocka_unit_test(test_registry_section),
                 cmocka_unit_test(test_background_section),
+                cmocka_unit_test(test_face_section),
                 cmocka_unit_test(test_full_config),
                 cmocka_unit_test(test_full_config_crlf),
                 cmocka_unit_test(test_value_syntax),

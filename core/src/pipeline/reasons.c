@@ -107,6 +107,8 @@ static const struct eg_reason_info reasons[] = {
         { EG_REASON_FACE_NOT_DETECTED, "face", "the camera found no face" },
         { EG_REASON_FACE_QUALITY, "face", "the face image could not be compared" },
         { EG_REASON_FACE_NO_MATCH, "face", "the face did not match the reference image" },
+        { EG_REASON_FACE_COMPARATOR_UNAVAILABLE, "face",
+          "the face comparator did not answer usably: face step undetermined" },
         { EG_REASON_MULTI_FACE, "face",
           "the camera saw more than one face: silent operator alarm" },
         { EG_REASON_FACE_PAD_ALARM, "face",

@@ -218,6 +218,28 @@ static void face_failed_attempt(struct eg_pipeline *p, struct eg_transaction *tx
         biometrics_progress(p, tx);
 }
 
+/* The comparator could not say (down, silent, or answering nonsense): the face step is
+ * undetermined, not a failed match, and ends here.  Another capture would only wait for
+ * the same comparator; the traveller is referred all the same, since face-verification
+ * wanted the step. */
+static void face_unavailable(struct eg_pipeline *p, struct eg_transaction *tx) {
+        pl_tx_step(tx, &(struct pl_step_info){
+                               .step = "face",
+                               .result = EG_CHECK_UNDETERMINED,
+                               .reason = EG_REASON_FACE_COMPARATOR_UNAVAILABLE,
+                               .detail = "the face comparator is unavailable",
+                               .clock = &tx->face_clock,
+                               .attempt = tx->face_attempts,
+                               .device = tx->devices[EG_ROLE_CAMERA],
+                               .timeout_ms = tx->policy.face_timeout_ms,
+                               .threshold = tx->policy.face_threshold,
+                       });
+        pl_tx_add_reason(tx, EG_REASON_FACE_COMPARATOR_UNAVAILABLE);
+        tx->face_done = true;
+        tx->face_ok = false;
+        biometrics_progress(p, tx);
+}
+
 struct face_call {
         struct eg_pipeline *p;
         struct eg_transaction *tx;
@@ -235,6 +257,10 @@ static void on_compare(int status, double score, void *userdata) {
             tx->face_done || tx->decided)
                 goto finish;
         pl_timer_disarm(&tx->face_timer);
+        if (status == -EHOSTDOWN) {
+                face_unavailable(p, tx);
+                goto finish;
+        }
         if (status < 0) {
                 face_failed_attempt(p, tx,
                                     status == -ENOMSG ? EG_REASON_FACE_NOT_DETECTED

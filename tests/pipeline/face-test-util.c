@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "face-test-util.h"
+#include "fake-bridge.h"
+#include "log.h"
+#include "macro.h"
+#include "registry-test-util.h"
+
+const char probe_bytes[] = "P5\n# PROBE-MARKER-7f3a\n2 2\n255\n\x01\x02\x00\x04";
+const size_t probe_len = sizeof(probe_bytes) - 1;
+const char reference_bytes[] = "\xff\xd8\xff\xe0REFERENCE-MARKER-91c2\x00\x10JFIF\xff\xd9";
+const size_t reference_len = sizeof(reference_bytes) - 1;
+
+void on_match(int status, double score, void *userdata) {
+        struct answer *a = userdata;
+
+        a->calls++;
+        a->status = status;
+        a->score = score;
+        a->called_inside = a->called_inside || a->inside;
+}
+
+int memfd_with(const void *data, size_t len, bool seal) {
+        int fd = memfd_create("test-image", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+
+        assert_true(fd >= 0);
+        assert_int_equal(write(fd, data, len), (ssize_t) len);
+        if (seal)
+                assert_int_equal(fcntl(fd, F_ADD_SEALS, ALL_SEALS), 0);
+        return fd;
+}
+
+int face_setup(void **state) {
+        struct fixture *f = calloc(1, sizeof(*f));
+        sd_event_source *warm = NULL;
+
+        assert_non_null(f);
+        assert_int_equal(sd_event_new(&f->event), 0);
+        /* The loop's timerfd and defer machinery, made now so fd counts compare alike. */
+        assert_int_equal(sd_event_add_time_relative(f->event, &warm, CLOCK_MONOTONIC, 1000000, 0,
+                                                    NULL, NULL),
+                         0);
+        sd_event_source_unref(warm);
+        f->dir = make_state_dir();
+        assert_non_null(f->dir);
+        assert_true(asprintf(&f->path, "%s/face.sock", f->dir) > 0);
+        assert_int_equal(face_bridge_listen(&f->bridge, f->path), 0);
+        assert_int_equal(eg_face_matcher_external_new(f->event, f->path, &f->matcher), 0);
+        f->probe = memfd_with(probe_bytes, probe_len, true);
+        *state = f;
+        return 0;
+}
+
+int face_teardown(void **state) {
+        struct fixture *f = *state;
+
+        eg_face_matcher_free(f->matcher);
+        face_bridge_done(&f->bridge);
+        close(f->probe);
+        remove_tree(f->dir);
+        free(f->dir);
+        free(f->path);
+        sd_event_unref(f->event);
+        free(f);
+        return 0;
+}
+
+int compare(struct fixture *f, int probe, struct answer *a, uint64_t *ret_request) {
+        uint64_t request = 0;
+        int r;
+
+        a->inside = true;
+        r = f->matcher->ops->compare(f->matcher->matcher, probe, PGM,
+                                     (const uint8_t *) reference_bytes, reference_len, JPEG,
+                                     on_match, a, &request);
+        a->inside = false;
+        if (ret_request)
+                *ret_request = request;
+        return r;
+}
+
+void cancel(struct fixture *f, struct answer *a, uint64_t request) {
+        a->inside = true;
+        f->matcher->ops->cancel(f->matcher->matcher, request);
+        a->inside = false;
+}
+
+/* One comparison run to its end: exactly one callback, from the loop. */
+struct answer compared(struct fixture *f) {
+        struct answer a = {};
+
+        assert_int_equal(compare(f, f->probe, &a, NULL), 0);
+        assert_int_equal(a.calls, 0); /* never from inside the call */
+        assert_true(run_until(f->event, &a.calls, 15000));
+        run_for(f->event, 20); /* nothing more comes */
+        assert_int_equal(a.calls, 1);
+        assert_false(a.called_inside);
+        return a;
+}
+
+/* One comparison answered by the script on one connection; the bridge got the question
+ * and both images, egated hung up, and no descriptor is left behind. */
+struct answer compared_by_script(struct fixture *f, struct face_bridge_script script) {
+        unsigned fds = count_fds();
+        struct answer a;
+
+        script.connections = 1;
+        assert_int_equal(face_bridge_run(&f->bridge, script), 0);
+        a = compared(f);
+        face_bridge_join(&f->bridge);
+        assert_int_equal(f->bridge.served, 1);
+        assert_string_equal(f->bridge.conn[0].question, QUESTION);
+        assert_int_equal(f->bridge.conn[0].n_fds, 2);
+        if (script.act != FACE_REPLY_CLOSE)
+                assert_true(f->bridge.conn[0].hung_up);
+        assert_int_equal(count_fds(), fds);
+        return a;
+}
+
+struct answer compared_by(struct fixture *f, enum face_bridge_act act, const char *reply) {
+        return compared_by_script(f, (struct face_bridge_script){ .act = act, .reply = reply });
+}
+
+/* The status of a comparison answered with `reply`. */
+int status_of(struct fixture *f, const char *reply) {
+        struct answer a = compared_by(f, FACE_REPLY, reply);
+
+        if (a.status != 0)
+                assert_true(a.score == 0);
+        return a.status;
+}
+
+static int saved_stderr = -1;
+
+void capture_begin(struct fixture *f) {
+        _cleanup_free_ char *path = NULL;
+        int fd;
+
+        assert_true(asprintf(&path, "%s/stderr.log", f->dir) > 0);
+        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        assert_true(fd >= 0);
+        fflush(stderr);
+        saved_stderr = dup(STDERR_FILENO);
+        assert_true(dup2(fd, STDERR_FILENO) >= 0);
+        close(fd);
+        log_setup(EG_LOG_TARGET_STDERR);
+        log_set_max_level(LOG_DEBUG);
+}
+
+char *capture_end(struct fixture *f) {
+        _cleanup_free_ char *path = NULL;
+        char *text;
+
+        fflush(stderr);
+        assert_true(dup2(saved_stderr, STDERR_FILENO) >= 0);
+        close(saved_stderr);
+        saved_stderr = -1;
+        assert_true(asprintf(&path, "%s/stderr.log", f->dir) > 0);
+        text = read_file(path, NULL);
+        assert_non_null(text);
+        fputs(text, stderr); /* still shown with the test's output */
+        return text;
+}
+
+void assert_no_image_bytes(const char *log) {
+        assert_null(strstr(log, "PROBE-MARKER"));
+        assert_null(strstr(log, "REFERENCE-MARKER"));
+        assert_null(strstr(log, "JFIF"));
+}
