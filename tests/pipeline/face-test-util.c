@@ -11,14 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "face-test-util.h"
-#include "fake-bridge.h"
-#include "log.h"
-#include "macro.h"
-#include "registry-test-util.h"
 
 const char probe_bytes[] = "P5\n# PROBE-MARKER-7f3a\n2 2\n255\n\x01\x02\x00\x04";
 const size_t probe_len = sizeof(probe_bytes) - 1;
@@ -46,20 +41,11 @@ int memfd_with(const void *data, size_t len, bool seal) {
 
 int face_setup(void **state) {
         struct fixture *f = calloc(1, sizeof(*f));
-        sd_event_source *warm = NULL;
 
         assert_non_null(f);
-        assert_int_equal(sd_event_new(&f->event), 0);
-        /* The loop's timerfd and defer machinery, made now so fd counts compare alike. */
-        assert_int_equal(sd_event_add_time_relative(f->event, &warm, CLOCK_MONOTONIC, 1000000, 0,
-                                                    NULL, NULL),
-                         0);
-        sd_event_source_unref(warm);
-        f->dir = make_state_dir();
-        assert_non_null(f->dir);
-        assert_true(asprintf(&f->path, "%s/face.sock", f->dir) > 0);
-        assert_int_equal(face_bridge_listen(&f->bridge, f->path), 0);
-        assert_int_equal(eg_face_matcher_external_new(f->event, f->path, &f->matcher), 0);
+        f->event = event_new_warm();
+        bridge_open(&f->bridge, "face.sock", &face_bridge_ops, &f->face);
+        assert_int_equal(eg_face_matcher_external_new(f->event, f->bridge.path, &f->matcher), 0);
         f->probe = memfd_with(probe_bytes, probe_len, true);
         *state = f;
         return 0;
@@ -69,11 +55,8 @@ int face_teardown(void **state) {
         struct fixture *f = *state;
 
         eg_face_matcher_free(f->matcher);
-        face_bridge_done(&f->bridge);
+        bridge_close(&f->bridge);
         close(f->probe);
-        remove_tree(f->dir);
-        free(f->dir);
-        free(f->path);
         sd_event_unref(f->event);
         free(f);
         return 0;
@@ -104,76 +87,36 @@ struct answer compared(struct fixture *f) {
         struct answer a = {};
 
         assert_int_equal(compare(f, f->probe, &a, NULL), 0);
-        assert_int_equal(a.calls, 0); /* never from inside the call */
-        assert_true(run_until(f->event, &a.calls, 15000));
-        run_for(f->event, 20); /* nothing more comes */
-        assert_int_equal(a.calls, 1);
-        assert_false(a.called_inside);
+        run_to_one_answer(f->event, &a.calls, &a.called_inside);
         return a;
 }
 
 /* One comparison answered by the script on one connection; the bridge got the question
  * and both images, egated hung up, and no descriptor is left behind. */
-struct answer compared_by_script(struct fixture *f, struct face_bridge_script script) {
+struct answer compared_by_script(struct fixture *f, struct bridge_script script) {
         unsigned fds = count_fds();
         struct answer a;
 
         script.connections = 1;
-        assert_int_equal(face_bridge_run(&f->bridge, script), 0);
+        assert_int_equal(bridge_run(&f->bridge, script), 0);
         a = compared(f);
-        face_bridge_join(&f->bridge);
-        assert_int_equal(f->bridge.served, 1);
+        bridge_join_expect(&f->bridge, 1, script.act != ACT_REPLY_CLOSE ? 1 : -1, fds);
         assert_string_equal(f->bridge.conn[0].question, QUESTION);
-        assert_int_equal(f->bridge.conn[0].n_fds, 2);
-        if (script.act != FACE_REPLY_CLOSE)
-                assert_true(f->bridge.conn[0].hung_up);
-        assert_int_equal(count_fds(), fds);
+        assert_int_equal(f->face.got[0].n_fds, 2);
         return a;
 }
 
-struct answer compared_by(struct fixture *f, enum face_bridge_act act, const char *reply) {
-        return compared_by_script(f, (struct face_bridge_script){ .act = act, .reply = reply });
+struct answer compared_by(struct fixture *f, enum bridge_act act, const char *reply) {
+        return compared_by_script(f, (struct bridge_script){ .act = act, .reply = reply });
 }
 
 /* The status of a comparison answered with `reply`. */
 int status_of(struct fixture *f, const char *reply) {
-        struct answer a = compared_by(f, FACE_REPLY, reply);
+        struct answer a = compared_by(f, ACT_REPLY, reply);
 
         if (a.status != 0)
                 assert_true(a.score == 0);
         return a.status;
-}
-
-static int saved_stderr = -1;
-
-void capture_begin(struct fixture *f) {
-        _cleanup_free_ char *path = NULL;
-        int fd;
-
-        assert_true(asprintf(&path, "%s/stderr.log", f->dir) > 0);
-        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-        assert_true(fd >= 0);
-        fflush(stderr);
-        saved_stderr = dup(STDERR_FILENO);
-        assert_true(dup2(fd, STDERR_FILENO) >= 0);
-        close(fd);
-        log_setup(EG_LOG_TARGET_STDERR);
-        log_set_max_level(LOG_DEBUG);
-}
-
-char *capture_end(struct fixture *f) {
-        _cleanup_free_ char *path = NULL;
-        char *text;
-
-        fflush(stderr);
-        assert_true(dup2(saved_stderr, STDERR_FILENO) >= 0);
-        close(saved_stderr);
-        saved_stderr = -1;
-        assert_true(asprintf(&path, "%s/stderr.log", f->dir) > 0);
-        text = read_file(path, NULL);
-        assert_non_null(text);
-        fputs(text, stderr); /* still shown with the test's output */
-        return text;
 }
 
 void assert_no_image_bytes(const char *log) {

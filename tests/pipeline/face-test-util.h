@@ -2,8 +2,9 @@
 /*
  * What the external face comparator's tests share (test-face-external.c, the transport and
  * the images; test-face-answers.c, what each answer means): a fixture with a loop, a fake
- * bridge (fake-face-bridge.c) and a matcher on its socket, comparisons run the way the
- * pipeline runs them (through ops->compare/cancel, answers counted), and log capture.
+ * bridge (tests/bridge-test-util.h with fake-face-bridge.c) and a matcher on its socket,
+ * and comparisons run the way the pipeline runs them (through ops->compare/cancel, answers
+ * counted).
  */
 #pragma once
 
@@ -31,9 +32,8 @@ extern const size_t reference_len;
 
 struct fixture {
         sd_event *event;
-        char *dir;
-        char *path;
-        struct face_bridge bridge;
+        struct bridge bridge;
+        struct face_bridge face; /* what the bridge received */
         struct eg_face_matcher *matcher;
         int probe; /* a sealed memfd, as the camera gives it */
 };
@@ -60,12 +60,9 @@ void cancel(struct fixture *f, struct answer *a, uint64_t request);
 struct answer compared(struct fixture *f);
 /* One comparison answered by the script on one connection; the bridge got the question
  * and both images, egated hung up, and no descriptor is left behind. */
-struct answer compared_by_script(struct fixture *f, struct face_bridge_script script);
-struct answer compared_by(struct fixture *f, enum face_bridge_act act, const char *reply);
+struct answer compared_by_script(struct fixture *f, struct bridge_script script);
+struct answer compared_by(struct fixture *f, enum bridge_act act, const char *reply);
 /* The status of a comparison answered with `reply` (no score unless 0). */
 int status_of(struct fixture *f, const char *reply);
 
-/* stderr, and the log at debug level, into a file until capture_end() returns it. */
-void capture_begin(struct fixture *f);
-char *capture_end(struct fixture *f);
 void assert_no_image_bytes(const char *log);

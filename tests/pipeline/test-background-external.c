@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The external background backend against a fake bridge (tests/registry/fake-bridge.c: a
+ * The external background backend against a fake bridge (tests/bridge-test-util.h: a
  * thread listening on a Unix socket in a temporary directory, scripted per connection:
  * answer, perhaps late, close half-way, say nothing, flood).  Checks go through the
  * wrappers the pipeline calls (eg_background_check/cancel/free) on an sd-event loop, so
@@ -19,14 +19,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "backend/background.h"
-#include "fake-bridge.h"
-#include "log.h"
+#include "bridge-test-util.h"
 #include "macro.h"
-#include "registry-test-util.h"
 
 #define CLEAR "{\"result\":\"clear\"}\n"
 #define WATCHLIST_HIT "{\"result\":\"watchlist-hit\"}\n"
@@ -34,8 +31,6 @@
 
 struct fixture {
         sd_event *event;
-        char *dir;
-        char *path;
         struct bridge bridge;
         struct eg_background *background;
 };
@@ -68,20 +63,11 @@ static const struct eg_background_query traveller = {
 
 static int setup(void **state) {
         struct fixture *f = calloc(1, sizeof(*f));
-        sd_event_source *warm = NULL;
 
         assert_non_null(f);
-        assert_int_equal(sd_event_new(&f->event), 0);
-        /* The loop's timerfd, made now so fd counts compare like with like. */
-        assert_int_equal(sd_event_add_time_relative(f->event, &warm, CLOCK_MONOTONIC, 1000000, 0,
-                                                    NULL, NULL),
-                         0);
-        sd_event_source_unref(warm);
-        f->dir = make_state_dir();
-        assert_non_null(f->dir);
-        assert_true(asprintf(&f->path, "%s/background.sock", f->dir) > 0);
-        assert_int_equal(bridge_listen(&f->bridge, f->path), 0);
-        assert_int_equal(eg_background_external_open(f->event, f->path, &f->background), 0);
+        f->event = event_new_warm();
+        bridge_open(&f->bridge, "background.sock", NULL, NULL);
+        assert_int_equal(eg_background_external_open(f->event, f->bridge.path, &f->background), 0);
         *state = f;
         return 0;
 }
@@ -90,10 +76,7 @@ static int teardown(void **state) {
         struct fixture *f = *state;
 
         eg_background_free(f->background);
-        bridge_done(&f->bridge);
-        remove_tree(f->dir);
-        free(f->dir);
-        free(f->path);
+        bridge_close(&f->bridge);
         sd_event_unref(f->event);
         free(f);
         return 0;
@@ -107,68 +90,26 @@ static enum eg_background_verdict check_query(struct fixture *f,
         a.inside = true;
         assert_int_equal(eg_background_check(f->background, q, on_verdict, &a, NULL), 0);
         a.inside = false;
-        assert_int_equal(a.calls, 0); /* never from inside the call */
-        assert_true(run_until(f->event, &a.calls, 15000));
-        run_for(f->event, 20); /* nothing more comes */
-        assert_int_equal(a.calls, 1);
-        assert_false(a.called_inside);
+        run_to_one_answer(f->event, &a.calls, &a.called_inside);
         return a.verdict;
 }
 
-/* One check answered by `reply` on one connection; the bridge saw egated hang up and no
+/* One check answered by the script on one connection; the bridge saw egated hang up and no
  * descriptor is left behind. */
-static enum eg_background_verdict checked_by_raw(struct fixture *f, enum bridge_act act,
-                                                 struct bridge_reply reply) {
+static enum eg_background_verdict checked_by_raw(struct fixture *f, struct bridge_script script) {
         unsigned fds = count_fds();
         enum eg_background_verdict v;
 
-        assert_int_equal(bridge_start_raw(&f->bridge, act, reply, 1), 0);
+        script.connections = 1;
+        assert_int_equal(bridge_run(&f->bridge, script), 0);
         v = check_query(f, &traveller);
-        bridge_join(&f->bridge);
-        assert_int_equal(f->bridge.served, 1);
-        if (act != ACT_REPLY_CLOSE)
-                assert_int_equal(f->bridge.hung_up, 1);
-        assert_int_equal(count_fds(), fds);
+        bridge_join_expect(&f->bridge, 1, script.act != ACT_REPLY_CLOSE ? 1 : -1, fds);
         return v;
 }
 
 static enum eg_background_verdict checked_by(struct fixture *f, enum bridge_act act,
                                              const char *reply) {
-        return checked_by_raw(f, act, (struct bridge_reply){ reply, 0 });
-}
-
-/* ---- log capture ---- */
-
-static int saved_stderr = -1;
-
-static void capture_begin(struct fixture *f) {
-        _cleanup_free_ char *path = NULL;
-        int fd;
-
-        assert_true(asprintf(&path, "%s/stderr.log", f->dir) > 0);
-        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-        assert_true(fd >= 0);
-        fflush(stderr);
-        saved_stderr = dup(STDERR_FILENO);
-        assert_true(dup2(fd, STDERR_FILENO) >= 0);
-        close(fd);
-        log_setup(EG_LOG_TARGET_STDERR);
-        log_set_max_level(LOG_DEBUG);
-}
-
-static char *capture_end(struct fixture *f) {
-        _cleanup_free_ char *path = NULL;
-        char *text;
-
-        fflush(stderr);
-        assert_true(dup2(saved_stderr, STDERR_FILENO) >= 0);
-        close(saved_stderr);
-        saved_stderr = -1;
-        assert_true(asprintf(&path, "%s/stderr.log", f->dir) > 0);
-        text = read_file(path, NULL);
-        assert_non_null(text);
-        fputs(text, stderr); /* still shown with the test's output */
-        return text;
+        return checked_by_raw(f, (struct bridge_script){ .act = act, .reply = reply });
 }
 
 /* The traveller's document number and birth date, in every form, are not in the log. */
@@ -187,7 +128,7 @@ static void test_clear(void **state) {
 
         assert_int_equal(checked_by(f, ACT_REPLY, CLEAR), EG_BACKGROUND_CLEAR);
         /* The question, exactly as documented. */
-        assert_string_equal(f->bridge.requests[0],
+        assert_string_equal(f->bridge.conn[0].question,
                             "{\"version\":1,\"op\":\"check\",\"issuing_state\":\"KOR\","
                             "\"document_number\":\"M12345678\",\"nationality\":\"KOR\","
                             "\"birth_date\":\"1980-01-31\"}\n");
@@ -226,21 +167,19 @@ static void test_question_lines(void **state) {
                                              .birth_day = 29,
                                      }),
                          EG_BACKGROUND_CLEAR);
-        bridge_join(&f->bridge);
-        assert_int_equal(f->bridge.served, 3);
-        assert_string_equal(f->bridge.requests[0],
+        bridge_join_expect(&f->bridge, 3, -1, fds);
+        assert_string_equal(f->bridge.conn[0].question,
                             "{\"version\":1,\"op\":\"check\",\"issuing_state\":\"D<<\","
                             "\"document_number\":\"C01X00T47\",\"nationality\":\"D<<\","
                             "\"birth_date\":\"1975-12-01\"}\n");
-        assert_string_equal(f->bridge.requests[1],
+        assert_string_equal(f->bridge.conn[1].question,
                             "{\"version\":1,\"op\":\"check\",\"issuing_state\":\"UTO\","
                             "\"document_number\":\"L898902C3\",\"nationality\":null,"
                             "\"birth_date\":null}\n");
-        assert_string_equal(f->bridge.requests[2],
+        assert_string_equal(f->bridge.conn[2].question,
                             "{\"version\":1,\"op\":\"check\",\"issuing_state\":\"UTO\","
                             "\"document_number\":\"D23145890734<9\",\"nationality\":null,"
                             "\"birth_date\":\"2000-02-29\"}\n");
-        assert_int_equal(count_fds(), fds);
 }
 
 static void test_hits(void **state) {
@@ -283,7 +222,7 @@ static void test_hit_irregular(void **state) {
 
         /* An answer that names a hit is a hit, whatever is wrong around it: unavailable
          * could let the traveller through (background-unavailable = continue). */
-        capture_begin(f);
+        capture_begin(f->bridge.dir);
         assert_int_equal(
                 checked_by(f, ACT_REPLY, "{\"result\":\"watchlist-hit\",\"list\":\"interpol\"}\n"),
                 EG_BACKGROUND_WATCHLIST_HIT);
@@ -294,7 +233,7 @@ static void test_hit_irregular(void **state) {
         /* The bridge hung up without the newline. */
         assert_int_equal(checked_by(f, ACT_REPLY_CLOSE, "{\"result\":\"watchlist-hit\"}"),
                          EG_BACKGROUND_WATCHLIST_HIT);
-        log = capture_end(f);
+        log = capture_end(f->bridge.dir);
         assert_non_null(strstr(log, "unknown field in a \"watchlist-hit\" answer; taken as "
                                     "watchlist-hit all the same"));
         assert_non_null(strstr(log, "more after the answer at byte 27; taken as watchlist-hit"));
@@ -319,7 +258,7 @@ static void test_unavailable(void **state) {
                 "long long long long\"}\n",
         };
 
-        capture_begin(f);
+        capture_begin(f->bridge.dir);
         assert_int_equal(checked_by(f, ACT_REPLY,
                                     "{\"result\":\"unavailable\",\"message\":\"watchlist service "
                                     "unreachable\"}\n"),
@@ -332,7 +271,7 @@ static void test_unavailable(void **state) {
         /* A message that is not a string: unavailable all the same. */
         assert_int_equal(checked_by(f, ACT_REPLY, "{\"result\":\"unavailable\",\"message\":5}\n"),
                          EG_BACKGROUND_UNAVAILABLE);
-        log = capture_end(f);
+        log = capture_end(f->bridge.dir);
         /* A plain operational reason reaches the operator... */
         assert_non_null(strstr(log, "the background check is unavailable: watchlist service "
                                     "unreachable"));
@@ -356,9 +295,9 @@ static void test_no_bridge(void **state) {
         unsigned fds = count_fds();
         int fd;
 
-        capture_begin(f);
+        capture_begin(f->bridge.dir);
         /* No socket at all: it opens all the same (the bridge may start later). */
-        assert_true(asprintf(&missing, "%s/nobody.sock", f->dir) > 0);
+        assert_true(asprintf(&missing, "%s/nobody.sock", f->bridge.dir) > 0);
         assert_int_equal(eg_background_external_open(f->event, missing, &b), 0);
         eg_background_free(f->background);
         f->background = b;
@@ -367,7 +306,7 @@ static void test_no_bridge(void **state) {
         assert_true(now_ms() - start < 500); /* at once, not at a deadline */
 
         /* A socket nobody listens on. */
-        assert_true(asprintf(&refusing, "%s/refusing.sock", f->dir) > 0);
+        assert_true(asprintf(&refusing, "%s/refusing.sock", f->bridge.dir) > 0);
         fd = unix_socket_bind(refusing, false);
         assert_true(fd >= 0);
         assert_int_equal(eg_background_external_open(f->event, refusing, &b), 0);
@@ -375,7 +314,7 @@ static void test_no_bridge(void **state) {
         f->background = b;
         assert_int_equal(check_query(f, &traveller), EG_BACKGROUND_UNAVAILABLE);
         close(fd);
-        log = capture_end(f);
+        log = capture_end(f->bridge.dir);
         assert_non_null(strstr(log, "nobody.sock: cannot connect"));
         assert_non_null(strstr(log, "refusing.sock: cannot connect"));
         assert_no_personal_data(log);
@@ -403,9 +342,7 @@ static void test_never_answers_cancel(void **state) {
         assert_int_equal(a.calls, 1);
         assert_false(a.called_inside);
         assert_int_equal(a.verdict, EG_BACKGROUND_UNAVAILABLE);
-        bridge_join(&f->bridge);
-        assert_int_equal(f->bridge.hung_up, 1);
-        assert_int_equal(count_fds(), fds);
+        bridge_join_expect(&f->bridge, -1, 1, fds);
 }
 
 /* As the pipeline does: its timer (background-timeout-ms) cancels the check. */
@@ -432,8 +369,10 @@ static void test_late_answer(void **state) {
         /* The bridge finds a hit, but only after the deadline: egated has hung up by then,
          * and the one callback was "unavailable" (what the pipeline decides at its
          * deadline anyway). */
-        assert_int_equal(bridge_start_raw(&f->bridge, ACT_REPLY,
-                                          (struct bridge_reply){ WATCHLIST_HIT, 0, 400 }, 1),
+        assert_int_equal(bridge_run(&f->bridge, (struct bridge_script){ .act = ACT_REPLY,
+                                                                        .reply = WATCHLIST_HIT,
+                                                                        .delay_ms = 400,
+                                                                        .connections = 1 }),
                          0);
         start = now_ms();
         assert_int_equal(eg_background_check(f->background, &traveller, on_verdict, &a, &d.request),
@@ -446,32 +385,24 @@ static void test_late_answer(void **state) {
         assert_true(now_ms() - start >= 150);
         run_for(f->event, 600); /* the late hit comes to nothing */
         assert_int_equal(a.calls, 1);
-        bridge_join(&f->bridge);
-        assert_int_equal(f->bridge.hung_up, 1);
-        assert_int_equal(count_fds(), fds);
+        bridge_join_expect(&f->bridge, -1, 1, fds);
 }
 
 static void test_cancel_after_answer(void **state) {
         struct fixture *f = *state;
         struct answer a = {};
-        unsigned long long end;
         uint64_t id;
-        int next_fd;
+        int fd;
 
         /* The descriptor the check's socket gets: the lowest free one. */
-        next_fd = dup(STDIN_FILENO);
-        assert_true(next_fd >= 0);
-        close(next_fd);
+        fd = next_fd();
 
         assert_int_equal(bridge_start(&f->bridge, ACT_REPLY, WATCHLIST_HIT, 1), 0);
         assert_int_equal(eg_background_check(f->background, &traveller, on_verdict, &a, &id), 0);
-        assert_true(fcntl(next_fd, F_GETFD) >= 0);
+        assert_true(fcntl(fd, F_GETFD) >= 0);
         /* One loop iteration at a time, until egated has read the hit and hung up: the
          * verdict is then on its way, not yet delivered. */
-        end = now_ms() + 5000;
-        while (fcntl(next_fd, F_GETFD) >= 0 && now_ms() < end)
-                assert_true(sd_event_run(f->event, 10 * 1000) >= 0);
-        assert_true(fcntl(next_fd, F_GETFD) < 0);
+        assert_true(run_until_closed(f->event, fd, 5000));
         assert_int_equal(a.calls, 0);
         /* A cancel now does not turn the hit into "unavailable". */
         eg_background_cancel(f->background, id);
@@ -513,15 +444,19 @@ static void test_garbage(void **state) {
         };
         _cleanup_free_ char *log = NULL;
 
-        capture_begin(f);
+        capture_begin(f->bridge.dir);
         for (size_t i = 0; i < ELEMENTSOF(bad); i++)
                 if (checked_by(f, ACT_REPLY, bad[i]) != EG_BACKGROUND_UNAVAILABLE)
                         fail_msg("accepted: %s", bad[i]);
         /* A NUL byte inside the line. */
-        assert_int_equal(checked_by_raw(f, ACT_REPLY,
-                                        (struct bridge_reply){ "{\"result\":\"clear\"\0}\n", 20 }),
+        assert_int_equal(checked_by_raw(f,
+                                        (struct bridge_script){
+                                                .act = ACT_REPLY,
+                                                .reply = "{\"result\":\"clear\"\0}\n",
+                                                .reply_len = 20,
+                                        }),
                          EG_BACKGROUND_UNAVAILABLE);
-        log = capture_end(f);
+        log = capture_end(f->bridge.dir);
         assert_non_null(strstr(log, "not valid JSON at byte"));
         assert_non_null(strstr(log, "a NUL byte"));
         assert_non_null(strstr(log, "the check is unavailable"));
@@ -558,11 +493,11 @@ static void test_unknown_field(void **state) {
         _cleanup_free_ char *log = NULL;
 
         /* A misspelt or unexpected key must not turn into "clear". */
-        capture_begin(f);
+        capture_begin(f->bridge.dir);
         for (size_t i = 0; i < ELEMENTSOF(bad); i++)
                 if (checked_by(f, ACT_REPLY, bad[i]) != EG_BACKGROUND_UNAVAILABLE)
                         fail_msg("accepted: %s", bad[i]);
-        log = capture_end(f);
+        log = capture_end(f->bridge.dir);
         assert_non_null(strstr(log, "unknown field in a \"clear\" answer"));
         assert_non_null(strstr(log, "unknown field in a \"unavailable\" answer"));
         assert_null(strstr(log, "extra"));
@@ -574,25 +509,17 @@ static void test_over_long_line(void **state) {
         _cleanup_free_ char *log = NULL, *exact = NULL, *over = NULL;
         size_t n = EG_BACKGROUND_EXTERNAL_LINE_MAX;
 
-        capture_begin(f);
+        capture_begin(f->bridge.dir);
         assert_int_equal(checked_by(f, ACT_FLOOD, NULL), EG_BACKGROUND_UNAVAILABLE);
-        log = capture_end(f);
+        log = capture_end(f->bridge.dir);
         assert_non_null(strstr(log, "the answer is longer than 4096 bytes"));
         /* egated stopped at its limit rather than reading whatever came. */
         assert_true(f->bridge.flooded >= EG_BACKGROUND_EXTERNAL_LINE_MAX);
         assert_true(f->bridge.flooded < (4u << 20));
 
         /* The limit exactly: a line of 4096 bytes and its newline is read; 4097 is not. */
-        exact = malloc(n + 2);
-        over = malloc(n + 3);
-        assert_non_null(exact);
-        assert_non_null(over);
-        memset(exact, ' ', n);
-        memcpy(exact, CLEAR, strlen(CLEAR) - 1);
-        strcpy(exact + n, "\n");
-        memset(over, ' ', n + 1);
-        memcpy(over, CLEAR, strlen(CLEAR) - 1);
-        strcpy(over + n + 1, "\n");
+        exact = padded_line(CLEAR, n);
+        over = padded_line(CLEAR, n + 1);
         assert_int_equal(checked_by(f, ACT_REPLY, exact), EG_BACKGROUND_CLEAR);
         assert_int_equal(checked_by(f, ACT_REPLY, over), EG_BACKGROUND_UNAVAILABLE);
 }
@@ -613,9 +540,7 @@ static void test_free_with_pending(void **state) {
         eg_background_free(TAKE_PTR(f->background));
         run_for(f->event, 300);
         assert_int_equal(a.calls + b.calls, 0);
-        bridge_join(&f->bridge);
-        assert_int_equal(f->bridge.hung_up, 1);
-        assert_int_equal(count_fds(), fds);
+        bridge_join_expect(&f->bridge, -1, 1, fds);
 }
 
 static void test_one_connection_per_question(void **state) {
@@ -637,18 +562,14 @@ static void test_one_connection_per_question(void **state) {
         assert_true(run_until(f->event, &b.calls, 15000));
         assert_int_equal(a.verdict, EG_BACKGROUND_LOST_STOLEN);
         assert_int_equal(b.verdict, EG_BACKGROUND_LOST_STOLEN);
-        bridge_join(&f->bridge);
-        assert_int_equal(f->bridge.served, 2);
-        assert_int_equal(f->bridge.hung_up, 2);
-        assert_non_null(strstr(f->bridge.requests[0], "\"document_number\":\"M12345678\""));
-        assert_non_null(strstr(f->bridge.requests[1], "\"document_number\":\"X1\""));
-        assert_int_equal(count_fds(), fds);
+        bridge_join_expect(&f->bridge, 2, 2, fds);
+        assert_non_null(strstr(f->bridge.conn[0].question, "\"document_number\":\"M12345678\""));
+        assert_non_null(strstr(f->bridge.conn[1].question, "\"document_number\":\"X1\""));
 }
 
 static void test_refusals(void **state) {
         struct fixture *f = *state;
         struct eg_background *b = NULL;
-        char long_path[200];
         uint64_t id;
         static const struct eg_background_query bad[] = {
                 { .issuing_state = "<<<", .document_number = "M1" },
@@ -673,14 +594,11 @@ static void test_refusals(void **state) {
         assert_int_equal(eg_background_external_open(f->event, "background.sock", &b), -EINVAL);
         assert_int_equal(eg_background_external_open(f->event, "", &b), -EINVAL);
         assert_int_equal(eg_background_external_open(f->event, NULL, &b), -EINVAL);
-        assert_int_equal(eg_background_external_open(NULL, f->path, &b), -EINVAL);
-        memset(long_path, 'a', sizeof(long_path));
-        long_path[0] = '/';
-        long_path[sizeof(((struct sockaddr_un *) NULL)->sun_path)] = '\0'; /* one too many */
-        assert_false(eg_background_external_socket_path_is_valid(long_path));
-        assert_int_equal(eg_background_external_open(f->event, long_path, &b), -EINVAL);
-        long_path[sizeof(((struct sockaddr_un *) NULL)->sun_path) - 1] = '\0'; /* fits */
-        assert_true(eg_background_external_socket_path_is_valid(long_path));
+        assert_int_equal(eg_background_external_open(NULL, f->bridge.path, &b), -EINVAL);
+        assert_false(eg_background_external_socket_path_is_valid(long_socket_path(false)));
+        assert_int_equal(eg_background_external_open(f->event, long_socket_path(false), &b),
+                         -EINVAL);
+        assert_true(eg_background_external_socket_path_is_valid(long_socket_path(true)));
         assert_null(b);
         assert_string_equal(f->background->ops->name, "external");
 

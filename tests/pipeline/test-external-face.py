@@ -18,48 +18,27 @@ Run by meson (suite "pipeline"); EGATE_BUILD_ROOT and EGATE_SOURCE_ROOT come fro
 environment.
 """
 import fcntl
-import importlib.machinery
 import json
 import os
-import shutil
 import socket
 import sys
-import tempfile
-import threading
 
-BUILD = os.environ.get("EGATE_BUILD_ROOT")
-SOURCE = os.environ.get("EGATE_SOURCE_ROOT")
+import lane_harness
+from lane_harness import read_line
+
 ALL_SEALS = fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW | fcntl.F_SEAL_WRITE | fcntl.F_SEAL_SEAL
 QUESTION = {"version": 1, "op": "compare", "probe_mime": "image/x-portable-graymap",
             "reference_mime": "image/x-egate-mock-face"}
 
 
-def load_matrix():
-    """The matrix test's Lane harness and traveller helpers."""
-    path = os.path.join(SOURCE, "tests", "pipeline", "test-matrix.py")
-    return importlib.machinery.SourceFileLoader("matrix", path).load_module()
-
-
-class FaceBridge:
+class FaceBridge(lane_harness.SocketBridge):
     """A face comparator bridge: the question and two memfds in, one JSON line out."""
 
     SCORES = {b"face-match": 90, b"face-mismatch": 10}
 
     def __init__(self, path):
         self.asked = []  # (question, n_fds, probe, probe seals, reference, reference seals)
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.bind(path)
-        os.chmod(path, 0o600)
-        self.sock.listen(8)
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self):
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._one, args=(conn,), daemon=True).start()
+        super().__init__(path)
 
     @staticmethod
     def _image(fd):
@@ -68,14 +47,12 @@ class FaceBridge:
         memfd = os.readlink("/proc/self/fd/%d" % fd).startswith("/memfd:")
         return data, fcntl.fcntl(fd, fcntl.F_GET_SEALS) if memfd else -1
 
-    def _one(self, conn):
+    def serve(self, conn):
         data, fds, _, _ = socket.recv_fds(conn, 4096, 4)
         try:
-            while not data.endswith(b"\n"):
-                chunk = conn.recv(4096)
-                if not chunk:
-                    return
-                data += chunk
+            data = read_line(conn, data)
+            if data is None:
+                return
             images = [self._image(fd) for fd in fds]
         finally:
             for fd in fds:
@@ -90,9 +67,6 @@ class FaceBridge:
             answer = {"version": 1, "result": "unavailable", "message": "model not loaded"}
         conn.sendall(json.dumps(answer).encode() + b"\n")
         conn.close()
-
-    def close(self):
-        self.sock.close()
 
 
 def check_asked(asked, name, Failure):
@@ -113,18 +87,15 @@ def check_asked(asked, name, Failure):
 
 
 def main():
-    if not BUILD or not SOURCE:
+    if not lane_harness.BUILD or not lane_harness.SOURCE:
         print("run through meson test (EGATE_BUILD_ROOT, EGATE_SOURCE_ROOT)")
         return 77
     if not hasattr(socket, "recv_fds"):
         print("1..0 # SKIP Python without socket.recv_fds")
         return 77
-    matrix = load_matrix()
+    matrix = lane_harness.load_matrix()
     Failure = matrix.Failure
-    work = tempfile.mkdtemp(prefix="egate-extface-")
-    os.chmod(work, 0o700)
-    state = os.path.join(work, "state")
-    os.mkdir(state, 0o700)
+    work, state = lane_harness.work_dir("egate-extface-")
 
     # (traveller, decision, reasons, face steps (result, reason), scores)
     cases = [
@@ -135,84 +106,43 @@ def main():
          [("undetermined", "E_FACE_COMPARATOR_UNAVAILABLE")], [None]),
     ]
     travellers = [matrix.scenario_traveller(name, i, {}) for i, (name, *_) in enumerate(cases)]
-    scenario = {"version": 1, "name": "external face", "latency": "zero",
-                "lanes": [{"name": matrix.LANE, "camera": True}], "travellers": travellers}
-    scenario_path = os.path.join(work, "scenario.json")
-    with open(scenario_path, "w") as f:
-        json.dump(scenario, f)
+    scenario_path = lane_harness.write_scenario(matrix, work, "external face", travellers,
+                                                camera=True)
     face_path = os.path.join(work, "face.sock")
-    config = os.path.join(work, "egated.conf")
-    with open(config, "w") as f:
-        f.write("[face]\nbackend = external\nsocket = %s\n" % face_path)
-        f.write("[policy.ses]\nface-verification = yes\nface-attempts = 2\n"
-                "mantrap-timeout-ms = 3000\nfingerprint-timeout-ms = 1500\n"
-                "document-timeout-ms = 1500\nbackground-timeout-ms = 1500\n"
-                "registry-timeout-ms = 1000\nexit-timeout-ms = 3000\n")
+    config = lane_harness.write_file(
+        work, "egated.conf",
+        "[face]\nbackend = external\nsocket = %s\n" % face_path +
+        "[policy.ses]\nface-verification = yes\nface-attempts = 2\n"
+        "mantrap-timeout-ms = 3000\nfingerprint-timeout-ms = 1500\n"
+        "document-timeout-ms = 1500\nbackground-timeout-ms = 1500\n"
+        "registry-timeout-ms = 1000\nexit-timeout-ms = 3000\n")
 
     bridge = FaceBridge(face_path)
     lane = matrix.Lane(work, scenario_path, config, state)
-    passed = failed = 0
-    try:
-        lane.wait_state("idle", 30, "egated started")
-        for name, decision, reasons, face_steps, scores in cases:
-            try:
-                asked = len(bridge.asked)
-                since = lane.mark()
-                reply = lane.mock("arrive %s %s" % (matrix.LANE, name))
-                if not reply.startswith("OK"):
-                    raise Failure("arrive: " + reply)
-                i = lane.wait_event(since, lambda e: e.get("event") == "TransactionFinished",
-                                    20, "TransactionFinished")
-                got = lane.events[i]["args"]
-                if got["decision"] != decision or got["reasons"] != reasons:
-                    raise Failure("%s %s, expected %s %s" % (got["decision"], got["reasons"],
-                                                              decision, reasons))
-                lane.wait_traveller_gone()
-                lane.wait_state("idle", 20, "after the traveller")
-                check_asked(bridge.asked[asked:], name, Failure)
-                if len(bridge.asked) - asked != len(face_steps):
-                    raise Failure("%d comparisons, expected %d" %
-                                  (len(bridge.asked) - asked, len(face_steps)))
-                record = lane.audit(got["id"])
-                steps = [s for s in record["steps"] if s["step"] == "face"]
-                if [(s["result"], s.get("reason") or None) for s in steps] != face_steps:
-                    raise Failure("face steps in the audit record: %r" % steps)
-                for s, score in zip(steps, scores):
-                    if s.get("score") != score or (score is not None and
-                                                   s.get("threshold") != 60):
-                        raise Failure("face step %r, expected score %s" % (s, score))
-                print("ok - %s: %s %s" % (name, decision, reasons))
-                passed += 1
-            except Failure as e:
-                print("not ok - %s: %s" % (name, e))
-                failed += 1
-                try:
-                    lane.wait_traveller_gone(20)
-                    lane.wait_state("idle", 30, "recovery")
-                except Failure:
-                    break
-    except Failure as e:
-        print("not ok - start: %s" % e)
-        failed += 1
-    finally:
-        problem = lane.close()
-        bridge.close()
-        if problem:
-            print("not ok - egated stops cleanly: %s" % problem)
-            failed += 1
-        else:
-            print("ok - egated stops cleanly")
-        with open(os.path.join(work, "egated.log")) as f:
-            log = f.read()
-        if "face comparison: the external bridge on" not in log:
-            print("not ok - egated did not say it uses the bridge")
-            failed += 1
-        if failed:
-            for line in log.splitlines()[-120:]:
-                sys.stdout.write("# " + line + "\n")
-        shutil.rmtree(work, ignore_errors=True)
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+
+    def one(case):
+        name, decision, reasons, face_steps, scores = case
+        asked = len(bridge.asked)
+        _, got = lane_harness.arrive(lane, matrix, name, decision, reasons)
+        lane_harness.leave(lane)
+        check_asked(bridge.asked[asked:], name, Failure)
+        if len(bridge.asked) - asked != len(face_steps):
+            raise Failure("%d comparisons, expected %d" %
+                          (len(bridge.asked) - asked, len(face_steps)))
+        record = lane.audit(got["id"])
+        steps = [s for s in record["steps"] if s["step"] == "face"]
+        if [(s["result"], s.get("reason") or None) for s in steps] != face_steps:
+            raise Failure("face steps in the audit record: %r" % steps)
+        for s, score in zip(steps, scores):
+            if s.get("score") != score or (score is not None and
+                                           s.get("threshold") != 60):
+                raise Failure("face step %r, expected score %s" % (s, score))
+        return "%s: %s %s" % (name, decision, reasons)
+
+    return lane_harness.run_lane(
+        lane, matrix, work, cases, one, [bridge],
+        log_must_have=[("face comparison: the external bridge on",
+                        "egated did not say it uses the bridge")])
 
 
 if __name__ == "__main__":

@@ -23,58 +23,32 @@ from the environment.
 """
 import base64
 import datetime
-import importlib.machinery
 import json
 import os
-import shutil
-import socket
 import sys
-import tempfile
-import threading
 import time
 
-BUILD = os.environ.get("EGATE_BUILD_ROOT")
-SOURCE = os.environ.get("EGATE_SOURCE_ROOT")
+import lane_harness
+from lane_harness import read_line
+
 TODAY = datetime.date.today()
 
 
-def load_matrix():
-    """The matrix test's Lane harness and MRZ helpers."""
-    path = os.path.join(SOURCE, "tests", "pipeline", "test-matrix.py")
-    return importlib.machinery.SourceFileLoader("matrix", path).load_module()
-
-
-class Bridge:
+class Bridge(lane_harness.SocketBridge):
     """A registry bridge: one JSON line in, one JSON line out, per connection."""
 
     def __init__(self, path, members):
-        self.path = path
         self.members = members  # document number -> member object
         self.behaviour = "answer"
         self.requests = []
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.bind(path)
-        os.chmod(path, 0o600)
-        self.sock.listen(8)
         self.hung = []
-        threading.Thread(target=self._serve, daemon=True).start()
+        super().__init__(path)
 
-    def _serve(self):
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._one, args=(conn,), daemon=True).start()
-
-    def _one(self, conn):
-        data = b""
-        while not data.endswith(b"\n"):
-            chunk = conn.recv(65536)
-            if not chunk:
-                conn.close()
-                return
-            data += chunk
+    def serve(self, conn):
+        data = read_line(conn, size=65536)
+        if data is None:
+            conn.close()
+            return
         request = json.loads(data)
         self.requests.append(request)
         if self.behaviour == "hang":
@@ -95,39 +69,24 @@ class Bridge:
         conn.close()
 
     def close(self):
-        self.sock.close()
+        super().close()
         for conn in self.hung:
             conn.close()
 
 
-class BackgroundBridge:
+class BackgroundBridge(lane_harness.SocketBridge):
     """The background check's bridge: clear, except a late hit for one document."""
 
     def __init__(self, path, late_hit):
         self.late_hit = late_hit
         self.requests = []
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.bind(path)
-        os.chmod(path, 0o600)
-        self.sock.listen(8)
-        threading.Thread(target=self._serve, daemon=True).start()
+        super().__init__(path)
 
-    def _serve(self):
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._one, args=(conn,), daemon=True).start()
-
-    def _one(self, conn):
-        data = b""
-        while not data.endswith(b"\n"):
-            chunk = conn.recv(4096)
-            if not chunk:
-                conn.close()
-                return
-            data += chunk
+    def serve(self, conn):
+        data = read_line(conn)
+        if data is None:
+            conn.close()
+            return
         request = json.loads(data)
         self.requests.append(request)
         if request.get("document_number") == self.late_hit:
@@ -136,9 +95,6 @@ class BackgroundBridge:
         else:
             conn.sendall(b"{\"result\": \"clear\"}\n")
         conn.close()
-
-    def close(self):
-        self.sock.close()
 
 
 def member(traveller_id, number, birth, expiry):
@@ -156,15 +112,12 @@ def member(traveller_id, number, birth, expiry):
 
 
 def main():
-    if not BUILD or not SOURCE:
+    if not lane_harness.BUILD or not lane_harness.SOURCE:
         print("run through meson test (EGATE_BUILD_ROOT, EGATE_SOURCE_ROOT)")
         return 77
-    matrix = load_matrix()
+    matrix = lane_harness.load_matrix()
     Failure = matrix.Failure  # what the harness raises, and so do we
-    work = tempfile.mkdtemp(prefix="egate-extreg-")
-    os.chmod(work, 0o700)
-    state = os.path.join(work, "state")
-    os.mkdir(state, 0o700)
+    work, state = lane_harness.work_dir("egate-extreg-")
     birth = datetime.date(1975, 6, 15)
     expiry = TODAY + datetime.timedelta(days=4 * 365)
 
@@ -191,107 +144,65 @@ def main():
         })
         if known:
             members[number] = member(name, number, birth + datetime.timedelta(days=i), expiry)
-    scenario = {"version": 1, "name": "external registry", "latency": "zero",
-                "lanes": [{"name": matrix.LANE, "camera": False}], "travellers": travellers}
-    scenario_path = os.path.join(work, "scenario.json")
-    with open(scenario_path, "w") as f:
-        json.dump(scenario, f)
+    scenario_path = lane_harness.write_scenario(matrix, work, "external registry", travellers,
+                                                camera=False)
     socket_path = os.path.join(work, "registry.sock")
     background_path = os.path.join(work, "background.sock")
-    config = os.path.join(work, "egated.conf")
-    with open(config, "w") as f:
-        f.write("[background]\nbackend = external\nsocket = %s\n" % background_path)
-        f.write("[registry]\nbackend = external\nsocket = %s\n"
-                "[policy.ses]\nregistry-timeout-ms = 800\nmantrap-timeout-ms = 3000\n"
-                "fingerprint-timeout-ms = 1500\ndocument-timeout-ms = 1500\n"
-                "background-timeout-ms = 1500\nexit-timeout-ms = 3000\n"
-                "face-verification = no\n" % socket_path)
+    config = lane_harness.write_file(
+        work, "egated.conf",
+        "[background]\nbackend = external\nsocket = %s\n" % background_path +
+        "[registry]\nbackend = external\nsocket = %s\n"
+        "[policy.ses]\nregistry-timeout-ms = 800\nmantrap-timeout-ms = 3000\n"
+        "fingerprint-timeout-ms = 1500\ndocument-timeout-ms = 1500\n"
+        "background-timeout-ms = 1500\nexit-timeout-ms = 3000\n"
+        "face-verification = no\n" % socket_path)
 
     bridge = Bridge(socket_path, members)
     background = BackgroundBridge(background_path, numbers["late-watchlist-hit"])
     lane = matrix.Lane(work, scenario_path, config, state)
-    passed = failed = 0
-    try:
-        lane.wait_state("idle", 30, "egated started")
-        for name, behaviour, _, decision, reasons in cases:
-            try:
-                asked = len(bridge.requests)
-                bridge.behaviour = behaviour
-                if behaviour == "gone":
-                    bridge.close()
-                    os.unlink(socket_path)
-                since = lane.mark()
-                reply = lane.mock("arrive %s %s" % (matrix.LANE, name))
-                if not reply.startswith("OK"):
-                    raise Failure("arrive: " + reply)
-                i = lane.wait_event(since, lambda e: e.get("event") == "TransactionFinished",
-                                    20, "TransactionFinished")
-                got = lane.events[i]["args"]
-                if got["decision"] != decision or got["reasons"] != reasons:
-                    raise Failure("%s %s, expected %s %s" % (got["decision"], got["reasons"],
-                                                              decision, reasons))
-                if name == "late-watchlist-hit":
-                    tx = got["id"]
-                    lane.wait_event(i, lambda e: e.get("event") == "Alarm" and
-                                    e["args"].get("kind") == "watchlist-hit", 10,
-                                    "the late hit's Alarm")
-                    asked_background = [r for r in background.requests
-                                        if r.get("document_number") == numbers[name]]
-                    if len(asked_background) != 1:
-                        raise Failure("background bridge asked %d times" % len(asked_background))
-                    lane.wait_traveller_gone()
-                    lane.wait_state("idle", 20, "after the traveller")
-                    # The hit decided nothing, so the trail holds it as a lane event of
-                    # the transaction, whether or not the record was written by then.
-                    events = json.loads(lane.egatectl("--json", "audit", "events",
-                                                      "--transaction", tx))
-                    hits = [e for e in events if e["kind"] == "alarm" and
-                            e["action"] == "watchlist-hit" and
-                            e.get("transaction_id") == tx and e.get("reason")]
-                    if len(hits) != 1:
-                        raise Failure("lane events of %s: %r" % (tx, events))
-                    if numbers[name] in json.dumps(events):
-                        raise Failure("the document number in a lane event")
-                if behaviour != "gone":
-                    request = bridge.requests[asked] if len(bridge.requests) > asked else None
-                    want = {"version": 1, "op": "lookup", "issuing_state": "USA",
-                            "document_number": numbers[name]}
-                    if request != want:
-                        raise Failure("the bridge was asked %r, expected %r" % (request, want))
-                lane.wait_traveller_gone()
-                lane.wait_state("idle", 20, "after the traveller")
-                if behaviour == "gone":
-                    # The deployment's bridge comes back: lookups work again.
-                    bridge = Bridge(socket_path, members)
-                print("ok - %s: %s %s" % (name, decision, reasons))
-                passed += 1
-            except Failure as e:
-                print("not ok - %s: %s" % (name, e))
-                failed += 1
-                try:
-                    lane.wait_traveller_gone(20)
-                    lane.wait_state("idle", 30, "recovery")
-                except Failure:
-                    break
-    except Failure as e:
-        print("not ok - start: %s" % e)
-        failed += 1
-    finally:
-        problem = lane.close()
-        bridge.close()
-        background.close()
-        if problem:
-            print("not ok - egated stops cleanly: %s" % problem)
-            failed += 1
-        else:
-            print("ok - egated stops cleanly")
-        if failed:
-            with open(os.path.join(work, "egated.log")) as f:
-                for line in f.readlines()[-120:]:
-                    sys.stdout.write("# " + line)
-        shutil.rmtree(work, ignore_errors=True)
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+
+    def one(case):
+        name, behaviour, _, decision, reasons = case
+        asked = len(bridge.requests)
+        bridge.behaviour = behaviour
+        if behaviour == "gone":
+            bridge.close()
+            os.unlink(socket_path)
+        i, got = lane_harness.arrive(lane, matrix, name, decision, reasons)
+        if name == "late-watchlist-hit":
+            tx = got["id"]
+            lane.wait_event(i, lambda e: e.get("event") == "Alarm" and
+                            e["args"].get("kind") == "watchlist-hit", 10,
+                            "the late hit's Alarm")
+            asked_background = [r for r in background.requests
+                                if r.get("document_number") == numbers[name]]
+            if len(asked_background) != 1:
+                raise Failure("background bridge asked %d times" % len(asked_background))
+            lane_harness.leave(lane)
+            # The hit decided nothing, so the trail holds it as a lane event of
+            # the transaction, whether or not the record was written by then.
+            events = json.loads(lane.egatectl("--json", "audit", "events",
+                                              "--transaction", tx))
+            hits = [e for e in events if e["kind"] == "alarm" and
+                    e["action"] == "watchlist-hit" and
+                    e.get("transaction_id") == tx and e.get("reason")]
+            if len(hits) != 1:
+                raise Failure("lane events of %s: %r" % (tx, events))
+            if numbers[name] in json.dumps(events):
+                raise Failure("the document number in a lane event")
+        if behaviour != "gone":
+            request = bridge.requests[asked] if len(bridge.requests) > asked else None
+            want = {"version": 1, "op": "lookup", "issuing_state": "USA",
+                    "document_number": numbers[name]}
+            if request != want:
+                raise Failure("the bridge was asked %r, expected %r" % (request, want))
+        lane_harness.leave(lane)
+        if behaviour == "gone":
+            # The deployment's bridge comes back: lookups work again.
+            bridge.listen()
+        return "%s: %s %s" % (name, decision, reasons)
+
+    return lane_harness.run_lane(lane, matrix, work, cases, one, [bridge, background])
 
 
 if __name__ == "__main__":

@@ -19,13 +19,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "face-test-util.h"
-#include "fake-bridge.h"
 #include "macro.h"
-#include "registry-test-util.h"
 
 /* ---- the answers ---- */
 
@@ -46,7 +43,7 @@ static void test_scores(void **state) {
         };
 
         for (size_t i = 0; i < ELEMENTSOF(good); i++) {
-                struct answer a = compared_by(f, FACE_REPLY, good[i].reply);
+                struct answer a = compared_by(f, ACT_REPLY, good[i].reply);
 
                 if (a.status != 0 || a.score != good[i].score)
                         fail_msg("%s: status %d, score %f", good[i].reply, a.status, a.score);
@@ -64,7 +61,7 @@ static void test_unavailable(void **state) {
         struct fixture *f = *state;
         _cleanup_free_ char *log = NULL;
 
-        capture_begin(f);
+        capture_begin(f->bridge.dir);
         assert_int_equal(status_of(f, "{\"version\":1,\"result\":\"unavailable\"}\n"), -EHOSTDOWN);
         assert_int_equal(status_of(f, "{\"version\":1,\"result\":\"unavailable\",\"message\":"
                                       "\"model not loaded\"}\n"),
@@ -76,7 +73,7 @@ static void test_unavailable(void **state) {
         assert_int_equal(status_of(f, "{\"version\":1,\"result\":\"unavailable\",\"message\":"
                                       "\"bad\\nline\"}\n"),
                          -EHOSTDOWN);
-        log = capture_end(f);
+        log = capture_end(f->bridge.dir);
         assert_non_null(strstr(log, "the comparator is unavailable (no reason given)"));
         assert_non_null(strstr(log, "the comparator is unavailable: model not loaded"));
         assert_non_null(strstr(log, "reason withheld"));
@@ -129,20 +126,20 @@ static void test_malformed(void **state) {
         };
         _cleanup_free_ char *log = NULL;
 
-        capture_begin(f);
+        capture_begin(f->bridge.dir);
         for (size_t i = 0; i < ELEMENTSOF(bad); i++)
                 if (status_of(f, bad[i]) != -EHOSTDOWN)
                         fail_msg("not unavailable: %s", bad[i]);
         /* A NUL byte inside the line. */
         assert_int_equal(compared_by_script(f,
-                                            (struct face_bridge_script){
-                                                    .act = FACE_REPLY,
+                                            (struct bridge_script){
+                                                    .act = ACT_REPLY,
                                                     .reply = SCORED("87.5\0"),
                                                     .reply_len = sizeof(SCORED("87.5\0")) - 1,
                                             })
                                  .status,
                          -EHOSTDOWN);
-        log = capture_end(f);
+        log = capture_end(f->bridge.dir);
         assert_non_null(strstr(log, "not valid JSON at byte"));
         assert_non_null(strstr(log, "unknown version"));
         assert_non_null(strstr(log, "\"score\" is not within 0..100"));
@@ -159,24 +156,16 @@ static void test_over_long_line(void **state) {
         size_t n = EG_FACE_EXTERNAL_LINE_MAX;
         const char *line = SCORED("70");
 
-        capture_begin(f);
-        assert_int_equal(compared_by(f, FACE_FLOOD, NULL).status, -EHOSTDOWN);
-        log = capture_end(f);
+        capture_begin(f->bridge.dir);
+        assert_int_equal(compared_by(f, ACT_FLOOD, NULL).status, -EHOSTDOWN);
+        log = capture_end(f->bridge.dir);
         assert_non_null(strstr(log, "the answer is longer than 4096 bytes"));
         assert_true(f->bridge.flooded >= EG_FACE_EXTERNAL_LINE_MAX);
         assert_true(f->bridge.flooded < (4u << 20)); /* egated stopped at its limit */
 
         /* The limit exactly: 4096 bytes and the newline are read; 4097 are not. */
-        exact = malloc(n + 2);
-        over = malloc(n + 3);
-        assert_non_null(exact);
-        assert_non_null(over);
-        memset(exact, ' ', n);
-        memcpy(exact, line, strlen(line) - 1);
-        strcpy(exact + n, "\n");
-        memset(over, ' ', n + 1);
-        memcpy(over, line, strlen(line) - 1);
-        strcpy(over + n + 1, "\n");
+        exact = padded_line(line, n);
+        over = padded_line(line, n + 1);
         assert_int_equal(status_of(f, exact), 0);
         assert_int_equal(status_of(f, over), -EHOSTDOWN);
 }
@@ -185,19 +174,19 @@ static void test_hangs_up(void **state) {
         struct fixture *f = *state;
         _cleanup_free_ char *log = NULL;
 
-        capture_begin(f);
-        assert_int_equal(compared_by(f, FACE_REPLY_CLOSE, NULL).status, -EHOSTDOWN);
-        assert_int_equal(compared_by(f, FACE_REPLY_CLOSE, "{\"version\":1,\"result\":\"sco").status,
+        capture_begin(f->bridge.dir);
+        assert_int_equal(compared_by(f, ACT_REPLY_CLOSE, NULL).status, -EHOSTDOWN);
+        assert_int_equal(compared_by(f, ACT_REPLY_CLOSE, "{\"version\":1,\"result\":\"sco").status,
                          -EHOSTDOWN);
         /* A whole answer without its newline is not a line: the number may go on. */
-        assert_int_equal(compared_by(f, FACE_REPLY_CLOSE,
+        assert_int_equal(compared_by(f, ACT_REPLY_CLOSE,
                                      "{\"version\":1,\"result\":\"scored\","
                                      "\"score\":9}")
                                  .status,
                          -EHOSTDOWN);
         /* A whole line and then the close is fine. */
-        assert_int_equal(compared_by(f, FACE_REPLY_CLOSE, SCORED("9")).status, 0);
-        log = capture_end(f);
+        assert_int_equal(compared_by(f, ACT_REPLY_CLOSE, SCORED("9")).status, 0);
+        log = capture_end(f->bridge.dir);
         assert_non_null(strstr(log, "closed the connection without answering"));
         assert_non_null(strstr(log, "closed the connection in the middle of the answer line"));
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The external face comparator against a fake bridge (fake-face-bridge.c: a thread on a
- * Unix socket in a temporary directory, scripted per connection, that takes the images
- * the way a real bridge must, with recvmsg()): the transport.  Comparisons go through the
+ * The external face comparator against a fake bridge (tests/bridge-test-util.h with
+ * fake-face-bridge.c: a thread on a Unix socket in a temporary directory, scripted per
+ * connection, that takes the images the way a real bridge must, with recvmsg()): the
+ * transport.  Comparisons go through the
  * plugin point the pipeline calls (ops->compare/cancel/free) on an sd-event loop, so the
  * outcomes arrive as the pipeline sees them: once, from the loop, never from inside
  * compare() or cancel().  The bridge records the question, the descriptors with it (how
@@ -22,25 +23,22 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "face-test-util.h"
-#include "fake-bridge.h"
 #include "macro.h"
-#include "registry-test-util.h"
 
 /* ---- the images ---- */
 
 static void test_scored_and_images(void **state) {
         struct fixture *f = *state;
-        const struct face_bridge_connection *c = &f->bridge.conn[0];
+        const struct face_bridge_received *c = &f->face.got[0];
         _cleanup_free_ char *log = NULL;
         struct answer a;
 
-        capture_begin(f);
-        a = compared_by(f, FACE_REPLY, SCORED("87.5"));
-        log = capture_end(f);
+        capture_begin(f->bridge.dir);
+        a = compared_by(f, ACT_REPLY, SCORED("87.5"));
+        log = capture_end(f->bridge.dir);
         assert_int_equal(a.status, 0);
         assert_true(a.score == 87.5);
         /* Both images with the question's first byte, as sealed memfds. */
@@ -63,13 +61,13 @@ static void test_scored_and_images(void **state) {
 
 static void test_unsealed_probe(void **state) {
         struct fixture *f = *state;
-        const struct face_bridge_connection *c = &f->bridge.conn[0];
+        const struct face_bridge_received *c = &f->face.got[0];
         int probe = memfd_with(probe_bytes, probe_len, false);
 
         /* A camera that did not seal its frame: the bridge gets a sealed copy. */
         close(f->probe);
         f->probe = probe;
-        assert_int_equal(compared_by(f, FACE_REPLY, SCORED("12")).status, 0);
+        assert_int_equal(compared_by(f, ACT_REPLY, SCORED("12")).status, 0);
         assert_true(c->images[0].memfd);
         assert_int_equal(c->images[0].seals & ALL_SEALS, ALL_SEALS);
         assert_memory_equal(c->images[0].data, probe_bytes, probe_len);
@@ -83,23 +81,23 @@ static void test_no_bridge(void **state) {
         unsigned fds = count_fds();
         int fd;
 
-        capture_begin(f);
+        capture_begin(f->bridge.dir);
         /* No socket at all: it opens all the same (the bridge may start later). */
-        assert_true(asprintf(&missing, "%s/nobody.sock", f->dir) > 0);
+        assert_true(asprintf(&missing, "%s/nobody.sock", f->bridge.dir) > 0);
         eg_face_matcher_free(f->matcher);
         assert_int_equal(eg_face_matcher_external_new(f->event, missing, &f->matcher), 0);
         start = now_ms();
         assert_int_equal(compared(f).status, -EHOSTDOWN);
         assert_true(now_ms() - start < 500); /* at once, not at a deadline */
         /* A socket nobody listens on. */
-        assert_true(asprintf(&refusing, "%s/refusing.sock", f->dir) > 0);
+        assert_true(asprintf(&refusing, "%s/refusing.sock", f->bridge.dir) > 0);
         fd = unix_socket_bind(refusing, false);
         assert_true(fd >= 0);
         eg_face_matcher_free(f->matcher);
         assert_int_equal(eg_face_matcher_external_new(f->event, refusing, &f->matcher), 0);
         assert_int_equal(compared(f).status, -EHOSTDOWN);
         close(fd);
-        log = capture_end(f);
+        log = capture_end(f->bridge.dir);
         assert_non_null(strstr(log, "nobody.sock: cannot connect"));
         assert_non_null(strstr(log, "refusing.sock: cannot connect"));
         assert_int_equal(count_fds(), fds);
@@ -129,12 +127,11 @@ static void test_hang_past_deadline(void **state) {
 
         /* The bridge answers a match, but only after the deadline: egated has hung up by
          * then, and the one callback was -ECANCELED. */
-        assert_int_equal(
-                face_bridge_run(&f->bridge, (struct face_bridge_script){ .act = FACE_REPLY,
-                                                                         .reply = SCORED("99"),
-                                                                         .delay_ms = 400,
-                                                                         .connections = 1 }),
-                0);
+        assert_int_equal(bridge_run(&f->bridge, (struct bridge_script){ .act = ACT_REPLY,
+                                                                        .reply = SCORED("99"),
+                                                                        .delay_ms = 400,
+                                                                        .connections = 1 }),
+                         0);
         start = now_ms();
         assert_int_equal(compare(f, f->probe, &a, &d.request), 0);
         assert_int_equal(sd_event_add_time_relative(f->event, &timer, CLOCK_MONOTONIC, 150 * 1000,
@@ -146,9 +143,7 @@ static void test_hang_past_deadline(void **state) {
         run_for(f->event, 600); /* the late match comes to nothing */
         assert_int_equal(a.calls, 1);
         assert_false(a.called_inside);
-        face_bridge_join(&f->bridge);
-        assert_true(f->bridge.conn[0].hung_up);
-        assert_int_equal(count_fds(), fds);
+        bridge_join_expect(&f->bridge, -1, 1, fds);
 }
 
 static void test_cancel_in_flight(void **state) {
@@ -157,7 +152,7 @@ static void test_cancel_in_flight(void **state) {
         unsigned fds = count_fds();
         uint64_t id;
 
-        assert_int_equal(face_bridge_start(&f->bridge, FACE_SILENT, NULL, 1), 0);
+        assert_int_equal(bridge_start(&f->bridge, ACT_SILENT, NULL, 1), 0);
         assert_int_equal(compare(f, f->probe, &a, &id), 0);
         run_for(f->event, 100); /* connected, the question and images sent */
         assert_int_equal(a.calls, 0);
@@ -170,32 +165,24 @@ static void test_cancel_in_flight(void **state) {
         assert_int_equal(a.calls, 1);
         assert_false(a.called_inside);
         assert_int_equal(a.status, -ECANCELED);
-        face_bridge_join(&f->bridge);
-        assert_int_equal(f->bridge.conn[0].n_fds, 2);
-        assert_true(f->bridge.conn[0].hung_up);
-        assert_int_equal(count_fds(), fds);
+        bridge_join_expect(&f->bridge, -1, 1, fds);
+        assert_int_equal(f->face.got[0].n_fds, 2);
 }
 
 static void test_cancel_after_answer(void **state) {
         struct fixture *f = *state;
         struct answer a = {};
-        unsigned long long end;
         uint64_t id;
-        int next_fd;
+        int fd;
 
         /* The descriptor the comparison's socket gets: the lowest free one. */
-        next_fd = dup(STDIN_FILENO);
-        assert_true(next_fd >= 0);
-        close(next_fd);
-        assert_int_equal(face_bridge_start(&f->bridge, FACE_REPLY, SCORED("95"), 1), 0);
+        fd = next_fd();
+        assert_int_equal(bridge_start(&f->bridge, ACT_REPLY, SCORED("95"), 1), 0);
         assert_int_equal(compare(f, f->probe, &a, &id), 0);
-        assert_true(fcntl(next_fd, F_GETFD) >= 0);
+        assert_true(fcntl(fd, F_GETFD) >= 0);
         /* One loop iteration at a time, until egated has read the answer and hung up: the
          * score is on its way, not yet delivered. */
-        end = now_ms() + 5000;
-        while (fcntl(next_fd, F_GETFD) >= 0 && now_ms() < end)
-                assert_true(sd_event_run(f->event, 10 * 1000) >= 0);
-        assert_true(fcntl(next_fd, F_GETFD) < 0);
+        assert_true(run_until_closed(f->event, fd, 5000));
         assert_int_equal(a.calls, 0);
         /* The caller has moved on: it hears -ECANCELED, never the score. */
         cancel(f, &a, id);
@@ -203,7 +190,7 @@ static void test_cancel_after_answer(void **state) {
         run_for(f->event, 50);
         assert_int_equal(a.calls, 1);
         assert_int_equal(a.status, -ECANCELED);
-        face_bridge_join(&f->bridge);
+        bridge_join(&f->bridge);
 }
 
 static void test_parallel(void **state) {
@@ -215,11 +202,11 @@ static void test_parallel(void **state) {
 
         /* The bridge takes all twelve before answering any, the last first, and scores
          * each probe by the number it holds: every caller gets its own. */
-        assert_int_equal(
-                face_bridge_run(&f->bridge, (struct face_bridge_script){ .act = FACE_ECHO,
-                                                                         .connections = N,
-                                                                         .all_first = true }),
-                0);
+        f->face.echo = true;
+        assert_int_equal(bridge_run(&f->bridge, (struct bridge_script){ .act = ACT_REPLY,
+                                                                        .connections = N,
+                                                                        .all_first = true }),
+                         0);
         for (int i = 0; i < N; i++) {
                 char text[16];
 
@@ -236,12 +223,9 @@ static void test_parallel(void **state) {
                 assert_int_equal(a[i].status, 0);
                 assert_true(a[i].score == 40 + i);
         }
-        face_bridge_join(&f->bridge);
-        assert_int_equal(f->bridge.served, N);
-        assert_int_equal(f->bridge.hung_up, N);
+        bridge_join_expect(&f->bridge, N, N, fds);
         for (int i = 0; i < N; i++)
-                assert_int_equal(f->bridge.conn[i].n_fds, 2);
-        assert_int_equal(count_fds(), fds);
+                assert_int_equal(f->face.got[i].n_fds, 2);
 }
 
 static void test_free_with_pending(void **state) {
@@ -250,7 +234,7 @@ static void test_free_with_pending(void **state) {
         unsigned fds = count_fds();
         uint64_t id;
 
-        assert_int_equal(face_bridge_start(&f->bridge, FACE_SILENT, NULL, 1), 0);
+        assert_int_equal(bridge_start(&f->bridge, ACT_SILENT, NULL, 1), 0);
         assert_int_equal(compare(f, f->probe, &a, NULL), 0);
         run_for(f->event, 100);
         /* A second one, cancelled: its -ECANCELED is scheduled but not delivered. */
@@ -259,9 +243,7 @@ static void test_free_with_pending(void **state) {
         eg_face_matcher_free(TAKE_PTR(f->matcher));
         run_for(f->event, 300);
         assert_int_equal(a.calls + b.calls, 0);
-        face_bridge_join(&f->bridge);
-        assert_true(f->bridge.conn[0].hung_up);
-        assert_int_equal(count_fds(), fds);
+        bridge_join_expect(&f->bridge, -1, 1, fds);
 }
 
 static void test_refusals(void **state) {
@@ -270,7 +252,6 @@ static void test_refusals(void **state) {
         const struct eg_face_matcher_ops *ops = f->matcher->ops;
         void *matcher = f->matcher->matcher;
         const uint8_t *ref = (const uint8_t *) reference_bytes;
-        char long_path[200];
         unsigned fds = count_fds();
         uint64_t id;
         static const char *const bad_mimes[] = {
@@ -283,14 +264,11 @@ static void test_refusals(void **state) {
         assert_int_equal(eg_face_matcher_external_new(f->event, "face.sock", &m), -EINVAL);
         assert_int_equal(eg_face_matcher_external_new(f->event, "", &m), -EINVAL);
         assert_int_equal(eg_face_matcher_external_new(f->event, NULL, &m), -EINVAL);
-        assert_int_equal(eg_face_matcher_external_new(NULL, f->path, &m), -EINVAL);
-        memset(long_path, 'a', sizeof(long_path));
-        long_path[0] = '/';
-        long_path[sizeof(((struct sockaddr_un *) NULL)->sun_path)] = '\0'; /* one too many */
-        assert_false(eg_face_external_socket_path_is_valid(long_path));
-        assert_int_equal(eg_face_matcher_external_new(f->event, long_path, &m), -EINVAL);
-        long_path[sizeof(((struct sockaddr_un *) NULL)->sun_path) - 1] = '\0'; /* fits */
-        assert_true(eg_face_external_socket_path_is_valid(long_path));
+        assert_int_equal(eg_face_matcher_external_new(NULL, f->bridge.path, &m), -EINVAL);
+        assert_false(eg_face_external_socket_path_is_valid(long_socket_path(false)));
+        assert_int_equal(eg_face_matcher_external_new(f->event, long_socket_path(false), &m),
+                         -EINVAL);
+        assert_true(eg_face_external_socket_path_is_valid(long_socket_path(true)));
         assert_null(m);
         assert_string_equal(ops->name, "external");
 

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The external registry backend against a fake bridge (fake-bridge.c: a thread listening on
- * a Unix socket in a temporary directory, scripted per connection: answer, close half-way,
- * say nothing, flood).  Lookups go through the real wrapper (eg_registry_external_open) on an sd-event
+ * The external registry backend against a fake bridge (tests/bridge-test-util.h: a thread
+ * listening on a Unix socket in a temporary directory, scripted per connection: answer,
+ * close half-way, say nothing, flood).  Lookups go through the real wrapper (eg_registry_external_open) on an sd-event
  * loop, so the answers arrive exactly as the pipeline would see them: once, from the loop,
  * with the documented status.  The bridge also records the question line it received and
  * whether egated hung up, and the fd count proves no connection is left behind.
@@ -18,18 +18,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/un.h>
 #include <unistd.h>
 
-#include "fake-bridge.h"
+#include "bridge-test-util.h"
 #include "log.h"
-#include "registry-test-util.h"
 #include "registry/registry-external.h"
 
 struct fixture {
         sd_event *event;
-        char *dir;
-        char *path;
         struct bridge bridge;
         struct eg_registry *registry;
 };
@@ -61,20 +57,11 @@ static void answer_done(struct answer *a) {
 
 static int setup(void **state) {
         struct fixture *f = calloc(1, sizeof(*f));
-        sd_event_source *warm = NULL;
 
         assert_non_null(f);
-        assert_int_equal(sd_event_new(&f->event), 0);
-        /* The loop's timerfd, made now so fd counts compare like with like. */
-        assert_int_equal(sd_event_add_time_relative(f->event, &warm, CLOCK_MONOTONIC, 1000000, 0,
-                                                    NULL, NULL),
-                         0);
-        sd_event_source_unref(warm);
-        f->dir = make_state_dir();
-        assert_non_null(f->dir);
-        assert_true(asprintf(&f->path, "%s/registry.sock", f->dir) > 0);
-        assert_int_equal(bridge_listen(&f->bridge, f->path), 0);
-        assert_int_equal(eg_registry_external_open(f->event, f->path, &f->registry), 0);
+        f->event = event_new_warm();
+        bridge_open(&f->bridge, "registry.sock", NULL, NULL);
+        assert_int_equal(eg_registry_external_open(f->event, f->bridge.path, &f->registry), 0);
         *state = f;
         return 0;
 }
@@ -83,10 +70,7 @@ static int teardown(void **state) {
         struct fixture *f = *state;
 
         eg_registry_free(f->registry);
-        bridge_done(&f->bridge);
-        remove_tree(f->dir);
-        free(f->dir);
-        free(f->path);
+        bridge_close(&f->bridge);
         sd_event_unref(f->event);
         free(f);
         return 0;
@@ -97,67 +81,26 @@ static int lookup(struct fixture *f, const char *state, const char *number, stru
         a->inside = true;
         assert_int_equal(eg_registry_lookup(f->registry, state, number, on_answer, a, NULL), 0);
         a->inside = false;
-        assert_int_equal(a->calls, 0); /* never from inside the call */
-        assert_true(run_until(f->event, &a->calls, 15000));
-        run_for(f->event, 20); /* nothing more comes */
-        assert_int_equal(a->calls, 1);
-        assert_false(a->called_inside);
+        run_to_one_answer(f->event, &a->calls, &a->called_inside);
         return a->status;
 }
 
-/* One lookup answered by `reply`; its status (the bridge saw egated hang up). */
-static int lookup_answered_raw(struct fixture *f, enum bridge_act act, struct bridge_reply reply,
-                               struct answer *a) {
+/* One lookup answered by the script on one connection; its status (the bridge saw egated
+ * hang up). */
+static int lookup_answered_raw(struct fixture *f, struct bridge_script script, struct answer *a) {
         unsigned fds = count_fds();
         int r;
 
-        assert_int_equal(bridge_start_raw(&f->bridge, act, reply, 1), 0);
+        script.connections = 1;
+        assert_int_equal(bridge_run(&f->bridge, script), 0);
         r = lookup(f, "KOR", "M12345678", a);
-        bridge_join(&f->bridge);
-        assert_int_equal(f->bridge.served, 1);
-        if (act == ACT_REPLY)
-                assert_int_equal(f->bridge.hung_up, 1);
-        assert_int_equal(count_fds(), fds);
+        bridge_join_expect(&f->bridge, 1, script.act == ACT_REPLY ? 1 : -1, fds);
         return r;
 }
 
 static int lookup_answered_by(struct fixture *f, enum bridge_act act, const char *reply,
                               struct answer *a) {
-        return lookup_answered_raw(f, act, (struct bridge_reply){ reply, 0 }, a);
-}
-
-/* ---- log capture ---- */
-
-static int saved_stderr = -1;
-
-static void capture_begin(struct fixture *f) {
-        _cleanup_free_ char *path = NULL;
-        int fd;
-
-        assert_true(asprintf(&path, "%s/stderr.log", f->dir) > 0);
-        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-        assert_true(fd >= 0);
-        fflush(stderr);
-        saved_stderr = dup(STDERR_FILENO);
-        assert_true(dup2(fd, STDERR_FILENO) >= 0);
-        close(fd);
-        log_setup(EG_LOG_TARGET_STDERR);
-        log_set_max_level(LOG_DEBUG);
-}
-
-static char *capture_end(struct fixture *f) {
-        _cleanup_free_ char *path = NULL;
-        char *text;
-
-        fflush(stderr);
-        assert_true(dup2(saved_stderr, STDERR_FILENO) >= 0);
-        close(saved_stderr);
-        saved_stderr = -1;
-        assert_true(asprintf(&path, "%s/stderr.log", f->dir) > 0);
-        text = read_file(path, NULL);
-        assert_non_null(text);
-        fputs(text, stderr); /* still shown with the test's output */
-        return text;
+        return lookup_answered_raw(f, (struct bridge_script){ .act = act, .reply = reply }, a);
 }
 
 /* ---- the answers ---- */
@@ -182,7 +125,7 @@ static void test_member_found(void **state) {
 
         assert_int_equal(lookup_answered_by(f, ACT_REPLY, member_reply, &a), 0);
         /* The question, exactly as documented. */
-        assert_string_equal(f->bridge.requests[0],
+        assert_string_equal(f->bridge.conn[0].question,
                             "{\"version\":1,\"op\":\"lookup\",\"issuing_state\":\"KOR\","
                             "\"document_number\":\"M12345678\"}\n");
         m = a.member;
@@ -242,15 +185,13 @@ static void test_holder_found(void **state) {
         assert_true(run_until(f->event, &a.calls, 15000));
         assert_int_equal(a.status, -EIO);
         assert_null(a.member);
-        bridge_join(&f->bridge);
-        assert_string_equal(f->bridge.requests[0],
+        bridge_join_expect(&f->bridge, -1, 2, fds);
+        assert_string_equal(f->bridge.conn[0].question,
                             "{\"version\":1,\"op\":\"lookup-holder\",\"issuing_state\":\"D<<\","
                             "\"birth_date\":\"1980-01-31\"}\n");
-        assert_string_equal(f->bridge.requests[1],
+        assert_string_equal(f->bridge.conn[1].question,
                             "{\"version\":1,\"op\":\"lookup-holder\",\"issuing_state\":\"D<<\","
                             "\"birth_date\":\"1981-01-31\"}\n");
-        assert_int_equal(f->bridge.hung_up, 2);
-        assert_int_equal(count_fds(), fds);
         answer_done(&a);
 }
 
@@ -270,7 +211,7 @@ static void test_unavailable(void **state) {
         _cleanup_free_ char *log = NULL;
         struct answer a = {};
 
-        capture_begin(f);
+        capture_begin(f->bridge.dir);
         assert_int_equal(lookup_answered_by(f, ACT_REPLY,
                                             "{\"result\":\"unavailable\",\"message\":\"central "
                                             "back end unreachable\"}\n",
@@ -301,7 +242,7 @@ static void test_unavailable(void **state) {
                 0);
         assert_int_equal(lookup(f, "KOR", "QX9", &a), -EIO);
         bridge_join(&f->bridge);
-        log = capture_end(f);
+        log = capture_end(f->bridge.dir);
         /* A plain operational reason reaches the operator... */
         assert_non_null(strstr(log, "the registry is unavailable: central back end unreachable"));
         /* ...one that echoes the question, or could forge a log line, does not. */
@@ -324,7 +265,7 @@ static void test_no_bridge(void **state) {
         int fd;
 
         /* No socket at all: the registry opens all the same (the bridge may start later). */
-        assert_true(asprintf(&missing, "%s/nobody.sock", f->dir) > 0);
+        assert_true(asprintf(&missing, "%s/nobody.sock", f->bridge.dir) > 0);
         assert_int_equal(eg_registry_external_open(f->event, missing, &r), 0);
         start = now_ms();
         a.inside = true;
@@ -337,7 +278,7 @@ static void test_no_bridge(void **state) {
         eg_registry_free(TAKE_PTR(r));
 
         /* A socket nobody listens on. */
-        assert_true(asprintf(&refusing, "%s/refusing.sock", f->dir) > 0);
+        assert_true(asprintf(&refusing, "%s/refusing.sock", f->bridge.dir) > 0);
         fd = unix_socket_bind(refusing, false);
         assert_true(fd >= 0);
         assert_int_equal(eg_registry_external_open(f->event, refusing, &r), 0);
@@ -379,9 +320,7 @@ static void test_never_answers(void **state) {
         assert_true(now_ms() - start < 2000);
         run_for(f->event, 200); /* the backend's -ECANCELED is swallowed */
         assert_int_equal(a.calls, 1);
-        bridge_join(&f->bridge);
-        assert_int_equal(f->bridge.hung_up, 1); /* egated hung up at the deadline */
-        assert_int_equal(count_fds(), fds);
+        bridge_join_expect(&f->bridge, -1, 1, fds); /* egated hung up at the deadline */
         answer_done(&a);
 }
 
@@ -412,9 +351,13 @@ static void test_garbage(void **state) {
                 lookup_answered_by(f, ACT_REPLY, "{\"result\":\"not-found\"} {\"x\":1}\n", &a),
                 -EIO);
         /* A NUL byte inside the line. */
-        assert_int_equal(lookup_answered_raw(
-                                 f, ACT_REPLY,
-                                 (struct bridge_reply){ "{\"result\":\"not-found\"\0}\n", 25 }, &a),
+        assert_int_equal(lookup_answered_raw(f,
+                                             (struct bridge_script){
+                                                     .act = ACT_REPLY,
+                                                     .reply = "{\"result\":\"not-found\"\0}\n",
+                                                     .reply_len = 25,
+                                             },
+                                             &a),
                          -EIO);
         /* Trailing white space, \r included, is fine. */
         assert_int_equal(lookup_answered_by(f, ACT_REPLY, "{\"result\":\"not-found\"} \r\n", &a),
@@ -453,9 +396,9 @@ static void test_over_long_line(void **state) {
         struct answer a = {};
 
         f->registry->timeout_ms = 60000;
-        capture_begin(f);
+        capture_begin(f->bridge.dir);
         assert_int_equal(lookup_answered_by(f, ACT_FLOOD, NULL, &a), -EIO);
-        log = capture_end(f);
+        log = capture_end(f->bridge.dir);
         assert_non_null(strstr(log, "the answer is longer than 8392704 bytes"));
         assert_int_equal(f->bridge.hung_up, 1);
         /* egated stopped at its limit rather than reading whatever came. */
@@ -476,7 +419,7 @@ static void test_invalid_member(void **state) {
                                                "TEMPLATE-SECRET",
                                                "RkFDRS1JTUFHRQ==" };
 
-        capture_begin(f);
+        capture_begin(f->bridge.dir);
         /* The parser's rules apply, and its error (a place, never a value) is logged. */
         assert_int_equal(lookup_answered_by(f, ACT_REPLY,
                                             "{\"result\":\"member\",\"member\":{\"id\":\"GE-1\","
@@ -495,7 +438,7 @@ static void test_invalid_member(void **state) {
         bridge_join(&f->bridge);
         /* A member found, at debug level: its id only. */
         assert_int_equal(lookup_answered_by(f, ACT_REPLY, member_reply, &a), 0);
-        log = capture_end(f);
+        log = capture_end(f->bridge.dir);
         assert_non_null(strstr(log, "member.birth_date: not a date (YYYY-MM-DD)"));
         assert_non_null(strstr(log, "does not hold the passport asked about"));
         assert_non_null(strstr(log, "member GE-100001"));
@@ -525,9 +468,7 @@ static void test_cancel(void **state) {
         assert_false(a.called_inside);
         run_for(f->event, 100);
         assert_int_equal(a.calls, 1);
-        bridge_join(&f->bridge);
-        assert_int_equal(f->bridge.hung_up, 1);
-        assert_int_equal(count_fds(), fds);
+        bridge_join_expect(&f->bridge, -1, 1, fds);
 
         /* The backend's own cancel (the pipeline's holder lookup uses it directly): one
          * -ECANCELED, from the loop. */
@@ -548,9 +489,7 @@ static void test_cancel(void **state) {
         assert_int_equal(a.calls, 1);
         assert_false(a.called_inside);
         assert_int_equal(a.status, -ECANCELED);
-        bridge_join(&f->bridge);
-        assert_int_equal(f->bridge.hung_up, 1);
-        assert_int_equal(count_fds(), fds);
+        bridge_join_expect(&f->bridge, -1, 1, fds);
         answer_done(&a);
 }
 
@@ -571,9 +510,7 @@ static void test_free_with_pending(void **state) {
         eg_registry_free(TAKE_PTR(f->registry));
         run_for(f->event, 300);
         assert_int_equal(a.calls + b.calls, 0);
-        bridge_join(&f->bridge);
-        assert_int_equal(f->bridge.hung_up, 1);
-        assert_int_equal(count_fds(), fds);
+        bridge_join_expect(&f->bridge, -1, 1, fds);
 }
 
 static void test_one_connection_per_question(void **state) {
@@ -589,30 +526,22 @@ static void test_one_connection_per_question(void **state) {
         assert_true(run_until(f->event, &b.calls, 15000));
         assert_int_equal(a.status, -ENOENT);
         assert_int_equal(b.status, -ENOENT);
-        bridge_join(&f->bridge);
-        assert_int_equal(f->bridge.served, 2);
-        assert_int_equal(f->bridge.hung_up, 2);
-        assert_non_null(strstr(f->bridge.requests[0], "\"document_number\":\"M12345678\""));
-        assert_non_null(strstr(f->bridge.requests[1], "\"document_number\":\"X1\""));
-        assert_int_equal(count_fds(), fds);
+        bridge_join_expect(&f->bridge, 2, 2, fds);
+        assert_non_null(strstr(f->bridge.conn[0].question, "\"document_number\":\"M12345678\""));
+        assert_non_null(strstr(f->bridge.conn[1].question, "\"document_number\":\"X1\""));
 }
 
 static void test_refusals(void **state) {
         struct fixture *f = *state;
         struct eg_registry *r = NULL;
-        char long_path[200];
         uint64_t id;
 
         assert_int_equal(eg_registry_external_open(f->event, "registry.sock", &r), -EINVAL);
         assert_int_equal(eg_registry_external_open(f->event, "", &r), -EINVAL);
         assert_int_equal(eg_registry_external_open(f->event, NULL, &r), -EINVAL);
-        assert_int_equal(eg_registry_external_open(NULL, f->path, &r), -EINVAL);
-        memset(long_path, 'a', sizeof(long_path));
-        long_path[0] = '/';
-        long_path[sizeof(((struct sockaddr_un *) NULL)->sun_path)] = '\0'; /* one too many */
-        assert_int_equal(eg_registry_external_open(f->event, long_path, &r), -EINVAL);
-        long_path[sizeof(((struct sockaddr_un *) NULL)->sun_path) - 1] = '\0'; /* fits */
-        assert_true(eg_registry_external_socket_path_is_valid(long_path));
+        assert_int_equal(eg_registry_external_open(NULL, f->bridge.path, &r), -EINVAL);
+        assert_int_equal(eg_registry_external_open(f->event, long_socket_path(false), &r), -EINVAL);
+        assert_true(eg_registry_external_socket_path_is_valid(long_socket_path(true)));
         assert_null(r);
         assert_string_equal(f->registry->ops->name, "external");
 
