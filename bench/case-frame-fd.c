@@ -155,8 +155,11 @@ static int receive_frame(int sock) {
                 return -errno;
         c = CMSG_FIRSTHDR(&msg);
         if (n != 1 || !c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
-            c->cmsg_len != CMSG_LEN(sizeof(int)))
+            c->cmsg_len != CMSG_LEN(sizeof(int))) {
+                fprintf(stderr, "bench: the raw frame: %zd byte(s), flags 0x%x, %s\n", n,
+                        (unsigned) msg.msg_flags, c ? "a control message" : "no descriptor");
                 return -EPROTO;
+        }
         memcpy(&fd, CMSG_DATA(c), sizeof(int));
         return fd;
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Camera: sees whoever stands in the mantrap. */
 #include <stdio.h>
+#include <string.h>
 
 #include "images.h"
 #include "mock.h"
@@ -45,7 +46,10 @@ static void camera_finish(struct mock_device *d, struct mock_op *op) {
         k = mock_image_memfd_sized(MOCK_IMAGE_FACE, EG_LIGHT_VISIBLE, comment,
                                    d->plugin->camera_width, d->plugin->camera_height, &fd);
         if (k < 0) {
-                mock_op_end(op, -EIO, "cannot capture a frame");
+                char why[96];
+
+                (void) snprintf(why, sizeof(why), "cannot capture a frame: %s", strerror(-k));
+                mock_op_end(op, -EIO, why);
                 return;
         }
         r.fd = fd;
