@@ -5,7 +5,7 @@
 # session bus and egatectl audit list/events/show/export reads them back, human
 # and JSON.  Callers outside egate-operator need other accounts and the system
 # bus's policy: tests/dbus (dbus-access) refuses them every method, ListEvents
-# included.
+# and ExportEvents included.
 #
 # Usage: test-audit-dbus.sh EGATECTL AUDIT_POPULATE (meson passes the built binaries).
 source "$(dirname "$0")/../integration/lib.sh"
@@ -47,6 +47,18 @@ records = [json.loads(l) for l in lines]
 ids = [r["transaction_id"] for r in records]
 sys.exit(0 if len(records) == int(sys.argv[2]) and ids == sorted(ids) and
          all(len(r["document_hash"]) == 64 and r["format"] == 1 for r in records) else 1)' "$1" "$2"
+}
+# events_jsonl_ok FILE KINDS: FILE holds lane events one a line, of these kinds in this order
+# (comma-separated), each line exactly the event's JSON as stored in the trail.
+events_jsonl_ok() {
+        "$PYTHON" -c 'import json, sqlite3, sys
+lines = open(sys.argv[1]).read().splitlines()
+events = [json.loads(l) for l in lines]
+db = sqlite3.connect("file:" + sys.argv[3] + "?mode=ro", uri=True)
+stored = [row[0] for row in db.execute("SELECT event FROM events ORDER BY seq")]
+sys.exit(0 if [e["kind"] for e in events] == sys.argv[2].split(",") and
+         all(e["format"] == 1 and "document_hash" not in e for e in events) and
+         all(l in stored for l in lines) else 1)' "$1" "$2" "$STATE/audit.db"
 }
 mode_of() { stat -c %a "$1"; }
 rows() { grep -c '^A1-' "$WORK/out"; }
@@ -175,6 +187,32 @@ check "export --json" run_ctl 0 --json audit export "$WORK/again.jsonl"
 check "export JSON summary" json_ok 'd == {"file": "'"$WORK/again.jsonl"'", "records": 12}'
 check "export into a missing directory: 1" run_ctl 1 audit export "$WORK/no/such/dir/x.jsonl"
 check "export --limit: 2" run_ctl 2 audit export --limit 3 "$WORK/x.jsonl"
+check "record export has no lane events" bash -c '! grep -q "\"kind\"" "$0"' "$WORK/all.jsonl"
+
+# --- export --events -----------------------------------------------------------
+check "export the lane events to stdout" bash -c '"$0" --user audit export --events - >"$1" 2>"$2"' \
+        "$EGATECTL" "$WORK/events.jsonl" "$WORK/err"
+check "stdout event export holds the 3 events" events_jsonl_ok "$WORK/events.jsonl" operator,alarm,emergency
+check "stdout event export: 3 lines" test "$(wc -l <"$WORK/events.jsonl")" = 3
+check "event export summary on stderr" err_has "^Exported 3 lane event\(s\)\.$"
+check "export the lane events to a file" run_ctl 0 audit export --events "$WORK/events-file.jsonl"
+check "event export says how many" out_has "^Exported 3 lane event\(s\) to .*/events-file\.jsonl\.$"
+check "event export file holds the 3 events" events_jsonl_ok "$WORK/events-file.jsonl" operator,alarm,emergency
+check "event export file 0600" test "$(mode_of "$WORK/events-file.jsonl")" = 600
+check "no temporary file left after events" bash -c '! ls -A "$0" | grep -q egatectl-audit' "$WORK"
+check "export events in a range" run_ctl 0 audit export --events --since 2025-03-01T08:01:00Z \
+        --until 2025-03-01T08:02:30Z "$WORK/events-range.jsonl"
+check "event range is [since, until)" events_jsonl_ok "$WORK/events-range.jsonl" alarm
+check "event range count" out_has "^Exported 1 lane event\(s\) to "
+check "export --events --json" run_ctl 0 --json audit export --events "$WORK/events-again.jsonl"
+check "event export JSON summary" json_ok 'd == {"file": "'"$WORK/events-again.jsonl"'", "events": 3}'
+check "export --events into a missing directory: 1" run_ctl 1 audit export --events "$WORK/no/such/dir/x.jsonl"
+check "no file left by a failed event export" test ! -e "$WORK/no/such/dir/x.jsonl"
+check "--events with list: 2" run_ctl 2 audit list --events
+check "--events with events: 2" run_ctl 2 audit events --events
+check "--events with show: 2" run_ctl 2 audit show A1-0002 --events
+check "export --events: since after until: 2" run_ctl 2 audit export --events --since -1h --until -2h \
+        "$WORK/x.jsonl"
 
 # --- the key stayed, and nothing personal reached the log --------------------
 check "egated reused the key" test "$(sha256sum "$STATE/audit.key")" = "$KEY_SUM"

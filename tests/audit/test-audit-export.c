@@ -2,7 +2,9 @@
 /*
  * The audit trail's exports on a real sd-event loop: into files and pipes, a
  * pipe closed before or during the export, and a pipe nobody reads while the
- * loop keeps ticking and other writes go through.
+ * loop keeps ticking and other writes go through.  The lane events' exports
+ * through the same machinery: each line an event as stored, never a record in
+ * them nor an event in the records' exports.
  */
 #include <fcntl.h>
 #include <setjmp.h>
@@ -251,12 +253,215 @@ static void test_export_stuck_reader(void **state) {
         close(p[1]);
 }
 
+/* --- export of lane events --- */
+
+/* The whole of path (free it), "" when empty. */
+static char *read_all(const char *path) {
+        FILE *file = fopen(path, "re");
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *mem = open_memstream(&buf, &len);
+        char chunk[4096];
+        size_t n;
+
+        assert_non_null(file);
+        assert_non_null(mem);
+        while ((n = fread(chunk, 1, sizeof(chunk), file)) > 0)
+                assert_int_equal(fwrite(chunk, 1, n, mem), n);
+        fclose(file);
+        assert_int_equal(fclose(mem), 0);
+        return buf;
+}
+
+/* The stored events in [since, until), as JSON lines: what an export must write, byte for byte. */
+static char *expected_lines(struct fixture *f, uint64_t since, uint64_t until, size_t *ret_n) {
+        _cleanup_(strv_freep) char **rows = NULL;
+        char *buf = NULL;
+        size_t len = 0, n = 0;
+        FILE *mem = open_memstream(&buf, &len);
+
+        assert_non_null(mem);
+        assert_int_equal(test_list_events_sync(f->event, f->audit, since, until, EG_AUDIT_LIST_MAX,
+                                               NULL, &rows, &n),
+                         0);
+        for (size_t i = 0; i < n; i++)
+                fprintf(mem, "%s\n", rows[i]);
+        assert_int_equal(fclose(mem), 0);
+        *ret_n = n;
+        return buf;
+}
+
+static void write_events(struct fixture *f, unsigned n, uint64_t first, bool long_detail) {
+        for (unsigned i = 0; i < n; i++) {
+                static const char *const kinds[] = { EG_AUDIT_EVENT_OPERATOR, EG_AUDIT_EVENT_ALARM,
+                                                     EG_AUDIT_EVENT_EMERGENCY };
+                struct eg_audit_event ev;
+
+                test_sample_event(&ev, kinds[i % 3], i % 3 == 1 ? "A1-0001" : NULL,
+                                  first + i * TEST_USEC_PER_SEC);
+                if (long_detail) {
+                        /* As large as an event gets: fewer of them fill a pipe. */
+                        memset(ev.detail, 'x', sizeof(ev.detail) - 1);
+                        ev.detail[sizeof(ev.detail) - 1] = '\0';
+                }
+                assert_int_equal(eg_audit_write_event(f->audit, &ev), 0);
+        }
+}
+
+static void test_export_events_to_file(void **state) {
+        struct fixture *f = *state;
+        _cleanup_free_ char *out = NULL, *got = NULL, *want = NULL;
+        struct export_call c = {};
+        struct eg_audit_event ev;
+        char first[32] = "";
+        size_t n;
+        int fd;
+
+        open_audit(f);
+        write_n(f, 4, T0);
+        write_events(f, 5, T0, false);
+        assert_true(asprintf(&out, "%s/events.jsonl", f->dir) > 0);
+
+        /* All of them, each line exactly the stored JSON, in the order written. */
+        fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        assert_int_equal(eg_audit_export_events(f->audit, fd, 0, 0, on_exported, &c), 0);
+        close(fd);
+        assert_true(test_run_until(f->event, &c.done, 20));
+        assert_int_equal(c.status, 0);
+        assert_int_equal(c.count, 5);
+        got = read_all(out);
+        want = expected_lines(f, 0, 0, &n);
+        assert_int_equal(n, 5);
+        assert_string_equal(got, want);
+        assert_null(strstr(got, "\"document_hash\"")); /* no record among them */
+        assert_int_equal(eg_audit_event_from_json(strtok(got, "\n"), &ev), 0);
+        assert_string_equal(ev.kind, "operator");
+
+        /* [since, until): the second and third. */
+        c = (struct export_call){};
+        got = (free(got), NULL);
+        want = (free(want), NULL);
+        fd = open(out, O_WRONLY | O_TRUNC | O_CLOEXEC);
+        assert_int_equal(eg_audit_export_events(f->audit, fd, T0 + 1, T0 + 3 * TEST_USEC_PER_SEC,
+                                                on_exported, &c),
+                         0);
+        close(fd);
+        assert_true(test_run_until(f->event, &c.done, 20));
+        assert_int_equal(c.status, 0);
+        assert_int_equal(c.count, 2);
+        got = read_all(out);
+        want = expected_lines(f, T0 + 1, T0 + 3 * TEST_USEC_PER_SEC, &n);
+        assert_int_equal(n, 2);
+        assert_string_equal(got, want);
+        assert_int_equal(eg_audit_event_from_json(strtok(got, "\n"), &ev), 0);
+        assert_string_equal(ev.kind, "alarm");
+        assert_string_equal(ev.transaction_id, "A1-0001");
+
+        /* An empty range: an empty file, count 0. */
+        c = (struct export_call){};
+        got = (free(got), NULL);
+        fd = open(out, O_WRONLY | O_TRUNC | O_CLOEXEC);
+        assert_int_equal(eg_audit_export_events(f->audit, fd, T0 + 100 * TEST_USEC_PER_SEC, 0,
+                                                on_exported, &c),
+                         0);
+        close(fd);
+        assert_true(test_run_until(f->event, &c.done, 20));
+        assert_int_equal(c.status, 0);
+        assert_int_equal(c.count, 0);
+        got = read_all(out);
+        assert_string_equal(got, "");
+
+        /* The records' export is as before: the 4 records, no event line among them. */
+        c = (struct export_call){};
+        got = (free(got), NULL);
+        fd = open(out, O_WRONLY | O_TRUNC | O_CLOEXEC);
+        assert_int_equal(eg_audit_export(f->audit, fd, 0, 0, on_exported, &c), 0);
+        close(fd);
+        assert_true(test_run_until(f->event, &c.done, 20));
+        assert_int_equal(c.status, 0);
+        assert_int_equal(c.count, 4);
+        assert_int_equal(count_lines(out, first), 4);
+        assert_string_equal(first, "A1-0001");
+        got = read_all(out);
+        assert_null(strstr(got, "\"kind\""));
+
+        /* The same checks of the descriptor and the range as for records. */
+        fd = open(out, O_RDONLY | O_CLOEXEC);
+        assert_int_equal(eg_audit_export_events(f->audit, fd, 0, 0, on_exported, &c), -EBADF);
+        close(fd);
+        fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+        assert_int_equal(eg_audit_export_events(f->audit, fd, 0, 0, on_exported, &c), -EINVAL);
+        assert_int_equal(eg_audit_export_events(f->audit, fd, 2, 1, on_exported, &c), -EINVAL);
+        close(fd);
+        assert_int_equal(eg_audit_export_events(f->audit, -1, 0, 0, on_exported, &c), -EBADF);
+        assert_int_equal(eg_audit_export_events(f->audit, 1, 0, 0, NULL, &c), -EINVAL);
+}
+
+#define MANY_EVENTS 300 /* ~ 100 KiB of JSON: more than a pipe's buffer */
+
+static void test_export_events_through_pipe(void **state) {
+        struct fixture *f = *state;
+        _cleanup_free_ char *want = NULL;
+        struct export_call c = {};
+        struct reader rd = {};
+        sd_event_source *src = NULL;
+        size_t n;
+        int p[2];
+
+        open_audit(f);
+        write_n(f, 2, T0);
+        write_events(f, MANY_EVENTS, T0, true);
+        want = expected_lines(f, 0, 0, &n);
+        assert_int_equal(n, MANY_EVENTS);
+        assert_true(strlen(want) > 65536);
+
+        assert_int_equal(pipe2(p, O_CLOEXEC | O_NONBLOCK), 0);
+        assert_int_equal(sd_event_add_io(f->event, &src, p[0], EPOLLIN, on_readable, &rd), 0);
+        assert_int_equal(eg_audit_export_events(f->audit, p[1], 0, 0, on_exported, &c), 0);
+        close(p[1]);
+        assert_true(test_run_until(f->event, &c.done, 20));
+        assert_true(test_run_until(f->event, &rd.eof, 20));
+        assert_int_equal(c.status, 0);
+        assert_int_equal(c.count, MANY_EVENTS);
+        assert_non_null(rd.buf);
+        assert_string_equal(rd.buf, want);
+        sd_event_source_disable_unref(src);
+        close(p[0]);
+        free(rd.buf);
+}
+
+/* A reader that stops: the events' export gives up as the records' does, the trail carries on. */
+static void test_export_events_stuck_reader(void **state) {
+        struct fixture *f = *state;
+        _cleanup_free_ struct eg_audit_record *r = malloc(sizeof(*r));
+        struct export_call c = {};
+        int p[2];
+
+        open_audit(f);
+        write_events(f, MANY_EVENTS, T0, true);
+        eg_audit_set_export_stall(f->audit, 500000);
+        assert_int_equal(pipe2(p, O_CLOEXEC), 0); /* nobody ever reads p[0] */
+        assert_int_equal(eg_audit_export_events(f->audit, p[1], 0, 0, on_exported, &c), 0);
+        assert_true(test_run_until(f->event, &c.done, 10));
+        assert_int_equal(c.status, -ETIMEDOUT);
+        assert_true(c.count < MANY_EVENTS);
+
+        test_sample_record(f->audit, r, "A1-AFTER", T0, "accept");
+        assert_int_equal(test_write_sync(f->event, f->audit, r), 0);
+        assert_true(eg_audit_writable(f->audit));
+        close(p[0]);
+        close(p[1]);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_export_to_file, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_export_through_pipe, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_export_closed_pipe, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_export_stuck_reader, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_export_events_to_file, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_export_events_through_pipe, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_export_events_stuck_reader, setup, teardown),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -244,6 +244,9 @@ static void test_daemon_refuses_outsider(void **state) {
         assert_true(harness_log_contains(h, "refused org.egate.EGate1.Audit.ListEvents on "
                                             "/org/egate/EGate1/Audit for uid 61003: needs "
                                             "egate-operator"));
+        assert_true(harness_log_contains(h, "refused org.egate.EGate1.Audit.ExportEvents on "
+                                            "/org/egate/EGate1/Audit for uid 61003: needs "
+                                            "egate-operator"));
         harness_pass(h);
 }
 
@@ -262,6 +265,8 @@ static void test_daemon_refuses_monitor_methods(void **state) {
         assert_true(harness_log_contains(h, "refused org.egate.EGate1.Lane.SetMode on "
                                             "/org/egate/EGate1/Lane/A1 for uid 61002"));
         assert_true(harness_log_contains(h, "refused org.egate.EGate1.Audit.ListEvents on "
+                                            "/org/egate/EGate1/Audit for uid 61002"));
+        assert_true(harness_log_contains(h, "refused org.egate.EGate1.Audit.ExportEvents on "
                                             "/org/egate/EGate1/Audit for uid 61002"));
         harness_pass(h);
 }

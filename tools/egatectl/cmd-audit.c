@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * egatectl audit list|events|show ID|export FILE|-: the audit trail
- * (org.egate.EGate1.Audit).  Records hold no personal data, but they tell
- * who passed when: egated serves them, and the lane events beside them, to
- * egate-operator only.  An export to FILE appears under its name (mode 0600)
- * only once complete.
+ * egatectl audit list|events|show ID|export [--events] FILE|-: the audit
+ * trail (org.egate.EGate1.Audit).  Records hold no personal data, but they
+ * tell who passed when: egated serves them, and the lane events beside them,
+ * to egate-operator only.  An export to FILE appears under its name (mode
+ * 0600) only once complete; records and lane events are exported apart, so
+ * every line of an export is one kind.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -490,7 +491,7 @@ static int call_export(sd_bus *bus, int fd, const struct range *range, sd_bus_er
         int r;
 
         r = sd_bus_message_new_method_call(bus, &m, EGCTL_BUS_NAME, AUDIT_PATH, AUDIT_IFACE,
-                                           "Export");
+                                           arg.events ? "ExportEvents" : "Export");
         if (r >= 0)
                 r = sd_bus_message_append(m, "htt", fd, range->since, range->until);
         if (r < 0)
@@ -597,6 +598,7 @@ static int audit_export(sd_bus *bus, const char *target) {
         _cleanup_(json_object_putp) json_object *o = NULL;
         const char *step = NULL;
         bool to_stdout = streq(target, "-");
+        const char *what = arg.events ? "lane event(s)" : "audit record(s)";
         struct range range;
         uint32_t count = 0;
         int r;
@@ -615,18 +617,18 @@ static int audit_export(sd_bus *bus, const char *target) {
                             to_stdout ? "" : " ", to_stdout ? "" : target, strerror(-r));
                 return EGCTL_EXIT_FAILURE;
         }
-        /* With "-", standard output carries the records: the summary goes to stderr. */
+        /* With "-", standard output carries the export: the summary goes to stderr. */
         if (to_stdout) {
-                fprintf(stderr, "Exported %" PRIu32 " audit record(s).\n", count);
+                fprintf(stderr, "Exported %" PRIu32 " %s.\n", count, what);
                 return EGCTL_EXIT_OK;
         }
         if (!arg.json) {
-                printf("Exported %" PRIu32 " audit record(s) to %s.\n", count, target);
+                printf("Exported %" PRIu32 " %s to %s.\n", count, what, target);
                 return EGCTL_EXIT_OK;
         }
         o = json_object_new_object();
         if (!o || json_add(o, "file", json_object_new_string(target)) < 0 ||
-            json_add(o, "records", json_object_new_uint64(count)) < 0) {
+            json_add(o, arg.events ? "events" : "records", json_object_new_uint64(count)) < 0) {
                 egctl_error("audit export: out of memory");
                 return EGCTL_EXIT_FAILURE;
         }
@@ -652,8 +654,9 @@ int verb_audit(int argc, char **argv) {
                             : streq(sub, "events")
                                     ? "events [--since TIME] [--until TIME] [--limit N] "
                                       "[--transaction ID]"
-                            : streq(sub, "show") ? "show ID"
-                                                 : "export [--since TIME] [--until TIME] FILE|-");
+                            : streq(sub, "show")
+                                    ? "show ID"
+                                    : "export [--events] [--since TIME] [--until TIME] FILE|-");
                 return EGCTL_EXIT_USAGE;
         }
         if (arg.limit > 0 && !listing) {
@@ -663,6 +666,12 @@ int verb_audit(int argc, char **argv) {
         if (arg.transaction && !streq(sub, "events")) {
                 egctl_error("audit %s: --transaction applies to audit events only (audit show "
                             "takes the id as its argument)",
+                            sub);
+                return EGCTL_EXIT_USAGE;
+        }
+        if (arg.events && !streq(sub, "export")) {
+                egctl_error("audit %s: --events applies to audit export only (audit events lists "
+                            "them)",
                             sub);
                 return EGCTL_EXIT_USAGE;
         }

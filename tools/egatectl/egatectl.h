@@ -56,6 +56,7 @@ struct egctl_options {
         const char *since, *until; /* TIME, parsed by the verb */
         uint32_t limit; /* 0: egated's default */
         const char *transaction; /* audit events --transaction: NULL for all */
+        bool events; /* audit export --events: the lane events instead of the records */
 };
 
 extern struct egctl_options arg;

@@ -26,12 +26,13 @@ enum {
         OPT_UNTIL = 1 << 7,
         OPT_LIMIT = 1 << 8,
         OPT_TRANSACTION = 1 << 9,
+        OPT_EVENTS = 1 << 10,
 };
 
 #define OPTS_DEVICE_OP OPT_KEEP_CLAIM
 #define OPTS_INDICATOR (OPT_KEEP_CLAIM | OPT_BUZZER | OPT_MESSAGE | OPT_LANGUAGE)
 #define OPTS_CAPTURE (OPT_KEEP_CLAIM | OPT_LIGHT | OPT_OUTPUT)
-#define OPTS_AUDIT (OPT_SINCE | OPT_UNTIL | OPT_LIMIT | OPT_TRANSACTION)
+#define OPTS_AUDIT (OPT_SINCE | OPT_UNTIL | OPT_LIMIT | OPT_TRANSACTION | OPT_EVENTS)
 
 struct verb {
         const char *name;
@@ -124,7 +125,7 @@ static const struct verb verbs[] = {
           "Accepts or refers the traveller of the lane's current transaction." },
         { "abort", "NAME REASON", 3, 3, 0, verb_abort, "Abort the current transaction",
           "Ends the lane's current transaction; the traveller is referred." },
-        { "audit", "list|events|show ID|export FILE|-", 2, 3, OPTS_AUDIT, verb_audit,
+        { "audit", "list|events|show ID|export [--events] FILE|-", 2, 3, OPTS_AUDIT, verb_audit,
           "Audit records and lane events: list, show one, export",
           "audit list shows the newest records (--limit N, default 100, at most 10000)\n"
           "whose transaction started between --since and --until; audit events shows the\n"
@@ -134,10 +135,10 @@ static const struct verb verbs[] = {
           "steps, scores and operator actions, then that transaction's lane events (with\n"
           "--json the record only: use audit events --transaction ID); audit export writes\n"
           "the records as JSON lines to FILE (mode 0600, in place once complete) or to\n"
-          "standard output (-). TIME is ISO 8601 (2025-03-01T08:00:00Z, 2025-03-01 09:00,\n"
-          "2025-03-01) or relative (-1h, -30m, -2d, now). Records hold no personal data:\n"
-          "the document number only as a keyed hash (docs/audit.md); reading them needs\n"
-          "egate-operator." },
+          "standard output (-); with --events the lane events instead. TIME is ISO 8601\n"
+          "(2025-03-01T08:00:00Z, 2025-03-01 09:00, 2025-03-01) or relative (-1h, -30m,\n"
+          "-2d, now). Records hold no personal data: the document number only as a keyed\n"
+          "hash (docs/audit.md); reading them needs egate-operator." },
         { "member", "SUBCOMMAND [ARGUMENTS...]", 2, 5, 0, verb_member,
           "The member registry: import, list, show, change",
           "Manages the programme's member registry (org.egate.EGate1.Registry):\n"
@@ -197,7 +198,8 @@ static void help_verb(const struct verb *v) {
                        "     --until TIME      ... and before TIME\n"
                        "     --limit N         list, events: at most N records or events, the\n"
                        "                       newest (default 100)\n"
-                       "     --transaction ID  events: only those of transaction ID\n");
+                       "     --transaction ID  events: only those of transaction ID\n"
+                       "     --events          export: the lane events, not the records\n");
         if (v->options & OPT_LIGHT)
                 printf("     --light LIGHT     visible, infrared or ultraviolet (document\n"
                        "                       readers only; default visible)\n"
@@ -278,11 +280,12 @@ enum {
         ARG_UNTIL,
         ARG_LIMIT,
         ARG_TRANSACTION,
+        ARG_EVENTS,
 };
 
 static const char *const option_names[] = {
-        "--keep-claim", "--buzzer", "--message", "--language", "--light",
-        "--output",     "--since",  "--until",   "--limit",    "--transaction",
+        "--keep-claim", "--buzzer", "--message", "--language",    "--light",  "--output",
+        "--since",      "--until",  "--limit",   "--transaction", "--events",
 };
 
 /* Returns 1 to go on, 0 when done (help, version), or an exit status as a negative number. */
@@ -304,6 +307,7 @@ static int parse_argv(int argc, char *argv[], bool *ret_help, unsigned *ret_used
                 { "until", required_argument, NULL, ARG_UNTIL },
                 { "limit", required_argument, NULL, ARG_LIMIT },
                 { "transaction", required_argument, NULL, ARG_TRANSACTION },
+                { "events", no_argument, NULL, ARG_EVENTS },
                 {},
         };
         unsigned used = 0;
@@ -390,6 +394,10 @@ static int parse_argv(int argc, char *argv[], bool *ret_help, unsigned *ret_used
                         }
                         arg.transaction = optarg;
                         used |= OPT_TRANSACTION;
+                        break;
+                case ARG_EVENTS:
+                        arg.events = true;
+                        used |= OPT_EVENTS;
                         break;
                 case ':':
                         egctl_error("option '%s' needs an argument (see --help)", argv[optind - 1]);

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Export: records as JSON lines into a caller's pipe or file, on the worker
- * thread.  Rows are fetched a batch at a time and written without blocking,
- * at most WRITE_BUDGET bytes per turn, so a slow or stuck reader holds up
- * neither the loop nor the audit writes queued behind it; a reader that
- * stops reading for the stall timeout loses the export (-ETIMEDOUT).
+ * Export: records, or lane events, as JSON lines into a caller's pipe or
+ * file, on the worker thread (the job's table says which; the rest is the
+ * same).  Each line is a row's stored JSON text as it is.  Rows are fetched
+ * a batch at a time and written without blocking, at most WRITE_BUDGET bytes
+ * per turn, so a slow or stuck reader holds up neither the loop nor the audit
+ * writes queued behind it; a reader that stops reading for the stall timeout
+ * loses the export (-ETIMEDOUT).
  */
 #include <errno.h>
 #include <signal.h>
@@ -20,8 +22,8 @@
 struct eg_audit_export_state {
         char *buf;
         size_t len, off, cap;
-        size_t lines; /* records in buf */
-        int64_t seq; /* the last record fetched */
+        size_t lines; /* rows in buf */
+        int64_t seq; /* the last row fetched (of the job's table) */
         bool exhausted;
         uint64_t last_progress_usec;
 };
@@ -113,8 +115,8 @@ int eg_audit_export_pump(struct eg_audit_worker *w, struct eg_audit_job *j, uint
                 if (s->exhausted)
                         return finish(j, 0);
                 s->len = s->off = s->lines = 0;
-                r = eg_audit_store_batch(w->db, j->since_usec, j->until_usec, &s->seq, BATCH_ROWS,
-                                         append_line, s);
+                r = eg_audit_store_batch(w->db, j->table, j->since_usec, j->until_usec, &s->seq,
+                                         BATCH_ROWS, append_line, s);
                 if (r < 0)
                         return finish(j, r);
                 if (r == 0)

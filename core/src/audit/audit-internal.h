@@ -38,11 +38,12 @@ struct eg_audit_job {
         uint64_t since_usec, until_usec; /* LIST, LIST_EVENTS, EXPORT */
         size_t limit; /* LIST, LIST_EVENTS */
         int fd; /* EXPORT: ours (a duplicate), non-blocking if a pipe */
+        enum eg_audit_store_table table; /* EXPORT: records or lane events */
         /* Out. */
         int status;
         char **rows; /* LIST, GET */
         size_t n_rows;
-        uint64_t count; /* EXPORT */
+        uint64_t count; /* EXPORT: rows written */
         struct eg_audit_export_state *export; /* worker only */
         /* Back to the caller, from the loop. */
         eg_audit_done_fn done;

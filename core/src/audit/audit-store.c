@@ -491,16 +491,24 @@ int eg_audit_store_list_events(sqlite3 *db, uint64_t since_usec, uint64_t until_
         return collect(db, st, ret, ret_n);
 }
 
-int eg_audit_store_batch(sqlite3 *db, uint64_t since_usec, uint64_t until_usec, int64_t *seq,
-                         size_t max, eg_audit_store_row_fn fn, void *userdata) {
+int eg_audit_store_batch(sqlite3 *db, enum eg_audit_store_table table, uint64_t since_usec,
+                         uint64_t until_usec, int64_t *seq, size_t max, eg_audit_store_row_fn fn,
+                         void *userdata) {
+        /* Names cannot be bound: one whole statement per table. */
+        static const char *const sql[] = {
+                [EG_AUDIT_STORE_RECORDS] = "SELECT seq, record FROM records"
+                                           " WHERE seq > ? AND start_usec >= ? AND start_usec < ?"
+                                           " ORDER BY seq LIMIT ?",
+                [EG_AUDIT_STORE_EVENTS] = "SELECT seq, event FROM events"
+                                          " WHERE seq > ? AND time_usec >= ? AND time_usec < ?"
+                                          " ORDER BY seq LIMIT ?",
+        };
         _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
         int rc, r, n = 0;
 
-        rc = sqlite3_prepare_v2(db,
-                                "SELECT seq, record FROM records"
-                                " WHERE seq > ? AND start_usec >= ? AND start_usec < ?"
-                                " ORDER BY seq LIMIT ?",
-                                -1, &st, NULL);
+        if ((size_t) table >= ELEMENTSOF(sql))
+                return -EINVAL;
+        rc = sqlite3_prepare_v2(db, sql[table], -1, &st, NULL);
         if (rc == SQLITE_OK)
                 rc = sqlite3_bind_int64(st, 1, *seq);
         if (rc == SQLITE_OK)

@@ -81,8 +81,16 @@ int eg_audit_store_get(sqlite3 *db, const char *transaction_id, char ***ret, siz
 int eg_audit_store_list_events(sqlite3 *db, uint64_t since_usec, uint64_t until_usec, size_t limit,
                                const char *transaction_id, char ***ret, size_t *ret_n);
 
-/* For exports: up to max records started in [since, until) written after *seq, in the order
- * written; fn gets each JSON text; *seq advances.  Returns the number of records seen. */
+/* What an export reads: the records (by their start) or the lane events (by their time). */
+enum eg_audit_store_table {
+        EG_AUDIT_STORE_RECORDS,
+        EG_AUDIT_STORE_EVENTS,
+};
+
+/* For exports: up to max rows of table in [since, until) (records: started, events: happened)
+ * written after *seq, in the order written; fn gets each JSON text; *seq advances.  Returns
+ * the number of rows seen.  The two tables number their rows independently. */
 typedef int (*eg_audit_store_row_fn)(const char *json, size_t len, void *userdata);
-int eg_audit_store_batch(sqlite3 *db, uint64_t since_usec, uint64_t until_usec, int64_t *seq,
-                         size_t max, eg_audit_store_row_fn fn, void *userdata);
+int eg_audit_store_batch(sqlite3 *db, enum eg_audit_store_table table, uint64_t since_usec,
+                         uint64_t until_usec, int64_t *seq, size_t max, eg_audit_store_row_fn fn,
+                         void *userdata);

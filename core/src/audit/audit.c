@@ -602,8 +602,9 @@ static int export_fd(int fd) {
         return ours;
 }
 
-int eg_audit_export(struct eg_audit *a, int fd, uint64_t since_usec, uint64_t until_usec,
-                    eg_audit_export_fn done, void *userdata) {
+static int export_table(struct eg_audit *a, enum eg_audit_store_table table, int fd,
+                        uint64_t since_usec, uint64_t until_usec, eg_audit_export_fn done,
+                        void *userdata) {
         struct eg_audit_job *j;
         int ours;
 
@@ -622,12 +623,23 @@ int eg_audit_export(struct eg_audit *a, int fd, uint64_t since_usec, uint64_t un
                 return -ENOMEM;
         }
         j->fd = ours;
+        j->table = table;
         j->since_usec = since_usec;
         j->until_usec = until_usec;
         j->export_done = done;
         j->userdata = userdata;
         submit(a, j);
         return 0;
+}
+
+int eg_audit_export(struct eg_audit *a, int fd, uint64_t since_usec, uint64_t until_usec,
+                    eg_audit_export_fn done, void *userdata) {
+        return export_table(a, EG_AUDIT_STORE_RECORDS, fd, since_usec, until_usec, done, userdata);
+}
+
+int eg_audit_export_events(struct eg_audit *a, int fd, uint64_t since_usec, uint64_t until_usec,
+                           eg_audit_export_fn done, void *userdata) {
+        return export_table(a, EG_AUDIT_STORE_EVENTS, fd, since_usec, until_usec, done, userdata);
 }
 
 void eg_audit_set_export_stall(struct eg_audit *a, uint64_t usec) {

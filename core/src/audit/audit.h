@@ -204,6 +204,11 @@ void eg_audit_set_probe_interval(struct eg_audit *a, uint64_t usec);
 typedef void (*eg_audit_export_fn)(int status, uint64_t count, void *userdata);
 int eg_audit_export(struct eg_audit *a, int fd, uint64_t since_usec, uint64_t until_usec,
                     eg_audit_export_fn done, void *userdata);
+/* The same for the lane events with a time in [since_usec, until_usec): each line is an event's
+ * JSON (docs/audit.md, "Lane events"), in the order written; done gets the number of events.
+ * Records and events never share an export, so a consumer of either reads one kind of line. */
+int eg_audit_export_events(struct eg_audit *a, int fd, uint64_t since_usec, uint64_t until_usec,
+                           eg_audit_export_fn done, void *userdata);
 /* The stall timeout (tests shorten it). */
 void eg_audit_set_export_stall(struct eg_audit *a, uint64_t usec);
 

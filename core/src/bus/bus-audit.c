@@ -4,7 +4,7 @@
  *
  * Reads run on the audit trail's worker thread: each method keeps its call
  * message and answers when the trail calls back, so the loop never waits for
- * the disk, nor for an Export's reader.  The trail belongs to the manager
+ * the disk, nor for an export's reader.  The trail belongs to the manager
  * (m->audit, opened when the manager starts); until it is open the methods
  * answer NotSupported and Writable reads false.
  */
@@ -235,14 +235,16 @@ static int method_show(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         return 1;
 }
 
-/* --- Export --- */
+/* --- Export, ExportEvents --- */
 
-static void export_done(int status, uint64_t count, void *userdata) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = userdata;
+/* Takes the reference on call that the method took; what: "record(s)" or "lane event(s)". */
+static void export_finished(sd_bus_message *call_ref, int status, uint64_t count,
+                            const char *what) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = call_ref;
 
         if (status < 0) {
                 log_object(LOG_NOTICE, status, EG_LOG_OBJECT_BUS, "audit",
-                           "export ended after %llu record(s): %m", (unsigned long long) count);
+                           "export ended after %llu %s: %m", (unsigned long long) count, what);
                 (void) reply_error(call, status, "export failed");
                 return;
         }
@@ -250,8 +252,16 @@ static void export_done(int status, uint64_t count, void *userdata) {
                                           count > UINT32_MAX ? UINT32_MAX : (uint32_t) count);
 }
 
-static int method_export(sd_bus_message *m, void *userdata, sd_bus_error *error) {
-        struct eg_bus *b = userdata;
+static void export_done(int status, uint64_t count, void *userdata) {
+        export_finished(userdata, status, count, "record(s)");
+}
+
+static void export_events_done(int status, uint64_t count, void *userdata) {
+        export_finished(userdata, status, count, "lane event(s)");
+}
+
+/* Export and ExportEvents differ only in the table they read: the same arguments and errors. */
+static int start_export(sd_bus_message *m, struct eg_bus *b, bool events, sd_bus_error *error) {
         struct eg_audit *a = audit_of(b);
         _cleanup_free_ char *caller = NULL;
         uint64_t since, until;
@@ -265,7 +275,11 @@ static int method_export(sd_bus_message *m, void *userdata, sd_bus_error *error)
         if (until != 0 && since > until)
                 return sd_bus_error_set(error, EG_BUS_ERROR_INVALID_ARGUMENT,
                                         "since_usec is after until_usec");
-        r = eg_audit_export(a, fd, since, until, export_done, sd_bus_message_ref(m));
+        if (events)
+                r = eg_audit_export_events(a, fd, since, until, export_events_done,
+                                           sd_bus_message_ref(m));
+        else
+                r = eg_audit_export(a, fd, since, until, export_done, sd_bus_message_ref(m));
         if (r < 0) {
                 sd_bus_message_unref(m);
                 if (r == -EINVAL || r == -EBADF)
@@ -278,9 +292,17 @@ static int method_export(sd_bus_message *m, void *userdata, sd_bus_error *error)
                 return sd_bus_error_set_errnof(error, -r, "cannot export: %s", strerror(-r));
         }
         caller = eg_bus_caller_description(b, m);
-        log_object(LOG_INFO, 0, EG_LOG_OBJECT_BUS, "audit", "audit export started by %s",
-                   strna(caller));
+        log_object(LOG_INFO, 0, EG_LOG_OBJECT_BUS, "audit", "audit export of the %s started by %s",
+                   events ? "lane events" : "records", strna(caller));
         return 1;
+}
+
+static int method_export(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        return start_export(m, userdata, false, error);
+}
+
+static int method_export_events(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        return start_export(m, userdata, true, error);
 }
 
 static const sd_bus_vtable audit_vtable[] = {
@@ -300,6 +322,9 @@ static const sd_bus_vtable audit_vtable[] = {
         SD_BUS_METHOD_WITH_ARGS("Export", SD_BUS_ARGS("h", fd, "t", since_usec, "t", until_usec),
                                 SD_BUS_RESULT("u", count), method_export,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS(
+                "ExportEvents", SD_BUS_ARGS("h", fd, "t", since_usec, "t", until_usec),
+                SD_BUS_RESULT("u", count), method_export_events, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_VTABLE_END,
 };
 
