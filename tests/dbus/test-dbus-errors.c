@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The documented error names: bad arguments, unknown objects, missing claims, no
- * transaction, and the daemon's operation deadline. */
+ * transaction, the daemon's operation deadline, and the audit trail's reading methods. */
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <setjmp.h>
 #include <cmocka.h>
@@ -123,6 +126,46 @@ static void test_invalid_arguments(void **state) {
         harness_pass(h);
 }
 
+/* The audit trail's reading methods check their arguments in egated itself (egatectl checks
+ * too, so only a direct call reaches these). */
+static void test_audit_arguments(void **state) {
+        struct harness *h = *state;
+        const char *invalid = EG_ERROR("InvalidArgument"), *audit = "/org/egate/EGate1/Audit";
+        _cleanup_(closep) int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+        int pipe_fds[2], sockets[2];
+
+        assert_true(devnull >= 0);
+        assert_int_equal(pipe2(pipe_fds, O_CLOEXEC), 0);
+        assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sockets), 0);
+
+        EXPECT(h, invalid, audit, EG_IFACE("Audit"), "List", "ttu", UINT64_C(5), UINT64_C(4), 0);
+        EXPECT(h, invalid, audit, EG_IFACE("Audit"), "ListEvents", "ttus", UINT64_C(5), UINT64_C(4),
+               0, "");
+        EXPECT(h, invalid, audit, EG_IFACE("Audit"), "ListEvents", "ttus", UINT64_C(0), UINT64_C(0),
+               0, "A1 0001");
+        EXPECT(h, invalid, audit, EG_IFACE("Audit"), "ListEvents", "ttus", UINT64_C(0), UINT64_C(0),
+               0, "A1-0001-A1-0001-A1-0001-A1-0001-A1-0001-A1");
+        for (unsigned events = 0; events < 2; events++) {
+                const char *member = events ? "ExportEvents" : "Export";
+
+                /* Not a pipe or a regular file; the read end of a pipe; a range backwards. */
+                EXPECT(h, invalid, audit, EG_IFACE("Audit"), member, "htt", devnull, UINT64_C(0),
+                       UINT64_C(0));
+                EXPECT(h, invalid, audit, EG_IFACE("Audit"), member, "htt", sockets[0], UINT64_C(0),
+                       UINT64_C(0));
+                EXPECT(h, invalid, audit, EG_IFACE("Audit"), member, "htt", pipe_fds[0],
+                       UINT64_C(0), UINT64_C(0));
+                EXPECT(h, invalid, audit, EG_IFACE("Audit"), member, "htt", pipe_fds[1],
+                       UINT64_C(5), UINT64_C(4));
+        }
+        close(pipe_fds[0]);
+        close(pipe_fds[1]);
+        close(sockets[0]);
+        close(sockets[1]);
+        assert_true(harness_egated_alive(h));
+        harness_pass(h);
+}
+
 static void test_unknown_objects(void **state) {
         struct harness *h = *state;
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
@@ -194,6 +237,8 @@ static void test_timeout_open_door_override(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_invalid_arguments, harness_setup,
+                                                harness_teardown),
+                cmocka_unit_test_setup_teardown(test_audit_arguments, harness_setup,
                                                 harness_teardown),
                 cmocka_unit_test_setup_teardown(test_unknown_objects, harness_setup,
                                                 harness_teardown),
