@@ -20,6 +20,7 @@
 #include <sys/uio.h>
 
 #include "backend/background-external-internal.h"
+#include "fuzz-log-oracle.h"
 #include "log.h"
 
 #define SOCKET_PATH "/run/egate/background-bridge.sock"
@@ -31,42 +32,12 @@ static const char *const births[] = { "1980-01-31", "1974-08-12", "2000-02-29", 
 
 static const struct eg_background_external_question *current;
 
-/* As the backends judge it: 8 or more letters and digits with 2 or more digits. */
-static bool has_document_like_word(const char *s, size_t len) {
-        size_t run = 0, digits = 0;
-
-        for (size_t i = 0; i <= len; i++) {
-                char c = i < len ? s[i] : ' ';
-
-                if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
-                        run++;
-                        digits += (c >= '0' && c <= '9');
-                        continue;
-                }
-                if (run >= 8 && digits >= 2)
-                        return true;
-                run = digits = 0;
-        }
-        return false;
-}
-
 /* Every message the backend logs: nothing of the question, and the bridge's own message
  * only when it is screened. */
 static int capture(const struct iovec *iov, int n) {
-        char text[4096];
-        const char *shown;
-        size_t len;
+        char text[FUZZ_LOG_TEXT_MAX];
 
-        if (n < 1 || iov[0].iov_len < strlen("MESSAGE=") || iov[0].iov_len >= sizeof(text))
-                __builtin_trap();
-        len = iov[0].iov_len - strlen("MESSAGE=");
-        memcpy(text, (const char *) iov[0].iov_base + strlen("MESSAGE="), len);
-        text[len] = '\0';
-        if (strlen(text) != len)
-                __builtin_trap();
-        for (size_t i = 0; i < len; i++)
-                if ((unsigned char) text[i] < 0x20 || (unsigned char) text[i] > 0x7e)
-                        __builtin_trap();
+        fuzz_log_text(iov, n, text);
         if (!current)
                 return 0;
         if (strcasestr(text, current->document_number))
@@ -78,12 +49,7 @@ static int capture(const struct iovec *iov, int n) {
                 if (strstr(text, b) || strstr(text, yymmdd))
                         __builtin_trap();
         }
-        shown = strstr(text, "the background check is unavailable: ");
-        if (shown) {
-                shown += strlen("the background check is unavailable: ");
-                if (strlen(shown) > 128 || has_document_like_word(shown, strlen(shown)))
-                        __builtin_trap();
-        }
+        fuzz_log_check_shown(text, "the background check is unavailable: ");
         return 0;
 }
 

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/uio.h>
 
+#include "fuzz-log-oracle.h"
 #include "log.h"
 #include "registry/registry-external-internal.h"
 #include "registry/registry-json.h"
@@ -39,42 +40,12 @@ static const struct eg_date births[] = {
 
 static const struct eg_registry_external_question *current;
 
-/* As the backends judge it: 8 or more letters and digits with 2 or more digits. */
-static bool has_document_like_word(const char *s, size_t len) {
-        size_t run = 0, digits = 0;
-
-        for (size_t i = 0; i <= len; i++) {
-                char c = i < len ? s[i] : ' ';
-
-                if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
-                        run++;
-                        digits += (c >= '0' && c <= '9');
-                        continue;
-                }
-                if (run >= 8 && digits >= 2)
-                        return true;
-                run = digits = 0;
-        }
-        return false;
-}
-
 /* Every message the backend logs: nothing of the question, and the bridge's own message
  * only when it is screened. */
 static int capture(const struct iovec *iov, int n) {
-        char text[4096], date[11];
-        const char *shown;
-        size_t len;
+        char text[FUZZ_LOG_TEXT_MAX], date[11];
 
-        if (n < 1 || iov[0].iov_len < strlen("MESSAGE=") || iov[0].iov_len >= sizeof(text))
-                __builtin_trap();
-        len = iov[0].iov_len - strlen("MESSAGE=");
-        memcpy(text, (const char *) iov[0].iov_base + strlen("MESSAGE="), len);
-        text[len] = '\0';
-        if (strlen(text) != len) /* a NUL from the answer */
-                __builtin_trap();
-        for (size_t i = 0; i < len; i++)
-                if ((unsigned char) text[i] < 0x20 || (unsigned char) text[i] > 0x7e)
-                        __builtin_trap(); /* a forged log line, or bytes of the answer */
+        fuzz_log_text(iov, n, text);
         if (!current)
                 return 0;
         if (!current->by_holder && strcasestr(text, current->document_number))
@@ -82,12 +53,7 @@ static int capture(const struct iovec *iov, int n) {
         if (current->by_holder && eg_date_format_iso(&current->birth_date, date) >= 0 &&
             strstr(text, date))
                 __builtin_trap();
-        shown = strstr(text, "the registry is unavailable: ");
-        if (shown) {
-                shown += strlen("the registry is unavailable: ");
-                if (strlen(shown) > 128 || has_document_like_word(shown, strlen(shown)))
-                        __builtin_trap();
-        }
+        fuzz_log_check_shown(text, "the registry is unavailable: ");
         return 0;
 }
 
