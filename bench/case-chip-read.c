@@ -372,7 +372,7 @@ static void stop_world(struct chip_case *c) {
                 (void) SCardReleaseContext(c->context);
         (void) peer_stop(&c->vicc, SIGTERM, 2000);
         (void) pcscd_stop(&c->pcscd);
-        eg_trust_store_free(c->trust);
+        eg_trust_store_unref(c->trust);
         eg_test_pki_free(c->pki);
         if (c->dir[0] && strncmp(c->dir + strlen(c->dir) - 6, "XXXXXX", 6) != 0) {
                 (void) snprintf(cmd, sizeof(cmd), "rm -rf '%s'", c->dir);

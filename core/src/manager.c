@@ -197,7 +197,7 @@ struct eg_manager *eg_manager_free(struct eg_manager *m) {
         /* PIPELINE: the other backends, which drop pending answers likewise. */
         eg_background_free(TAKE_PTR(m->background));
         eg_face_matcher_free(TAKE_PTR(m->face_matcher));
-        m->trust = eg_trust_store_free(m->trust);
+        m->trust = eg_trust_store_unref(m->trust);
         m->shutdown_timer = sd_event_source_disable_unref(m->shutdown_timer);
         strv_free(m->plugin_dirs);
         free(m->mock_scenario);
@@ -380,7 +380,7 @@ static void pipeline_trust_open(struct eg_manager *m) {
         }
         if (r < 0 || m->trust->n_csca == 0) {
                 log_warning("no usable CSCA: passive authentication stays undetermined");
-                m->trust = eg_trust_store_free(m->trust);
+                m->trust = eg_trust_store_unref(m->trust);
         }
 }
 

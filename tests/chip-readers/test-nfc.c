@@ -437,7 +437,7 @@ int main(void) {
         r = cmocka_run_group_tests(tests, NULL, NULL);
 
         eg_test_passport_free(g.passport);
-        eg_trust_store_free(g.trust);
+        eg_trust_store_unref(g.trust);
         eg_test_pki_free(g.pki);
         (void) snprintf(cmd, sizeof(cmd), "rm -rf '%s'", g.dir);
         if (!getenv("EGATE_TEST_KEEP"))

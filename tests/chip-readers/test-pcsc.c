@@ -432,7 +432,7 @@ static void cleanup(void) {
         char cmd[PATH_MAX + 16];
 
         eg_test_passport_free(g.expected);
-        eg_trust_store_free(g.trust);
+        eg_trust_store_unref(g.trust);
         eg_test_pki_free(g.pki);
         if (g.dir[0] && !getenv("EGATE_TEST_KEEP")) {
                 (void) snprintf(cmd, sizeof(cmd), "rm -rf '%s'", g.dir);

@@ -145,7 +145,7 @@ static int teardown(void **state) {
         eg_test_passport_free(f->passport);
         eg_manager_free(f->manager);
         sd_event_unref(f->event);
-        eg_trust_store_free(f->trust);
+        eg_trust_store_unref(f->trust);
         eg_test_pki_free(f->pki);
         free(f);
         return 0;

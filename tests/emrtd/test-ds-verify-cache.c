@@ -43,7 +43,7 @@ static int setup(void **state) {
 static int teardown(void **state) {
         struct fixture *f = *state;
 
-        eg_trust_store_free(f->ts);
+        eg_trust_store_unref(f->ts);
         eg_test_pki_free(f->pki);
         free(f);
         return 0;
@@ -94,7 +94,7 @@ static void fresh_verdict(X509 *const *cscas, size_t n_csca, X509_CRL *const *cr
                 assert_int_equal(eg_trust_store_add_crl(ts, crls[i]), 0);
         eg_trust_store_verify_ds(ts, ds, at, ret);
         expect_stats(ts, 0, 1);
-        eg_trust_store_free(ts);
+        eg_trust_store_unref(ts);
 }
 
 static void same_verdict(const struct eg_check *a, const struct eg_check *b) {
@@ -442,7 +442,7 @@ static void test_issuer_becomes_valid_later(void **state) {
                         assert_string_equal(fresh.reason, EG_REASON_PA_DS_UNTRUSTED);
                         changed = true;
                 }
-                eg_trust_store_free(ts);
+                eg_trust_store_unref(ts);
         }
         assert_true(changed);
         X509_free(later);

@@ -48,7 +48,7 @@ static int setup(void **state) {
 static int teardown(void **state) {
         struct fixture *f = *state;
 
-        eg_trust_store_free(f->ts);
+        eg_trust_store_unref(f->ts);
         eg_test_pki_free(f->pki);
         free(f);
         return 0;
@@ -181,13 +181,13 @@ static void test_unknown_csca(void **state) {
         assert_int_equal(r.hashes.result, EG_CHECK_SUCCESSFUL);
 
         /* No trust anchors at all. */
-        eg_trust_store_free(ts);
+        eg_trust_store_unref(ts);
         assert_int_equal(eg_trust_store_new(&ts), 0);
         verify(ts, p, "KOR", &r);
         expect(&r, EG_CHECK_UNDETERMINED, EG_REASON_PA_NO_CSCA, "no CSCA certificates");
         verify(NULL, p, "KOR", &r);
         expect(&r, EG_CHECK_UNDETERMINED, EG_REASON_PA_NO_CSCA, NULL);
-        eg_trust_store_free(ts);
+        eg_trust_store_unref(ts);
         eg_test_pki_free(other);
         eg_test_passport_free(p);
 }
@@ -284,7 +284,7 @@ static void test_revoked_ds(void **state) {
         X509_CRL_free(crl);
         verify(ts, p, "KOR", &r);
         expect(&r, EG_CHECK_FAILED, EG_REASON_PA_DS_REVOKED, "revoked");
-        eg_trust_store_free(ts);
+        eg_trust_store_unref(ts);
         eg_test_passport_free(p);
 }
 
@@ -491,7 +491,7 @@ static void test_master_list(void **state) {
         assert_true(eg_trust_store_add_master_list(ts, ml, ml_len, false, &reason) < 0);
         assert_int_equal(eg_trust_store_add_master_list(ts, ml, 10, false, &reason), -EBADMSG);
         OPENSSL_free(ml);
-        eg_trust_store_free(ts);
+        eg_trust_store_unref(ts);
         eg_test_pki_free(jp);
         eg_test_passport_free(p);
 }
@@ -566,7 +566,7 @@ static void test_directories(void **state) {
         expect(&r, EG_CHECK_FAILED, EG_REASON_PA_DS_REVOKED, NULL);
 
         assert_int_equal(eg_trust_store_load_csca_dir(ts, "/nonexistent-egate", &rep), -ENOENT);
-        eg_trust_store_free(ts);
+        eg_trust_store_unref(ts);
         eg_test_pki_free(jp);
         eg_test_passport_free(p);
         assert_int_equal(nftw(tmpl, remove_entry, 8, FTW_DEPTH | FTW_PHYS), 0);

@@ -194,7 +194,7 @@ static int teardown(void **state) {
                 return 0;
         eg_manager_free(f->manager);
         sd_event_unref(f->event);
-        eg_trust_store_free(f->trust);
+        eg_trust_store_unref(f->trust);
         snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
         assert_int_equal(system(cmd), 0);
         free(f);

@@ -164,7 +164,7 @@ static void test_csca_output(void **state) {
         assert_int_equal(eg_trust_store_load_csca_dir(ts, dir, &report), 0);
         assert_int_equal(report.n_failed, 0);
         assert_int_equal(ts->n_csca, 3);
-        eg_trust_store_free(ts);
+        eg_trust_store_unref(ts);
 
         /* No temporary file is left behind. */
         d = opendir(dir);
@@ -408,7 +408,7 @@ static void pa(struct fixture *f, const struct eg_test_passport *p, struct eg_pa
         memcpy(state, p->mrz + 2, 3);
         in.issuing_state = state;
         eg_pa_verify(ts, &in, ret);
-        eg_trust_store_free(ts);
+        eg_trust_store_unref(ts);
 }
 
 static void test_behaviours(void **state) {

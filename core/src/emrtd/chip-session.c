@@ -98,6 +98,7 @@ static void session_free(struct eg_chip_session *s) {
         free(s->plain);
         free(s->wire);
         eg_chip_read_result_free(s->result);
+        eg_trust_store_unref(s->options.trust);
         free(s->device_id);
         free(s);
 }
@@ -602,6 +603,7 @@ int eg_chip_session_start(struct eg_manager *m, const char *device_id,
         s->done = done;
         s->userdata = userdata;
         s->options = *o;
+        s->options.trust = eg_trust_store_ref(o->trust);
         s->options.mrz_information = NULL;
         s->options.can = NULL;
         if (!s->options.apdu_timeout_ms)

@@ -97,7 +97,9 @@ struct eg_chip_session_options {
         const char *mrz_information; /* BAC/PACE password (personal data; copied) */
         const char *can; /* PACE with the CAN instead, if given */
         bool prefer_pace; /* PACE when EF.CardAccess offers it (TR-03135 §5.6.3.1) */
-        const struct eg_trust_store *trust; /* NULL: PA ends undetermined (U_PA_NO_CSCA) */
+        /* NULL: PA ends undetermined (U_PA_NO_CSCA).  The session holds a reference until it
+         * ends: a reload may replace the manager's store meanwhile. */
+        struct eg_trust_store *trust;
         uint32_t extra_dgs; /* bit n: also read DG n when EF.COM lists it */
         bool skip_dg2;
         uint32_t apdu_timeout_ms; /* 0: 3000 */

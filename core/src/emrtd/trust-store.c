@@ -46,12 +46,19 @@ int eg_trust_store_new(struct eg_trust_store **ret) {
                 free(ts);
                 return -ENOMEM;
         }
+        ts->n_ref = 1;
         *ret = ts;
         return 0;
 }
 
-struct eg_trust_store *eg_trust_store_free(struct eg_trust_store *ts) {
-        if (ts) {
+struct eg_trust_store *eg_trust_store_ref(struct eg_trust_store *ts) {
+        if (ts)
+                ts->n_ref++;
+        return ts;
+}
+
+struct eg_trust_store *eg_trust_store_unref(struct eg_trust_store *ts) {
+        if (ts && --ts->n_ref == 0) {
                 X509_STORE_free(ts->store);
                 eg_ds_verify_cache_free(ts->verified);
                 free(ts);

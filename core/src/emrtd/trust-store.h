@@ -17,6 +17,7 @@
 struct eg_ds_verify_cache;
 
 struct eg_trust_store {
+        unsigned n_ref; /* the loop thread's references: a reload swaps stores under sessions */
         X509_STORE *store;
         unsigned n_csca;
         unsigned n_crl;
@@ -32,8 +33,11 @@ struct eg_trust_load_report {
         char first_failure[256]; /* "FILE: why" */
 };
 
+/* A new store with one reference.  References are taken and dropped on one thread (the
+ * loop's); verifications may run on any. */
 int eg_trust_store_new(struct eg_trust_store **ret);
-struct eg_trust_store *eg_trust_store_free(struct eg_trust_store *ts);
+struct eg_trust_store *eg_trust_store_ref(struct eg_trust_store *ts);
+struct eg_trust_store *eg_trust_store_unref(struct eg_trust_store *ts);
 
 int eg_trust_store_add_csca(struct eg_trust_store *ts, X509 *csca);
 int eg_trust_store_add_crl(struct eg_trust_store *ts, X509_CRL *crl);
@@ -73,6 +77,14 @@ int eg_trust_store_add_master_list(struct eg_trust_store *ts, const uint8_t *buf
  */
 void eg_trust_store_verify_ds(const struct eg_trust_store *ts, X509 *ds, time_t at,
                               struct eg_check *ret);
+
+/*
+ * When the store's revocation lists go stale: of each issuer's newest CRL (the
+ * latest lastUpdate), the earliest nextUpdate.  *ret_due is 0 when no CRL in the
+ * store has a nextUpdate.  *ret_issuer (may be NULL) gets that CRL's issuer on one
+ * line, or NULL.  -ENOMEM, or -EBADMSG for a CRL date OpenSSL cannot convert.
+ */
+int eg_trust_store_crl_due(const struct eg_trust_store *ts, time_t *ret_due, char **ret_issuer);
 
 /* How many eg_trust_store_verify_ds() calls reused a verdict, and how many
  * verified (tests, benchmarks). */

@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The freshness of a trust store's revocation lists.  A CSCA issues a new CRL
+ * before its current one's nextUpdate; a gate whose newest CRL of an issuer is
+ * past that date no longer knows which Document Signers were revoked since.
+ * An older CRL of the same issuer, left in the directory beside its successor,
+ * says nothing about freshness: only each issuer's newest one counts.
+ */
+#include <errno.h>
+#include <openssl/x509.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "trust-store.h"
+
+static int to_time(const ASN1_TIME *t, time_t *ret) {
+        struct tm tm = {};
+        time_t s;
+
+        /* ASN1_TIME_to_tm() would take NULL for the current time. */
+        if (!t || ASN1_TIME_to_tm(t, &tm) != 1)
+                return -EBADMSG;
+        s = timegm(&tm);
+        if (s == (time_t) -1)
+                return -EBADMSG;
+        *ret = s;
+        return 0;
+}
+
+/* Is another CRL of the same issuer in the store newer than crl? */
+static bool superseded(STACK_OF(X509_OBJECT) * objects, const X509_CRL *crl) {
+        for (int i = 0; i < sk_X509_OBJECT_num(objects); i++) {
+                X509_CRL *other = X509_OBJECT_get0_X509_CRL(sk_X509_OBJECT_value(objects, i));
+
+                if (!other || other == crl ||
+                    X509_NAME_cmp(X509_CRL_get_issuer(other), X509_CRL_get_issuer(crl)) != 0)
+                        continue;
+                if (ASN1_TIME_compare(X509_CRL_get0_lastUpdate(other),
+                                      X509_CRL_get0_lastUpdate(crl)) > 0)
+                        return true;
+        }
+        return false;
+}
+
+static char *issuer_line(const X509_CRL *crl) {
+        char *line = X509_NAME_oneline(X509_CRL_get_issuer(crl), NULL, 0);
+        char *copy;
+
+        if (!line)
+                return NULL;
+        /* The caller frees with free(), not OPENSSL_free(). */
+        copy = strdup(line);
+        OPENSSL_free(line);
+        return copy;
+}
+
+int eg_trust_store_crl_due(const struct eg_trust_store *ts, time_t *ret_due, char **ret_issuer) {
+        STACK_OF(X509_OBJECT) * objects;
+        const X509_CRL *earliest = NULL;
+        time_t due = 0;
+        int r;
+
+        if (!ts || !ret_due)
+                return -EINVAL;
+        /* The store is not changed after loading: no lock is needed to walk it. */
+        objects = X509_STORE_get0_objects(ts->store);
+        for (int i = 0; i < sk_X509_OBJECT_num(objects); i++) {
+                X509_CRL *crl = X509_OBJECT_get0_X509_CRL(sk_X509_OBJECT_value(objects, i));
+                const ASN1_TIME *next;
+                time_t t;
+
+                if (!crl)
+                        continue; /* a certificate */
+                next = X509_CRL_get0_nextUpdate(crl);
+                if (!next || superseded(objects, crl))
+                        continue; /* a CRL without nextUpdate never goes stale */
+                r = to_time(next, &t);
+                if (r < 0)
+                        return r;
+                if (!earliest || t < due) {
+                        earliest = crl;
+                        due = t;
+                }
+        }
+        if (ret_issuer) {
+                *ret_issuer = NULL;
+                if (earliest && !(*ret_issuer = issuer_line(earliest)))
+                        return -ENOMEM;
+        }
+        *ret_due = due;
+        return 0;
+}
