@@ -21,6 +21,8 @@
 #define DEFAULT_OPERATION_TIMEOUT_MS 10000u
 #define OPERATION_TIMEOUT_MIN_MS 100u
 #define OPERATION_TIMEOUT_MAX_MS 600000u
+#define DEFAULT_CRL_GRACE_HOURS 24u
+#define CRL_GRACE_MAX_HOURS (24u * 366u)
 
 #define CLASS_NAMES                                                                                \
         "document-reader, chip-reader, fingerprint-scanner, camera, door, presence-sensor or "     \
@@ -84,6 +86,8 @@ static int daemon_set_defaults(struct eg_config *c) {
         c->log_level = -1;
         c->mock = false;
         c->operation_timeout_ms = DEFAULT_OPERATION_TIMEOUT_MS;
+        c->crl_grace_hours = DEFAULT_CRL_GRACE_HOURS;
+        c->stale_crl_closes_lanes = true;
         if (strv_extend(&c->plugin_dirs, EGATE_PLUGINSDIR) < 0)
                 return -ENOMEM;
         c->state_directory = strdup(DEFAULT_STATE_DIRECTORY);
@@ -141,7 +145,21 @@ static int build_daemon(struct build *b, const struct config_section *s) {
                         r = config_get_absolute_path(p, e, &c->csca_directory);
                 else if (streq(e->key, "crl-directory"))
                         r = config_get_absolute_path(p, e, &c->crl_directory);
-                else if (streq(e->key, "operation-timeout-ms")) {
+                else if (streq(e->key, "crl-grace-hours")) {
+                        r = config_get_unsigned(p, e, 0, CRL_GRACE_MAX_HOURS, &v);
+                        if (r > 0)
+                                c->crl_grace_hours = v;
+                } else if (streq(e->key, "stale-crl")) {
+                        if (streq(e->value, "close"))
+                                c->stale_crl_closes_lanes = true;
+                        else if (streq(e->value, "warn"))
+                                c->stale_crl_closes_lanes = false;
+                        else
+                                config_error(p, e->where,
+                                             "invalid value '%s' for stale-crl: expected close or "
+                                             "warn",
+                                             e->value);
+                } else if (streq(e->key, "operation-timeout-ms")) {
                         r = config_get_unsigned(p, e, OPERATION_TIMEOUT_MIN_MS,
                                                 OPERATION_TIMEOUT_MAX_MS, &v);
                         if (r > 0)

@@ -189,6 +189,8 @@ struct eg_config {
         uint32_t operation_timeout_ms; /* [daemon] operation-timeout-ms = 10000 */
         char *csca_directory; /* [daemon] csca-directory = (unset: PA undetermined) */
         char *crl_directory; /* [daemon] crl-directory = (unset: no revocation lists) */
+        uint32_t crl_grace_hours; /* [daemon] crl-grace-hours = 24 */
+        bool stale_crl_closes_lanes; /* [daemon] stale-crl = close (true) | warn */
         enum eg_registry_backend registry_backend; /* [registry] backend = sqlite */
         char *registry_socket; /* [registry] socket = (required with backend = external) */
         enum eg_background_backend background_backend; /* [background] backend = none */

@@ -7,6 +7,7 @@
 #include "lane.h"
 #include "log.h"
 #include "manager.h"
+#include "pki.h"
 
 /*
  * Which lane and role a device has: asked for every event a device sends, so
@@ -316,6 +317,11 @@ void eg_lane_update_readiness(struct eg_lane *l) {
                                 eg_lane_role_to_string(r));
                         ready = false;
                 }
+        }
+        /* PIPELINE: a lane whose PKI lists are stale cannot tell a revoked signer (pki.c). */
+        if (eg_pki_not_ready_reason(m)) {
+                fprintf(f, "%s%s", ready ? "" : "; ", eg_pki_not_ready_reason(m));
+                ready = false;
         }
         if (fclose(f) != 0) {
                 free(reason);

@@ -15,6 +15,7 @@
 /* PIPELINE */
 #include "backend/background.h"
 #include "emrtd/trust-store.h"
+#include "pki.h"
 #include "pipeline/face-matcher.h"
 #include "pipeline/pipeline.h"
 
@@ -197,7 +198,7 @@ struct eg_manager *eg_manager_free(struct eg_manager *m) {
         /* PIPELINE: the other backends, which drop pending answers likewise. */
         eg_background_free(TAKE_PTR(m->background));
         eg_face_matcher_free(TAKE_PTR(m->face_matcher));
-        m->trust = eg_trust_store_unref(m->trust);
+        eg_pki_close(m);
         m->shutdown_timer = sd_event_source_disable_unref(m->shutdown_timer);
         strv_free(m->plugin_dirs);
         free(m->mock_scenario);
@@ -207,15 +208,6 @@ struct eg_manager *eg_manager_free(struct eg_manager *m) {
         sd_event_unref(m->event);
         free(m);
         return NULL;
-}
-
-/* PIPELINE: where mock mode keeps the mock PKI's CSCA certificates. */
-static char *mock_csca_directory(struct eg_manager *m) {
-        char *dir = NULL;
-
-        if (asprintf(&dir, "%s/mock-csca", m->state_directory) < 0)
-                return NULL;
-        return dir;
 }
 
 static bool config_plugin_has_option(const struct eg_config_plugin *cp, const char *key) {
@@ -236,10 +228,10 @@ static int plugin_apply_options(struct eg_manager *m, struct eg_plugin *p) {
                                 return r;
                 }
         /* PIPELINE: in mock mode without a csca-directory, the mock chips' CSCAs become the
-         * trust anchors of passive authentication (mock_csca_directory()). */
+         * trust anchors of passive authentication (eg_pki_mock_csca_directory()). */
         if (m->mock && streq(p->module.name, "mock") && !m->config->csca_directory &&
             !config_plugin_has_option(cp, "csca-output")) {
-                _cleanup_free_ char *dir = mock_csca_directory(m), *file = NULL;
+                _cleanup_free_ char *dir = eg_pki_mock_csca_directory(m), *file = NULL;
 
                 if (!dir || asprintf(&file, "%s/csca.pem", dir) < 0)
                         return -ENOMEM;
@@ -342,48 +334,6 @@ static void declare_devices(struct eg_manager *m) {
         }
 }
 
-/* PIPELINE: the trust anchors of passive authentication, once the plugins run (in mock
- * mode the mock plugin writes its CSCAs at start): [daemon] csca-directory and
- * crl-directory, or in mock mode the mock PKI's.  Without a usable CSCA passive
- * authentication is undetermined, which the policy judges. */
-static void pipeline_trust_open(struct eg_manager *m) {
-        struct eg_trust_load_report report = {};
-        _cleanup_free_ char *mock_dir = NULL;
-        const char *dir = m->config->csca_directory;
-        int r;
-
-        if (!dir && m->mock) {
-                mock_dir = mock_csca_directory(m);
-                if (!mock_dir || access(mock_dir, F_OK) < 0)
-                        return;
-                dir = mock_dir;
-        }
-        if (!dir)
-                return;
-        r = eg_trust_store_new(&m->trust);
-        if (r < 0) {
-                (void) log_oom();
-                return;
-        }
-        r = eg_trust_store_load_csca_dir(m->trust, dir, &report);
-        if (r < 0)
-                log_error_errno(r, "csca-directory %s: %m", dir);
-        else
-                log_info("csca-directory %s: %u certificate(s)%s%s", dir, report.n_loaded,
-                         report.n_failed ? ", not usable: " : "",
-                         report.n_failed ? report.first_failure : "");
-        if (r >= 0 && m->config->crl_directory) {
-                report = (struct eg_trust_load_report){};
-                r = eg_trust_store_load_crl_dir(m->trust, m->config->crl_directory, &report);
-                if (r < 0)
-                        log_error_errno(r, "crl-directory %s: %m", m->config->crl_directory);
-        }
-        if (r < 0 || m->trust->n_csca == 0) {
-                log_warning("no usable CSCA: passive authentication stays undetermined");
-                m->trust = eg_trust_store_unref(m->trust);
-        }
-}
-
 /* PIPELINE: background checks ("none" unless mock mode sets up its own), the face
  * comparator ([face], else mock mode's or none), mock mode's registry import and test
  * backends, and the pipelines' listener.  Only an out-of-memory is fatal. */
@@ -469,7 +419,7 @@ int eg_manager_start(struct eg_manager *m) {
                                        "directories (see the messages above)");
 
         declare_devices(m);
-        pipeline_trust_open(m); /* PIPELINE */
+        eg_pki_open(m); /* PIPELINE */
         /* Discovery: offer tagged udev devices to the plugins' probe(), before
          * the lanes are built so coldplugged devices take their roles.  Never
          * fatal: without udev the configured devices are served. */
@@ -536,6 +486,8 @@ int eg_manager_reload(struct eg_manager *m, struct eg_config *config) {
                             "comparisons keep going to the open one");
         eg_config_free(m->config);
         m->config = config;
+        /* PIPELINE: new CSCAs and CRLs arrive without a restart (daily, for CRLs). */
+        eg_pki_reload(m);
 
         /* Declared devices that are no longer in the config go away. */
         EG_LIST_FOREACH_SAFE (devices, d, n, m->devices) {

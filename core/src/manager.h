@@ -89,12 +89,17 @@ struct eg_manager {
         struct eg_audit *audit;
         /* PIPELINE: the member registry (SQLite in state_directory), the background check
          * backend ("none", or "scenario" in mock mode), the face comparator ([face] external,
-         * else the mock one in mock mode, else none), the PA trust store ([daemon] csca-directory; NULL: PA undetermined) and one
+         * else the mock one in mock mode, else none), the PA trust store (pki.c; NULL: PA undetermined) and one
          * pipeline per lane.  NULL where not available; the pipeline refers travellers then. */
         struct eg_registry *registry;
         struct eg_background *background;
         struct eg_face_matcher *face_matcher;
         struct eg_trust_store *trust;
+        /* PIPELINE: the PKI lists' freshness (pki.c): why lanes are out of service because a
+         * CRL is stale (NULL: fresh, or stale-crl = warn), and the wake-up at the next due. */
+        char *pki_stale;
+        bool pki_stale_warned;
+        sd_event_source *pki_timer;
         struct eg_pipeline *pipelines;
         int (*mock_setup)(struct eg_manager *m);
         bool mock_importing; /* the mock scenario's members are not in the registry yet */

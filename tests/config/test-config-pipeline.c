@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The configuration keys the lane pipeline added: [daemon] csca-directory and crl-directory,
+/* The configuration keys the lane pipeline added: [daemon] csca-directory, crl-directory,
+ * crl-grace-hours and stale-crl,
  * and the policy keys passive-authentication, chip-authenticity, fingerprint-threshold,
  * face-threshold, operator-confirmation, registry-timeout-ms and turn-back-ms. */
 #include <stdlib.h>
@@ -13,6 +14,8 @@ static void test_defaults(void **state) {
 
         assert_null(c->csca_directory);
         assert_null(c->crl_directory);
+        assert_int_equal(c->crl_grace_hours, 24);
+        assert_true(c->stale_crl_closes_lanes);
         assert_int_equal(p->passive_authentication, EG_REQUIREMENT_REQUIRED);
         assert_int_equal(p->chip_authenticity, EG_REQUIREMENT_OPTIONAL);
         assert_int_equal(p->fingerprint_threshold, 0);
@@ -27,6 +30,8 @@ static void test_values(void **state) {
         struct eg_config *c = test_load_ok("[daemon]\n"
                                            "csca-directory = /etc/egate/csca\n"
                                            "crl-directory = /etc/egate/crl\n"
+                                           "crl-grace-hours = 0\n"
+                                           "stale-crl = warn\n"
                                            "[policy.ses]\n"
                                            "passive-authentication = optional\n"
                                            "chip-authenticity = required\n"
@@ -42,6 +47,8 @@ static void test_values(void **state) {
 
         assert_string_equal(c->csca_directory, "/etc/egate/csca");
         assert_string_equal(c->crl_directory, "/etc/egate/crl");
+        assert_int_equal(c->crl_grace_hours, 0);
+        assert_false(c->stale_crl_closes_lanes);
         assert_int_equal(p->passive_authentication, EG_REQUIREMENT_OPTIONAL);
         assert_int_equal(p->chip_authenticity, EG_REQUIREMENT_REQUIRED);
         assert_int_equal(p->fingerprint_threshold, 45);
@@ -60,10 +67,15 @@ static void test_errors(void **state) {
         test_assert_load_fails(
                 "[daemon]\n"
                 "csca-directory = etc/csca\n"
-                "crl-directory =\n",
+                "crl-directory =\n"
+                "crl-grace-hours = 8785\n"
+                "stale-crl = ignore\n",
                 (const char *const[]){
                         "egated.conf:2: csca-directory must be an absolute path, not 'etc/csca'",
                         "egated.conf:3: missing value for crl-directory",
+                        "egated.conf:4: crl-grace-hours must be between 0 and 8784",
+                        "egated.conf:5: invalid value 'ignore' for stale-crl: expected close or "
+                        "warn",
                         NULL,
                 });
         test_assert_load_fails(

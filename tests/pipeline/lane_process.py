@@ -113,6 +113,22 @@ class Lane:
             raise Failure("egatectl %s: %s" % (" ".join(args), r.stderr.strip()))
         return r.stdout
 
+    def log_text(self):
+        self.log.flush()
+        with open(self.log.name) as f:
+            return f.read()
+
+    def reload(self):
+        """SIGHUP, and wait until egated has taken its configuration again."""
+        before = self.log_text().count("configuration reloaded")
+        self.egated.send_signal(1)  # SIGHUP: reload
+        end = time.monotonic() + 15
+        while time.monotonic() < end:
+            if self.log_text().count("configuration reloaded") > before:
+                return
+            time.sleep(0.05)
+        raise Failure("egated did not reload its configuration")
+
     def mark(self):
         with self.lock:
             return len(self.events)

@@ -412,17 +412,7 @@ class Lane(lane_process.Lane):
         lines.append("operator-confirmation = %s\n" % mode)
         with open(self.config, "w") as f:
             f.writelines(lines)
-        with open(self.log.name) as f:
-            before = f.read().count("configuration reloaded")
-        self.egated.send_signal(1)  # SIGHUP: reload
-        end = time.monotonic() + 15
-        while time.monotonic() < end:
-            with open(self.log.name) as f:
-                if f.read().count("configuration reloaded") > before:
-                    break
-            time.sleep(0.05)
-        else:
-            raise Failure("egated did not reload its configuration")
+        self.reload()
         self.wait_state("idle", 15, "after the reload")
 
 

@@ -19,6 +19,7 @@
 /* Lane and devices (domain notes §9 step 0). */
 #define EG_REASON_DEVICE_FAULT "E_DEVICE_FAULT"
 #define EG_REASON_DEVICE_TIMEOUT "E_DEVICE_TIMEOUT"
+#define EG_REASON_PKI_STALE "E_PKI_STALE"
 /* Document (steps 2, 3, 5). */
 #define EG_REASON_DOC_CAPTURE_TIMEOUT "E_DOC_CAPTURE_TIMEOUT"
 #define EG_REASON_DOC_REMOVED "E_DOC_REMOVED"

@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "emrtd/trust-store.h"
+#include "lane.h"
+#include "log.h"
+#include "macro.h"
+#include "manager.h"
+#include "pki.h"
+#include "pipeline/reasons.h"
+
+#define USEC_PER_SEC 1000000ull
+/* A CRL's due time is to the second; sd-event may coalesce the wake-up within this. */
+#define PKI_TIMER_ACCURACY_USEC (1 * USEC_PER_SEC)
+
+char *eg_pki_mock_csca_directory(const struct eg_manager *m) {
+        char *dir = NULL;
+
+        if (asprintf(&dir, "%s/mock-csca", m->state_directory) < 0)
+                return NULL;
+        return dir;
+}
+
+static void log_loaded(const char *key, const char *dir, const char *what,
+                       const struct eg_trust_load_report *report) {
+        log_info("%s %s: %u %s%s%s", key, dir, report->n_loaded, what,
+                 report->n_failed ? ", not usable: " : "",
+                 report->n_failed ? report->first_failure : "");
+}
+
+/* 0 with *ret NULL: no CSCAs are configured.  0 with a store: at least one CSCA loaded.
+ * < 0: the lists are configured but could not be used (logged). */
+static int pki_load(struct eg_manager *m, struct eg_trust_store **ret) {
+        _cleanup_free_ char *mock_dir = NULL;
+        struct eg_trust_store *ts = NULL;
+        struct eg_trust_load_report report = {};
+        const char *dir = m->config->csca_directory;
+        const char *crl_dir = m->config->crl_directory;
+        int r;
+
+        *ret = NULL;
+        if (!dir && m->mock) {
+                mock_dir = eg_pki_mock_csca_directory(m);
+                if (!mock_dir)
+                        return log_oom();
+                if (access(mock_dir, F_OK) < 0)
+                        return 0;
+                dir = mock_dir;
+        }
+        if (!dir)
+                return 0;
+        r = eg_trust_store_new(&ts);
+        if (r < 0)
+                return log_oom();
+        r = eg_trust_store_load_csca_dir(ts, dir, &report);
+        if (r < 0) {
+                log_error_errno(r, "csca-directory %s: %m", dir);
+                goto fail;
+        }
+        log_loaded("csca-directory", dir, "certificate(s)", &report);
+        if (ts->n_csca == 0) {
+                log_error("csca-directory %s: no usable CSCA certificate", dir);
+                r = -ENOENT;
+                goto fail;
+        }
+        if (crl_dir) {
+                report = (struct eg_trust_load_report){};
+                r = eg_trust_store_load_crl_dir(ts, crl_dir, &report);
+                if (r < 0) {
+                        log_error_errno(r, "crl-directory %s: %m", crl_dir);
+                        goto fail;
+                }
+                log_loaded("crl-directory", crl_dir, "CRL(s)", &report);
+        }
+        *ret = ts;
+        return 0;
+fail:
+        eg_trust_store_unref(ts);
+        return r;
+}
+
+static void pki_set_stale(struct eg_manager *m, char *reason) {
+        bool changed = !streq_ptr(m->pki_stale, reason);
+
+        free(m->pki_stale);
+        m->pki_stale = reason;
+        if (changed)
+                eg_lanes_update_readiness(m);
+}
+
+static int on_pki_due(sd_event_source *s, uint64_t usec, void *userdata);
+
+/* Judges the store's CRLs now, and wakes up when that judgement changes next. */
+static void pki_judge(struct eg_manager *m) {
+        _cleanup_free_ char *issuer = NULL;
+        char *reason = NULL, when[32];
+        time_t due = 0, deadline, now = time(NULL);
+        struct tm tm;
+        int r;
+
+        m->pki_timer = sd_event_source_disable_unref(m->pki_timer);
+        if (!m->trust) {
+                pki_set_stale(m, NULL);
+                return;
+        }
+        r = eg_trust_store_crl_due(m->trust, &due, &issuer);
+        if (r < 0) {
+                /* Keep what was judged before: not knowing is no reason to reopen lanes. */
+                log_error_errno(r, "cannot read the CRLs' next update: %m");
+                return;
+        }
+        if (due == 0) {
+                pki_set_stale(m, NULL);
+                return;
+        }
+        deadline = due + (time_t) m->config->crl_grace_hours * 3600;
+        if (now < deadline) {
+                r = sd_event_add_time(m->event, &m->pki_timer, CLOCK_REALTIME,
+                                      (uint64_t) deadline * USEC_PER_SEC, PKI_TIMER_ACCURACY_USEC,
+                                      on_pki_due, m);
+                if (r < 0)
+                        log_error_errno(r, "cannot watch the CRLs' next update: %m");
+                pki_set_stale(m, NULL);
+                return;
+        }
+
+        if (!gmtime_r(&due, &tm) || strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+                snprintf(when, sizeof(when), "%lld", (long long) due);
+        if (!m->config->stale_crl_closes_lanes) {
+                if (!m->pki_stale_warned)
+                        log_warning("%s: the CRL of %s was due at %s (crl-grace-hours=%u); "
+                                    "stale-crl = warn: the lanes stay open",
+                                    EG_REASON_PKI_STALE, strna(issuer), when,
+                                    m->config->crl_grace_hours);
+                m->pki_stale_warned = true;
+                pki_set_stale(m, NULL);
+                return;
+        }
+        if (asprintf(&reason, "%s: the CRL of %s was due at %s (crl-grace-hours=%u)",
+                     EG_REASON_PKI_STALE, strna(issuer), when, m->config->crl_grace_hours) < 0) {
+                (void) log_oom();
+                reason = strdup(EG_REASON_PKI_STALE);
+                if (!reason)
+                        return; /* nothing can be said; the lanes keep their state */
+        }
+        if (!streq_ptr(m->pki_stale, reason))
+                log_error("%s: lanes out of service until a newer CRL is loaded (reload)", reason);
+        pki_set_stale(m, reason);
+}
+
+static int on_pki_due(sd_event_source *s, uint64_t usec, void *userdata) {
+        pki_judge(userdata);
+        return 0;
+}
+
+void eg_pki_open(struct eg_manager *m) {
+        (void) pki_load(m, &m->trust);
+        if (!m->trust)
+                log_warning("no usable CSCA: passive authentication stays undetermined");
+        pki_judge(m);
+}
+
+void eg_pki_reload(struct eg_manager *m) {
+        struct eg_trust_store *ts = NULL;
+        int r;
+
+        r = pki_load(m, &ts);
+        if (r < 0 && m->trust)
+                log_error("the PKI lists could not be reloaded: keeping the %u CSCA(s) and %u "
+                          "CRL(s) in use",
+                          m->trust->n_csca, m->trust->n_crl);
+        else if (r >= 0) {
+                if (!ts && m->trust)
+                        log_warning("csca-directory unset: passive authentication stays "
+                                    "undetermined");
+                /* Chip sessions under way keep the store they started with. */
+                eg_trust_store_unref(m->trust);
+                m->trust = ts;
+                m->pki_stale_warned = false;
+        }
+        pki_judge(m);
+}
+
+void eg_pki_close(struct eg_manager *m) {
+        m->pki_timer = sd_event_source_disable_unref(m->pki_timer);
+        m->trust = eg_trust_store_unref(m->trust);
+        free(m->pki_stale);
+        m->pki_stale = NULL;
+}
+
+const char *eg_pki_not_ready_reason(const struct eg_manager *m) {
+        return m->pki_stale;
+}

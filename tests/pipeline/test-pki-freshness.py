@@ -1,0 +1,149 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""
+The PKI lists' freshness end to end: egated in mock mode (the mock PKI's CSCAs as trust
+anchors) with a crl-directory holding one CRL, crl-grace-hours = 0.
+
+  - the CRL is due in a few seconds: a traveller is accepted meanwhile;
+  - it falls due with nobody touching egated: the lane goes out of service, its
+    NotReadyReason says E_PKI_STALE and names the CRL's issuer, and a traveller who
+    arrives is not let in;
+  - a newer CRL and a reload (SIGHUP): in service again, and a traveller is accepted
+    (passive authentication against the reloaded store);
+  - a reload whose crl-directory cannot be read keeps the lists in use, and the lane;
+  - stale-crl = warn with a stale CRL: logged, the lane stays in service.
+
+Run by meson (suite "pipeline"); EGATE_BUILD_ROOT and EGATE_SOURCE_ROOT come from the
+environment.
+"""
+import json
+import os
+import subprocess
+import sys
+import time
+
+import lane_harness
+
+ISSUER = "Freshness Test"
+DAY = 86400
+DUE_AFTER_START = 12  # seconds: time to start egated and walk one traveller through
+
+
+def make_crl(directory, last, nxt):
+    """The CRL file, replaced in one rename so egated never reads half of it."""
+    tmp = os.path.join(directory, ".crl.pem.tmp")
+    subprocess.run([lane_harness.BUILD + "/tests/pipeline/make-test-crl", tmp, ISSUER,
+                    str(last), str(nxt)], check=True)
+    os.rename(tmp, os.path.join(directory, "crl.pem"))
+
+
+def main():
+    if not lane_harness.BUILD or not lane_harness.SOURCE:
+        print("run through meson test (EGATE_BUILD_ROOT, EGATE_SOURCE_ROOT)")
+        return 77
+    matrix = lane_harness.load_matrix()
+    Failure = matrix.Failure
+    work, state = lane_harness.work_dir("egate-pki-")
+    crl_dir = os.path.join(work, "crl")
+    os.mkdir(crl_dir, 0o700)
+    names = ["before-due", "while-stale", "after-reload"]
+    travellers = [matrix.scenario_traveller(n, i, {}) for i, n in enumerate(names)]
+    scenario = lane_harness.write_scenario(matrix, work, "pki freshness", travellers,
+                                           camera=False)
+    timeouts = ("[policy.ses]\nmantrap-timeout-ms = 3000\nfingerprint-timeout-ms = 1500\n"
+                "document-timeout-ms = 1500\nbackground-timeout-ms = 1500\n"
+                "registry-timeout-ms = 1000\nexit-timeout-ms = 3000\n")
+
+    def write_config(crl_directory=crl_dir, stale="close"):
+        return lane_harness.write_file(
+            work, "egated.conf",
+            "[daemon]\ncrl-directory = %s\ncrl-grace-hours = 0\nstale-crl = %s\n"
+            % (crl_directory, stale) + timeouts)
+
+    config = write_config()
+    # make-test-crl reads the clock after this: the CRL is due at this instant or later.
+    due = int(time.time()) + DUE_AFTER_START
+    make_crl(crl_dir, -DAY, DUE_AFTER_START)
+    lane = matrix.Lane(work, scenario, config, state)
+
+    def lane_json():
+        return json.loads(lane.egatectl("--json", "lane", matrix.LANE))
+
+    def expect_in_service(what):
+        lane.wait_state("idle", 15, what)
+        got = lane_json()
+        if not got.get("ready") or got.get("not_ready_reason"):
+            raise Failure("%s: ready %s, reason %r" % (what, got.get("ready"),
+                                                       got.get("not_ready_reason")))
+
+    def accepted(name):
+        lane_harness.arrive(lane, matrix, name, "accept", [])
+        lane_harness.leave(lane)
+
+    def before_due():
+        if time.time() >= due:
+            raise Failure("egated took too long to start: the CRL is already due")
+        accepted("before-due")
+        return "a fresh CRL: %s accepted" % "before-due"
+
+    def falls_due():
+        lane.wait_state("out-of-service", DUE_AFTER_START + 15, "the CRL fell due")
+        if time.time() < due:
+            raise Failure("out of service before the CRL was due")
+        got = lane_json()
+        reason = got.get("not_ready_reason") or ""
+        if got.get("ready") or "E_PKI_STALE" not in reason or ISSUER not in reason:
+            raise Failure("ready %s, reason %r" % (got.get("ready"), reason))
+        if "E_PKI_STALE" not in lane.log_text():
+            raise Failure("E_PKI_STALE not in the log")
+        return "the CRL falls due: out of service, %r" % reason
+
+    def not_let_in():
+        since = lane.mark()
+        reply = lane.mock("arrive %s while-stale" % matrix.LANE)
+        if not reply.startswith("OK"):
+            raise Failure("arrive: " + reply)
+        try:
+            lane.wait_event(since, lambda e: e.get("event") == "TransactionStarted", 3,
+                            "a transaction")
+        except Failure:
+            lane.wait_traveller_gone(20)  # gives up and leaves with the document
+            return "a traveller at the stale lane is not let in"
+        raise Failure("a transaction started at a lane with a stale CRL")
+
+    def newer_crl():
+        make_crl(crl_dir, -60, 30 * DAY)
+        lane.reload()
+        expect_in_service("after a newer CRL and a reload")
+        accepted("after-reload")
+        return "a newer CRL and a reload: in service, after-reload accepted"
+
+    def unreadable_lists():
+        write_config(crl_directory=os.path.join(work, "no-such-directory"))
+        lane.reload()
+        if "the PKI lists could not be reloaded: keeping" not in lane.log_text():
+            raise Failure("egated did not say it keeps the lists in use")
+        expect_in_service("after a reload whose crl-directory is missing")
+        return "a crl-directory that cannot be read: the lists in use are kept"
+
+    def warn_only():
+        make_crl(crl_dir, -2 * DAY, -DAY)
+        write_config(stale="warn")
+        lane.reload()
+        time.sleep(1)
+        expect_in_service("stale-crl = warn")
+        if "stale-crl = warn: the lanes stay open" not in lane.log_text():
+            raise Failure("the stale CRL was not logged")
+        return "stale-crl = warn: logged, the lane stays in service"
+
+    cases = [("before-due", before_due), ("falls-due", falls_due),
+             ("not-let-in", not_let_in), ("newer-crl", newer_crl),
+             ("unreadable-lists", unreadable_lists), ("warn-only", warn_only)]
+    return lane_harness.run_lane(
+        lane, matrix, work, cases, lambda case: case[1](), [],
+        log_must_have=[("crl-directory %s: 1 CRL(s)" % crl_dir,
+                        "egated did not report the CRL it loaded")])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
