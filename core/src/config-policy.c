@@ -73,6 +73,7 @@ static const struct policy_key policy_keys[] = {
         { "face-threshold", POLICY_KEY_UNSIGNED, POLICY_FIELD(face_threshold), 1, 100 },
         { "operator-confirmation", POLICY_KEY_CONFIRMATION, POLICY_FIELD(operator_confirmation), 0,
           0 },
+        { "operator-attendance", POLICY_KEY_REQUIREMENT, POLICY_FIELD(operator_attendance), 0, 0 },
         POLICY_TIMEOUT("registry-timeout-ms", registry_timeout_ms),
         POLICY_TIMEOUT("turn-back-ms", turn_back_ms),
 };
@@ -123,6 +124,7 @@ void eg_policy_init_ses(struct eg_policy *p) {
                 .fingerprint_threshold = 0,
                 .face_threshold = 60,
                 .operator_confirmation = EG_CONFIRM_NONE,
+                .operator_attendance = EG_REQUIREMENT_OPTIONAL,
                 .registry_timeout_ms = 3000,
                 .turn_back_ms = 3000,
                 .origin = p->origin,

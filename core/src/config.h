@@ -152,6 +152,7 @@ struct eg_policy {
         unsigned fingerprint_threshold; /* fingerprint-threshold = 0 (the scanner's) */
         unsigned face_threshold; /* face-threshold = 60 (of 100) */
         enum eg_confirmation operator_confirmation; /* operator-confirmation = none */
+        enum eg_requirement operator_attendance; /* operator-attendance = optional */
         uint32_t registry_timeout_ms; /* registry-timeout-ms = 3000 */
         uint32_t turn_back_ms; /* turn-back-ms = 3000 */
         struct eg_config_origin origin;

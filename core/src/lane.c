@@ -4,9 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attendance.h"
 #include "lane.h"
 #include "log.h"
 #include "manager.h"
+#include "pipeline/reasons.h"
 #include "pki.h"
 
 /*
@@ -317,6 +319,12 @@ void eg_lane_update_readiness(struct eg_lane *l) {
                                 eg_lane_role_to_string(r));
                         ready = false;
                 }
+        }
+        if (l->policy.operator_attendance == EG_REQUIREMENT_REQUIRED &&
+            eg_lane_attendants(m, l->name) == 0) {
+                fprintf(f, "%s%s: no operator attends the lane", ready ? "" : "; ",
+                        EG_REASON_LANE_NO_OPERATOR);
+                ready = false;
         }
         /* PIPELINE: a lane whose PKI lists are stale cannot tell a revoked signer (pki.c). */
         if (eg_pki_not_ready_reason(m)) {

@@ -16,6 +16,7 @@
 #include "backend/background.h"
 #include "emrtd/trust-store.h"
 #include "pki.h"
+#include "attendance.h"
 #include "pipeline/face-matcher.h"
 #include "pipeline/pipeline.h"
 
@@ -199,6 +200,7 @@ struct eg_manager *eg_manager_free(struct eg_manager *m) {
         eg_background_free(TAKE_PTR(m->background));
         eg_face_matcher_free(TAKE_PTR(m->face_matcher));
         eg_pki_close(m);
+        eg_attendances_free(m);
         m->shutdown_timer = sd_event_source_disable_unref(m->shutdown_timer);
         strv_free(m->plugin_dirs);
         free(m->mock_scenario);

@@ -28,6 +28,7 @@ struct eg_registry;
 struct eg_background;
 struct eg_face_matcher;
 struct eg_trust_store;
+struct eg_attendance;
 struct eg_pipeline;
 struct eg_transaction_event;
 
@@ -101,6 +102,7 @@ struct eg_manager {
         bool pki_stale_warned;
         sd_event_source *pki_timer;
         struct eg_pipeline *pipelines;
+        struct eg_attendance *attendances; /* operators attending lanes (attendance.c) */
         int (*mock_setup)(struct eg_manager *m);
         bool mock_importing; /* the mock scenario's members are not in the registry yet */
         int (*registry_open)(sd_event *e, const struct eg_config *c, const char *state_directory,

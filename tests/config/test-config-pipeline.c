@@ -2,7 +2,8 @@
 /* The configuration keys the lane pipeline added: [daemon] csca-directory, crl-directory,
  * crl-grace-hours and stale-crl,
  * and the policy keys passive-authentication, chip-authenticity, fingerprint-threshold,
- * face-threshold, operator-confirmation, registry-timeout-ms and turn-back-ms. */
+ * face-threshold, operator-confirmation, operator-attendance, registry-timeout-ms and
+ * turn-back-ms. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,6 +22,7 @@ static void test_defaults(void **state) {
         assert_int_equal(p->fingerprint_threshold, 0);
         assert_int_equal(p->face_threshold, 60);
         assert_int_equal(p->operator_confirmation, EG_CONFIRM_NONE);
+        assert_int_equal(p->operator_attendance, EG_REQUIREMENT_OPTIONAL);
         assert_int_equal(p->registry_timeout_ms, 3000);
         assert_int_equal(p->turn_back_ms, 3000);
         eg_config_free(c);
@@ -38,6 +40,7 @@ static void test_values(void **state) {
                                            "fingerprint-threshold = 45\n"
                                            "face-threshold = 75\n"
                                            "operator-confirmation = referrals\n"
+                                           "operator-attendance = required\n"
                                            "registry-timeout-ms = 1500\n"
                                            "turn-back-ms = 100\n"
                                            "[policy.strict]\n"
@@ -54,11 +57,13 @@ static void test_values(void **state) {
         assert_int_equal(p->fingerprint_threshold, 45);
         assert_int_equal(p->face_threshold, 75);
         assert_int_equal(p->operator_confirmation, EG_CONFIRM_REFERRALS);
+        assert_int_equal(p->operator_attendance, EG_REQUIREMENT_REQUIRED);
         assert_int_equal(p->registry_timeout_ms, 1500);
         assert_int_equal(p->turn_back_ms, 100);
         /* Another policy starts from the SES defaults. */
         assert_int_equal(strict->operator_confirmation, EG_CONFIRM_ALL);
         assert_int_equal(strict->passive_authentication, EG_REQUIREMENT_REQUIRED);
+        assert_int_equal(strict->operator_attendance, EG_REQUIREMENT_OPTIONAL);
         assert_int_equal(strict->face_threshold, 60);
         eg_config_free(c);
 }
@@ -86,7 +91,8 @@ static void test_errors(void **state) {
                 "face-threshold = 0\n"
                 "operator-confirmation = some\n"
                 "registry-timeout-ms = 99\n"
-                "turn-back-ms = 600001\n",
+                "turn-back-ms = 600001\n"
+                "operator-attendance = always\n",
                 (const char *const[]){
                         "egated.conf:2: invalid value 'maybe' for passive-authentication: "
                         "expected required or optional",
@@ -97,6 +103,8 @@ static void test_errors(void **state) {
                         "expected none, referrals or all",
                         "egated.conf:7: registry-timeout-ms must be between 100 and 600000",
                         "egated.conf:8: turn-back-ms must be between 100 and 600000",
+                        "egated.conf:9: invalid value 'always' for operator-attendance: "
+                        "expected required or optional",
                         NULL,
                 });
 }

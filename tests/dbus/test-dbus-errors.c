@@ -186,7 +186,7 @@ static void test_unknown_objects(void **state) {
 
 static void test_claims_and_transactions(void **state) {
         struct harness *h = *state;
-        _cleanup_free_ char *door = device_path("A1-entry-door"), *message = NULL;
+        _cleanup_free_ char *door = device_path("A1-entry-door"), *message = NULL, *message2 = NULL;
 
         set_lane_mode(h, "manual");
         message = expect_error(h, EG_ERROR("NotClaimed"), door, EG_IFACE("Door"), "Open", "");
@@ -196,6 +196,14 @@ static void test_claims_and_transactions(void **state) {
         EXPECT(h, EG_ERROR("NoTransaction"), LANE_A1_PATH, EG_IFACE("Lane"), "Decide", "ss",
                "accept", "why");
         EXPECT(h, EG_ERROR("NoTransaction"), LANE_A1_PATH, EG_IFACE("Lane"), "Abort", "s", "why");
+        /* Leave by a caller that does not attend the lane; then attend twice and leave once. */
+        message2 =
+                expect_error(h, EG_ERROR("NotFound"), LANE_A1_PATH, EG_IFACE("Lane"), "Leave", "");
+        assert_non_null(strstr(message2, "does not attend lane A1"));
+        call_ok(h, LANE_A1_PATH, EG_IFACE("Lane"), "Attend");
+        call_ok(h, LANE_A1_PATH, EG_IFACE("Lane"), "Attend");
+        call_ok(h, LANE_A1_PATH, EG_IFACE("Lane"), "Leave");
+        EXPECT(h, EG_ERROR("NotFound"), LANE_A1_PATH, EG_IFACE("Lane"), "Leave", "");
         free(message);
         message = get_string_property(h->bus, door, EG_IFACE("Door"), "Position");
         assert_string_equal(message, "closed");

@@ -228,6 +228,8 @@ check "open-door on a bad door: 2" run_ctl 2 open-door A1 side "testing"
 check "decide without a transaction: 1" run_ctl 1 decide A1 accept "testing"
 check "NoTransaction named" err_has "NoTransaction"
 check "abort without a transaction: 1" run_ctl 1 abort A1 "testing"
+check "attend a missing lane: 3" run_ctl 3 attend B9
+check "attend without a lane: 2" run_ctl 2 attend
 
 # --- claims belong to a connection -------------------------------------------
 "$EGATECTL" --user claim mock-A1-exit-door >"$WORK/claim.out" 2>"$WORK/claim.err" &

@@ -64,6 +64,15 @@ def read_line(conn, data=b"", size=4096):
     return data
 
 
+def begin(prefix):
+    """What every test starts with: the matrix module, a work directory and the state
+    directory in it; None outside meson (the caller exits 77, "skipped")."""
+    if not BUILD or not SOURCE:
+        print("run through meson test (EGATE_BUILD_ROOT, EGATE_SOURCE_ROOT)")
+        return None
+    return (load_matrix(),) + work_dir(prefix)
+
+
 def work_dir(prefix):
     """A private work directory and the state directory in it."""
     work = tempfile.mkdtemp(prefix=prefix)
@@ -108,14 +117,15 @@ def leave(lane):
     lane.wait_state("idle", 20, "after the traveller")
 
 
-def run_lane(lane, matrix, work, cases, one, bridges, log_must_have=()):
-    """one(case) for each case (its name first), once egated is up: it returns what to
-    print after "ok - " or raises matrix.Failure.  Then egated must stop cleanly and its
-    log have each (text, what is wrong without it) of log_must_have; the bridges are
-    closed and the work directory removed.  The exit status."""
+def run_lane(lane, matrix, work, cases, one, bridges, log_must_have=(), start_state="idle"):
+    """one(case) for each case (its name first), once egated is up (the lane in
+    start_state): it returns what to print after "ok - " or raises matrix.Failure.  Then
+    egated must stop cleanly and its log have each (text, what is wrong without it) of
+    log_must_have; the bridges are closed and the work directory removed.  The exit
+    status."""
     passed = failed = 0
     try:
-        lane.wait_state("idle", 30, "egated started")
+        lane.wait_state(start_state, 30, "egated started")
         for case in cases:
             try:
                 print("ok - %s" % one(case))

@@ -87,15 +87,14 @@ def check_asked(asked, name, Failure):
 
 
 def main():
-    if not lane_harness.BUILD or not lane_harness.SOURCE:
-        print("run through meson test (EGATE_BUILD_ROOT, EGATE_SOURCE_ROOT)")
-        return 77
     if not hasattr(socket, "recv_fds"):
         print("1..0 # SKIP Python without socket.recv_fds")
         return 77
-    matrix = lane_harness.load_matrix()
+    started = lane_harness.begin("egate-extface-")
+    if not started:
+        return 77
+    matrix, work, state = started
     Failure = matrix.Failure
-    work, state = lane_harness.work_dir("egate-extface-")
 
     # (traveller, decision, reasons, face steps (result, reason), scores)
     cases = [

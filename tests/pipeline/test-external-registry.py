@@ -112,12 +112,11 @@ def member(traveller_id, number, birth, expiry):
 
 
 def main():
-    if not lane_harness.BUILD or not lane_harness.SOURCE:
-        print("run through meson test (EGATE_BUILD_ROOT, EGATE_SOURCE_ROOT)")
+    started = lane_harness.begin("egate-extreg-")
+    if not started:
         return 77
-    matrix = lane_harness.load_matrix()
+    matrix, work, state = started
     Failure = matrix.Failure  # what the harness raises, and so do we
-    work, state = lane_harness.work_dir("egate-extreg-")
     birth = datetime.date(1975, 6, 15)
     expiry = TODAY + datetime.timedelta(days=4 * 365)
 

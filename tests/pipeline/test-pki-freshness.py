@@ -38,12 +38,11 @@ def make_crl(directory, last, nxt):
 
 
 def main():
-    if not lane_harness.BUILD or not lane_harness.SOURCE:
-        print("run through meson test (EGATE_BUILD_ROOT, EGATE_SOURCE_ROOT)")
+    started = lane_harness.begin("egate-pki-")
+    if not started:
         return 77
-    matrix = lane_harness.load_matrix()
+    matrix, work, state = started
     Failure = matrix.Failure
-    work, state = lane_harness.work_dir("egate-pki-")
     crl_dir = os.path.join(work, "crl")
     os.mkdir(crl_dir, 0o700)
     names = ["before-due", "while-stale", "after-reload"]

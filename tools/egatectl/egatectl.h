@@ -76,6 +76,7 @@ int verb_lane_mode(int argc, char **argv);
 int verb_open_door(int argc, char **argv);
 int verb_decide(int argc, char **argv);
 int verb_abort(int argc, char **argv);
+int verb_attend(int argc, char **argv);
 int verb_monitor(int argc, char **argv);
 int verb_claim(int argc, char **argv);
 int verb_release(int argc, char **argv);

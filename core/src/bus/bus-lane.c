@@ -82,6 +82,8 @@ static int property_lane(sd_bus *bus, const char *path, const char *iface, const
                                              l->not_ready_reason ? l->not_ready_reason : "");
         if (streq(property, "Policy"))
                 return sd_bus_message_append(reply, "s", strna(l->policy.name));
+        if (streq(property, "Attendants"))
+                return sd_bus_message_append(reply, "u", eg_bus_lane_attendants(userdata, l->name));
         p = pipeline_of(l);
         if (streq(property, "CurrentTransaction"))
                 return sd_bus_message_append(reply, "s", p ? eg_pipeline_transaction_id(p) : "");
@@ -285,6 +287,7 @@ static const sd_bus_vtable lane_vtable[] = {
         P("Ready", "b", property_lane, CHANGES),
         P("NotReadyReason", "s", property_lane, CHANGES),
         P("Policy", "s", property_lane, CHANGES),
+        P("Attendants", "u", property_lane, CHANGES),
         P("Devices", "a(so)", property_devices, CHANGES),
         P("CurrentTransaction", "s", property_lane, CHANGES),
         P("Transactions", "t", property_lane, CHANGES),
@@ -299,6 +302,8 @@ static const sd_bus_vtable lane_vtable[] = {
                                  "", method_decide, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("Abort", "s", SD_BUS_PARAM(reason), "", "", method_abort,
                                  SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD("Attend", "", "", eg_bus_lane_attend, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD("Leave", "", "", eg_bus_lane_leave, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_SIGNAL_WITH_NAMES("TransactionStarted", "s", SD_BUS_PARAM(id), 0),
         SD_BUS_SIGNAL_WITH_NAMES("StepFinished", "sssst",
                                  SD_BUS_PARAM(id) SD_BUS_PARAM(step) SD_BUS_PARAM(result)

@@ -169,6 +169,7 @@ struct eg_bus *eg_bus_free(struct eg_bus *b) {
         eg_bus_audit_detach(b);
         eg_bus_device_state_done(b);
         eg_bus_lane_done(b);
+        eg_bus_attendances_done(b);
         while (b->claims) {
                 struct eg_bus_claim *c = b->claims;
 

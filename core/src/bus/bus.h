@@ -31,6 +31,8 @@ struct eg_lane;
 #define EG_BUS_IFACE(name) "org.egate.EGate1." name
 #define EG_BUS_API_VERSION 1
 
+struct eg_bus_attendance;
+
 struct eg_bus_claim {
         char *device_id;
         char *owner; /* unique bus name */
@@ -54,6 +56,7 @@ struct eg_bus {
         sd_bus_slot *slots[32]; /* each register function takes what it needs */
         size_t n_slots;
         struct eg_bus_claim *claims;
+        struct eg_bus_attendance *attendances; /* bus-attendance.c */
         struct eg_bus_caller callers[EG_BUS_CALLER_CACHE_SIZE];
         unsigned callers_next;
         char **exported_lanes; /* to announce lanes that a reload adds or drops */
@@ -73,6 +76,12 @@ struct eg_bus {
 
 int eg_bus_new(sd_bus *bus, struct eg_manager *m, struct eg_bus **ret);
 struct eg_bus *eg_bus_free(struct eg_bus *b);
+
+/* Lane.Attend(), Lane.Leave() and the Attendants property (bus-attendance.c). */
+int eg_bus_lane_attend(sd_bus_message *m, void *userdata, sd_bus_error *error);
+int eg_bus_lane_leave(sd_bus_message *m, void *userdata, sd_bus_error *error);
+unsigned eg_bus_lane_attendants(struct eg_bus *b, const char *lane);
+void eg_bus_attendances_done(struct eg_bus *b);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct eg_bus *, eg_bus_free)
 
 void eg_bus_set_state(struct eg_bus *b, const char *state);

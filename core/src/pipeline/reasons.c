@@ -12,6 +12,8 @@ static const struct eg_reason_info reasons[] = {
         { EG_REASON_DEVICE_TIMEOUT, "lane", "a lane device did not answer within its deadline" },
         { EG_REASON_PKI_STALE, "lane",
           "a CRL is past its next update by more than crl-grace-hours: no lane takes travellers" },
+        { EG_REASON_LANE_NO_OPERATOR, "lane",
+          "operator-attendance = required and no operator attends the lane" },
         /* Document */
         { EG_REASON_DOC_CAPTURE_TIMEOUT, "document",
           "the reader gave no MRZ within document-timeout-ms" },
