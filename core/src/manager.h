@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <systemd/sd-event.h>
+#include <time.h>
 
 #include "config.h"
 #include "device.h"
@@ -100,6 +101,7 @@ struct eg_manager {
          * CRL is stale (NULL: fresh, or stale-crl = warn), and the wake-up at the next due. */
         char *pki_stale;
         bool pki_stale_warned;
+        time_t pki_warned_due; /* the due time whose grace was announced */
         sd_event_source *pki_timer;
         struct eg_pipeline *pipelines;
         struct eg_attendance *attendances; /* operators attending lanes (attendance.c) */

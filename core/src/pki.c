@@ -85,23 +85,42 @@ fail:
         return r;
 }
 
+/* Takes reason (NULL: fresh). */
 static void pki_set_stale(struct eg_manager *m, char *reason) {
-        bool changed = !streq_ptr(m->pki_stale, reason);
+        _cleanup_free_ char *old = m->pki_stale;
 
-        free(m->pki_stale);
         m->pki_stale = reason;
-        if (changed)
+        if (!streq_ptr(old, reason))
                 eg_lanes_update_readiness(m);
 }
 
 static int on_pki_due(sd_event_source *s, uint64_t usec, void *userdata);
 
-/* Judges the store's CRLs now, and wakes up when that judgement changes next. */
+static void format_time(time_t t, char buf[static 32]) {
+        struct tm tm;
+
+        if (!gmtime_r(&t, &tm) || strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+                snprintf(buf, 32, "%lld", (long long) t);
+}
+
+static void pki_wake_at(struct eg_manager *m, time_t t) {
+        int r;
+
+        r = sd_event_add_time(m->event, &m->pki_timer, CLOCK_REALTIME, (uint64_t) t * USEC_PER_SEC,
+                              PKI_TIMER_ACCURACY_USEC, on_pki_due, m);
+        if (r < 0)
+                log_error_errno(r, "cannot watch the CRLs' next update: %m");
+}
+
+/*
+ * Judges the store's CRLs now, and wakes up when that judgement changes next: at the
+ * earliest CRL's next update (from then on its grace runs, and the log says when the
+ * lanes will close), and at the end of the grace (stale).
+ */
 static void pki_judge(struct eg_manager *m) {
         _cleanup_free_ char *issuer = NULL;
-        char *reason = NULL, when[32];
+        char *reason = NULL, due_text[32], deadline_text[32];
         time_t due = 0, deadline, now = time(NULL);
-        struct tm tm;
         int r;
 
         m->pki_timer = sd_event_source_disable_unref(m->pki_timer);
@@ -120,30 +139,38 @@ static void pki_judge(struct eg_manager *m) {
                 return;
         }
         deadline = due + (time_t) m->config->crl_grace_hours * 3600;
+        format_time(due, due_text);
+        format_time(deadline, deadline_text);
+        if (now < due) {
+                pki_wake_at(m, due);
+                pki_set_stale(m, NULL);
+                return;
+        }
         if (now < deadline) {
-                r = sd_event_add_time(m->event, &m->pki_timer, CLOCK_REALTIME,
-                                      (uint64_t) deadline * USEC_PER_SEC, PKI_TIMER_ACCURACY_USEC,
-                                      on_pki_due, m);
-                if (r < 0)
-                        log_error_errno(r, "cannot watch the CRLs' next update: %m");
+                /* Once per CRL and reload: the operator has until the deadline to load one. */
+                if (m->pki_warned_due != due)
+                        log_warning("the CRL of %s was due at %s: the lanes go out of service "
+                                    "(%s) at %s unless a newer CRL is loaded (reload)",
+                                    strna(issuer), due_text, EG_REASON_PKI_STALE, deadline_text);
+                m->pki_warned_due = due;
+                pki_wake_at(m, deadline);
                 pki_set_stale(m, NULL);
                 return;
         }
 
-        if (!gmtime_r(&due, &tm) || strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-                snprintf(when, sizeof(when), "%lld", (long long) due);
         if (!m->config->stale_crl_closes_lanes) {
                 if (!m->pki_stale_warned)
                         log_warning("%s: the CRL of %s was due at %s (crl-grace-hours=%u); "
                                     "stale-crl = warn: the lanes stay open",
-                                    EG_REASON_PKI_STALE, strna(issuer), when,
+                                    EG_REASON_PKI_STALE, strna(issuer), due_text,
                                     m->config->crl_grace_hours);
                 m->pki_stale_warned = true;
                 pki_set_stale(m, NULL);
                 return;
         }
         if (asprintf(&reason, "%s: the CRL of %s was due at %s (crl-grace-hours=%u)",
-                     EG_REASON_PKI_STALE, strna(issuer), when, m->config->crl_grace_hours) < 0) {
+                     EG_REASON_PKI_STALE, strna(issuer), due_text,
+                     m->config->crl_grace_hours) < 0) {
                 (void) log_oom();
                 reason = strdup(EG_REASON_PKI_STALE);
                 if (!reason)
@@ -183,6 +210,7 @@ void eg_pki_reload(struct eg_manager *m) {
                 eg_trust_store_unref(m->trust);
                 m->trust = ts;
                 m->pki_stale_warned = false;
+                m->pki_warned_due = 0;
         }
         pki_judge(m);
 }

@@ -11,6 +11,8 @@ anchors) with a crl-directory holding one CRL, crl-grace-hours = 0.
   - a newer CRL and a reload (SIGHUP): in service again, and a traveller is accepted
     (passive authentication against the reloaded store);
   - a reload whose crl-directory cannot be read keeps the lists in use, and the lane;
+  - a CRL past its next update but within crl-grace-hours: in service, and the log says
+    when the lanes will close;
   - stale-crl = warn with a stale CRL: logged, the lane stays in service.
 
 Run by meson (suite "pipeline"); EGATE_BUILD_ROOT and EGATE_SOURCE_ROOT come from the
@@ -53,11 +55,11 @@ def main():
                 "document-timeout-ms = 1500\nbackground-timeout-ms = 1500\n"
                 "registry-timeout-ms = 1000\nexit-timeout-ms = 3000\n")
 
-    def write_config(crl_directory=crl_dir, stale="close"):
+    def write_config(crl_directory=crl_dir, stale="close", grace_hours=0):
         return lane_harness.write_file(
             work, "egated.conf",
-            "[daemon]\ncrl-directory = %s\ncrl-grace-hours = 0\nstale-crl = %s\n"
-            % (crl_directory, stale) + timeouts)
+            "[daemon]\ncrl-directory = %s\ncrl-grace-hours = %d\nstale-crl = %s\n"
+            % (crl_directory, grace_hours, stale) + timeouts)
 
     config = write_config()
     # make-test-crl reads the clock after this: the CRL is due at this instant or later.
@@ -125,6 +127,15 @@ def main():
         expect_in_service("after a reload whose crl-directory is missing")
         return "a crl-directory that cannot be read: the lists in use are kept"
 
+    def grace():
+        write_config(grace_hours=1)
+        make_crl(crl_dir, -2 * DAY, -60)
+        lane.reload()
+        expect_in_service("a CRL due a minute ago, crl-grace-hours = 1")
+        if "unless a newer CRL is loaded" not in lane.log_text():
+            raise Failure("egated did not announce when the lanes will close")
+        return "within crl-grace-hours: in service, the closing time announced"
+
     def warn_only():
         make_crl(crl_dir, -2 * DAY, -DAY)
         write_config(stale="warn")
@@ -137,7 +148,8 @@ def main():
 
     cases = [("before-due", before_due), ("falls-due", falls_due),
              ("not-let-in", not_let_in), ("newer-crl", newer_crl),
-             ("unreadable-lists", unreadable_lists), ("warn-only", warn_only)]
+             ("unreadable-lists", unreadable_lists), ("grace", grace),
+             ("warn-only", warn_only)]
     return lane_harness.run_lane(
         lane, matrix, work, cases, lambda case: case[1](), [],
         log_must_have=[("crl-directory %s: 1 CRL(s)" % crl_dir,
