@@ -89,6 +89,12 @@ void eg_manager_notify_lane(struct eg_manager *m, struct eg_lane *l) {
                         m->listeners[i].lane_changed(l, m->listeners[i].userdata);
 }
 
+void eg_manager_notify_pki(struct eg_manager *m) {
+        for (size_t i = 0; i < m->n_listeners; i++)
+                if (m->listeners[i].pki_changed)
+                        m->listeners[i].pki_changed(m, m->listeners[i].userdata);
+}
+
 void eg_manager_notify_lanes_rebuilt(struct eg_manager *m) {
         for (size_t i = 0; i < m->n_listeners; i++)
                 if (m->listeners[i].lanes_rebuilt)

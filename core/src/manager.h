@@ -47,6 +47,8 @@ struct eg_manager_listener {
         void (*pipeline_changed)(struct eg_pipeline *p, void *userdata);
         void (*transaction_event)(struct eg_pipeline *p, const struct eg_transaction_event *e,
                                   void *userdata);
+        /* PIPELINE: the PKI lists were loaded or their freshness changed (pki.c). */
+        void (*pki_changed)(struct eg_manager *m, void *userdata);
         void *userdata;
 };
 
@@ -102,6 +104,8 @@ struct eg_manager {
         char *pki_stale;
         bool pki_stale_warned;
         time_t pki_warned_due; /* the due time whose grace was announced */
+        int pki_state; /* enum eg_pki_state, as last judged */
+        time_t pki_crl_due;
         sd_event_source *pki_timer;
         struct eg_pipeline *pipelines;
         struct eg_attendance *attendances; /* operators attending lanes (attendance.c) */
@@ -151,5 +155,6 @@ void eg_manager_notify_event(struct eg_manager *m, struct eg_device *d, const st
 
 void eg_manager_notify_lane(struct eg_manager *m, struct eg_lane *l);
 void eg_manager_notify_lanes_rebuilt(struct eg_manager *m);
+void eg_manager_notify_pki(struct eg_manager *m);
 
 uint32_t eg_manager_default_timeout_ms(const struct eg_manager *m);

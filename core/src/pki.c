@@ -85,6 +85,33 @@ fail:
         return r;
 }
 
+static const char *const pki_state_names[EG_PKI_STATE_MAX_] = {
+        [EG_PKI_NONE] = "none",
+        [EG_PKI_FRESH] = "fresh",
+        [EG_PKI_GRACE] = "grace",
+        [EG_PKI_STALE] = "stale",
+};
+
+const char *eg_pki_state_to_string(enum eg_pki_state s) {
+        return (unsigned) s < EG_PKI_STATE_MAX_ ? pki_state_names[s] : NULL;
+}
+
+void eg_pki_get_status(const struct eg_manager *m, struct eg_pki_status *ret) {
+        *ret = (struct eg_pki_status){
+                .state = m->trust ? (enum eg_pki_state) m->pki_state : EG_PKI_NONE,
+                .n_csca = m->trust ? m->trust->n_csca : 0,
+                .n_crl = m->trust ? m->trust->n_crl : 0,
+                .crl_due = m->trust ? m->pki_crl_due : 0,
+        };
+}
+
+/* What the bus shows; told after every judgement (at a reload, a due time): rare. */
+static void pki_set_state(struct eg_manager *m, enum eg_pki_state state, time_t due) {
+        m->pki_state = state;
+        m->pki_crl_due = due;
+        eg_manager_notify_pki(m);
+}
+
 /* Takes reason (NULL: fresh). */
 static void pki_set_stale(struct eg_manager *m, char *reason) {
         _cleanup_free_ char *old = m->pki_stale;
@@ -125,6 +152,7 @@ static void pki_judge(struct eg_manager *m) {
 
         m->pki_timer = sd_event_source_disable_unref(m->pki_timer);
         if (!m->trust) {
+                pki_set_state(m, EG_PKI_NONE, 0);
                 pki_set_stale(m, NULL);
                 return;
         }
@@ -135,6 +163,7 @@ static void pki_judge(struct eg_manager *m) {
                 return;
         }
         if (due == 0) {
+                pki_set_state(m, EG_PKI_FRESH, 0);
                 pki_set_stale(m, NULL);
                 return;
         }
@@ -143,6 +172,7 @@ static void pki_judge(struct eg_manager *m) {
         format_time(deadline, deadline_text);
         if (now < due) {
                 pki_wake_at(m, due);
+                pki_set_state(m, EG_PKI_FRESH, due);
                 pki_set_stale(m, NULL);
                 return;
         }
@@ -154,6 +184,7 @@ static void pki_judge(struct eg_manager *m) {
                                     strna(issuer), due_text, EG_REASON_PKI_STALE, deadline_text);
                 m->pki_warned_due = due;
                 pki_wake_at(m, deadline);
+                pki_set_state(m, EG_PKI_GRACE, due);
                 pki_set_stale(m, NULL);
                 return;
         }
@@ -165,6 +196,7 @@ static void pki_judge(struct eg_manager *m) {
                                     EG_REASON_PKI_STALE, strna(issuer), due_text,
                                     m->config->crl_grace_hours);
                 m->pki_stale_warned = true;
+                pki_set_state(m, EG_PKI_STALE, due);
                 pki_set_stale(m, NULL);
                 return;
         }
@@ -178,6 +210,7 @@ static void pki_judge(struct eg_manager *m) {
         }
         if (!streq_ptr(m->pki_stale, reason))
                 log_error("%s: lanes out of service until a newer CRL is loaded (reload)", reason);
+        pki_set_state(m, EG_PKI_STALE, due);
         pki_set_stale(m, reason);
 }
 

@@ -150,6 +150,8 @@ check "status" run_ctl 0 status
 check "status: version, API, state" out_has "^egated [0-9.]+ \(D-Bus API 1\): running"
 check "status: lane A1 automatic and ready" out_has "^  A1 +automatic +yes +idle"
 check "status: devices by state" out_has "8 total, 8 online"
+check "status: PKI lists (the mock CSCAs, no CRL)" \
+        out_has "^  fresh, 3 CSCA\(s\), 0 CRL\(s\), next CRL update -$"
 check "status: no colour off a terminal" bash -c '! grep -q $'"'"'\033'"'"' "$0"' "$WORK/out"
 check "status --json" run_ctl 0 status --json
 check "status --json: daemon" json_ok 'd["state"] == "running" and d["api_version"] == 1'
@@ -158,6 +160,8 @@ check "status --json: counts" \
 check "status --json: lanes" \
         json_ok '[l["name"] for l in d["lanes"]] == ["A1"] and d["lanes"][0]["ready"] is True'
 check "status --json: no plugin problems" json_ok 'd["plugins"]["problems"] == []'
+check "status --json: PKI lists" \
+        json_ok 'd["pki"] == {"pki_state": "fresh", "trust_anchors": 3, "revocation_lists": 0, "next_crl_update": 0}'
 
 check "plugins" run_ctl 0 plugins
 check "plugins: mock active" out_has "^mock +[0-9.]+ +egate +1\.[0-9]+ +active"
@@ -187,7 +191,7 @@ check "missing device explained" \
         err_has "^egatectl: device mock-A1-nothing: no such device \(org\.freedesktop\.DBus\.Error\.UnknownObject\)$"
 
 check "lanes" run_ctl 0 lanes
-check "lanes: A1" out_has "^A1 +automatic +idle +yes +[a-z-]+ +8 +0 +0 +0 +0$"
+check "lanes: A1" out_has "^A1 +automatic +idle +yes +[a-z-]+ +0 +8 +0 +0 +0 +0$"
 check "lane A1" run_ctl 0 lane A1
 check "lane: devices by role" out_has "^  entry-door +mock-A1-entry-door +online"
 check "lane: counters" out_has "^ +transactions: 0$"

@@ -4,7 +4,8 @@
 The PKI lists' freshness end to end: egated in mock mode (the mock PKI's CSCAs as trust
 anchors) with a crl-directory holding one CRL, crl-grace-hours = 0.
 
-  - the CRL is due in a few seconds: a traveller is accepted meanwhile;
+  - the CRL is due in a few seconds: Manager.PkiState is "fresh", NextCrlUpdate its due
+    time, and a traveller is accepted meanwhile (PkiState follows every phase below);
   - it falls due with nobody touching egated: the lane goes out of service, its
     NotReadyReason says E_PKI_STALE and names the CRL's issuer, and a traveller who
     arrives is not let in;
@@ -70,6 +71,23 @@ def main():
     def lane_json():
         return json.loads(lane.egatectl("--json", "lane", matrix.LANE))
 
+    def manager(prop):
+        out = subprocess.run(["busctl", "--user", "get-property", "org.egate.EGate1",
+                              "/org/egate/EGate1", "org.egate.EGate1.Manager", prop],
+                             env=lane.env, capture_output=True, text=True, timeout=30)
+        if out.returncode != 0:
+            raise Failure("Manager.%s: %s" % (prop, out.stderr.strip()))
+        kind, value = out.stdout.split(None, 1)
+        return json.loads(value) if kind == "s" else int(value)
+
+    def expect_pki(state, what):
+        got = manager("PkiState")
+        if got != state:
+            raise Failure("%s: Manager.PkiState %r, expected %r" % (what, got, state))
+        if manager("RevocationLists") != 1 or manager("TrustAnchors") < 1:
+            raise Failure("%s: %d CSCA(s), %d CRL(s)" % (what, manager("TrustAnchors"),
+                                                       manager("RevocationLists")))
+
     def expect_in_service(what):
         lane.wait_state("idle", 15, what)
         got = lane_json()
@@ -84,8 +102,12 @@ def main():
     def before_due():
         if time.time() >= due:
             raise Failure("egated took too long to start: the CRL is already due")
+        expect_pki("fresh", "before the CRL is due")
+        next_update = manager("NextCrlUpdate")
+        if not due * 1000000 <= next_update < (due + 5) * 1000000:
+            raise Failure("Manager.NextCrlUpdate %d, the CRL is due at %d s" % (next_update, due))
         accepted("before-due")
-        return "a fresh CRL: %s accepted" % "before-due"
+        return "a fresh CRL: PkiState fresh, NextCrlUpdate its due time, before-due accepted"
 
     def falls_due():
         lane.wait_state("out-of-service", DUE_AFTER_START + 15, "the CRL fell due")
@@ -97,6 +119,7 @@ def main():
             raise Failure("ready %s, reason %r" % (got.get("ready"), reason))
         if "E_PKI_STALE" not in lane.log_text():
             raise Failure("E_PKI_STALE not in the log")
+        expect_pki("stale", "the CRL fell due")
         return "the CRL falls due: out of service, %r" % reason
 
     def not_let_in():
@@ -116,6 +139,7 @@ def main():
         make_crl(crl_dir, -60, 30 * DAY)
         lane.reload()
         expect_in_service("after a newer CRL and a reload")
+        expect_pki("fresh", "after a newer CRL")
         accepted("after-reload")
         return "a newer CRL and a reload: in service, after-reload accepted"
 
@@ -132,6 +156,7 @@ def main():
         make_crl(crl_dir, -2 * DAY, -60)
         lane.reload()
         expect_in_service("a CRL due a minute ago, crl-grace-hours = 1")
+        expect_pki("grace", "a CRL due a minute ago, crl-grace-hours = 1")
         if "unless a newer CRL is loaded" not in lane.log_text():
             raise Failure("egated did not announce when the lanes will close")
         return "within crl-grace-hours: in service, the closing time announced"
@@ -142,6 +167,7 @@ def main():
         lane.reload()
         time.sleep(1)
         expect_in_service("stale-crl = warn")
+        expect_pki("stale", "stale-crl = warn")
         if "stale-crl = warn: the lanes stay open" not in lane.log_text():
             raise Failure("the stale CRL was not logged")
         return "stale-crl = warn: logged, the lane stays in service"

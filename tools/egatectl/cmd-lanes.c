@@ -10,9 +10,9 @@
 #include "output.h"
 
 int verb_lanes(int argc, char **argv) {
-        static const char *const headers[] = { "NAME",     "MODE",    "STATE",        "READY",
-                                               "POLICY",   "DEVICES", "TRANSACTIONS", "ACCEPTED",
-                                               "REFERRED", "ALARMS" };
+        static const char *const headers[] = { "NAME",     "MODE",      "STATE",   "READY",
+                                               "POLICY",   "OPERATORS", "DEVICES", "TRANSACTIONS",
+                                               "ACCEPTED", "REFERRED",  "ALARMS" };
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_(json_object_putp) json_object *lanes = NULL;
@@ -47,6 +47,7 @@ int verb_lanes(int argc, char **argv) {
                         json_string_member(l, "state"),
                         json_bool_member(l, "ready") ? "yes" : "no",
                         json_string_member(l, "policy"),
+                        json_string_member(l, "attendants"),
                         n_devices,
                         json_string_member(l, "transactions"),
                         json_string_member(l, "accepted"),

@@ -8,6 +8,7 @@
 #include "egatectl-bus.h"
 #include "egatectl.h"
 #include "output.h"
+#include "time-arg.h"
 
 /* The devices counted by state, the usual states first. */
 static int count_devices(json_object *devices, json_object **ret) {
@@ -36,6 +37,8 @@ static int count_devices(json_object *devices, json_object **ret) {
 static int build_status(json_object *manager, json_object *devices, json_object *lanes,
                         json_object **ret) {
         static const char *const daemon_keys[] = { "version", "api_version", "state", NULL };
+        static const char *const pki_keys[] = { "pki_state", "trust_anchors", "revocation_lists",
+                                                "next_crl_update", NULL };
         static const char *const lane_keys[] = {
                 "name", "mode", "ready", "state", "not_ready_reason", NULL
         };
@@ -44,6 +47,8 @@ static int build_status(json_object *manager, json_object *devices, json_object 
         size_t n_plugins = 0;
 
         if (!status)
+                return -ENOMEM;
+        if (json_add(status, "pki", json_pick(manager, pki_keys)) < 0)
                 return -ENOMEM;
 
         lane_list = json_object_new_array();
@@ -88,12 +93,27 @@ static void print_heading(const char *title) {
         printf("\n%s%s%s\n", ansi_bold(), title, ansi_normal());
 }
 
+/* The PKI lists: what passive authentication trusts, and when a CRL falls due. */
+static void print_pki(json_object *pki) {
+        const char *state = json_string_member(pki, "pki_state");
+        json_object *next = NULL;
+        char when[64];
+
+        print_heading("PKI lists:");
+        (void) json_object_object_get_ex(pki, "next_crl_update", &next);
+        printf("  %s%s%s, %s CSCA(s), %s CRL(s), next CRL update %s\n", ansi_for_state(state),
+               state, *ansi_for_state(state) ? ansi_normal() : "",
+               json_string_member(pki, "trust_anchors"),
+               json_string_member(pki, "revocation_lists"),
+               egctl_format_time((uint64_t) json_object_get_uint64(next), when, sizeof(when)));
+}
+
 static int print_status(json_object *status) {
         static const char *const lane_headers[] = { "NAME", "MODE", "READY", "STATE",
                                                     "NOT READY BECAUSE" };
         static const char *const plugin_headers[] = { "NAME", "STATE", "REASON" };
         _cleanup_free_ char *version = NULL, *state = NULL;
-        json_object *lanes, *devices, *plugins, *problems, *by_state;
+        json_object *lanes, *devices, *plugins, *problems, *by_state, *pki;
         size_t n_problems;
 
         json_object_object_get_ex(status, "lanes", &lanes);
@@ -101,6 +121,7 @@ static int print_status(json_object *status) {
         json_object_object_get_ex(status, "plugins", &plugins);
         json_object_object_get_ex(plugins, "problems", &problems);
         json_object_object_get_ex(devices, "by_state", &by_state);
+        json_object_object_get_ex(status, "pki", &pki);
 
         version = escape_control(json_string_member(status, "version"));
         state = escape_control(json_string_member(status, "state"));
@@ -134,6 +155,8 @@ static int print_status(json_object *status) {
                 }
                 table_print(t, stdout, "  ");
         }
+
+        print_pki(pki);
 
         print_heading("Devices:");
         printf("  %s total", json_string_member(devices, "total"));

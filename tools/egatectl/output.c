@@ -61,6 +61,7 @@ const char *ansi_for_state(const char *state) {
                 { "active", "\033[32m" },
                 { "idle", "\033[32m" },
                 { "yes", "\033[32m" },
+                { "fresh", "\033[32m" },
                 { "busy", "\033[33m" },
                 { "offline", "\033[33m" },
                 { "manual", "\033[33m" },
@@ -69,12 +70,15 @@ const char *ansi_for_state(const char *state) {
                 { "starting", "\033[33m" },
                 { "reloading", "\033[33m" },
                 { "stopping", "\033[33m" },
+                { "grace", "\033[33m" },
                 { "faulted", "\033[1;31m" },
                 { "failed", "\033[1;31m" },
                 { "refused", "\033[1;31m" },
                 { "out-of-service", "\033[1;31m" },
                 { "emergency", "\033[1;31m" },
                 { "no", "\033[1;31m" },
+                { "stale", "\033[1;31m" },
+                { "none", "\033[1;31m" },
         };
 
         if (!output_colour() || !state)

@@ -8,6 +8,7 @@
 #include "egate-build-config.h"
 #include "log.h"
 #include "manager.h"
+#include "pki.h"
 
 static int property_version(sd_bus *bus, const char *path, const char *iface, const char *property,
                             sd_bus_message *reply, void *userdata, sd_bus_error *error) {
@@ -80,6 +81,29 @@ static int property_devices(sd_bus *bus, const char *path, const char *iface, co
         return eg_bus_append_object_paths(reply, paths);
 }
 
+/* PIPELINE: the PKI lists behind passive authentication and their freshness (pki.h). */
+static int property_pki(sd_bus *bus, const char *path, const char *iface, const char *property,
+                        sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        struct eg_bus *b = userdata;
+        struct eg_pki_status st;
+
+        eg_pki_get_status(b->manager, &st);
+        if (streq(property, "PkiState"))
+                return sd_bus_message_append(reply, "s", eg_pki_state_to_string(st.state));
+        if (streq(property, "TrustAnchors"))
+                return sd_bus_message_append(reply, "u", st.n_csca);
+        if (streq(property, "RevocationLists"))
+                return sd_bus_message_append(reply, "u", st.n_crl);
+        return sd_bus_message_append(reply, "t",
+                                     st.crl_due > 0 ? (uint64_t) st.crl_due * 1000000u : 0);
+}
+
+void eg_bus_manager_pki_changed(struct eg_bus *b) {
+        (void) sd_bus_emit_properties_changed(b->bus, EG_BUS_ROOT_PATH, EG_BUS_IFACE("Manager"),
+                                              "PkiState", "TrustAnchors", "RevocationLists",
+                                              "NextCrlUpdate", NULL);
+}
+
 static int method_reload(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         struct eg_bus *b = userdata;
         _cleanup_free_ char *message = NULL, *caller = eg_bus_caller_description(b, m);
@@ -107,6 +131,11 @@ static const sd_bus_vtable manager_vtable[] = {
                         SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Lanes", "ao", property_lanes, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Devices", "ao", property_devices, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("PkiState", "s", property_pki, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("TrustAnchors", "u", property_pki, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("RevocationLists", "u", property_pki, 0,
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("NextCrlUpdate", "t", property_pki, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_METHOD("Reload", "", "", method_reload, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_VTABLE_END,
 };

@@ -114,6 +114,10 @@ static void on_lanes_rebuilt(struct eg_manager *m, void *userdata) {
         eg_bus_manager_changed(userdata, "Lanes");
 }
 
+static void on_pki_changed(struct eg_manager *m, void *userdata) {
+        eg_bus_manager_pki_changed(userdata);
+}
+
 int eg_bus_new(sd_bus *bus, struct eg_manager *m, struct eg_bus **ret) {
         _cleanup_(eg_bus_freep) struct eg_bus *b = NULL;
         struct eg_manager_listener listener = {
@@ -125,6 +129,7 @@ int eg_bus_new(sd_bus *bus, struct eg_manager *m, struct eg_bus **ret) {
                 .lanes_rebuilt = on_lanes_rebuilt,
                 .pipeline_changed = on_pipeline_changed, /* PIPELINE */
                 .transaction_event = on_transaction_event, /* PIPELINE */
+                .pki_changed = on_pki_changed, /* PIPELINE */
         };
         int r;
 

@@ -82,6 +82,9 @@ int eg_bus_lane_attend(sd_bus_message *m, void *userdata, sd_bus_error *error);
 int eg_bus_lane_leave(sd_bus_message *m, void *userdata, sd_bus_error *error);
 unsigned eg_bus_lane_attendants(struct eg_bus *b, const char *lane);
 void eg_bus_attendances_done(struct eg_bus *b);
+
+/* Manager.PkiState and its companions changed (bus-manager.c). */
+void eg_bus_manager_pki_changed(struct eg_bus *b);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct eg_bus *, eg_bus_free)
 
 void eg_bus_set_state(struct eg_bus *b, const char *state);
