@@ -30,6 +30,7 @@ struct eg_background;
 struct eg_face_matcher;
 struct eg_trust_store;
 struct eg_attendance;
+struct eg_pki_loader;
 struct eg_pipeline;
 struct eg_transaction_event;
 
@@ -105,6 +106,8 @@ struct eg_manager {
         bool pki_stale_warned;
         time_t pki_warned_due; /* the due time whose grace was announced */
         int pki_state; /* enum eg_pki_state, as last judged */
+        struct eg_pki_loader *pki_loader; /* a reload reading the lists; NULL when none */
+        bool pki_reload_again; /* another reload came meanwhile */
         time_t pki_crl_due;
         sd_event_source *pki_timer;
         struct eg_pipeline *pipelines;

@@ -12,6 +12,7 @@
 #include "log.h"
 #include "macro.h"
 #include "manager.h"
+#include "pki-loader.h"
 #include "pki.h"
 #include "pipeline/reasons.h"
 
@@ -27,62 +28,29 @@ char *eg_pki_mock_csca_directory(const struct eg_manager *m) {
         return dir;
 }
 
-static void log_loaded(const char *key, const char *dir, const char *what,
-                       const struct eg_trust_load_report *report) {
-        log_info("%s %s: %u %s%s%s", key, dir, report->n_loaded, what,
-                 report->n_failed ? ", not usable: " : "",
-                 report->n_failed ? report->first_failure : "");
-}
-
-/* 0 with *ret NULL: no CSCAs are configured.  0 with a store: at least one CSCA loaded.
- * < 0: the lists are configured but could not be used (logged). */
-static int pki_load(struct eg_manager *m, struct eg_trust_store **ret) {
-        _cleanup_free_ char *mock_dir = NULL;
-        struct eg_trust_store *ts = NULL;
-        struct eg_trust_load_report report = {};
+/* The directories to read: [daemon] csca-directory and crl-directory, or in mock mode
+ * without a csca-directory the mock PKI's (once the mock plugin wrote it).  *ret_csca NULL:
+ * none.  -ENOMEM. */
+static int pki_dirs(const struct eg_manager *m, char **ret_csca, const char **ret_crl) {
         const char *dir = m->config->csca_directory;
-        const char *crl_dir = m->config->crl_directory;
-        int r;
+        char *mock_dir;
 
-        *ret = NULL;
-        if (!dir && m->mock) {
-                mock_dir = eg_pki_mock_csca_directory(m);
-                if (!mock_dir)
-                        return log_oom();
-                if (access(mock_dir, F_OK) < 0)
-                        return 0;
-                dir = mock_dir;
+        *ret_crl = m->config->crl_directory;
+        *ret_csca = NULL;
+        if (dir) {
+                *ret_csca = strdup(dir);
+                return *ret_csca ? 0 : -ENOMEM;
         }
-        if (!dir)
+        if (!m->mock)
                 return 0;
-        r = eg_trust_store_new(&ts);
-        if (r < 0)
-                return log_oom();
-        r = eg_trust_store_load_csca_dir(ts, dir, &report);
-        if (r < 0) {
-                log_error_errno(r, "csca-directory %s: %m", dir);
-                goto fail;
-        }
-        log_loaded("csca-directory", dir, "certificate(s)", &report);
-        if (ts->n_csca == 0) {
-                log_error("csca-directory %s: no usable CSCA certificate", dir);
-                r = -ENOENT;
-                goto fail;
-        }
-        if (crl_dir) {
-                report = (struct eg_trust_load_report){};
-                r = eg_trust_store_load_crl_dir(ts, crl_dir, &report);
-                if (r < 0) {
-                        log_error_errno(r, "crl-directory %s: %m", crl_dir);
-                        goto fail;
-                }
-                log_loaded("crl-directory", crl_dir, "CRL(s)", &report);
-        }
-        *ret = ts;
+        mock_dir = eg_pki_mock_csca_directory(m);
+        if (!mock_dir)
+                return -ENOMEM;
+        if (access(mock_dir, F_OK) < 0)
+                free(mock_dir);
+        else
+                *ret_csca = mock_dir;
         return 0;
-fail:
-        eg_trust_store_unref(ts);
-        return r;
 }
 
 static const char *const pki_state_names[EG_PKI_STATE_MAX_] = {
@@ -219,18 +187,21 @@ static int on_pki_due(sd_event_source *s, uint64_t usec, void *userdata) {
         return 0;
 }
 
+/* At start the lanes wait for the lists anyway: read them right here. */
 void eg_pki_open(struct eg_manager *m) {
-        (void) pki_load(m, &m->trust);
+        _cleanup_free_ char *csca_dir = NULL;
+        const char *crl_dir;
+
+        if (pki_dirs(m, &csca_dir, &crl_dir) < 0)
+                (void) log_oom();
+        else
+                (void) eg_pki_load_dirs(csca_dir, crl_dir, &m->trust);
         if (!m->trust)
                 log_warning("no usable CSCA: passive authentication stays undetermined");
         pki_judge(m);
 }
 
-void eg_pki_reload(struct eg_manager *m) {
-        struct eg_trust_store *ts = NULL;
-        int r;
-
-        r = pki_load(m, &ts);
+static void pki_apply(struct eg_manager *m, int r, struct eg_trust_store *ts) {
         if (r < 0 && m->trust)
                 log_error("the PKI lists could not be reloaded: keeping the %u CSCA(s) and %u "
                           "CRL(s) in use",
@@ -239,6 +210,9 @@ void eg_pki_reload(struct eg_manager *m) {
                 if (!ts && m->trust)
                         log_warning("csca-directory unset: passive authentication stays "
                                     "undetermined");
+                else if (ts)
+                        log_info("PKI lists reloaded: %u CSCA(s), %u CRL(s)", ts->n_csca,
+                                 ts->n_crl);
                 /* Chip sessions under way keep the store they started with. */
                 eg_trust_store_unref(m->trust);
                 m->trust = ts;
@@ -248,7 +222,44 @@ void eg_pki_reload(struct eg_manager *m) {
         pki_judge(m);
 }
 
+static void on_pki_loaded(int r, struct eg_trust_store *ts, void *userdata) {
+        struct eg_manager *m = userdata;
+
+        m->pki_loader = eg_pki_loader_free(m->pki_loader);
+        pki_apply(m, r, ts);
+        /* A reload came while this one read: its configuration may name other lists. */
+        if (m->pki_reload_again) {
+                m->pki_reload_again = false;
+                eg_pki_reload(m);
+        }
+}
+
+void eg_pki_reload(struct eg_manager *m) {
+        _cleanup_free_ char *csca_dir = NULL;
+        struct eg_trust_store *ts = NULL;
+        const char *crl_dir;
+        int r;
+
+        if (m->pki_loader) {
+                m->pki_reload_again = true;
+                return;
+        }
+        if (pki_dirs(m, &csca_dir, &crl_dir) < 0) {
+                (void) log_oom();
+                return;
+        }
+        r = eg_pki_loader_start(m->event, csca_dir, crl_dir, on_pki_loaded, m, &m->pki_loader);
+        if (r >= 0)
+                return;
+        /* No thread: read them here rather than keep lists the operator replaced. */
+        log_warning_errno(r, "PKI lists: cannot read them off the event loop (%m); reading them "
+                             "now");
+        r = eg_pki_load_dirs(csca_dir, crl_dir, &ts);
+        pki_apply(m, r, ts);
+}
+
 void eg_pki_close(struct eg_manager *m) {
+        m->pki_loader = eg_pki_loader_free(m->pki_loader);
         m->pki_timer = sd_event_source_disable_unref(m->pki_timer);
         m->trust = eg_trust_store_unref(m->trust);
         free(m->pki_stale);

@@ -68,6 +68,19 @@ def main():
     make_crl(crl_dir, -DAY, DUE_AFTER_START)
     lane = matrix.Lane(work, scenario, config, state)
 
+    pki_outcomes = ("PKI lists reloaded", "the PKI lists could not be reloaded")
+
+    def reload_pki():
+        """SIGHUP, and wait until egated has read the PKI lists again (off its loop)."""
+        before = [lane.log_text().count(t) for t in pki_outcomes]
+        lane.reload()
+        end = time.monotonic() + 15
+        while time.monotonic() < end:
+            if [lane.log_text().count(t) for t in pki_outcomes] != before:
+                return
+            time.sleep(0.05)
+        raise Failure("egated did not read the PKI lists again")
+
     def lane_json():
         return json.loads(lane.egatectl("--json", "lane", matrix.LANE))
 
@@ -137,7 +150,7 @@ def main():
 
     def newer_crl():
         make_crl(crl_dir, -60, 30 * DAY)
-        lane.reload()
+        reload_pki()
         expect_in_service("after a newer CRL and a reload")
         expect_pki("fresh", "after a newer CRL")
         accepted("after-reload")
@@ -145,7 +158,7 @@ def main():
 
     def unreadable_lists():
         write_config(crl_directory=os.path.join(work, "no-such-directory"))
-        lane.reload()
+        reload_pki()
         if "the PKI lists could not be reloaded: keeping" not in lane.log_text():
             raise Failure("egated did not say it keeps the lists in use")
         expect_in_service("after a reload whose crl-directory is missing")
@@ -154,7 +167,7 @@ def main():
     def grace():
         write_config(grace_hours=1)
         make_crl(crl_dir, -2 * DAY, -60)
-        lane.reload()
+        reload_pki()
         expect_in_service("a CRL due a minute ago, crl-grace-hours = 1")
         expect_pki("grace", "a CRL due a minute ago, crl-grace-hours = 1")
         if "unless a newer CRL is loaded" not in lane.log_text():
@@ -164,8 +177,7 @@ def main():
     def warn_only():
         make_crl(crl_dir, -2 * DAY, -DAY)
         write_config(stale="warn")
-        lane.reload()
-        time.sleep(1)
+        reload_pki()
         expect_in_service("stale-crl = warn")
         expect_pki("stale", "stale-crl = warn")
         if "stale-crl = warn: the lanes stay open" not in lane.log_text():
