@@ -234,6 +234,12 @@ check "NoTransaction named" err_has "NoTransaction"
 check "abort without a transaction: 1" run_ctl 1 abort A1 "testing"
 check "attend a missing lane: 3" run_ctl 3 attend B9
 check "attend without a lane: 2" run_ctl 2 attend
+check "attend A1 and a missing lane: 3" run_ctl 3 attend A1 B9
+# Its connection closed with it: egated ends the attendance it had begun on A1.
+check "attend A1 B9: A1 attended, then its connection closed" \
+        wait_file "$WORK/egated.log" "lane A1: leave by .*the operator's connection closed"
+check "attend A1 B9 left A1 unattended" run_ctl 0 lane A1
+check "A1 has no attendant" out_has "attendants: 0$"
 
 # --- claims belong to a connection -------------------------------------------
 "$EGATECTL" --user claim mock-A1-exit-door >"$WORK/claim.out" 2>"$WORK/claim.err" &

@@ -125,11 +125,13 @@ static const struct verb verbs[] = {
           "Accepts or refers the traveller of the lane's current transaction." },
         { "abort", "NAME REASON", 3, 3, 0, verb_abort, "Abort the current transaction",
           "Ends the lane's current transaction; the traveller is referred." },
-        { "attend", "NAME", 2, 2, 0, verb_attend, "Attend a lane as its operator until Ctrl-C",
-          "Tells egated that an operator watches the lane NAME, for as long as this command\n"
-          "runs: Ctrl-C, a crash or a lost bus connection end the attendance. A lane whose\n"
-          "policy has operator-attendance = required takes travellers only while someone\n"
-          "attends it. If egated restarts, the lane is attended again once it is back." },
+        { "attend", "NAME...", 2, 65, 0, verb_attend, "Attend lanes as their operator until Ctrl-C",
+          "Tells egated that an operator watches the lanes named (up to 64), for as long\n"
+          "as this command runs: Ctrl-C, a crash or a lost bus connection end the\n"
+          "attendance. A lane whose policy has operator-attendance = required takes\n"
+          "travellers only while someone attends it. A lane that cannot be attended\n"
+          "(unknown, refused) ends the command at once, attending none. If egated\n"
+          "restarts, the lanes are attended again once it is back." },
         { "audit", "list|events|show ID|export [--events] FILE|-", 2, 3, OPTS_AUDIT, verb_audit,
           "Audit records and lane events: list, show one, export",
           "audit list shows the newest records (--limit N, default 100, at most 10000)\n"
