@@ -130,6 +130,19 @@ static void test_newest_crl_of_an_issuer_counts(void **state) {
         expect_due(f, -30, "C=KR");
         add_crl(f, f->kr, -2, 28);
         expect_due(f, 28, "C=KR");
+        /* Two older ones issued at the same instant count no more than one. */
+        add_crl(f, f->kr, -60, -20);
+        expect_due(f, 28, "C=KR");
+}
+
+/* CRLs of one issuer issued at the same instant all count: the earliest due wins. */
+static void test_same_instant_crls_all_count(void **state) {
+        struct fixture *f = *state;
+
+        add_crl(f, f->us, -2, 7);
+        add_crl(f, f->us, -2, 5);
+        add_crl(f, f->kr, -1, 9);
+        expect_due(f, 5, "C=US");
 }
 
 static void test_arguments(void **state) {
@@ -169,6 +182,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_earliest_issuer_is_due, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_newest_crl_of_an_issuer_counts, setup,
                                                 teardown),
+                cmocka_unit_test_setup_teardown(test_same_instant_crls_all_count, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_arguments, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_reference_keeps_the_store, setup, teardown),
         };

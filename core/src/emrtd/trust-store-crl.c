@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "macro.h"
 #include "trust-store.h"
 
 static int to_time(const ASN1_TIME *t, time_t *ret) {
@@ -28,19 +29,14 @@ static int to_time(const ASN1_TIME *t, time_t *ret) {
         return 0;
 }
 
-/* Is another CRL of the same issuer in the store newer than crl? */
-static bool superseded(STACK_OF(X509_OBJECT) * objects, const X509_CRL *crl) {
-        for (int i = 0; i < sk_X509_OBJECT_num(objects); i++) {
-                X509_CRL *other = X509_OBJECT_get0_X509_CRL(sk_X509_OBJECT_value(objects, i));
+/* Sorts by issuer, and within an issuer newest (latest lastUpdate) first. */
+static int compare_crls(const void *a, const void *b) {
+        const X509_CRL *x = *(X509_CRL *const *) a, *y = *(X509_CRL *const *) b;
+        int c = X509_NAME_cmp(X509_CRL_get_issuer(x), X509_CRL_get_issuer(y));
 
-                if (!other || other == crl ||
-                    X509_NAME_cmp(X509_CRL_get_issuer(other), X509_CRL_get_issuer(crl)) != 0)
-                        continue;
-                if (ASN1_TIME_compare(X509_CRL_get0_lastUpdate(other),
-                                      X509_CRL_get0_lastUpdate(crl)) > 0)
-                        return true;
-        }
-        return false;
+        if (c != 0)
+                return c;
+        return ASN1_TIME_compare(X509_CRL_get0_lastUpdate(y), X509_CRL_get0_lastUpdate(x));
 }
 
 static char *issuer_line(const X509_CRL *crl) {
@@ -57,7 +53,9 @@ static char *issuer_line(const X509_CRL *crl) {
 
 int eg_trust_store_crl_due(const struct eg_trust_store *ts, time_t *ret_due, char **ret_issuer) {
         STACK_OF(X509_OBJECT) * objects;
-        const X509_CRL *earliest = NULL;
+        _cleanup_free_ X509_CRL **crls = NULL;
+        const X509_CRL *earliest = NULL, *newest = NULL;
+        size_t n = 0;
         time_t due = 0;
         int r;
 
@@ -65,21 +63,35 @@ int eg_trust_store_crl_due(const struct eg_trust_store *ts, time_t *ret_due, cha
                 return -EINVAL;
         /* The store is not changed after loading: no lock is needed to walk it. */
         objects = X509_STORE_get0_objects(ts->store);
+        crls = calloc((size_t) sk_X509_OBJECT_num(objects) + 1, sizeof(*crls));
+        if (!crls)
+                return -ENOMEM;
         for (int i = 0; i < sk_X509_OBJECT_num(objects); i++) {
                 X509_CRL *crl = X509_OBJECT_get0_X509_CRL(sk_X509_OBJECT_value(objects, i));
-                const ASN1_TIME *next;
+
+                if (crl) /* else a certificate */
+                        crls[n++] = crl;
+        }
+        qsort(crls, n, sizeof(*crls), compare_crls);
+        for (size_t i = 0; i < n; i++) {
+                const ASN1_TIME *next = X509_CRL_get0_nextUpdate(crls[i]);
                 time_t t;
 
-                if (!crl)
-                        continue; /* a certificate */
-                next = X509_CRL_get0_nextUpdate(crl);
-                if (!next || superseded(objects, crl))
-                        continue; /* a CRL without nextUpdate never goes stale */
+                /* Only the newest of an issuer counts (those issued at the same instant all
+                 * do); a CRL without nextUpdate never goes stale. */
+                if (!newest ||
+                    X509_NAME_cmp(X509_CRL_get_issuer(newest), X509_CRL_get_issuer(crls[i])) != 0)
+                        newest = crls[i];
+                else if (ASN1_TIME_compare(X509_CRL_get0_lastUpdate(crls[i]),
+                                           X509_CRL_get0_lastUpdate(newest)) != 0)
+                        continue;
+                if (!next)
+                        continue;
                 r = to_time(next, &t);
                 if (r < 0)
                         return r;
                 if (!earliest || t < due) {
-                        earliest = crl;
+                        earliest = crls[i];
                         due = t;
                 }
         }
