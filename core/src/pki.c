@@ -19,6 +19,7 @@
 #define USEC_PER_SEC 1000000ull
 /* A CRL's due time is to the second; sd-event may coalesce the wake-up within this. */
 #define PKI_TIMER_ACCURACY_USEC (1 * USEC_PER_SEC)
+#define PKI_STALE_RECHECK_SEC 3600
 
 char *eg_pki_mock_csca_directory(const struct eg_manager *m) {
         char *dir = NULL;
@@ -157,6 +158,9 @@ static void pki_judge(struct eg_manager *m) {
                 return;
         }
 
+        /* Stale until a reload, unless the wall clock was wrong and is set back: look again
+         * now and then (absolute timers above follow clock changes by themselves). */
+        pki_wake_at(m, now + PKI_STALE_RECHECK_SEC);
         if (!m->config->stale_crl_closes_lanes) {
                 if (!m->pki_stale_warned)
                         log_warning("%s: the CRL of %s was due at %s (crl-grace-hours=%u); "
