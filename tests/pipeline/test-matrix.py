@@ -266,8 +266,10 @@ CASES = [
          traveller={"face": {"behaviour": ["no-match", "match"]}}),
     Case("tailgater", "alarm", ["A_TAILGATING"], BACK_OR_REVERSED,
          traveller={"walk": "tailgater"}, alarm="tailgating"),
-    Case("two-people", "alarm", ["A_MULTI_PERSON"], BACK_OR_REVERSED,
-         traveller={"walk": "two-people"}, alarm="multi-person"),
+    # The pair stood at the reader together: a warning there (step 1), the alarm inside.
+    Case("two-people", "alarm", ["W_APPROACH_MULTI", "A_MULTI_PERSON"], BACK_OR_REVERSED,
+         traveller={"walk": "two-people"}, alarm="multi-person",
+         steps=[step("approach", "successful", "W_APPROACH_MULTI")]),
     Case("turns-back", "refer", ["E_TRAVELLER_TURNED_BACK"], ENTRY_OPENED_ONLY,
          traveller={"walk": "turns-back"}),
     Case("exit-door-forced", "alarm", ["A_DOOR_FORCED"], None,

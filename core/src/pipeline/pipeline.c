@@ -5,6 +5,7 @@
  * closed, emergency, out of service) between transactions.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -432,6 +433,24 @@ void pl_kick(struct eg_pipeline *p) {
                 (void) sd_event_source_set_enabled(p->kick, SD_EVENT_ONESHOT);
 }
 
+/* Step 1 (domain notes §9): one person at the reader.  Company there only warns (guidance
+ * may ask them to wait behind); the mantrap's count decides who gets through. */
+static void note_approach(struct eg_pipeline *p, struct eg_transaction *tx) {
+        int64_t n = pl_zone_count(p, "approach");
+        struct pl_clock clock;
+        char detail[80];
+
+        if (n <= 1)
+                return;
+        (void) snprintf(detail, sizeof(detail), "%" PRId64 " people in the approach zone", n);
+        log_lane(LOG_WARNING, 0, p->lane_name, "transaction %s: %s: %s", tx->id,
+                 EG_REASON_APPROACH_MULTI, detail);
+        pl_clock_now(&clock);
+        pl_tx_step_simple(tx, "approach", &clock, EG_CHECK_SUCCESSFUL, EG_REASON_APPROACH_MULTI,
+                          detail);
+        pl_tx_add_reason(tx, EG_REASON_APPROACH_MULTI);
+}
+
 void pl_start_transaction(struct eg_pipeline *p) {
         struct eg_transaction *tx;
         struct eg_transaction_event e = { .type = EG_TRANSACTION_STARTED };
@@ -449,6 +468,7 @@ void pl_start_transaction(struct eg_pipeline *p) {
         pl_emit(p, &e);
         pl_set_state(p, EG_PIPELINE_READING_DOCUMENT);
         pl_notify_changed(p);
+        note_approach(p, tx);
         pl_document_start(p, tx);
 }
 

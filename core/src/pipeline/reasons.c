@@ -14,6 +14,9 @@ static const struct eg_reason_info reasons[] = {
           "a CRL is past its next update by more than crl-grace-hours: no lane takes travellers" },
         { EG_REASON_LANE_NO_OPERATOR, "lane",
           "operator-attendance = required and no operator attends the lane" },
+        /* Approach */
+        { EG_REASON_APPROACH_MULTI, "approach",
+          "more than one person in the approach zone when the document was placed" },
         /* Document */
         { EG_REASON_DOC_CAPTURE_TIMEOUT, "document",
           "the reader gave no MRZ within document-timeout-ms" },

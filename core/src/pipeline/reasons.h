@@ -21,6 +21,8 @@
 #define EG_REASON_DEVICE_TIMEOUT "E_DEVICE_TIMEOUT"
 #define EG_REASON_PKI_STALE "E_PKI_STALE"
 #define EG_REASON_LANE_NO_OPERATOR "E_LANE_NO_OPERATOR"
+/* Approach (step 1): a warning, the decision does not change. */
+#define EG_REASON_APPROACH_MULTI "W_APPROACH_MULTI"
 /* Document (steps 2, 3, 5). */
 #define EG_REASON_DOC_CAPTURE_TIMEOUT "E_DOC_CAPTURE_TIMEOUT"
 #define EG_REASON_DOC_REMOVED "E_DOC_REMOVED"
