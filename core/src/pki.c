@@ -245,6 +245,9 @@ void eg_pki_reload(struct eg_manager *m) {
         int r;
 
         if (m->pki_loader) {
+                if (!m->pki_reload_again)
+                        log_info("PKI lists: a reload while they are being read; reading them "
+                                 "again afterwards");
                 m->pki_reload_again = true;
                 return;
         }

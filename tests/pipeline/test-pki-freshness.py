@@ -14,7 +14,9 @@ anchors) with a crl-directory holding one CRL, crl-grace-hours = 0.
   - a reload whose crl-directory cannot be read keeps the lists in use, and the lane;
   - a CRL past its next update but within crl-grace-hours: in service, and the log says
     when the lanes will close;
-  - stale-crl = warn with a stale CRL: logged, the lane stays in service.
+  - stale-crl = warn with a stale CRL: logged, the lane stays in service;
+  - a reload while the lists are still being read (20000 CSCA files): they are read again
+    afterwards, and the second reload's lists win.
 
 Run by meson (suite "pipeline"); EGATE_BUILD_ROOT and EGATE_SOURCE_ROOT come from the
 environment.
@@ -56,11 +58,12 @@ def main():
                 "document-timeout-ms = 1500\nbackground-timeout-ms = 1500\n"
                 "registry-timeout-ms = 1000\nexit-timeout-ms = 3000\n")
 
-    def write_config(crl_directory=crl_dir, stale="close", grace_hours=0):
+    def write_config(crl_directory=crl_dir, stale="close", grace_hours=0, csca_directory=None):
+        csca = "csca-directory = %s\n" % csca_directory if csca_directory else ""
         return lane_harness.write_file(
             work, "egated.conf",
-            "[daemon]\ncrl-directory = %s\ncrl-grace-hours = %d\nstale-crl = %s\n"
-            % (crl_directory, grace_hours, stale) + timeouts)
+            "[daemon]\n%scrl-directory = %s\ncrl-grace-hours = %d\nstale-crl = %s\n"
+            % (csca, crl_directory, grace_hours, stale) + timeouts)
 
     config = write_config()
     # make-test-crl reads the clock after this: the CRL is due at this instant or later.
@@ -184,10 +187,42 @@ def main():
             raise Failure("the stale CRL was not logged")
         return "stale-crl = warn: logged, the lane stays in service"
 
+    def reload_while_reading():
+        # Lists that take a while to read (the mock CSCA 20000 times over, ~2 s here), a
+        # first reload naming a stale CRL, and a second one, while the first still reads,
+        # naming a fresh one: the second must be read after the first, and win.
+        big = os.path.join(work, "csca-big")
+        os.mkdir(big, 0o700)
+        with open(os.path.join(state, "mock-csca", "csca.pem")) as f:
+            pem = f.read()
+        for i in range(20000):
+            with open(os.path.join(big, "c%05d.pem" % i), "w") as f:
+                f.write(pem)
+        stale_dir, fresh_dir = os.path.join(work, "crl-stale"), os.path.join(work, "crl-fresh")
+        for d, nxt in ((stale_dir, -DAY), (fresh_dir, 30 * DAY)):
+            os.mkdir(d, 0o700)
+            make_crl(d, -2 * DAY, nxt)
+        said = lane.log_text().count("PKI lists reloaded")
+        write_config(crl_directory=stale_dir, csca_directory=big)
+        lane.reload()
+        write_config(crl_directory=fresh_dir, csca_directory=big)
+        lane.reload()
+        end = time.monotonic() + 60
+        while time.monotonic() < end and lane.log_text().count("PKI lists reloaded") < said + 2:
+            time.sleep(0.1)
+        log = lane.log_text()
+        if "reading them again afterwards" not in log:
+            raise Failure("the second reload did not come while the first one read")
+        if log.count("PKI lists reloaded") < said + 2:
+            raise Failure("the lists were not read twice")
+        expect_in_service("after the second reload")
+        expect_pki("fresh", "after the second reload")
+        return "a reload while the lists are read: read again afterwards, the newer one wins"
+
     cases = [("before-due", before_due), ("falls-due", falls_due),
              ("not-let-in", not_let_in), ("newer-crl", newer_crl),
              ("unreadable-lists", unreadable_lists), ("grace", grace),
-             ("warn-only", warn_only)]
+             ("warn-only", warn_only), ("reload-while-reading", reload_while_reading)]
     return lane_harness.run_lane(
         lane, matrix, work, cases, lambda case: case[1](), [],
         log_must_have=[("crl-directory %s: 1 CRL(s)" % crl_dir,
