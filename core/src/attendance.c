@@ -94,7 +94,3 @@ unsigned eg_lane_attendants(const struct eg_manager *m, const char *lane) {
 const char *eg_attendance_lane(const struct eg_attendance *a) {
         return a->lane;
 }
-
-const char *eg_attendance_who(const struct eg_attendance *a) {
-        return a->who;
-}

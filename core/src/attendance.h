@@ -22,4 +22,3 @@ void eg_attendances_free(struct eg_manager *m);
 
 unsigned eg_lane_attendants(const struct eg_manager *m, const char *lane);
 const char *eg_attendance_lane(const struct eg_attendance *a);
-const char *eg_attendance_who(const struct eg_attendance *a);

@@ -23,14 +23,6 @@ struct eg_bus_attendance {
         EG_LIST_FIELDS(struct eg_bus_attendance, attendances);
 };
 
-static struct eg_lane *lane_of_path(struct eg_bus *b, const char *path) {
-        _cleanup_free_ char *name = NULL;
-
-        if (sd_bus_path_decode(path, EG_BUS_LANE_PREFIX, &name) <= 0 || !name)
-                return NULL;
-        return eg_lane_find(b->manager, name);
-}
-
 static struct eg_bus_attendance *find(struct eg_bus *b, const char *lane, const char *sender) {
         struct eg_bus_attendance *a;
 
@@ -71,7 +63,7 @@ int eg_bus_lane_attend(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         _cleanup_free_ char *who = eg_bus_caller_description(b, m);
         const char *sender = sd_bus_message_get_sender(m);
         struct eg_bus_attendance *a;
-        struct eg_lane *l = lane_of_path(b, sd_bus_message_get_path(m));
+        struct eg_lane *l = eg_bus_find_lane(b, sd_bus_message_get_path(m));
         int r;
 
         if (!l)
@@ -108,7 +100,7 @@ int eg_bus_lane_attend(sd_bus_message *m, void *userdata, sd_bus_error *error) {
 int eg_bus_lane_leave(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         struct eg_bus *b = userdata;
         const char *sender = sd_bus_message_get_sender(m);
-        struct eg_lane *l = lane_of_path(b, sd_bus_message_get_path(m));
+        struct eg_lane *l = eg_bus_find_lane(b, sd_bus_message_get_path(m));
         struct eg_bus_attendance *a;
 
         if (!l)
@@ -119,10 +111,6 @@ int eg_bus_lane_leave(sd_bus_message *m, void *userdata, sd_bus_error *error) {
                                          "the caller does not attend lane %s", l->name);
         drop(a, "left");
         return sd_bus_reply_method_return(m, NULL);
-}
-
-unsigned eg_bus_lane_attendants(struct eg_bus *b, const char *lane) {
-        return eg_lane_attendants(b->manager, lane);
 }
 
 void eg_bus_attendances_done(struct eg_bus *b) {

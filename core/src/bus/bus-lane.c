@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attendance.h"
 #include "audit/audit.h"
 #include "bus-errors.h"
 #include "bus.h"
@@ -13,7 +14,7 @@
 
 #define EG_BUS_REASON_MAX 256
 
-static struct eg_lane *find_lane(struct eg_bus *b, const char *path) {
+struct eg_lane *eg_bus_find_lane(struct eg_bus *b, const char *path) {
         _cleanup_free_ char *name = NULL;
 
         if (sd_bus_path_decode(path, EG_BUS_LANE_PREFIX, &name) <= 0 || !name)
@@ -23,7 +24,7 @@ static struct eg_lane *find_lane(struct eg_bus *b, const char *path) {
 
 static int find_lane_object(sd_bus *bus, const char *path, const char *iface, void *userdata,
                             void **ret, sd_bus_error *error) {
-        if (!find_lane(userdata, path))
+        if (!eg_bus_find_lane(userdata, path))
                 return 0;
         *ret = userdata;
         return 1;
@@ -36,7 +37,7 @@ static int enumerate_lanes(sd_bus *bus, const char *prefix, void *userdata, char
 
 #define LANE_OR_RETURN(l, b, path, error)                                                          \
         do {                                                                                       \
-                (l) = find_lane((b), (path));                                                      \
+                (l) = eg_bus_find_lane((b), (path));                                               \
                 if (!(l))                                                                          \
                         return sd_bus_error_set((error), EG_BUS_ERROR_NOT_FOUND,                   \
                                                 "the lane went away");                             \
@@ -83,7 +84,7 @@ static int property_lane(sd_bus *bus, const char *path, const char *iface, const
         if (streq(property, "Policy"))
                 return sd_bus_message_append(reply, "s", strna(l->policy.name));
         if (streq(property, "Attendants"))
-                return sd_bus_message_append(reply, "u", eg_bus_lane_attendants(userdata, l->name));
+                return sd_bus_message_append(reply, "u", eg_lane_attendants(l->manager, l->name));
         p = pipeline_of(l);
         if (streq(property, "CurrentTransaction"))
                 return sd_bus_message_append(reply, "s", p ? eg_pipeline_transaction_id(p) : "");

@@ -77,10 +77,9 @@ struct eg_bus {
 int eg_bus_new(sd_bus *bus, struct eg_manager *m, struct eg_bus **ret);
 struct eg_bus *eg_bus_free(struct eg_bus *b);
 
-/* Lane.Attend(), Lane.Leave() and the Attendants property (bus-attendance.c). */
+/* Lane.Attend() and Lane.Leave() (bus-attendance.c). */
 int eg_bus_lane_attend(sd_bus_message *m, void *userdata, sd_bus_error *error);
 int eg_bus_lane_leave(sd_bus_message *m, void *userdata, sd_bus_error *error);
-unsigned eg_bus_lane_attendants(struct eg_bus *b, const char *lane);
 void eg_bus_attendances_done(struct eg_bus *b);
 
 /* Manager.PkiState and its companions changed (bus-manager.c). */
@@ -110,6 +109,7 @@ void eg_bus_device_added(struct eg_bus *b, struct eg_device *d);
 void eg_bus_device_removed(struct eg_bus *b, struct eg_device *d);
 const char *eg_bus_claim_owner(struct eg_bus *b, const char *device_id);
 struct eg_device *eg_bus_find_device(struct eg_bus *b, const char *path);
+struct eg_lane *eg_bus_find_lane(struct eg_bus *b, const char *path);
 bool eg_bus_device_in_lane_use(struct eg_bus *b, const struct eg_device *d);
 
 /* bus-device-class.c */
