@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -145,6 +146,59 @@ static void test_same_instant_crls_all_count(void **state) {
         expect_due(f, 5, "C=US");
 }
 
+/* A CRL whose nextUpdate OpenSSL parses but cannot read as a time (OpenSSL checks dates
+ * only when they are used): refused when added, alone and from a directory, so it can
+ * neither blind the freshness check nor fail its issuer's signers. */
+static void test_unreadable_date_refused(void **state) {
+        struct fixture *f = *state;
+        ASN1_TIME *last = ASN1_TIME_adj(NULL, f->now, -1, 0);
+        ASN1_TIME *bad = ASN1_STRING_type_new(V_ASN1_UTCTIME);
+        X509_CRL *crl = X509_CRL_new(), *parsed;
+        struct eg_trust_load_report report = {};
+        char dir[] = "/tmp/egate-bad-crl-XXXXXX", path[64], cmd[96];
+        unsigned char *der = NULL;
+        const unsigned char *p;
+        time_t due = -1;
+        FILE *out;
+        int n;
+
+        assert_true(last && bad && crl);
+        assert_true(ASN1_STRING_set(bad, "99999999999999Z", -1));
+        assert_true(X509_CRL_set_version(crl, 1));
+        assert_true(X509_CRL_set_issuer_name(crl, X509_get_subject_name(f->kr->csca)));
+        assert_true(X509_CRL_set1_lastUpdate(crl, last) && X509_CRL_set1_nextUpdate(crl, bad));
+        assert_true(X509_CRL_sign(crl, f->kr->csca_key, EVP_sha256()) > 0);
+        n = i2d_X509_CRL(crl, &der);
+        assert_true(n > 0);
+        p = der;
+        parsed = d2i_X509_CRL(NULL, &p, n);
+        assert_non_null(parsed); /* OpenSSL takes it */
+
+        assert_int_equal(eg_trust_store_add_crl(f->ts, parsed), -EBADMSG);
+        assert_int_equal(f->ts->n_crl, 0);
+        assert_int_equal(eg_trust_store_crl_due(f->ts, &due, NULL), 0);
+        assert_int_equal(due, 0);
+
+        assert_non_null(mkdtemp(dir));
+        snprintf(path, sizeof(path), "%s/bad.der", dir);
+        out = fopen(path, "we");
+        assert_non_null(out);
+        assert_int_equal(fwrite(der, 1, (size_t) n, out), (size_t) n);
+        assert_int_equal(fclose(out), 0);
+        assert_int_equal(eg_trust_store_load_crl_dir(f->ts, dir, &report), 0);
+        assert_int_equal(report.n_loaded, 0);
+        assert_int_equal(report.n_failed, 1);
+        assert_string_equal(report.first_failure, "bad.der: a CRL whose dates cannot be read");
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+        assert_int_equal(system(cmd), 0);
+
+        OPENSSL_free(der);
+        X509_CRL_free(parsed);
+        X509_CRL_free(crl);
+        ASN1_TIME_free(last);
+        ASN1_TIME_free(bad);
+}
+
 static void test_arguments(void **state) {
         struct fixture *f = *state;
         time_t due;
@@ -183,6 +237,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_newest_crl_of_an_issuer_counts, setup,
                                                 teardown),
                 cmocka_unit_test_setup_teardown(test_same_instant_crls_all_count, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_unreadable_date_refused, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_arguments, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_reference_keeps_the_store, setup, teardown),
         };

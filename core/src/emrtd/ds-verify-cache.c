@@ -87,8 +87,7 @@ struct eg_ds_verify_cache *eg_ds_verify_cache_free(struct eg_ds_verify_cache *c)
         return NULL;
 }
 
-/* t in seconds since the epoch, rounded down and rounded up (see above). */
-static int to_seconds(const ASN1_TIME *t, time_t *ret_down, time_t *ret_up) {
+int eg_asn1_time_to_seconds(const ASN1_TIME *t, time_t *ret) {
         struct tm tm = {};
         time_t s;
 
@@ -97,6 +96,16 @@ static int to_seconds(const ASN1_TIME *t, time_t *ret_down, time_t *ret_up) {
                 return -EINVAL;
         s = timegm(&tm);
         if (s == (time_t) -1)
+                return -EINVAL;
+        *ret = s;
+        return 0;
+}
+
+/* t in seconds since the epoch, rounded down and rounded up (see above). */
+static int to_seconds(const ASN1_TIME *t, time_t *ret_down, time_t *ret_up) {
+        time_t s;
+
+        if (eg_asn1_time_to_seconds(t, &s) < 0)
                 return -EINVAL;
         *ret_down = s;
         *ret_up = memchr(ASN1_STRING_get0_data(t), '.', (size_t) ASN1_STRING_length(t)) ? s + 1 : s;

@@ -27,6 +27,11 @@ struct eg_ds_window {
         time_t until;
 };
 
+/* An ASN.1 time (UTCTime or GeneralizedTime) in whole seconds since the epoch, fractions
+ * dropped; -EINVAL for NULL or a string OpenSSL cannot read (it parses certificates and
+ * CRLs without checking their dates). */
+int eg_asn1_time_to_seconds(const ASN1_TIME *t, time_t *ret);
+
 int eg_ds_verify_cache_new(struct eg_ds_verify_cache **ret);
 struct eg_ds_verify_cache *eg_ds_verify_cache_free(struct eg_ds_verify_cache *c);
 

@@ -12,22 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ds-verify-cache.h"
 #include "macro.h"
 #include "trust-store.h"
-
-static int to_time(const ASN1_TIME *t, time_t *ret) {
-        struct tm tm = {};
-        time_t s;
-
-        /* ASN1_TIME_to_tm() would take NULL for the current time. */
-        if (!t || ASN1_TIME_to_tm(t, &tm) != 1)
-                return -EBADMSG;
-        s = timegm(&tm);
-        if (s == (time_t) -1)
-                return -EBADMSG;
-        *ret = s;
-        return 0;
-}
 
 /* Sorts by issuer, and within an issuer newest (latest lastUpdate) first. */
 static int compare_crls(const void *a, const void *b) {
@@ -87,9 +74,10 @@ int eg_trust_store_crl_due(const struct eg_trust_store *ts, time_t *ret_due, cha
                         continue;
                 if (!next)
                         continue;
-                r = to_time(next, &t);
+                /* eg_trust_store_add_crl() refused CRLs whose dates do not read. */
+                r = eg_asn1_time_to_seconds(next, &t);
                 if (r < 0)
-                        return r;
+                        return -EBADMSG;
                 if (!earliest || t < due) {
                         earliest = crls[i];
                         due = t;

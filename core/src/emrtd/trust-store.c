@@ -87,10 +87,17 @@ int eg_trust_store_add_csca(struct eg_trust_store *ts, X509 *csca) {
 }
 
 int eg_trust_store_add_crl(struct eg_trust_store *ts, X509_CRL *crl) {
+        time_t t;
         int added;
 
         if (!ts || !crl)
                 return -EINVAL;
+        /* OpenSSL parses a CRL without reading its dates; one that does not read would fail
+         * every verification of its issuer's signers and blind the freshness check. */
+        if (eg_asn1_time_to_seconds(X509_CRL_get0_lastUpdate(crl), &t) < 0 ||
+            (X509_CRL_get0_nextUpdate(crl) &&
+             eg_asn1_time_to_seconds(X509_CRL_get0_nextUpdate(crl), &t) < 0))
+                return -EBADMSG;
         added = X509_STORE_add_crl(ts->store, crl);
         eg_ds_verify_cache_store_changed(ts->verified, X509_CRL_get0_lastUpdate(crl),
                                          X509_CRL_get0_nextUpdate(crl));
@@ -153,7 +160,7 @@ static bool looks_like_pem(const uint8_t *buf, size_t len) {
 
 /* Load the certificates (crl=false) or CRLs in one file; returns how many. */
 static int load_objects(struct eg_trust_store *ts, const uint8_t *buf, size_t len, bool crl) {
-        int n = 0;
+        int n = 0, r, refused = 0;
 
         if (len > INT32_MAX)
                 return -EFBIG;
@@ -166,8 +173,12 @@ static int load_objects(struct eg_trust_store *ts, const uint8_t *buf, size_t le
                                 X509_CRL *c = PEM_read_bio_X509_CRL(bio, NULL, NULL, NULL);
                                 if (!c)
                                         break;
-                                (void) eg_trust_store_add_crl(ts, c);
+                                r = eg_trust_store_add_crl(ts, c);
                                 X509_CRL_free(c);
+                                if (r < 0) {
+                                        refused = r;
+                                        continue;
+                                }
                         } else {
                                 X509 *c = PEM_read_bio_X509(bio, NULL, NULL, NULL);
                                 if (!c)
@@ -183,8 +194,11 @@ static int load_objects(struct eg_trust_store *ts, const uint8_t *buf, size_t le
                 if (crl) {
                         X509_CRL *c = d2i_X509_CRL(NULL, &p, (long) len);
                         if (c && p == buf + len) {
-                                (void) eg_trust_store_add_crl(ts, c);
-                                n = 1;
+                                r = eg_trust_store_add_crl(ts, c);
+                                if (r < 0)
+                                        refused = r;
+                                else
+                                        n = 1;
                         }
                         X509_CRL_free(c);
                 } else {
@@ -197,7 +211,8 @@ static int load_objects(struct eg_trust_store *ts, const uint8_t *buf, size_t le
                 }
         }
         ERR_clear_error();
-        return n;
+        /* A file whose every CRL was refused says why; one with some usable ones loads those. */
+        return n == 0 && refused < 0 ? refused : n;
 }
 
 static int load_dir(struct eg_trust_store *ts, const char *dir, bool crl,
@@ -236,8 +251,9 @@ static int load_dir(struct eg_trust_store *ts, const char *dir, bool crl,
                 if (report->n_failed++ == 0)
                         snprintf(report->first_failure, sizeof(report->first_failure), "%.200s: %s",
                                  de->d_name,
-                                 r == 0 ? (crl ? "no CRL in it" : "no certificate in it")
-                                        : strerror(-r));
+                                 r == 0          ? (crl ? "no CRL in it" : "no certificate in it")
+                                 : r == -EBADMSG ? "a CRL whose dates cannot be read"
+                                                 : strerror(-r));
         }
         closedir(d);
         return 0;

@@ -40,10 +40,12 @@ struct eg_trust_store *eg_trust_store_ref(struct eg_trust_store *ts);
 struct eg_trust_store *eg_trust_store_unref(struct eg_trust_store *ts);
 
 int eg_trust_store_add_csca(struct eg_trust_store *ts, X509 *csca);
+/* -EBADMSG for a CRL whose lastUpdate or nextUpdate does not read as a time. */
 int eg_trust_store_add_crl(struct eg_trust_store *ts, X509_CRL *crl);
 
 /* Every regular file in dir: PEM (one or more objects) or DER.  Files that
- * do not parse are counted in the report; -errno only if dir cannot be read. */
+ * do not parse, or hold only refused CRLs, are counted in the report; -errno only if
+ * dir cannot be read. */
 int eg_trust_store_load_csca_dir(struct eg_trust_store *ts, const char *dir,
                                  struct eg_trust_load_report *report);
 int eg_trust_store_load_crl_dir(struct eg_trust_store *ts, const char *dir,
