@@ -103,8 +103,6 @@ struct eg_manager {
         /* PIPELINE: the PKI lists' freshness (pki.c): why lanes are out of service because a
          * CRL is stale (NULL: fresh, or stale-crl = warn), and the wake-up at the next due. */
         char *pki_stale;
-        bool pki_stale_warned;
-        time_t pki_warned_due; /* the due time whose grace was announced */
         int pki_state; /* enum eg_pki_state, as last judged */
         struct eg_pki_loader *pki_loader; /* a reload reading the lists; NULL when none */
         bool pki_reload_again; /* another reload came meanwhile */

@@ -74,6 +74,11 @@ void eg_pki_get_status(const struct eg_manager *m, struct eg_pki_status *ret) {
         };
 }
 
+/* Is this judgement not the one before?  What is logged once per CRL asks. */
+static bool pki_is_news(const struct eg_manager *m, enum eg_pki_state state, time_t due) {
+        return m->pki_state != (int) state || m->pki_crl_due != due;
+}
+
 /* What the bus shows; told after every judgement (at a reload, a due time): rare. */
 static void pki_set_state(struct eg_manager *m, enum eg_pki_state state, time_t due) {
         m->pki_state = state;
@@ -146,12 +151,11 @@ static void pki_judge(struct eg_manager *m) {
                 return;
         }
         if (now < deadline) {
-                /* Once per CRL and reload: the operator has until the deadline to load one. */
-                if (m->pki_warned_due != due)
+                /* Once per CRL: the operator has until the deadline to load a newer one. */
+                if (pki_is_news(m, EG_PKI_GRACE, due))
                         log_warning("the CRL of %s was due at %s: the lanes go out of service "
                                     "(%s) at %s unless a newer CRL is loaded (reload)",
                                     strna(issuer), due_text, EG_REASON_PKI_STALE, deadline_text);
-                m->pki_warned_due = due;
                 pki_wake_at(m, deadline);
                 pki_set_state(m, EG_PKI_GRACE, due);
                 pki_set_stale(m, NULL);
@@ -162,12 +166,11 @@ static void pki_judge(struct eg_manager *m) {
          * now and then (absolute timers above follow clock changes by themselves). */
         pki_wake_at(m, now + PKI_STALE_RECHECK_SEC);
         if (!m->config->stale_crl_closes_lanes) {
-                if (!m->pki_stale_warned)
+                if (pki_is_news(m, EG_PKI_STALE, due))
                         log_warning("%s: the CRL of %s was due at %s (crl-grace-hours=%u); "
                                     "stale-crl = warn: the lanes stay open",
                                     EG_REASON_PKI_STALE, strna(issuer), due_text,
                                     m->config->crl_grace_hours);
-                m->pki_stale_warned = true;
                 pki_set_state(m, EG_PKI_STALE, due);
                 pki_set_stale(m, NULL);
                 return;
@@ -220,8 +223,6 @@ static void pki_apply(struct eg_manager *m, int r, struct eg_trust_store *ts) {
                 /* Chip sessions under way keep the store they started with. */
                 eg_trust_store_unref(m->trust);
                 m->trust = ts;
-                m->pki_stale_warned = false;
-                m->pki_warned_due = 0;
         }
         pki_judge(m);
 }
