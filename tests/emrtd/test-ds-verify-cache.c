@@ -124,35 +124,14 @@ static X509 *reparse_cert(X509 *x) {
         return y;
 }
 
-static X509_CRL *reparse_crl(X509_CRL *c) {
-        unsigned char *der = NULL;
-        const unsigned char *p;
-        int n = i2d_X509_CRL(c, &der);
-        X509_CRL *y;
-
-        assert_true(n > 0);
-        p = der;
-        y = d2i_X509_CRL(NULL, &p, n);
-        assert_non_null(y);
-        OPENSSL_free(der);
-        X509_CRL_free(c);
-        return y;
-}
-
 /* pki's CRL (revoking `revoked`, may be NULL) issued at now + last_days, next due at
  * now + next_days. */
 static X509_CRL *crl_at(struct fixture *f, X509 *revoked, long last_days, long next_days) {
-        X509_CRL *crl = eg_test_pki_crl(f->pki, revoked);
-        ASN1_TIME *last = ASN1_TIME_adj(NULL, f->now, (int) last_days, 0);
-        ASN1_TIME *next = ASN1_TIME_adj(NULL, f->now, (int) next_days, 0);
+        X509_CRL *crl = eg_test_pki_crl_dated(f->pki, revoked, f->now + last_days * DAY,
+                                              f->now + next_days * DAY);
 
         assert_non_null(crl);
-        assert_true(last && next);
-        assert_true(X509_CRL_set1_lastUpdate(crl, last) && X509_CRL_set1_nextUpdate(crl, next));
-        assert_true(X509_CRL_sign(crl, f->pki->csca_key, EVP_sha256()) > 0);
-        ASN1_TIME_free(last);
-        ASN1_TIME_free(next);
-        return reparse_crl(crl);
+        return crl;
 }
 
 /* The same DS again: one verification, then the remembered verdict, word for word. */

@@ -52,34 +52,14 @@ static int teardown(void **state) {
 }
 
 /* pki's CRL issued at now + last_days, due at now + next_days (no nextUpdate if
- * next_days is 0), added to the store as the directory loader adds one: parsed from
- * DER (OpenSSL tells CRLs apart by the digest it takes when parsing). */
+ * next_days is 0), added to the store. */
 static void add_crl(struct fixture *f, struct eg_test_pki *pki, long last_days, long next_days) {
-        X509_CRL *crl = X509_CRL_new(), *parsed;
-        ASN1_TIME *last = ASN1_TIME_adj(NULL, f->now, (int) last_days, 0);
-        ASN1_TIME *next = ASN1_TIME_adj(NULL, f->now, (int) next_days, 0);
-        unsigned char *der = NULL;
-        const unsigned char *p;
-        int n;
+        X509_CRL *crl = eg_test_pki_crl_dated(pki, NULL, f->now + last_days * DAY,
+                                              next_days ? f->now + next_days * DAY : 0);
 
-        assert_true(crl && last && next);
-        assert_true(X509_CRL_set_version(crl, 1));
-        assert_true(X509_CRL_set_issuer_name(crl, X509_get_subject_name(pki->csca)));
-        assert_true(X509_CRL_set1_lastUpdate(crl, last));
-        if (next_days)
-                assert_true(X509_CRL_set1_nextUpdate(crl, next));
-        assert_true(X509_CRL_sign(crl, pki->csca_key, EVP_sha256()) > 0);
-        n = i2d_X509_CRL(crl, &der);
-        assert_true(n > 0);
-        p = der;
-        parsed = d2i_X509_CRL(NULL, &p, n);
-        assert_non_null(parsed);
-        assert_int_equal(eg_trust_store_add_crl(f->ts, parsed), 0);
-        OPENSSL_free(der);
-        X509_CRL_free(parsed);
+        assert_non_null(crl);
+        assert_int_equal(eg_trust_store_add_crl(f->ts, crl), 0);
         X509_CRL_free(crl);
-        ASN1_TIME_free(last);
-        ASN1_TIME_free(next);
 }
 
 static void expect_due(struct fixture *f, long days, const char *issuer_part) {

@@ -30,7 +30,6 @@ static int parse_seconds(const char *s, long *ret) {
 int main(int argc, char **argv) {
         struct eg_test_pki *pki = NULL;
         X509_CRL *crl = NULL;
-        ASN1_TIME *last = NULL, *next = NULL;
         long last_s, next_s;
         time_t now = time(NULL);
         FILE *f = NULL;
@@ -45,13 +44,8 @@ int main(int argc, char **argv) {
                 fprintf(stderr, "cannot make a test PKI\n");
                 return 1;
         }
-        crl = X509_CRL_new();
-        last = ASN1_TIME_adj(NULL, now, 0, last_s);
-        next = ASN1_TIME_adj(NULL, now, 0, next_s);
-        if (!crl || !last || !next || !X509_CRL_set_version(crl, 1) ||
-            !X509_CRL_set_issuer_name(crl, X509_get_subject_name(pki->csca)) ||
-            !X509_CRL_set1_lastUpdate(crl, last) || !X509_CRL_set1_nextUpdate(crl, next) ||
-            X509_CRL_sign(crl, pki->csca_key, EVP_sha256()) <= 0) {
+        crl = eg_test_pki_crl_dated(pki, NULL, now + last_s, now + next_s);
+        if (!crl) {
                 fprintf(stderr, "cannot make the CRL\n");
                 goto finish;
         }
@@ -70,8 +64,6 @@ finish:
                 fprintf(stderr, "%s: %s\n", argv[1], strerror(errno));
                 status = 1;
         }
-        ASN1_TIME_free(last);
-        ASN1_TIME_free(next);
         X509_CRL_free(crl);
         eg_test_pki_free(pki);
         return status;

@@ -135,25 +135,50 @@ int eg_test_pki_issue_ds(struct eg_test_pki *pki, const char *country, long nb_d
         return 0;
 }
 
-X509_CRL *eg_test_pki_crl(const struct eg_test_pki *pki, X509 *revoked) {
-        X509_CRL *crl = X509_CRL_new();
-        ASN1_TIME *last = X509_gmtime_adj(NULL, -86400), *next = X509_gmtime_adj(NULL, 30 * 86400);
+X509_CRL *eg_test_pki_crl_dated(const struct eg_test_pki *pki, X509 *revoked, time_t last,
+                                time_t next) {
+        X509_CRL *crl = X509_CRL_new(), *parsed = NULL;
+        ASN1_TIME *t_last = ASN1_TIME_set(NULL, last), *t_next = ASN1_TIME_set(NULL, next);
+        unsigned char *der = NULL;
+        const unsigned char *p;
+        int n;
 
-        if (!crl || !last || !next || !X509_CRL_set_version(crl, 1) ||
+        if (!crl || !t_last || !t_next || !X509_CRL_set_version(crl, 1) ||
             !X509_CRL_set_issuer_name(crl, X509_get_subject_name(pki->csca)) ||
-            !X509_CRL_set1_lastUpdate(crl, last) || !X509_CRL_set1_nextUpdate(crl, next))
-                abort();
+            !X509_CRL_set1_lastUpdate(crl, t_last) ||
+            (next != 0 && !X509_CRL_set1_nextUpdate(crl, t_next)))
+                goto finish;
         if (revoked) {
                 X509_REVOKED *r = X509_REVOKED_new();
+
                 if (!r || !X509_REVOKED_set_serialNumber(r, X509_get_serialNumber(revoked)) ||
-                    !X509_REVOKED_set_revocationDate(r, last) || !X509_CRL_add0_revoked(crl, r))
-                        abort();
+                    !X509_REVOKED_set_revocationDate(r, t_last) || !X509_CRL_add0_revoked(crl, r)) {
+                        X509_REVOKED_free(r);
+                        goto finish;
+                }
         }
         X509_CRL_sort(crl);
         if (!X509_CRL_sign(crl, pki->csca_key, EVP_sha256()))
+                goto finish;
+        n = i2d_X509_CRL(crl, &der);
+        if (n <= 0)
+                goto finish;
+        p = der;
+        parsed = d2i_X509_CRL(NULL, &p, n);
+finish:
+        OPENSSL_free(der);
+        ASN1_TIME_free(t_last);
+        ASN1_TIME_free(t_next);
+        X509_CRL_free(crl);
+        return parsed;
+}
+
+X509_CRL *eg_test_pki_crl(const struct eg_test_pki *pki, X509 *revoked) {
+        time_t now = time(NULL);
+        X509_CRL *crl = eg_test_pki_crl_dated(pki, revoked, now - 86400, now + 30 * 86400);
+
+        if (!crl)
                 abort();
-        ASN1_TIME_free(last);
-        ASN1_TIME_free(next);
         return crl;
 }
 

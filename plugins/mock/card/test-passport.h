@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "emrtd/crypto-util.h"
 
@@ -96,8 +97,12 @@ void eg_test_pki_free(struct eg_test_pki *pki);
 /* Another DS under pki's CSCA, valid from now + nb_days to now + na_days. */
 int eg_test_pki_issue_ds(struct eg_test_pki *pki, const char *country, long nb_days, long na_days,
                          X509 **ret_cert, EVP_PKEY **ret_key);
-/* A CRL by the CSCA, revoking `revoked` (may be NULL). */
+/* A CRL by the CSCA, revoking `revoked` (may be NULL), issued a day ago, due in 30 days. */
 X509_CRL *eg_test_pki_crl(const struct eg_test_pki *pki, X509 *revoked);
+/* The same issued at `last` and due at `next` (0: no nextUpdate), as a parser makes it
+ * (OpenSSL tells CRLs apart by the digest it takes when parsing).  NULL on failure. */
+X509_CRL *eg_test_pki_crl_dated(const struct eg_test_pki *pki, X509 *revoked, time_t last,
+                                time_t next);
 /* An ICAO master list of `n` CSCAs, signed by a signer under pki's CSCA. */
 int eg_test_pki_master_list(struct eg_test_pki *pki, X509 *const *cscas, size_t n, uint8_t **ret,
                             size_t *ret_len);
