@@ -29,6 +29,7 @@ static const struct {
         [EG_OP_DOOR_SAFE_STATE] = { "door-safe-state", EG_CLASS_DOOR },
         [EG_OP_PRESENCE_READ] = { "presence-read", EG_CLASS_PRESENCE_SENSOR },
         [EG_OP_INDICATOR_SET] = { "indicator-set", EG_CLASS_INDICATOR },
+        [EG_OP_DOCUMENT_INSPECT] = { "document-inspect", EG_CLASS_DOCUMENT_READER },
 };
 
 const char *eg_op_kind_to_string(enum eg_op_kind k) {

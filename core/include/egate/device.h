@@ -76,7 +76,12 @@ enum eg_op_kind {
         EG_OP_INDICATOR_SET = 15, /* args.light, args.pattern, args.buzzer,
                                    * args.message_id, args.language */
 
-        EG_OP_MAX_ = 16,
+        /* DocumentReader, since ABI 1.2: the data page's optical security
+         * (TR-03135-1 §5.5.3 model identification, §5.5.4.2 spectral checks)
+         * -> result.document_model + result.optical_* (below) */
+        EG_OP_DOCUMENT_INSPECT = 16,
+
+        EG_OP_MAX_ = 17,
 };
 
 #define EG_OP_BIT(k) (UINT32_C(1) << (unsigned) (k))
@@ -87,6 +92,23 @@ enum eg_page_light {
         EG_LIGHT_INFRARED = 1,
         EG_LIGHT_ULTRAVIOLET = 2,
 };
+
+/*
+ * The optical security checks a document reader can make of the data page
+ * under its own light sources (TR-03135-1 §5.5.4.2), as bit numbers of the
+ * eg_op_result.optical_* masks.  A reader sets each check it made in exactly
+ * one mask; a check in none was not made.  The values are ABI: never renumber.
+ */
+enum eg_optical_check {
+        EG_OPTICAL_UV_DULLNESS = 0, /* the page does not glow under UV (no optical brightener) */
+        EG_OPTICAL_UV_PATTERNS = 1, /* the model's UV-fluorescent patterns are where they belong */
+        EG_OPTICAL_IR_B900 = 2, /* B900 ink: the marked areas absorb infrared as they should */
+        EG_OPTICAL_IR_MRZ = 3, /* the MRZ is printed in IR-absorbing ink */
+        EG_OPTICAL_VISIBLE_PATTERNS = 4, /* the model's visible security printing */
+        EG_OPTICAL_MAX_ = 5,
+};
+
+#define EG_OPTICAL_BIT(c) (UINT32_C(1) << (unsigned) (c))
 
 /* Indicator lamp colours (TR-03135-1 §5.2) and patterns. */
 enum eg_indicator_colour {
@@ -158,6 +180,15 @@ struct eg_op_result {
         double threshold; /* FINGER_VERIFY: the threshold the plugin applied */
         bool match;
         int64_t value; /* PRESENCE_READ: count */
+
+        /* Since ABI 1.2.  DOCUMENT_INSPECT: the model the reader identified the
+         * document as, in the reader's own naming (printable ASCII, e.g.
+         * "KOR-P-2021"; never personal data), NULL or "" when it knows no model
+         * that fits; and each optical check it made, in one of the masks. */
+        const char *document_model;
+        uint32_t optical_passed; /* EG_OPTICAL_BIT()s */
+        uint32_t optical_failed;
+        uint32_t optical_undetermined; /* made, but the reader could not tell (glare, wear) */
 };
 
 /* Door position and lock state, reported with EG_EVENT_DOOR_*. */

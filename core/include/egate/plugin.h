@@ -34,7 +34,7 @@ extern "C" {
 /* The ABI this header describes.  A plugin loads when its major equals
  * egated's and its minor is not newer than egated's. */
 #define EG_SDK_ABI_MAJOR 1
-#define EG_SDK_ABI_MINOR 1
+#define EG_SDK_ABI_MINOR 2
 
 #define EG_PLUGIN_DESCRIPTOR_SYMBOL "egate_plugin_descriptor"
 #define EG_PLUGIN_OPS_SYMBOL "egate_plugin_ops"
