@@ -15,6 +15,8 @@
 #define EG_MAX_MESSAGE 512
 #define EG_MAX_FORMAT 64
 #define EG_MAX_DATA (1u << 20)
+#define EG_MAX_DOCUMENT_MODEL 63
+#define EG_OPTICAL_ALL (EG_OPTICAL_BIT(EG_OPTICAL_MAX_) - 1)
 
 static struct eg_plugin *plugin_of(struct eg_host *host) {
         return host ? host->plugin : NULL;
@@ -63,6 +65,15 @@ static int copy_bounded(const char *what, const char *in, size_t max, char **out
         return *out ? 0 : -ENOMEM;
 }
 
+/* Each check the reader made in one mask, and only checks this SDK knows. */
+static bool optical_masks_are_valid(const struct eg_op_result *r) {
+        uint32_t all = r->optical_passed | r->optical_failed | r->optical_undetermined;
+
+        return (all & ~EG_OPTICAL_ALL) == 0 && (r->optical_passed & r->optical_failed) == 0 &&
+               (r->optical_passed & r->optical_undetermined) == 0 &&
+               (r->optical_failed & r->optical_undetermined) == 0;
+}
+
 static int host_complete(struct eg_host *host, eg_op_id op, const struct eg_op_result *in) {
         struct eg_plugin *p = plugin_of(host);
         struct eg_op_result result = { .fd = -1 };
@@ -78,6 +89,11 @@ static int host_complete(struct eg_host *host, eg_op_id op, const struct eg_op_r
 
         if (result.data_len > EG_MAX_DATA || (result.data_len > 0 && !result.data))
                 return -EMSGSIZE;
+        if (!optical_masks_are_valid(&result))
+                return -EINVAL;
+        if (result.document_model && result.document_model[0] &&
+            !eg_string_is_safe(result.document_model, EG_MAX_DOCUMENT_MODEL))
+                return -EINVAL;
         if (fd >= 0 && fcntl(fd, F_GETFD) < 0) {
                 fd = -1; /* nothing to close */
                 return -EBADF;
@@ -96,6 +112,9 @@ static int host_complete(struct eg_host *host, eg_op_id op, const struct eg_op_r
                 r = copy_bounded("text", result.text, EG_MAX_TEXT, &post->outcome.text);
         if (r >= 0)
                 r = copy_bounded("format", result.format, EG_MAX_FORMAT, &post->outcome.format);
+        if (r >= 0 && result.document_model && result.document_model[0])
+                r = copy_bounded("document model", result.document_model, EG_MAX_DOCUMENT_MODEL,
+                                 &post->outcome.document_model);
         if (r >= 0 && result.data_len > 0) {
                 post->outcome.data = malloc(result.data_len);
                 if (!post->outcome.data)
@@ -113,6 +132,9 @@ static int host_complete(struct eg_host *host, eg_op_id op, const struct eg_op_r
         post->outcome.threshold = result.threshold;
         post->outcome.match = result.match;
         post->outcome.value = result.value;
+        post->outcome.optical_passed = result.optical_passed;
+        post->outcome.optical_failed = result.optical_failed;
+        post->outcome.optical_undetermined = result.optical_undetermined;
         post->outcome.fd = TAKE_FD(fd);
 
         r = eg_post_queue_push(&p->manager->posts, post);

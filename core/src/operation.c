@@ -56,6 +56,7 @@ void eg_op_outcome_done(struct eg_op_outcome *o) {
         free(o->text);
         free(o->data);
         free(o->format);
+        free(o->document_model);
         closep(&o->fd);
         *o = (struct eg_op_outcome){ .fd = -1 };
 }

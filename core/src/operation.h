@@ -34,6 +34,8 @@ struct eg_op_outcome {
         double threshold;
         bool match;
         int64_t value;
+        char *document_model; /* DOCUMENT_INSPECT: NULL when no model fits */
+        uint32_t optical_passed, optical_failed, optical_undetermined;
         uint64_t duration_usec;
 };
 

@@ -25,6 +25,9 @@ struct outcome_log {
         char message[128];
         int64_t value;
         char device[64];
+        char model[64];
+        bool has_model;
+        uint32_t passed, failed, undetermined;
 };
 
 struct fixture {
@@ -57,6 +60,11 @@ static void on_done(struct eg_manager *m, const char *device_id, eg_op_id op,
         snprintf(l->text, sizeof(l->text), "%s", o->text ? o->text : "");
         snprintf(l->message, sizeof(l->message), "%s", o->message ? o->message : "");
         snprintf(l->device, sizeof(l->device), "%s", device_id ? device_id : "");
+        l->has_model = o->document_model != NULL;
+        snprintf(l->model, sizeof(l->model), "%s", o->document_model ? o->document_model : "");
+        l->passed = o->optical_passed;
+        l->failed = o->optical_failed;
+        l->undetermined = o->optical_undetermined;
 }
 
 static const char config_template[] =
@@ -76,7 +84,15 @@ static const char config_template[] =
         "[device.fault]\nplugin = ops\nclass = document-reader\nbehaviour = fault\n"
         "delay-ms = 5\n"
         "[device.door]\nplugin = ops\nclass = door\nfail-mode = secure\nbehaviour = ok\n"
-        "delay-ms = 5\n";
+        "delay-ms = 5\n"
+        "[device.inspect-good]\nplugin = ops\nclass = document-reader\ninspection = good\n"
+        "[device.inspect-overlapping]\nplugin = ops\nclass = document-reader\n"
+        "inspection = overlapping\n"
+        "[device.inspect-unknown]\nplugin = ops\nclass = document-reader\n"
+        "inspection = unknown-check\n"
+        "[device.inspect-control]\nplugin = ops\nclass = document-reader\n"
+        "inspection = control-chars\n"
+        "[device.inspect-v1-1]\nplugin = ops\nclass = document-reader\ninspection = v1.1\n";
 
 static int setup(void **state) {
         struct fixture *f = calloc(1, sizeof(*f));
@@ -247,6 +263,53 @@ static void test_refused_and_unsupported(void **state) {
         assert_int_equal(eg_device_find(f->manager, "ops-refuse")->state, EG_DEVICE_ONLINE);
 }
 
+static void test_inspection_copied(void **state) {
+        struct fixture *f = *state;
+        struct outcome_log l = {};
+
+        assert_int_equal(start(f, "ops-inspect-good", EG_OP_DOCUMENT_INSPECT, 0, &l, NULL), 0);
+        run_until(f->event, &l.calls, 1000);
+        assert_int_equal(l.calls, 1);
+        assert_int_equal(l.status, 0);
+        assert_string_equal(l.model, "TEST-MODEL");
+        assert_int_equal(l.passed, EG_OPTICAL_BIT(EG_OPTICAL_UV_DULLNESS) |
+                                           EG_OPTICAL_BIT(EG_OPTICAL_IR_B900));
+        assert_int_equal(l.failed, EG_OPTICAL_BIT(EG_OPTICAL_IR_MRZ));
+        assert_int_equal(l.undetermined, EG_OPTICAL_BIT(EG_OPTICAL_VISIBLE_PATTERNS));
+}
+
+/* A plugin built against SDK 1.1 sends the older, shorter result: the new members read as
+ * absent, whatever lies in its memory beyond its size. */
+static void test_inspection_from_an_older_plugin(void **state) {
+        struct fixture *f = *state;
+        struct outcome_log l = {};
+
+        assert_int_equal(start(f, "ops-inspect-v1-1", EG_OP_DOCUMENT_INSPECT, 0, &l, NULL), 0);
+        run_until(f->event, &l.calls, 1000);
+        assert_int_equal(l.status, 0);
+        assert_false(l.has_model);
+        assert_int_equal(l.passed | l.failed | l.undetermined, 0);
+}
+
+/* A verdict in two masks, an unknown check or a model with control characters never reaches
+ * the pipeline: the completion is refused, so the reader is faulted at its deadline. */
+static void test_hostile_inspection_refused(void **state) {
+        static const char *const devices[] = { "ops-inspect-overlapping", "ops-inspect-unknown",
+                                               "ops-inspect-control" };
+        struct fixture *f = *state;
+
+        for (size_t i = 0; i < ELEMENTSOF(devices); i++) {
+                struct outcome_log l = {};
+
+                assert_int_equal(start(f, devices[i], EG_OP_DOCUMENT_INSPECT, 0, &l, NULL), 0);
+                run_until(f->event, &l.calls, 2000);
+                assert_int_equal(l.calls, 1);
+                assert_int_equal(l.status, -ETIMEDOUT);
+                assert_false(l.has_model);
+                assert_int_equal(eg_device_find(f->manager, devices[i])->state, EG_DEVICE_FAULTED);
+        }
+}
+
 static void test_removal_fails_in_flight(void **state) {
         struct fixture *f = *state;
         struct outcome_log l = {};
@@ -314,6 +377,10 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_late_answer_dropped, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_cancel, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_refused_and_unsupported, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_inspection_copied, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_inspection_from_an_older_plugin, setup,
+                                                teardown),
+                cmocka_unit_test_setup_teardown(test_hostile_inspection_refused, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_removal_fails_in_flight, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_fault_event, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_shutdown_makes_doors_safe, setup, teardown),

@@ -14,6 +14,7 @@
 #include "bus.h"
 #include "log.h"
 #include "manager.h"
+#include "optical.h"
 
 #define EG_BUS_APDU_MAX 65544 /* extended-length C-APDU: 4 + 3 + 65535 + 2 */
 #define EG_BUS_TEMPLATE_MAX (1u << 20)
@@ -149,6 +150,34 @@ static int reply_mrz(sd_bus_message *call, struct eg_op_outcome *o, sd_bus_error
         return sd_bus_reply_method_return(call, "s", o->text);
 }
 
+static int append_optical_checks(sd_bus_message *reply, uint32_t mask) {
+        int r = sd_bus_message_open_container(reply, 'a', "s");
+
+        for (unsigned c = 0; r >= 0 && c < EG_OPTICAL_MAX_; c++)
+                if (mask & EG_OPTICAL_BIT(c))
+                        r = sd_bus_message_append(reply, "s", eg_optical_check_to_string(c));
+        return r < 0 ? r : sd_bus_message_close_container(reply);
+}
+
+/* The model and the verdicts were screened by the host (host.c) when the plugin answered. */
+static int reply_inspection(sd_bus_message *call, struct eg_op_outcome *o, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r;
+
+        r = sd_bus_message_new_method_return(call, &reply);
+        if (r >= 0)
+                r = sd_bus_message_append(reply, "s", o->document_model ? o->document_model : "");
+        if (r >= 0)
+                r = append_optical_checks(reply, o->optical_passed);
+        if (r >= 0)
+                r = append_optical_checks(reply, o->optical_failed);
+        if (r >= 0)
+                r = append_optical_checks(reply, o->optical_undetermined);
+        if (r >= 0)
+                r = sd_bus_send(NULL, reply, NULL);
+        return r;
+}
+
 static int reply_template(sd_bus_message *call, struct eg_op_outcome *o, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         int r;
@@ -201,6 +230,11 @@ static int method_capture_page(sd_bus_message *m, void *userdata, sd_bus_error *
                 return sd_bus_error_set(error, EG_BUS_ERROR_INVALID_ARGUMENT,
                                         "light must be visible, infrared or ultraviolet");
         return start_operation(userdata, m, error, &a, reply_image);
+}
+
+static int method_inspect(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        struct eg_op_args a = ARGS(EG_OP_DOCUMENT_INSPECT);
+        return start_operation(userdata, m, error, &a, reply_inspection);
 }
 
 static int method_chip_connect(sd_bus_message *m, void *userdata, sd_bus_error *error) {
@@ -440,6 +474,9 @@ static const sd_bus_vtable document_reader_vtable[] = {
         M("ReadMrz", "", "", "s", SD_BUS_PARAM(mrz), method_read_mrz),
         M("CapturePage", "s", SD_BUS_PARAM(light), "hs",
           SD_BUS_PARAM(image) SD_BUS_PARAM(mime_type), method_capture_page),
+        M("Inspect", "", "", "sasasas",
+          SD_BUS_PARAM(model) SD_BUS_PARAM(passed) SD_BUS_PARAM(failed) SD_BUS_PARAM(undetermined),
+          method_inspect),
         SD_BUS_SIGNAL("DocumentPlaced", "", 0),
         SD_BUS_SIGNAL("DocumentRemoved", "", 0),
         SD_BUS_VTABLE_END,

@@ -5,7 +5,11 @@
  * completions, refusals, faults and removal.  Device properties:
  *   behaviour = ok | hang | refuse | sync | thread | late | remove | fault
  *   delay-ms  = N   (ok, thread, late: when to complete)
+ *   inspection = good | overlapping | unknown-check | control-chars | v1.1
+ *               (DOCUMENT_INSPECT: a fair answer, hostile ones, and a good one
+ *               sized as a plugin built against SDK 1.1 would send it)
  */
+#include <stddef.h>
 #include <egate/plugin.h>
 #include <errno.h>
 #include <pthread.h>
@@ -14,6 +18,7 @@
 #include <unistd.h>
 
 enum behaviour { OK, HANG, REFUSE, SYNC, THREAD, LATE, REMOVE, FAULT };
+enum inspection { GOOD, OVERLAPPING, UNKNOWN_CHECK, CONTROL_CHARS, V1_1 };
 
 struct dev {
         struct eg_host *host;
@@ -22,6 +27,7 @@ struct dev {
         unsigned delay_ms;
         eg_op_id op;
         enum eg_op_kind kind;
+        enum inspection inspection;
         eg_source_id timer;
         unsigned n_cancelled;
 };
@@ -38,11 +44,37 @@ struct thread_job {
 static pthread_t threads[MAX_THREADS];
 static unsigned n_threads;
 
-static void finish(struct eg_host *host, eg_op_id op, enum eg_op_kind kind) {
+static void inspect(struct eg_op_result *r, enum inspection how) {
+        r->document_model = "TEST-MODEL";
+        r->optical_passed =
+                EG_OPTICAL_BIT(EG_OPTICAL_UV_DULLNESS) | EG_OPTICAL_BIT(EG_OPTICAL_IR_B900);
+        r->optical_failed = EG_OPTICAL_BIT(EG_OPTICAL_IR_MRZ);
+        r->optical_undetermined = EG_OPTICAL_BIT(EG_OPTICAL_VISIBLE_PATTERNS);
+        switch (how) {
+        case OVERLAPPING:
+                r->optical_failed |= EG_OPTICAL_BIT(EG_OPTICAL_UV_DULLNESS);
+                break;
+        case UNKNOWN_CHECK:
+                r->optical_failed |= EG_OPTICAL_BIT(EG_OPTICAL_MAX_);
+                break;
+        case CONTROL_CHARS:
+                r->document_model = "TEST\nMODEL";
+                break;
+        case V1_1:
+                r->size = offsetof(struct eg_op_result, document_model);
+                break;
+        default:
+                break;
+        }
+}
+
+static void finish(struct eg_host *host, eg_op_id op, enum eg_op_kind kind, enum inspection how) {
         struct eg_op_result r = { .size = sizeof(r), .fd = -1 };
 
         if (kind == EG_OP_DOCUMENT_READ_MRZ)
                 r.text = "TEST";
+        if (kind == EG_OP_DOCUMENT_INSPECT)
+                inspect(&r, how);
         r.value = 42;
         (void) eg_host_complete(host, op, &r);
 }
@@ -51,7 +83,7 @@ static void *thread_main(void *data) {
         struct thread_job *job = data;
 
         usleep(job->delay_ms * 1000u);
-        finish(job->host, job->op, EG_OP_DOCUMENT_READ_MRZ);
+        finish(job->host, job->op, EG_OP_DOCUMENT_READ_MRZ, GOOD);
         free(job);
         return NULL;
 }
@@ -71,7 +103,7 @@ static void on_timer(void *data) {
                 (void) eg_host_emit(d->host, d->id, &e);
                 return;
         }
-        finish(d->host, d->op, d->kind);
+        finish(d->host, d->op, d->kind, d->inspection);
 }
 
 static int dev_start(void *data, eg_op_id op, const struct eg_op_args *args) {
@@ -86,7 +118,7 @@ static int dev_start(void *data, eg_op_id op, const struct eg_op_args *args) {
         case REFUSE:
                 return -EBUSY;
         case SYNC:
-                finish(d->host, op, args->kind);
+                finish(d->host, op, args->kind, d->inspection);
                 return 0;
         case THREAD: {
                 struct thread_job *job = calloc(1, sizeof(*job));
@@ -141,6 +173,15 @@ static int parse_behaviour(const char *s) {
         return -EINVAL;
 }
 
+static int parse_inspection(const char *s) {
+        static const char *const names[] = { "good", "overlapping", "unknown-check",
+                                             "control-chars", "v1.1" };
+        for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+                if (strcmp(s, names[i]) == 0)
+                        return (int) i;
+        return -EINVAL;
+}
+
 static int ops_declare(void *data, const struct eg_device_config *c) {
         struct eg_host *host = data;
         struct eg_device_desc desc;
@@ -158,6 +199,13 @@ static int ops_declare(void *data, const struct eg_device_config *c) {
                                 return r;
                         }
                         d->behaviour = (enum behaviour) r;
+                } else if (strcmp(c->properties[i].key, "inspection") == 0) {
+                        r = parse_inspection(c->properties[i].value);
+                        if (r < 0) {
+                                free(d);
+                                return r;
+                        }
+                        d->inspection = (enum inspection) r;
                 } else if (strcmp(c->properties[i].key, "delay-ms") == 0)
                         d->delay_ms = (unsigned) atoi(c->properties[i].value);
         }
@@ -171,7 +219,8 @@ static int ops_declare(void *data, const struct eg_device_config *c) {
                 .supported_ops =
                         c->device_class == EG_CLASS_DOOR
                                 ? EG_OP_BIT(EG_OP_DOOR_OPEN) | EG_OP_BIT(EG_OP_DOOR_SAFE_STATE)
-                                : EG_OP_BIT(EG_OP_DOCUMENT_READ_MRZ),
+                                : EG_OP_BIT(EG_OP_DOCUMENT_READ_MRZ) |
+                                          EG_OP_BIT(EG_OP_DOCUMENT_INSPECT),
                 .ops = &dev_ops,
                 .device_data = d,
         };
