@@ -6,15 +6,15 @@
 
 /* Typical figures of real gate hardware; see README.md "Latency". */
 static const uint32_t realistic_ms[MOCK_TIMING_MAX] = {
-        [EG_OP_DOCUMENT_READ_MRZ] = 800,  [EG_OP_DOCUMENT_CAPTURE_PAGE] = 600,
-        [EG_OP_CHIP_CONNECT] = 150,       [EG_OP_CHIP_TRANSMIT] = 25,
-        [EG_OP_CHIP_DISCONNECT] = 20,     [EG_OP_FINGER_CAPTURE] = 500,
-        [EG_OP_FINGER_ENROLL] = 1500,     [EG_OP_FINGER_VERIFY] = 700,
-        [EG_OP_CAMERA_CAPTURE] = 400,     [EG_OP_DOOR_OPEN] = 1200,
-        [EG_OP_DOOR_CLOSE] = 1200,        [EG_OP_DOOR_LOCK] = 200,
-        [EG_OP_DOOR_SAFE_STATE] = 1200,   [EG_OP_PRESENCE_READ] = 10,
-        [EG_OP_INDICATOR_SET] = 5,        [MOCK_TIMING_WALK] = 1500,
-        [MOCK_TIMING_FINGER_PLACE] = 400,
+        [EG_OP_DOCUMENT_READ_MRZ] = 800, [EG_OP_DOCUMENT_CAPTURE_PAGE] = 600,
+        [EG_OP_CHIP_CONNECT] = 150,      [EG_OP_CHIP_TRANSMIT] = 25,
+        [EG_OP_CHIP_DISCONNECT] = 20,    [EG_OP_FINGER_CAPTURE] = 500,
+        [EG_OP_FINGER_ENROLL] = 1500,    [EG_OP_FINGER_VERIFY] = 700,
+        [EG_OP_CAMERA_CAPTURE] = 400,    [EG_OP_DOOR_OPEN] = 1200,
+        [EG_OP_DOOR_CLOSE] = 1200,       [EG_OP_DOOR_LOCK] = 200,
+        [EG_OP_DOOR_SAFE_STATE] = 1200,  [EG_OP_PRESENCE_READ] = 10,
+        [EG_OP_INDICATOR_SET] = 5,       [EG_OP_DOCUMENT_INSPECT] = 600,
+        [MOCK_TIMING_WALK] = 1500,       [MOCK_TIMING_FINGER_PLACE] = 400,
 };
 
 void mock_latency_init(struct mock_latency *l, enum mock_latency_profile profile) {

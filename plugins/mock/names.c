@@ -81,6 +81,7 @@ static const struct {
         [EG_OP_DOOR_SAFE_STATE] = { "door-safe-state", EG_CLASS_DOOR },
         [EG_OP_PRESENCE_READ] = { "presence-read", EG_CLASS_PRESENCE_SENSOR },
         [EG_OP_INDICATOR_SET] = { "indicator-set", EG_CLASS_INDICATOR },
+        [EG_OP_DOCUMENT_INSPECT] = { "document-inspect", EG_CLASS_DOCUMENT_READER },
 };
 
 const char *mock_op_to_string(enum eg_op_kind k) {
@@ -116,5 +117,15 @@ uint32_t mock_class_supported_ops(enum eg_device_class c) {
 const char *mock_op_names_joined(void) {
         return "document-read-mrz, document-capture-page, chip-connect, chip-transmit, "
                "chip-disconnect, finger-capture, finger-enroll, finger-verify, camera-capture, "
-               "door-open, door-close, door-lock, door-safe-state, presence-read, indicator-set";
+               "door-open, door-close, door-lock, door-safe-state, presence-read, indicator-set, "
+               "document-inspect";
 }
+
+const char *const mock_optical_check_names[EG_OPTICAL_MAX_ + 1] = {
+        [EG_OPTICAL_UV_DULLNESS] = "uv-dullness",
+        [EG_OPTICAL_UV_PATTERNS] = "uv-patterns",
+        [EG_OPTICAL_IR_B900] = "ir-b900",
+        [EG_OPTICAL_IR_MRZ] = "ir-mrz",
+        [EG_OPTICAL_VISIBLE_PATTERNS] = "visible-patterns",
+        [EG_OPTICAL_MAX_] = NULL,
+};

@@ -37,3 +37,8 @@ enum eg_device_class mock_op_class(enum eg_op_kind k);
 
 /* "a, b, c" list of the op names, for error messages. */
 const char *mock_op_names_joined(void);
+
+/* The optical checks of DOCUMENT_INSPECT as scenario files name them ("uv-dullness",
+ * "ir-b900", ...), indexed by enum eg_optical_check.  NULL-terminated, so the parser can
+ * refuse any other key of a traveller's "optical" object with the list. */
+extern const char *const mock_optical_check_names[EG_OPTICAL_MAX_ + 1];
