@@ -14,6 +14,7 @@ extern const char *const mock_membership_status_names[MOCK_MEMBERSHIP_STATUS_MAX
 extern const char *const mock_fault_kind_names[MOCK_FAULT_KIND_MAX];
 extern const char *const mock_background_names[MOCK_BACKGROUND_MAX];
 extern const char *const mock_registry_names[MOCK_REGISTRY_MAX];
+extern const char *const mock_optical_verdict_names[MOCK_OPTICAL_VERDICT_MAX];
 extern const char *const mock_finger_position_names[MOCK_FINGER_POSITIONS + 1];
 
 int mock_parse_travellers(struct mock_json_ctx *c, struct json_object *root,

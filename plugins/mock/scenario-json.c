@@ -57,7 +57,7 @@ const char *mock_json_path_index(char *buf, const char *parent, size_t index) {
         return buf;
 }
 
-static const char *type_phrase(enum json_type t) {
+const char *mock_json_type_phrase(enum json_type t) {
         switch (t) {
         case json_type_null:
                 return "null";
@@ -83,7 +83,8 @@ int mock_json_expect_type(struct mock_json_ctx *c, const char *path, struct json
 
         if (t == type)
                 return 0;
-        return mock_json_error(c, path, "expected %s, got %s", type_phrase(type), type_phrase(t));
+        return mock_json_error(c, path, "expected %s, got %s", mock_json_type_phrase(type),
+                               mock_json_type_phrase(t));
 }
 
 int mock_json_check_keys(struct mock_json_ctx *c, const char *path, struct json_object *obj,

@@ -40,6 +40,9 @@ int mock_json_check_keys(struct mock_json_ctx *c, const char *path, struct json_
 int mock_json_member(struct mock_json_ctx *c, const char *path, struct json_object *obj,
                      const char *key, enum json_type type, bool required, struct json_object **ret);
 
+/* "an integer", "null", ...: what a value is, for messages about a value of a wrong type. */
+const char *mock_json_type_phrase(enum json_type t);
+
 int mock_json_expect_type(struct mock_json_ctx *c, const char *path, struct json_object *v,
                           enum json_type type);
 

@@ -3,11 +3,13 @@
  * fingers, faces and how each traveller walks. */
 #include <stdio.h>
 
+#include "names.h"
 #include "scenario-internal.h"
 
 void mock_traveller_done(struct mock_traveller *t) {
         free(t->id);
         free(t->label);
+        free(t->document.model);
         free(t->membership.registered_passport);
         free(t->fingerprint.identity);
 }
@@ -117,6 +119,108 @@ static int parse_chip(struct mock_json_ctx *c, const char *tp, struct json_objec
         if (json_object_object_get_ex(chip, "delay_ms", NULL))
                 return mock_json_error(c, mock_json_path_key(pp, p, "delay_ms"),
                                        "only valid with behaviour 'slow'");
+        return 0;
+}
+
+/* The model a reader names the document as: the SDK wants printable ASCII.  null says the
+ * reader knows no model that fits. */
+static int parse_document_model(struct mock_json_ctx *c, const char *path, struct json_object *v,
+                                char **ret) {
+        const char *s;
+
+        if (json_object_is_type(v, json_type_null))
+                return 0;
+        if (!json_object_is_type(v, json_type_string))
+                return mock_json_error(c, path, "expected a string or null, got %s",
+                                       mock_json_type_phrase(json_object_get_type(v)));
+        /* The SDK reads "" as no model too; one spelling is enough. */
+        if (json_object_get_string_len(v) == 0)
+                return mock_json_error(c, path, "must not be empty; null says no known model fits");
+        if (mock_json_text(c, path, v, MOCK_DOCUMENT_MODEL_MAX, &s) < 0)
+                return -EINVAL;
+        for (size_t i = 0; s[i]; i++)
+                if ((unsigned char) s[i] > 0x7e)
+                        return mock_json_error(c, path,
+                                               "byte %zu is not printable ASCII; a model name "
+                                               "has only characters from ' ' to '~'",
+                                               i + 1);
+        *ret = strdup(s);
+        return *ret ? 0 : -ENOMEM;
+}
+
+/* Puts the check in the mask of its verdict and takes it out of the others. */
+static void set_optical_verdict(struct mock_traveller *t, enum eg_optical_check check,
+                                enum mock_optical_verdict verdict) {
+        uint32_t bit = EG_OPTICAL_BIT(check);
+
+        t->document.optical_passed &= ~bit;
+        t->document.optical_failed &= ~bit;
+        t->document.optical_undetermined &= ~bit;
+        if (verdict == MOCK_OPTICAL_PASSED)
+                t->document.optical_passed |= bit;
+        else if (verdict == MOCK_OPTICAL_FAILED)
+                t->document.optical_failed |= bit;
+        else if (verdict == MOCK_OPTICAL_UNDETERMINED)
+                t->document.optical_undetermined |= bit;
+}
+
+/*
+ * What DOCUMENT_INSPECT finds.  A reader that identified the model makes every check it
+ * knows: all passed unless "optical" says otherwise.  One that knows no model has no
+ * reference to compare with, so by default it makes none; "optical" may still name checks
+ * it makes, as readers do make the model-independent ones (UV dullness, the MRZ's IR ink).
+ */
+static int parse_document(struct mock_json_ctx *c, const char *tp, struct json_object *traveller,
+                          struct mock_traveller *t) {
+        static const char *const keys[] = { "model", "optical", NULL };
+        struct json_object *doc, *model, *optical;
+        char p[MOCK_PATH_MAX], pp[MOCK_PATH_MAX], pc[MOCK_PATH_MAX];
+        int r;
+
+        r = mock_json_member(c, tp, traveller, "document", json_type_object, false, &doc);
+        if (r < 0)
+                return r;
+        mock_json_path_key(p, tp, "document");
+        if (doc && mock_json_check_keys(c, p, doc, keys) < 0)
+                return -EINVAL;
+
+        if (doc && json_object_object_get_ex(doc, "model", &model)) {
+                r = parse_document_model(c, mock_json_path_key(pp, p, "model"), model,
+                                         &t->document.model);
+                if (r < 0)
+                        return r;
+        } else {
+                t->document.model = strdup(MOCK_DOCUMENT_MODEL_DEFAULT);
+                if (!t->document.model)
+                        return -ENOMEM;
+        }
+
+        for (unsigned check = 0; check < EG_OPTICAL_MAX_; check++)
+                set_optical_verdict(t, (enum eg_optical_check) check,
+                                    t->document.model ? MOCK_OPTICAL_PASSED
+                                                      : MOCK_OPTICAL_NOT_MADE);
+
+        if (!doc)
+                return 0;
+        r = mock_json_member(c, p, doc, "optical", json_type_object, false, &optical);
+        if (r <= 0)
+                return r;
+        mock_json_path_key(pp, p, "optical");
+        if (mock_json_check_keys(c, pp, optical, mock_optical_check_names) < 0)
+                return -EINVAL;
+        for (unsigned check = 0; check < EG_OPTICAL_MAX_; check++) {
+                struct json_object *v;
+                int verdict;
+
+                if (!json_object_object_get_ex(optical, mock_optical_check_names[check], &v))
+                        continue;
+                if (mock_json_enum_value(
+                            c, mock_json_path_key(pc, pp, mock_optical_check_names[check]), v,
+                            mock_optical_verdict_names, MOCK_OPTICAL_VERDICT_MAX, &verdict) < 0)
+                        return -EINVAL;
+                set_optical_verdict(t, (enum eg_optical_check) check,
+                                    (enum mock_optical_verdict) verdict);
+        }
         return 0;
 }
 
@@ -384,10 +488,10 @@ static int parse_face(struct mock_json_ctx *c, const char *tp, struct json_objec
 
 static int parse_traveller(struct mock_json_ctx *c, const char *p, struct json_object *v,
                            struct mock_scenario *s, struct mock_traveller *t) {
-        static const char *const keys[] = { "id",       "label",      "mrz",         "mrz_readable",
-                                            "chip",     "membership", "fingerprint", "face",
-                                            "walk",     "think_ms",   "patience_ms", "background",
-                                            "registry", NULL };
+        static const char *const keys[] = { "id",         "label",    "mrz",        "mrz_readable",
+                                            "chip",       "document", "membership", "fingerprint",
+                                            "face",       "walk",     "think_ms",   "patience_ms",
+                                            "background", "registry", NULL };
         struct json_object *idv, *mrz;
         char pp[MOCK_PATH_MAX];
         const char *id, *label;
@@ -418,6 +522,9 @@ static int parse_traveller(struct mock_json_ctx *c, const char *p, struct json_o
                 return -EINVAL;
 
         r = parse_chip(c, p, v, t);
+        if (r < 0)
+                return r;
+        r = parse_document(c, p, v, t);
         if (r < 0)
                 return r;
         r = parse_membership(c, p, v, t);

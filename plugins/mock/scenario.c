@@ -70,6 +70,13 @@ const char *const mock_registry_names[MOCK_REGISTRY_MAX] = {
         [MOCK_REGISTRY_HANG] = "hang",
 };
 
+const char *const mock_optical_verdict_names[MOCK_OPTICAL_VERDICT_MAX] = {
+        [MOCK_OPTICAL_PASSED] = "passed",
+        [MOCK_OPTICAL_FAILED] = "failed",
+        [MOCK_OPTICAL_UNDETERMINED] = "undetermined",
+        [MOCK_OPTICAL_NOT_MADE] = "not-made",
+};
+
 /* Index = ISO/IEC 19794-2 finger position. */
 const char *const mock_finger_position_names[MOCK_FINGER_POSITIONS + 1] = {
         [1] = "right-thumb",  [2] = "right-index",  [3] = "right-middle", [4] = "right-ring",
@@ -113,6 +120,10 @@ const char *mock_background_to_string(enum mock_background b) {
 
 const char *mock_registry_to_string(enum mock_registry r) {
         return NAME_OF(mock_registry_names, r);
+}
+
+const char *mock_optical_verdict_to_string(enum mock_optical_verdict v) {
+        return NAME_OF(mock_optical_verdict_names, v);
 }
 
 int mock_fault_kind_from_string(const char *s) {
@@ -226,9 +237,13 @@ static int parse_zones(struct mock_json_ctx *c, const char *lane_path, struct js
 }
 
 static int parse_lanes(struct mock_json_ctx *c, struct json_object *root, struct mock_scenario *s) {
-        static const char *const keys[] = {
-                "name", "camera", "zones", "entry_door_fail_mode", "exit_door_fail_mode", NULL
-        };
+        static const char *const keys[] = { "name",
+                                            "camera",
+                                            "zones",
+                                            "entry_door_fail_mode",
+                                            "exit_door_fail_mode",
+                                            "document_inspection",
+                                            NULL };
         struct json_object *lanes;
         int r;
 
@@ -262,6 +277,8 @@ static int parse_lanes(struct mock_json_ctx *c, struct json_object *root, struct
                         return -ENOMEM;
 
                 if (mock_json_bool(c, p, lane, "camera", true, &l->camera) < 0 ||
+                    mock_json_bool(c, p, lane, "document_inspection", true,
+                                   &l->document_inspection) < 0 ||
                     mock_json_enum(c, p, lane, "entry_door_fail_mode", fail_mode_names,
                                    ELEMENTSOF(fail_mode_names), EG_DOOR_FAIL_SECURE, &entry) < 0 ||
                     mock_json_enum(c, p, lane, "exit_door_fail_mode", fail_mode_names,
@@ -366,6 +383,24 @@ static int parse_queues(struct mock_json_ctx *c, struct json_object *root,
         return 0;
 }
 
+/* The lane of scenario device `key` ("<lane>-<role>") and its role; NULL if there is none. */
+static const struct mock_lane_config *find_device(const struct mock_scenario *s, const char *key,
+                                                  enum mock_role *ret_role) {
+        for (size_t i = 0; i < s->n_lanes; i++) {
+                size_t n = strlen(s->lanes[i].name);
+
+                if (strncmp(key, s->lanes[i].name, n) != 0 || key[n] != '-')
+                        continue;
+                for (int r = 0; r < MOCK_ROLE_MAX; r++)
+                        if (mock_lane_config_has_role(&s->lanes[i], r) &&
+                            streq(key + n + 1, mock_role_to_string((enum mock_role) r))) {
+                                *ret_role = (enum mock_role) r;
+                                return &s->lanes[i];
+                        }
+        }
+        return NULL;
+}
+
 static int parse_faults(struct mock_json_ctx *c, struct json_object *root,
                         struct mock_scenario *s) {
         static const char *const keys[] = { "device", "op",    "fault", "delay_ms",
@@ -384,7 +419,9 @@ static int parse_faults(struct mock_json_ctx *c, struct json_object *root,
                 struct json_object *f = json_object_array_get_idx(faults, i), *dv, *opv;
                 struct mock_fault_spec *spec = &s->faults[s->n_faults];
                 char p[MOCK_PATH_MAX], pp[MOCK_PATH_MAX], quoted[40];
+                const struct mock_lane_config *lane;
                 enum eg_device_class device_class;
+                enum mock_role role;
                 const char *device, *op;
                 int kind;
 
@@ -394,11 +431,13 @@ static int parse_faults(struct mock_json_ctx *c, struct json_object *root,
                     mock_json_member(c, p, f, "device", json_type_string, true, &dv) < 0 ||
                     mock_json_text(c, mock_json_path_key(pp, p, "device"), dv, 64, &device) < 0)
                         return -EINVAL;
-                if (!mock_scenario_has_device(s, device, &device_class))
+                lane = find_device(s, device, &role);
+                if (!lane)
                         return mock_json_error(c, pp,
                                                "unknown device '%s'; scenario devices "
                                                "are named <lane>-<role>, e.g. A1-exit-door",
                                                mock_json_quote(quoted, sizeof(quoted), device));
+                device_class = mock_role_class(role);
                 spec->device = strdup(device);
                 if (!spec->device)
                         return -ENOMEM;
@@ -419,6 +458,13 @@ static int parse_faults(struct mock_json_ctx *c, struct json_object *root,
                                 return mock_json_error(c, pp,
                                                        "operation '%s' does not apply to a %s", op,
                                                        mock_class_to_string(device_class));
+                        /* A rule for an op the device never declares could never fire: the
+                         * one such op is DOCUMENT_INSPECT on an MRZ-only reader. */
+                        if (!(mock_lane_config_role_ops(lane, role) & EG_OP_BIT(spec->op)))
+                                return mock_json_error(c, pp,
+                                                       "operation '%s' is not supported by %s: "
+                                                       "lane %s has document_inspection false",
+                                                       op, spec->device, lane->name);
                 }
 
                 if (mock_json_enum(c, p, f, "fault", mock_fault_kind_names, MOCK_FAULT_KIND_MAX, -1,
@@ -686,22 +732,26 @@ bool mock_lane_config_has_role(const struct mock_lane_config *l, int role) {
         return role != MOCK_ROLE_CAMERA || l->camera;
 }
 
+uint32_t mock_lane_config_role_ops(const struct mock_lane_config *l, int role) {
+        uint32_t ops;
+
+        if (!mock_lane_config_has_role(l, role))
+                return 0;
+        ops = mock_class_supported_ops(mock_role_class((enum mock_role) role));
+        if (role == MOCK_ROLE_DOCUMENT_READER && !l->document_inspection)
+                ops &= ~EG_OP_BIT(EG_OP_DOCUMENT_INSPECT);
+        return ops;
+}
+
 bool mock_scenario_has_device(const struct mock_scenario *s, const char *key,
                               enum eg_device_class *ret_class) {
-        for (size_t i = 0; i < s->n_lanes; i++) {
-                size_t n = strlen(s->lanes[i].name);
+        enum mock_role role;
 
-                if (strncmp(key, s->lanes[i].name, n) != 0 || key[n] != '-')
-                        continue;
-                for (int r = 0; r < MOCK_ROLE_MAX; r++)
-                        if (mock_lane_config_has_role(&s->lanes[i], r) &&
-                            streq(key + n + 1, mock_role_to_string((enum mock_role) r))) {
-                                if (ret_class)
-                                        *ret_class = mock_role_class((enum mock_role) r);
-                                return true;
-                        }
-        }
-        return false;
+        if (!find_device(s, key, &role))
+                return false;
+        if (ret_class)
+                *ret_class = mock_role_class(role);
+        return true;
 }
 
 int mock_traveller_document_number(const struct mock_traveller *t,

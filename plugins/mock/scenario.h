@@ -116,6 +116,22 @@ enum mock_fault_kind {
         MOCK_FAULT_KIND_MAX,
 };
 
+/* What the document reader makes of one optical check of the data page (a traveller's
+ * "document.optical"); DOCUMENT_INSPECT reports it as the check's bit in one of the
+ * result's three masks, or in none. */
+enum mock_optical_verdict {
+        MOCK_OPTICAL_PASSED = 0,
+        MOCK_OPTICAL_FAILED,
+        MOCK_OPTICAL_UNDETERMINED, /* made, but the reader could not tell (glare, wear) */
+        MOCK_OPTICAL_NOT_MADE,
+        MOCK_OPTICAL_VERDICT_MAX,
+};
+
+/* The model DOCUMENT_INSPECT reports unless the scenario says otherwise; the SDK wants
+ * printable ASCII, and real readers' names are short. */
+#define MOCK_DOCUMENT_MODEL_DEFAULT "MOCK-TD3-2020"
+#define MOCK_DOCUMENT_MODEL_MAX 63
+
 /* ISO/IEC 19794-2 finger positions 1 (right thumb) .. 10 (left little). */
 #define MOCK_FINGER_POSITIONS 10
 
@@ -128,6 +144,7 @@ const char *mock_membership_status_to_string(enum mock_membership_status s);
 const char *mock_fault_kind_to_string(enum mock_fault_kind k);
 const char *mock_background_to_string(enum mock_background b);
 const char *mock_registry_to_string(enum mock_registry r);
+const char *mock_optical_verdict_to_string(enum mock_optical_verdict v);
 int mock_fault_kind_from_string(const char *s); /* -EINVAL if unknown */
 const char *mock_finger_position_to_string(unsigned position); /* 1..10: "right-thumb", ... */
 
@@ -164,6 +181,14 @@ struct mock_traveller {
                 uint32_t delay_ms; /* "slow": added to every chip operation */
         } chip;
 
+        /* What the reader's DOCUMENT_INSPECT finds on the data page.  Not personal data. */
+        struct {
+                char *model; /* NULL: the reader knows no model that fits */
+                uint32_t optical_passed; /* EG_OPTICAL_BIT()s; a check is in at most one */
+                uint32_t optical_failed;
+                uint32_t optical_undetermined;
+        } document;
+
         struct mock_membership membership;
         enum mock_background background; /* "background": the daemon's background check */
         enum mock_registry registry; /* "registry": the daemon's registry lookup */
@@ -190,6 +215,7 @@ struct mock_lane_config {
         char *name;
         bool camera;
         char **zones; /* NULL-terminated, at least one */
+        bool document_inspection; /* false: an MRZ-only reader, without DOCUMENT_INSPECT */
         enum eg_door_fail_mode entry_fail_mode;
         enum eg_door_fail_mode exit_fail_mode;
 };
@@ -245,6 +271,9 @@ const struct mock_queue *mock_scenario_lane_queue(const struct mock_scenario *s,
 /* Device keys of scenario lanes: "<lane>-<role>".  Whether the lane has the
  * role (the camera is optional). */
 bool mock_lane_config_has_role(const struct mock_lane_config *l, int role);
+/* The operations (EG_OP_BIT()s) the lane's device in `role` declares: its class's, less
+ * DOCUMENT_INSPECT on a reader of a lane without document_inspection.  0 for no role. */
+uint32_t mock_lane_config_role_ops(const struct mock_lane_config *l, int role);
 bool mock_scenario_has_device(const struct mock_scenario *s, const char *key,
                               enum eg_device_class *ret_class);
 

@@ -16,6 +16,26 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* DOCUMENT_INSPECT hands these to the daemon as they are, so the SDK's rules must hold: a
+ * printable ASCII model of at most MOCK_DOCUMENT_MODEL_MAX bytes, or none; each check in
+ * one mask at most, and only the checks there are. */
+static bool document_is_valid(const struct mock_traveller *t) {
+        uint32_t p = t->document.optical_passed, f = t->document.optical_failed,
+                 u = t->document.optical_undetermined;
+
+        if (t->document.model) {
+                size_t n = strlen(t->document.model);
+
+                if (n == 0 || n > MOCK_DOCUMENT_MODEL_MAX)
+                        return false;
+                for (size_t i = 0; i < n; i++)
+                        if (t->document.model[i] < 0x20 || t->document.model[i] > 0x7e)
+                                return false;
+        }
+        return (p & f) == 0 && (p & u) == 0 && (f & u) == 0 &&
+               ((p | f | u) & ~(EG_OPTICAL_BIT(EG_OPTICAL_MAX_) - 1)) == 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         struct mock_scenario *s = NULL;
         char *error = NULL;
@@ -31,7 +51,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 for (size_t i = 0; i < s->n_travellers; i++) {
                         char buf[MOCK_DOCUMENT_NUMBER_MAX];
                         (void) mock_traveller_registered_passport(&s->travellers[i], buf);
-                        if (mock_scenario_find_traveller(s, s->travellers[i].id) == NULL)
+                        if (mock_scenario_find_traveller(s, s->travellers[i].id) == NULL ||
+                            !document_is_valid(&s->travellers[i]))
                                 abort();
                 }
                 for (size_t i = 0; i < s->n_faults; i++)
