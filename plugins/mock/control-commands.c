@@ -370,6 +370,12 @@ static int cmd_fault(struct mock_plugin *p, struct reply *r, char **argv, size_t
                                         put(r, ", %s", mock_op_to_string((enum eg_op_kind) k));
                         return -EINVAL;
                 }
+                /* A rule for an op the daemon never starts here could never fire. */
+                if (!(d->supported_ops & EG_OP_BIT(rule.op)))
+                        return fail(r,
+                                    "%s does not support %s: its lane has document_inspection "
+                                    "false",
+                                    d->key, argv[2]);
         }
 
         kind = mock_fault_kind_from_string(argv[3]);

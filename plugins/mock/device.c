@@ -215,7 +215,7 @@ static int device_start(void *device_data, eg_op_id id, const struct eg_op_args 
         if (!d->attached)
                 return -ENODEV;
         if (!args || args->kind <= EG_OP_INVALID || args->kind >= EG_OP_MAX_ ||
-            !(mock_class_supported_ops(d->device_class) & EG_OP_BIT(args->kind)))
+            !(d->supported_ops & EG_OP_BIT(args->kind)))
                 return -EOPNOTSUPP;
 
         op = calloc(1, sizeof(*op));
@@ -323,6 +323,7 @@ int mock_device_new(struct mock_plugin *p, struct mock_lane *lane, const char *k
         d->device_class = device_class;
         d->cls = cls;
         d->role = role;
+        d->supported_ops = mock_class_supported_ops(device_class);
         d->fail_mode = EG_DOOR_FAIL_SECURE;
         d->latency_ms = -1;
         d->door.position = EG_DOOR_POSITION_CLOSED;
@@ -367,7 +368,7 @@ int mock_device_attach(struct mock_device *d) {
                 .serial = d->key,
                 .lane = d->lane && d->lane->config ? d->lane->name : NULL,
                 .role = mock_role_to_string(d->role),
-                .supported_ops = mock_class_supported_ops(d->device_class),
+                .supported_ops = d->supported_ops,
                 .fail_mode = d->fail_mode,
                 .ops = &device_ops,
                 .device_data = d,

@@ -108,6 +108,7 @@ struct mock_device {
         enum eg_device_class device_class;
         const struct mock_class *cls;
         enum mock_role role;
+        uint32_t supported_ops; /* EG_OP_BIT()s declared to the daemon; start() refuses others */
         enum eg_door_fail_mode fail_mode;
         char *zone; /* presence sensor: PRESENCE_READ without a zone */
         int64_t latency_ms; /* >= 0: fixed latency of every op (declared "latency-ms") */

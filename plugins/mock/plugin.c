@@ -149,6 +149,8 @@ static int create_lane_devices(struct mock_plugin *p) {
                         if (r < 0)
                                 return r;
                         l->roles[role] = d;
+                        /* An MRZ-only reader, if the lane says so. */
+                        d->supported_ops = mock_lane_config_role_ops(c, role);
                         if (role == MOCK_ROLE_ENTRY_DOOR)
                                 d->fail_mode = c->entry_fail_mode;
                         else if (role == MOCK_ROLE_EXIT_DOOR)

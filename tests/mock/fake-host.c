@@ -99,6 +99,10 @@ static int host_complete(struct eg_host *h, eg_op_id op, const struct eg_op_resu
                 .threshold = r->threshold,
                 .match = r->match,
                 .value = r->value,
+                .document_model = dup_or_null(r->document_model),
+                .optical_passed = r->optical_passed,
+                .optical_failed = r->optical_failed,
+                .optical_undetermined = r->optical_undetermined,
                 .other_thread = !pthread_equal(pthread_self(), h->main_thread),
                 .at_ms = __atomic_load_n(&h->now_us, __ATOMIC_RELAXED) / 1000,
         };
@@ -299,6 +303,7 @@ void fake_host_free(struct eg_host *h) {
                 free(c->text);
                 free(c->data);
                 free(c->format);
+                free(c->document_model);
                 if (c->fd >= 0)
                         close(c->fd);
         }

@@ -45,6 +45,8 @@ struct fake_completion {
         double score, threshold;
         bool match;
         int64_t value;
+        char *document_model; /* DOCUMENT_INSPECT */
+        uint32_t optical_passed, optical_failed, optical_undetermined;
         bool other_thread;
         uint64_t at_ms;
 };

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The mock plugin through the SDK, on a fake host: the devices it brings up and
- * each class's operations (document reader, chip reader, fingerprint scanner,
- * camera, doors, presence sensor, indicator). */
+ * each class's operations (document reader, its inspection too, chip reader,
+ * fingerprint scanner, camera, doors, presence sensor, indicator). */
 #include <fcntl.h>
 
 #include "mock-plugin-fixture.h"
@@ -108,6 +108,134 @@ static void test_document_reader(void **state) {
         assert_string_equal(c->message, "MRZ unreadable");
         /* t04's passport has no chip. */
         assert_string_equal(fake_host_events_of(h, "A1-chip-reader"), "chip-present; chip-removed");
+}
+
+/* Two lanes: A1's reader inspects, B1's is an MRZ-only reader.  t01 has the defaults; t02 a
+ * model with each verdict; t03 a document no model fits. */
+static const char inspect_scenario[] =
+        "{'name':'inspect test',"
+        " 'latency':{'profile':'zero','document-inspect':40},"
+        " 'lanes':[{'name':'A1'},{'name':'B1','document_inspection':false}],"
+        " 'travellers':["
+        "  {'id':'t01','mrz':['" MRZ1_L1 "','" MRZ1_L2 "']},"
+        "  {'id':'t02','mrz':['" MRZ1_L1 "','" MRZ1_L2 "'],"
+        "   'document':{'model':'UTO-P-2012','optical':{'uv-dullness':'failed',"
+        "     'ir-b900':'undetermined','ir-mrz':'not-made'}}},"
+        "  {'id':'t03','mrz':['" MRZ1_L1 "','" MRZ1_L2 "'],'document':{'model':null}}]}";
+
+static int setup_inspect(void **state) {
+        return setup_with(state, inspect_scenario, NULL);
+}
+
+static const struct fake_completion *inspect(struct eg_host *h, const char *key) {
+        return mock_test_op(h, key, EG_OP_DOCUMENT_INSPECT, 40);
+}
+
+static void test_document_inspect(void **state) {
+        struct fixture *f = *state;
+        struct eg_host *h = f->host;
+        const struct fake_completion *c;
+        struct eg_op_args a = mock_test_args(EG_OP_DOCUMENT_INSPECT);
+        eg_op_id op;
+
+        assert_true(fake_host_device(h, "A1-document-reader")->supported_ops &
+                    EG_OP_BIT(EG_OP_DOCUMENT_INSPECT));
+
+        c = inspect(h, "A1-document-reader");
+        assert_int_equal(c->status, -ENOMSG);
+        assert_string_equal(c->message, "no document");
+
+        /* The defaults: the model identified, all five checks passed. */
+        mock_test_command(f->plugin, "present-document A1 t01",
+                          "OK document of t01 on the reader of A1");
+        op = mock_test_start(h, "A1-document-reader", &a);
+        fake_host_run(h, 39);
+        assert_null(fake_host_completion(h, op));
+        c = mock_test_done(h, op, 1);
+        assert_int_equal(c->status, 0);
+        assert_string_equal(c->document_model, "MOCK-TD3-2020");
+        assert_int_equal(c->optical_passed, 0x1f);
+        assert_int_equal(c->optical_failed, 0);
+        assert_int_equal(c->optical_undetermined, 0);
+        assert_int_equal(c->fd, -1);
+        /* Never personal data in the log: the MRZ is not there, the model may be. */
+        assert_false(fake_host_logged(h, MRZ1_L2));
+        assert_true(fake_host_logged(h, "device A1-document-reader: document of traveller t01 "
+                                        "inspected: model MOCK-TD3-2020, optical checks passed "
+                                        "0x1f, failed 0x00, undetermined 0x00"));
+
+        /* Lifted while being inspected: gone when the inspection ends. */
+        op = mock_test_start(h, "A1-document-reader", &a);
+        mock_test_command(f->plugin, "remove-document A1", "OK document removed");
+        c = mock_test_done(h, op, 40);
+        assert_int_equal(c->status, -ENOMSG);
+        assert_string_equal(c->message, "no document");
+
+        /* Each verdict in its own mask; a check not made is in none. */
+        mock_test_command(f->plugin, "present-document A1 t02",
+                          "OK document of t02 on the reader of A1");
+        c = inspect(h, "A1-document-reader");
+        assert_int_equal(c->status, 0);
+        assert_string_equal(c->document_model, "UTO-P-2012");
+        assert_int_equal(c->optical_passed, EG_OPTICAL_BIT(EG_OPTICAL_UV_PATTERNS) |
+                                                    EG_OPTICAL_BIT(EG_OPTICAL_VISIBLE_PATTERNS));
+        assert_int_equal(c->optical_failed, EG_OPTICAL_BIT(EG_OPTICAL_UV_DULLNESS));
+        assert_int_equal(c->optical_undetermined, EG_OPTICAL_BIT(EG_OPTICAL_IR_B900));
+        mock_test_command(f->plugin, "remove-document A1", "OK document removed");
+
+        /* No model fits: no model, no check made. */
+        mock_test_command(f->plugin, "present-document A1 t03",
+                          "OK document of t03 on the reader of A1");
+        c = inspect(h, "A1-document-reader");
+        assert_int_equal(c->status, 0);
+        assert_null(c->document_model);
+        assert_int_equal(c->optical_passed | c->optical_failed | c->optical_undetermined, 0);
+
+        /* Counted per kind for the benchmarks, and open to faults like any operation. */
+        mock_test_command(f->plugin, "ops A1-document-reader",
+                          "OK A1-document-reader document-inspect=5");
+        mock_test_command(f->plugin, "fault A1-document-reader document-inspect error",
+                          "OK A1-document-reader: error on document-inspect, once");
+        c = inspect(h, "A1-document-reader");
+        assert_int_equal(c->status, -EIO);
+        assert_string_equal(c->message, "injected fault");
+        assert_int_equal(inspect(h, "A1-document-reader")->status, 0);
+}
+
+/* An MRZ-only reader does not declare the operation, and refuses it like the daemon would. */
+static void test_document_no_inspection(void **state) {
+        struct fixture *f = *state;
+        struct eg_host *h = f->host;
+        const struct fake_device *d = fake_host_device(h, "B1-document-reader");
+        struct eg_op_args a = mock_test_args(EG_OP_DOCUMENT_INSPECT);
+
+        assert_non_null(d);
+        assert_int_equal(d->supported_ops, EG_OP_BIT(EG_OP_DOCUMENT_READ_MRZ) |
+                                                   EG_OP_BIT(EG_OP_DOCUMENT_CAPTURE_PAGE));
+        mock_test_command(f->plugin, "present-document B1 t02",
+                          "OK document of t02 on the reader of B1");
+        assert_int_equal(fake_host_start(h, "B1-document-reader", &a, NULL), -EOPNOTSUPP);
+        mock_test_command(f->plugin, "ops B1-document-reader", "OK B1-document-reader");
+        mock_test_command(f->plugin, "fault B1-document-reader document-inspect hang",
+                          "ERR B1-document-reader does not support document-inspect: its lane "
+                          "has document_inspection false");
+        /* The rest of the reader is as usual. */
+        const struct fake_completion *c =
+                mock_test_op(h, "B1-document-reader", EG_OP_DOCUMENT_READ_MRZ, 0);
+        assert_int_equal(c->status, 0);
+        assert_string_equal(c->text, MRZ1_L1 "\n" MRZ1_L2);
+
+        /* Still the same after a replug. */
+        mock_test_command(f->plugin, "unplug B1-document-reader",
+                          "OK B1-document-reader unplugged");
+        mock_test_command(f->plugin, "replug B1-document-reader",
+                          "OK B1-document-reader replugged");
+        assert_int_equal(fake_host_start(h, "B1-document-reader", &a, NULL), -EOPNOTSUPP);
+        for (size_t i = 0; i < fake_host_n_devices(h, true); i++) {
+                d = fake_host_device_at(h, i);
+                if (streq(d->key, "B1-document-reader"))
+                        assert_false(d->supported_ops & EG_OP_BIT(EG_OP_DOCUMENT_INSPECT));
+        }
 }
 
 static const struct fake_completion *transmit(struct eg_host *h, const char *hex) {
@@ -478,6 +606,9 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_devices, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_document_reader, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_document_inspect, setup_inspect, teardown),
+                cmocka_unit_test_setup_teardown(test_document_no_inspection, setup_inspect,
+                                                teardown),
                 cmocka_unit_test_setup_teardown(test_chip_reader, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_fingerprint, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_camera, setup, teardown),
