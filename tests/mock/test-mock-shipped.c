@@ -197,12 +197,61 @@ static void test_all_devices(void **state) {
         mock_scenario_free(s);
 }
 
+static void test_document_inspection(void **state) {
+        struct mock_scenario *s = load("document-inspection.json");
+        const uint32_t all = EG_OPTICAL_BIT(EG_OPTICAL_MAX_) - 1;
+        static const struct {
+                const char *id, *model;
+                uint32_t passed, failed, undetermined;
+        } expected[] = {
+                { "t01-genuine", "UTO-P-2019", all, 0, 0 },
+                { "t02-bright-paper", "UTO-P-2019", all & ~EG_OPTICAL_BIT(EG_OPTICAL_UV_DULLNESS),
+                  EG_OPTICAL_BIT(EG_OPTICAL_UV_DULLNESS), 0 },
+                { "t03-worn", "UTO-P-2012",
+                  EG_OPTICAL_BIT(EG_OPTICAL_UV_DULLNESS) | EG_OPTICAL_BIT(EG_OPTICAL_UV_PATTERNS) |
+                          EG_OPTICAL_BIT(EG_OPTICAL_IR_MRZ),
+                  0,
+                  EG_OPTICAL_BIT(EG_OPTICAL_IR_B900) |
+                          EG_OPTICAL_BIT(EG_OPTICAL_VISIBLE_PATTERNS) },
+                { "t04-unknown-model", NULL,
+                  EG_OPTICAL_BIT(EG_OPTICAL_UV_DULLNESS) | EG_OPTICAL_BIT(EG_OPTICAL_IR_MRZ), 0,
+                  0 },
+                { "t05-counterfeit", "UTO-P-2019",
+                  EG_OPTICAL_BIT(EG_OPTICAL_UV_DULLNESS) |
+                          EG_OPTICAL_BIT(EG_OPTICAL_VISIBLE_PATTERNS),
+                  EG_OPTICAL_BIT(EG_OPTICAL_UV_PATTERNS) | EG_OPTICAL_BIT(EG_OPTICAL_IR_B900), 0 },
+        };
+
+        assert_int_equal(s->latency.profile, MOCK_LATENCY_ZERO);
+        assert_int_equal(s->n_lanes, 2);
+        assert_true(mock_scenario_find_lane(s, "A1")->document_inspection);
+        assert_false(mock_scenario_find_lane(s, "B1")->document_inspection);
+        assert_int_equal(s->n_travellers, ELEMENTSOF(expected));
+        for (size_t i = 0; i < ELEMENTSOF(expected); i++) {
+                const struct mock_traveller *t = find(s, expected[i].id);
+                char doc[MOCK_DOCUMENT_NUMBER_MAX];
+
+                if (!mrz_valid(&t->mrz))
+                        fail_msg("%s: MRZ is invalid", t->id);
+                if (!streq_ptr(t->document.model, expected[i].model))
+                        fail_msg("%s: model %s", t->id, strempty(t->document.model));
+                assert_int_equal(t->document.optical_passed, expected[i].passed);
+                assert_int_equal(t->document.optical_failed, expected[i].failed);
+                assert_int_equal(t->document.optical_undetermined, expected[i].undetermined);
+                /* Members with passports of their own: the registry finds each. */
+                assert_int_equal(mock_traveller_document_number(t, doc), 0);
+                assert_ptr_equal(mock_scenario_find_member(s, doc), t);
+        }
+        mock_scenario_free(s);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_specimens),
                 cmocka_unit_test(test_ses_morning),
                 cmocka_unit_test(test_minimal),
                 cmocka_unit_test(test_all_devices),
+                cmocka_unit_test(test_document_inspection),
         };
 
         return cmocka_run_group_tests_name("mock-shipped", tests, NULL, NULL);
