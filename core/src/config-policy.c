@@ -28,6 +28,7 @@ enum policy_key_type {
         POLICY_KEY_ISSUING_STATES,
         POLICY_KEY_REQUIREMENT, /* PIPELINE: required | optional */
         POLICY_KEY_CONFIRMATION, /* PIPELINE: none | referrals | all */
+        POLICY_KEY_OPTICAL, /* PIPELINE: mandatory | evaluatory */
 };
 
 struct policy_key {
@@ -68,6 +69,8 @@ static const struct policy_key policy_keys[] = {
         { "passive-authentication", POLICY_KEY_REQUIREMENT, POLICY_FIELD(passive_authentication), 0,
           0 },
         { "chip-authenticity", POLICY_KEY_REQUIREMENT, POLICY_FIELD(chip_authenticity), 0, 0 },
+        { "document-inspection", POLICY_KEY_REQUIREMENT, POLICY_FIELD(document_inspection), 0, 0 },
+        { "optical-checks", POLICY_KEY_OPTICAL, POLICY_FIELD(optical_checks), 0, 0 },
         { "fingerprint-threshold", POLICY_KEY_UNSIGNED, POLICY_FIELD(fingerprint_threshold), 0,
           100000 },
         { "face-threshold", POLICY_KEY_UNSIGNED, POLICY_FIELD(face_threshold), 1, 100 },
@@ -121,6 +124,8 @@ void eg_policy_init_ses(struct eg_policy *p) {
                 .background_timeout_ms = 5000,
                 .passive_authentication = EG_REQUIREMENT_REQUIRED,
                 .chip_authenticity = EG_REQUIREMENT_OPTIONAL,
+                .document_inspection = EG_REQUIREMENT_REQUIRED,
+                .optical_checks = EG_OPTICAL_EVALUATORY,
                 .fingerprint_threshold = 0,
                 .face_threshold = 60,
                 .operator_confirmation = EG_CONFIRM_NONE,
@@ -250,6 +255,7 @@ static int policy_set(struct config_parser *p, struct eg_policy *pol, const stru
         /* In the order of enum eg_requirement and enum eg_confirmation. */
         static const char *const requirements[] = { "required", "optional" };
         static const char *const confirmations[] = { "none", "referrals", "all" };
+        static const char *const optical_weights[] = { "mandatory", "evaluatory" };
         void *field = (uint8_t *) pol + k->offset;
         unsigned v;
         bool b;
@@ -313,6 +319,13 @@ static int policy_set(struct config_parser *p, struct eg_policy *pol, const stru
                                       "none, referrals or all", &choice);
                 if (r > 0)
                         *(enum eg_confirmation *) field = (enum eg_confirmation) choice;
+                return r;
+
+        case POLICY_KEY_OPTICAL:
+                r = policy_get_choice(p, e, optical_weights, ELEMENTSOF(optical_weights),
+                                      "mandatory or evaluatory", &choice);
+                if (r > 0)
+                        *(enum eg_optical_weight *) field = (enum eg_optical_weight) choice;
                 return r;
         }
         return 0;

@@ -97,6 +97,15 @@ enum eg_requirement {
         EG_REQUIREMENT_OPTIONAL,
 };
 
+/*
+ * PIPELINE: what the data page's optical security checks (UV, IR/B900,
+ * patterns) weigh.  The document model must always be known.
+ */
+enum eg_optical_weight {
+        EG_OPTICAL_MANDATORY = 0, /* a check that does not pass refers */
+        EG_OPTICAL_EVALUATORY, /* ... unless the chip proved authentic (TR-03135-2 Table 4.1) */
+};
+
 /* PIPELINE: which decisions wait for an operator's Decide() before any door acts. */
 enum eg_confirmation {
         EG_CONFIRM_NONE = 0, /* the pipeline's decision is final (it can still be vetoed) */
@@ -149,6 +158,8 @@ struct eg_policy {
         /* PIPELINE */
         enum eg_requirement passive_authentication; /* passive-authentication = required */
         enum eg_requirement chip_authenticity; /* chip-authenticity = optional */
+        enum eg_requirement document_inspection; /* document-inspection = required */
+        enum eg_optical_weight optical_checks; /* optical-checks = evaluatory */
         unsigned fingerprint_threshold; /* fingerprint-threshold = 0 (the scanner's) */
         unsigned face_threshold; /* face-threshold = 60 (of 100) */
         enum eg_confirmation operator_confirmation; /* operator-confirmation = none */

@@ -23,6 +23,8 @@ static void test_defaults(void **state) {
         assert_int_equal(p->face_threshold, 60);
         assert_int_equal(p->operator_confirmation, EG_CONFIRM_NONE);
         assert_int_equal(p->operator_attendance, EG_REQUIREMENT_OPTIONAL);
+        assert_int_equal(p->document_inspection, EG_REQUIREMENT_REQUIRED);
+        assert_int_equal(p->optical_checks, EG_OPTICAL_EVALUATORY);
         assert_int_equal(p->registry_timeout_ms, 3000);
         assert_int_equal(p->turn_back_ms, 3000);
         eg_config_free(c);
@@ -43,6 +45,8 @@ static void test_values(void **state) {
                                            "operator-attendance = required\n"
                                            "registry-timeout-ms = 1500\n"
                                            "turn-back-ms = 100\n"
+                                           "document-inspection = optional\n"
+                                           "optical-checks = mandatory\n"
                                            "[policy.strict]\n"
                                            "operator-confirmation = all\n");
         const struct eg_policy *p = eg_config_find_policy(c, "ses");
@@ -60,11 +64,14 @@ static void test_values(void **state) {
         assert_int_equal(p->operator_attendance, EG_REQUIREMENT_REQUIRED);
         assert_int_equal(p->registry_timeout_ms, 1500);
         assert_int_equal(p->turn_back_ms, 100);
+        assert_int_equal(p->document_inspection, EG_REQUIREMENT_OPTIONAL);
+        assert_int_equal(p->optical_checks, EG_OPTICAL_MANDATORY);
         /* Another policy starts from the SES defaults. */
         assert_int_equal(strict->operator_confirmation, EG_CONFIRM_ALL);
         assert_int_equal(strict->passive_authentication, EG_REQUIREMENT_REQUIRED);
         assert_int_equal(strict->operator_attendance, EG_REQUIREMENT_OPTIONAL);
         assert_int_equal(strict->face_threshold, 60);
+        assert_int_equal(strict->optical_checks, EG_OPTICAL_EVALUATORY);
         eg_config_free(c);
 }
 
@@ -92,7 +99,9 @@ static void test_errors(void **state) {
                 "operator-confirmation = some\n"
                 "registry-timeout-ms = 99\n"
                 "turn-back-ms = 600001\n"
-                "operator-attendance = always\n",
+                "operator-attendance = always\n"
+                "document-inspection = never\n"
+                "optical-checks = advisory\n",
                 (const char *const[]){
                         "egated.conf:2: invalid value 'maybe' for passive-authentication: "
                         "expected required or optional",
@@ -105,6 +114,10 @@ static void test_errors(void **state) {
                         "egated.conf:8: turn-back-ms must be between 100 and 600000",
                         "egated.conf:9: invalid value 'always' for operator-attendance: "
                         "expected required or optional",
+                        "egated.conf:10: invalid value 'never' for document-inspection: "
+                        "expected required or optional",
+                        "egated.conf:11: invalid value 'advisory' for optical-checks: "
+                        "expected mandatory or evaluatory",
                         NULL,
                 });
 }

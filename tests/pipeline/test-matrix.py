@@ -152,7 +152,7 @@ def scenario_traveller(name, index, spec):
         "membership": membership if membership.get("status") != "none" else {"status": "none"},
     }
     for key in ("chip", "fingerprint", "face", "walk", "background", "registry",
-                "mrz_readable"):
+                "mrz_readable", "document"):
         if key in t:
             out[key] = t[key]
     if isinstance(out.get("chip"), dict) and out["chip"].get("dg1_mrz") == "other-name":
@@ -180,21 +180,32 @@ def wait_ready_again(ctx, what, seconds=15):
     ctx.wait_state("idle", seconds, what)
 
 
+def policy(key, value):
+    """A `before` that sets one key of the lane's policy (SIGHUP reload)."""
+    return lambda ctx: ctx.set_policy(key, value)
+
+
+def policy_back(key, value):
+    """An `after` that waits for the traveller to leave, then sets the key back."""
+    def after(ctx, tx):
+        ctx.wait_traveller_gone()
+        ctx.wait_state("idle", 20, "after the traveller")
+        ctx.set_policy(key, value)
+    return after
+
+
 def confirmation(mode):
-    """A `before` that sets the policy's operator-confirmation (SIGHUP reload)."""
-    return lambda ctx: ctx.set_confirmation(mode)
+    """A `before` that sets the policy's operator-confirmation."""
+    return policy("operator-confirmation", mode)
 
 
-def confirmation_off(ctx, tx):
-    """An `after` that waits for the traveller to leave, then stops asking operators."""
-    ctx.wait_traveller_gone()
-    ctx.wait_state("idle", 20, "after the traveller")
-    ctx.set_confirmation("none")
+confirmation_off = policy_back("operator-confirmation", "none")
 
 
 CASES = [
     Case("accepted", "accept", [], ACCEPT_DOORS,
          steps=[step("document", "successful"), step("mrz", "successful"),
+                step("document-model", "successful"), step("optical-security", "successful"),
                 step("chip-access", "successful"), step("passive-authentication", "successful"),
                 step("chip-authenticity", "successful"), step("mrz-chip-match", "successful"),
                 step("registry", "successful"), step("eligibility", "successful"),
@@ -237,6 +248,26 @@ CASES = [
          steps=[step("document", "failed", "E_MRZ_UNREADABLE", 3)]),
     Case("issuer-not-allowed", "refer", ["E_ISSUER_NOT_ALLOWED"], REFUSED_AT_READER,
          traveller={"state": "GBR"}),
+    # Domain step 4, the data page under the reader's lights (TR-03135-2 Table 4.1).
+    Case("document-model-unknown", "refer", ["E_DOC_MODEL_UNKNOWN"], REFUSED_AT_READER,
+         traveller={"document": {"model": None}},
+         steps=[step("document-model", "failed", "E_DOC_MODEL_UNKNOWN")]),
+    Case("uv-check-failed-chip-authentic", "accept", ["W_DOC_OPTICAL_EVALUATORY"],
+         ACCEPT_DOORS, traveller={"document": {"optical": {"uv-dullness": "failed"}}},
+         steps=[step("optical-security", "failed", "W_DOC_OPTICAL_EVALUATORY")]),
+    Case("b900-check-failed-mandatory", "refer", ["E_DOC_OPTICAL_FAIL"], REFUSED_AT_READER,
+         traveller={"document": {"optical": {"ir-b900": "failed"}}},
+         before=policy("optical-checks", "mandatory"),
+         after=policy_back("optical-checks", "evaluatory"),
+         steps=[step("chip-authenticity", "successful"),
+                step("optical-security", "failed", "E_DOC_OPTICAL_FAIL")]),
+    Case("optical-unsure-chip-unread", "refer",
+         ["E_CHIP_ACCESS_FAIL", "U_DOC_OPTICAL_UNDETERMINED"], REFUSED_AT_READER,
+         traveller={"document": {"optical": {"visible-patterns": "undetermined"}},
+                    "chip": {"behaviour": "unreadable"}},
+         before=policy("chip-unreadable", "continue"),
+         after=policy_back("chip-unreadable", "refer"),
+         steps=[step("optical-security", "undetermined", "U_DOC_OPTICAL_UNDETERMINED")]),
     Case("mrz-differs-from-dg1", "refer", ["E_MRZ_DG1_MISMATCH"], REFUSED_AT_READER,
          traveller={"chip": {"dg1_mrz": "other-name"}},
          steps=[step("mrz-chip-match", "failed", "E_MRZ_DG1_MISMATCH")]),
@@ -408,10 +439,10 @@ class Lane(lane_process.Lane):
         if record["decision"] != "refer" or "E_LOG_WRITE" not in record["reasons"]:
             raise Failure("late record: %s %s" % (record["decision"], record["reasons"]))
 
-    def set_confirmation(self, mode):
+    def set_policy(self, key, value):
         with open(self.config) as f:
-            lines = [l for l in f if not l.startswith("operator-confirmation")]
-        lines.append("operator-confirmation = %s\n" % mode)
+            lines = [l for l in f if not l.startswith(key + " ")]
+        lines.append("%s = %s\n" % (key, value))
         with open(self.config, "w") as f:
             f.writelines(lines)
         self.reload()

@@ -71,6 +71,21 @@ enum pl_message {
 #define PL_DEVICE_GRACE_MS 5000u /* device deadline beyond a human-paced step's own timer */
 #define PL_PROBE_INTERVAL_USEC (5ULL * 1000000ULL)
 
+/* What the document reader said of the data page (steps-optical.c). */
+struct pl_inspection {
+        int status; /* 0, or the operation's negative errno (-EOPNOTSUPP: it cannot inspect) */
+        bool model_known;
+        uint32_t passed, failed, undetermined; /* EG_OPTICAL_BIT()s */
+};
+
+/* A step's verdict with a detail of its own making. */
+struct pl_verdict {
+        const char *step;
+        enum eg_check_result result;
+        const char *reason; /* NULL when successful */
+        char detail[EG_CHECK_DETAIL_MAX];
+};
+
 /* The start of a step: wall clock for the record, monotonic for durations. */
 struct pl_clock {
         uint64_t realtime_usec;
@@ -97,9 +112,15 @@ struct eg_transaction {
         struct eg_mrz mrz;
 
         /* Checks running side by side once the MRZ is known. */
+        eg_op_id inspection_op;
+        bool inspected; /* the reader answered; document-model is recorded */
+        struct pl_inspection inspection;
+        struct pl_clock inspection_clock;
+        bool optical_done, optical_ok; /* optical-security is recorded */
         struct eg_chip_session *chip;
         unsigned chip_attempts;
         bool chip_done, chip_ok;
+        bool chip_authentic; /* chip-authenticity ended successful */
         struct pl_clock chip_clock;
         bool registry_pending, registry_done;
         uint64_t registry_request;
@@ -312,6 +333,20 @@ struct pl_chip_step {
 bool pl_chip_evaluate(const struct eg_chip_read_result *r, const struct eg_mrz *printed,
                       const struct eg_policy *policy, struct pl_chip_step steps[static 5],
                       size_t *ret_n, const char **ret_reason);
+
+/* ---- steps-optical.c: document model and optical security (step 4) ---- */
+void pl_optical_start(struct eg_pipeline *p, struct eg_transaction *tx);
+/*
+ * True once optical-security is recorded and lets the traveller on; judges it
+ * when the reader and the chip have both answered (the chip's authenticity
+ * weighs it).  False while waiting, or when it referred.
+ */
+bool pl_optical_settled(struct eg_pipeline *p, struct eg_transaction *tx);
+/* The two steps' rules (pure; tests).  True when the traveller may go on. */
+bool pl_document_model_evaluate(const struct pl_inspection *in, const struct eg_policy *policy,
+                                struct pl_verdict *ret);
+bool pl_optical_evaluate(const struct pl_inspection *in, bool chip_authentic,
+                         const struct eg_policy *policy, struct pl_verdict *ret);
 
 /* ---- steps-checks.c: registry, eligibility, background ---- */
 void pl_checks_start(struct eg_pipeline *p, struct eg_transaction *tx);

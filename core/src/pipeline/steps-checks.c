@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Steps 11 and 12 (domain notes §9), started together with the chip read as
- * soon as the MRZ is known: the registry lookup and the eligibility rules,
- * and the background check.  The entry door opens once the document, the
- * chip and eligibility passed; the background check may still be running
+ * Steps 11 and 12 (domain notes §9), started together with the chip read and
+ * the optical inspection as soon as the MRZ is known: the registry lookup and
+ * the eligibility rules, and the background check.  The entry door opens once
+ * the document, its optical security, the chip and eligibility passed; the background check may still be running
  * then, but it must have answered before the exit door opens (decision.c).
  */
 #include <errno.h>
@@ -403,8 +403,12 @@ void pl_background_start(struct eg_pipeline *p, struct eg_transaction *tx) {
 
 void pl_checks_start(struct eg_pipeline *p, struct eg_transaction *tx) {
         pl_tx_set_phase(p, tx, PL_PHASE_CHECKING);
-        /* All three at once (TR-03135-1 §4.2: the chip as soon as the MRZ is known). */
+        /* All at once (TR-03135-1 §4.2: the chip as soon as the MRZ is known, beside the
+         * optical checks). */
         pl_chip_start(p, tx);
+        if (!pl_is_current(p, tx) || tx->phase != PL_PHASE_CHECKING)
+                return;
+        pl_optical_start(p, tx);
         if (!pl_is_current(p, tx) || tx->phase != PL_PHASE_CHECKING)
                 return;
         registry_start(p, tx);
@@ -420,5 +424,7 @@ void pl_checks_progress(struct eg_pipeline *p, struct eg_transaction *tx) {
                 return;
         if (!tx->chip_ok || !tx->eligible)
                 return; /* the refusal is under way */
+        if (!pl_optical_settled(p, tx))
+                return; /* the reader has not answered, or it referred */
         pl_mantrap_open_entry(p, tx);
 }

@@ -180,6 +180,8 @@ static void on_chip_done(struct eg_chip_read_result *r, void *userdata) {
                                });
                 if (steps[i].result != EG_CHECK_SUCCESSFUL)
                         pl_tx_add_reason(tx, steps[i].reason);
+                else if (streq(steps[i].step, "chip-authenticity"))
+                        tx->chip_authentic = true; /* weighs the optical checks */
         }
         /* DG2 and the other files are personal data nobody needs any more. */
         eg_chip_read_result_free(r);

@@ -274,6 +274,8 @@ void pl_tx_cancel_all(struct eg_transaction *tx) {
                 eg_chip_session_cancel(tx->chip);
         if (tx->registry_pending && m->registry)
                 eg_registry_cancel(m->registry, tx->registry_request);
+        if (tx->inspection_op)
+                (void) eg_operation_cancel(m, tx->inspection_op);
         if (tx->fp_op)
                 (void) eg_operation_cancel(m, tx->fp_op);
         if (tx->face_op)
