@@ -300,7 +300,17 @@ check "mock: one leaves" mock leave A1 mantrap 1
 
 check "read-mrz without a document: 6" run_ctl 6 read-mrz mock-A1-document-reader
 check "NoMedia said" err_has "no document"
+check "inspect without a document: 6" run_ctl 6 inspect mock-A1-document-reader
+check "inspect: NoMedia said" err_has "no document"
 check "mock: document on the reader" mock present-document A1 t01
+check "inspect" run_ctl 0 inspect mock-A1-document-reader
+check "inspect: the model" out_has "^model: MOCK-TD3-2020$"
+check "inspect: every check passed" \
+        out_has "^passed: uv-dullness uv-patterns ir-b900 ir-mrz visible-patterns$"
+check "inspect: none failed" out_has "^failed:$"
+check "inspect --json" run_ctl 0 inspect mock-A1-document-reader --json
+check "inspect --json: verdicts" \
+        json_ok 'd["model"] == "MOCK-TD3-2020" and len(d["passed"]) == 5 and d["failed"] == [] and d["undetermined"] == []'
 check "read-mrz" run_ctl 0 read-mrz mock-A1-document-reader
 check "read-mrz: the lines" test "$(grep -c '^[A-Z0-9<]\{44\}$' "$WORK/out")" -eq 2
 check "read-mrz: personal data warning on stderr" err_has "warning: the MRZ is personal data"

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Device operations: claim, release, force-release, door, indicator,
- * read-mrz, presence.  Class methods need the caller's claim, so each runs
+ * read-mrz, inspect, presence.  Class methods need the caller's claim, so each runs
  * claim, call and release on one connection (device-session.c).
  */
 #include <errno.h>
@@ -267,6 +267,76 @@ int verb_read_mrz(int argc, char **argv) {
                 if (!line)
                         return device_session_finish(&s, oom("read-mrz"));
                 printf("%s\n", line);
+        }
+        return device_session_finish(&s, EGCTL_EXIT_OK);
+}
+
+/* One verdict's checks: read from the reply into a JSON array. */
+static int read_checks(sd_bus_message *reply, json_object **ret) {
+        _cleanup_(json_object_putp) json_object *a = json_object_new_array();
+        const char *name;
+        int r;
+
+        if (!a)
+                return -ENOMEM;
+        r = sd_bus_message_enter_container(reply, 'a', "s");
+        while (r >= 0 && (r = sd_bus_message_read(reply, "s", &name)) > 0)
+                if (json_object_array_add(a, json_object_new_string(name)) < 0)
+                        return -ENOMEM;
+        if (r >= 0)
+                r = sd_bus_message_exit_container(reply);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(a);
+        return 0;
+}
+
+int verb_inspect(int argc, char **argv) {
+        static const char *const classes[] = { "document-reader", NULL };
+        static const char *const verdicts[] = { "passed", "failed", "undetermined" };
+        _cleanup_(device_session_done) struct device_session s = DEVICE_SESSION_INIT;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(json_object_putp) json_object *o = NULL;
+        const char *model;
+        int r;
+
+        r = device_session_open(&s, "inspect", argv[1], classes);
+        if (r == EGCTL_EXIT_OK)
+                r = device_session_claim(&s);
+        if (r != EGCTL_EXIT_OK)
+                return r;
+        r = device_session_call(&s, "Inspect", &reply, NULL);
+        if (r != EGCTL_EXIT_OK)
+                return device_session_finish(&s, r);
+        o = json_object_new_object();
+        if (!o || json_add(o, "id", json_object_new_string(s.id)) < 0)
+                return device_session_finish(&s, oom("inspect"));
+        r = sd_bus_message_read(reply, "s", &model);
+        if (r >= 0 && *model && json_add(o, "model", json_object_new_string(model)) < 0)
+                return device_session_finish(&s, oom("inspect"));
+        if (r >= 0 && !*model && json_object_object_add(o, "model", NULL) < 0)
+                return device_session_finish(&s, oom("inspect")); /* JSON null: none fits */
+        for (size_t i = 0; r >= 0 && i < ELEMENTSOF(verdicts); i++) {
+                json_object *checks = NULL;
+
+                r = read_checks(reply, &checks);
+                if (r >= 0 && json_add(o, verdicts[i], checks) < 0)
+                        return device_session_finish(&s, oom("inspect"));
+        }
+        if (r < 0)
+                return device_session_finish(
+                        &s, egctl_bus_fail(NULL, r, "%s: unreadable reply", s.what));
+        if (arg.json)
+                return device_session_finish(&s, output_json(o));
+
+        printf("model: %s\n", *model ? model : "(none fits)");
+        for (size_t i = 0; i < ELEMENTSOF(verdicts); i++) {
+                json_object *checks = json_object_object_get(o, verdicts[i]);
+
+                printf("%s:", verdicts[i]);
+                for (size_t k = 0; k < json_object_array_length(checks); k++)
+                        printf(" %s", json_object_get_string(json_object_array_get_idx(checks, k)));
+                printf("\n");
         }
         return device_session_finish(&s, EGCTL_EXIT_OK);
 }

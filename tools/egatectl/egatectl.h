@@ -84,6 +84,7 @@ int verb_force_release(int argc, char **argv);
 int verb_door(int argc, char **argv);
 int verb_indicator(int argc, char **argv);
 int verb_read_mrz(int argc, char **argv);
+int verb_inspect(int argc, char **argv);
 int verb_capture(int argc, char **argv);
 int verb_presence(int argc, char **argv);
 int verb_audit(int argc, char **argv); /* cmd-audit.c */

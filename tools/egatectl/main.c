@@ -102,6 +102,12 @@ static const struct verb verbs[] = {
           "Reads the machine-readable zone of the document on the document reader ID and\n"
           "prints its lines. The MRZ is personal data: a warning says so on stderr; do not\n"
           "keep it in tickets, logs or shell history." },
+        { "inspect", "ID", 2, 2, OPTS_DEVICE_OP, verb_inspect,
+          "Inspect a document's optical security",
+          "Asks the document reader ID for the data page's optical security: the document\n"
+          "model it identified, and its optical checks (uv-dullness, uv-patterns, ir-b900,\n"
+          "ir-mrz, visible-patterns) by verdict: passed, failed, undetermined. A check in\n"
+          "no list was not made. No personal data." },
         { "capture", "ID --output FILE", 2, 2, OPTS_CAPTURE, verb_capture,
           "Capture a page, frame or fingerprint image",
           "Captures an image from the device ID: a document reader's data page (under\n"
