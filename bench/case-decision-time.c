@@ -10,7 +10,7 @@
  * Baseline: the critical path through those latencies, with the operations
  * the daemon really started (the chip's APDUs counted by the mock):
  *
- *   read MRZ + chip (connect + APDUs x transmit + disconnect)
+ *   read MRZ + max(chip (connect + APDUs x transmit + disconnect), inspect the page)
  *   + entry door open + walk in + entry door close + lock + presence read
  *   + max(finger placed + verify, camera capture)
  *
@@ -37,6 +37,7 @@
 /* The mock's realistic profile (plugins/mock/README.md, "Latency"). */
 static const struct lane_latencies realistic = {
         .read_mrz = 800,
+        .document_inspect = 600,
         .chip_connect = 150,
         .chip_transmit = 25,
         .chip_disconnect = 20,
@@ -78,9 +79,10 @@ static int run(struct bench_env *e, const struct bench_options *o, struct bench_
         for (unsigned k = 0; k < o->rounds; k++) {
                 int64_t apdus = ops(e, "L0-chip-reader", "chip-transmit");
                 int64_t verifies = ops(e, "L0-fingerprint-scanner", "finger-verify");
+                int64_t inspections = ops(e, "L0-document-reader", "document-inspect");
                 int64_t captures = ops(e, "L0-camera", "camera-capture");
                 char command[64];
-                uint64_t path_ms;
+                uint64_t chip_ms, path_ms;
 
                 (void) snprintf(command, sizeof(command), "arrive L0 L0-t%u", k);
                 r = bench_mock_command(e->mock_socket, command);
@@ -96,18 +98,22 @@ static int run(struct bench_env *e, const struct bench_options *o, struct bench_
                 }
                 apdus = ops(e, "L0-chip-reader", "chip-transmit") - apdus;
                 verifies = ops(e, "L0-fingerprint-scanner", "finger-verify") - verifies;
+                inspections = ops(e, "L0-document-reader", "document-inspect") - inspections;
                 captures = ops(e, "L0-camera", "camera-capture") - captures;
-                if (verifies != 1 || captures != 1 || apdus <= 0) {
+                if (verifies != 1 || captures != 1 || inspections != 1 || apdus <= 0) {
                         fprintf(stderr,
                                 "bench: traveller %u: %" PRId64 " verifies, %" PRId64
-                                " captures, %" PRId64 " APDUs\n",
-                                k, verifies, captures, apdus);
+                                " captures, %" PRId64 " inspections, %" PRId64 " APDUs\n",
+                                k, verifies, captures, inspections, apdus);
                         r = -EPROTO;
                         break;
                 }
+                chip_ms = realistic.chip_connect + (uint64_t) apdus * realistic.chip_transmit +
+                          realistic.chip_disconnect;
                 path_ms =
-                        realistic.read_mrz + realistic.chip_connect +
-                        (uint64_t) apdus * realistic.chip_transmit + realistic.chip_disconnect +
+                        realistic.read_mrz +
+                        (chip_ms > realistic.document_inspect ? chip_ms
+                                                              : realistic.document_inspect) +
                         realistic.door_open + realistic.walk + realistic.door_close +
                         realistic.door_lock + realistic.presence_read +
                         (realistic.finger_place + realistic.finger_verify > realistic.camera_capture

@@ -59,13 +59,14 @@ static void print_latencies(FILE *f, const struct lane_latencies *l) {
         }
         fprintf(f,
                 "  \"latency\": {\"profile\": \"zero\", \"document-read-mrz\": %u, "
-                "\"chip-connect\": %u, \"chip-transmit\": %u, \"chip-disconnect\": %u, "
+                "\"document-inspect\": %u, \"chip-connect\": %u, \"chip-transmit\": %u, "
+                "\"chip-disconnect\": %u, "
                 "\"door-open\": %u, \"door-close\": %u, \"door-lock\": %u, "
                 "\"presence-read\": %u, \"camera-capture\": %u, \"finger-verify\": %u, "
                 "\"finger-place\": %u, \"walk\": %u},\n",
-                l->read_mrz, l->chip_connect, l->chip_transmit, l->chip_disconnect, l->door_open,
-                l->door_close, l->door_lock, l->presence_read, l->camera_capture, l->finger_verify,
-                l->finger_place, l->walk);
+                l->read_mrz, l->document_inspect, l->chip_connect, l->chip_transmit,
+                l->chip_disconnect, l->door_open, l->door_close, l->door_lock, l->presence_read,
+                l->camera_capture, l->finger_verify, l->finger_place, l->walk);
 }
 
 int lane_world_write_scenario(const char *path, unsigned lanes, unsigned travellers_per_lane,

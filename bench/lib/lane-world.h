@@ -16,7 +16,7 @@
 /* The mock latencies of the decision-time case, written into its scenario so that the
  * critical-path bound uses exactly what the mock does (milliseconds). */
 struct lane_latencies {
-        unsigned read_mrz, chip_connect, chip_transmit, chip_disconnect;
+        unsigned read_mrz, document_inspect, chip_connect, chip_transmit, chip_disconnect;
         unsigned door_open, door_close, door_lock, presence_read;
         unsigned camera_capture, finger_verify, finger_place, walk;
 };
