@@ -94,13 +94,14 @@ bool pl_optical_evaluate(const struct pl_inspection *in, bool chip_authentic,
                policy->document_inspection == EG_REQUIREMENT_OPTIONAL;
 }
 
-static void record(struct eg_transaction *tx, const struct pl_verdict *v) {
+static void record(struct eg_transaction *tx, const struct pl_verdict *v,
+                   const struct pl_clock *clock) {
         pl_tx_step(tx, &(struct pl_step_info){
                                .step = v->step,
                                .result = v->result,
                                .reason = v->reason,
                                .detail = v->detail,
-                               .clock = &tx->inspection_clock,
+                               .clock = clock,
                                .device = tx->devices[EG_ROLE_DOCUMENT_READER],
                                .timeout_ms = tx->policy.document_timeout_ms,
                        });
@@ -122,7 +123,7 @@ static void inspected(struct eg_pipeline *p, struct eg_transaction *tx,
         else if (v.result == EG_CHECK_UNDETERMINED && message)
                 (void) snprintf(v.detail, sizeof(v.detail),
                                 "the document reader could not inspect the data page: %s", message);
-        record(tx, &v);
+        record(tx, &v, &tx->inspection_clock);
         if (!go_on) {
                 pl_refer(p, tx, v.reason);
                 return;
@@ -200,6 +201,7 @@ void pl_optical_start(struct eg_pipeline *p, struct eg_transaction *tx) {
 
 bool pl_optical_settled(struct eg_pipeline *p, struct eg_transaction *tx) {
         struct pl_verdict v;
+        struct pl_clock clock;
 
         if (tx->optical_done)
                 return tx->optical_ok;
@@ -211,8 +213,10 @@ bool pl_optical_settled(struct eg_pipeline *p, struct eg_transaction *tx) {
                 tx->optical_ok = true;
                 return true;
         }
+        /* The reader's time is document-model's; this is only the judgement, like eligibility. */
+        pl_clock_now(&clock);
         tx->optical_ok = pl_optical_evaluate(&tx->inspection, tx->chip_authentic, &tx->policy, &v);
-        record(tx, &v);
+        record(tx, &v, &clock);
         if (!tx->optical_ok)
                 pl_refer(p, tx, v.reason);
         return tx->optical_ok;
