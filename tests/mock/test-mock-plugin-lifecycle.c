@@ -370,11 +370,11 @@ static void test_ses_morning_queue(void **state) {
         struct eg_host *h = f->host;
         char reply[4096];
 
-        assert_true(fake_host_logged(h, ", 14 passport chip(s) in "));
+        assert_true(fake_host_logged(h, ", 16 passport chip(s) in "));
         mock_control_execute(f->plugin, "status", reply, sizeof(reply));
         assert_string_equal(reply, "OK scenario=\"SES morning at lane A1\" latency=zero devices=8 "
                                    "attached=8 clients=0 lanes=1 | A1 phase=idle traveller=- "
-                                   "queue-left=14");
+                                   "queue-left=16");
         fake_host_run(h, 2999);
         assert_int_equal(fake_host_count_events(h, "A1-document-reader", EG_EVENT_DOCUMENT_PRESENT),
                          0);
@@ -397,7 +397,7 @@ static void test_ses_morning_queue(void **state) {
         mock_test_command_prefix(f->plugin, "status A1",
                                  "OK lane=A1 phase=at-reader traveller=t02-kr-member ");
         mock_test_command_prefix(f->plugin, "list-travellers",
-                                 "OK 14 traveller(s): t01-us-member (accepted member, US "
+                                 "OK 16 traveller(s): t01-us-member (accepted member, US "
                                  "passport), t02-kr-member (accepted member, Korean passport), ");
 }
 
