@@ -117,9 +117,10 @@ static void device_update_busy(struct eg_device *d) {
         eg_device_set_state(d, d->n_in_flight > 0 ? EG_DEVICE_BUSY : EG_DEVICE_ONLINE, NULL);
 }
 
-/* Move `o` from in flight to finished with `outcome` (taken). */
-static void operation_finish(struct eg_manager *m, struct eg_operation *o,
-                             struct eg_op_outcome *outcome) {
+/* Move `o` from in flight to finished with `outcome` (taken).  The device's busy state
+ * follows unless the caller is about to fault it. */
+static void operation_end(struct eg_manager *m, struct eg_operation *o,
+                          struct eg_op_outcome *outcome, bool update_busy) {
         struct finished_operation *f = (struct finished_operation *) o;
         struct eg_device *d = o->device;
 
@@ -142,7 +143,13 @@ static void operation_finish(struct eg_manager *m, struct eg_operation *o,
                 d->n_timeouts++;
         if (d->n_in_flight > 0)
                 d->n_in_flight--;
-        device_update_busy(d);
+        if (update_busy)
+                device_update_busy(d);
+}
+
+static void operation_finish(struct eg_manager *m, struct eg_operation *o,
+                             struct eg_op_outcome *outcome) {
+        operation_end(m, o, outcome, true);
 }
 
 static int on_deadline(sd_event_source *s, uint64_t usec, void *userdata) {
@@ -158,9 +165,13 @@ static int on_deadline(sd_event_source *s, uint64_t usec, void *userdata) {
         log_device(LOG_WARNING, 0, d->id, "%s: no answer from the plugin", strna(reason));
         /* Tell the plugin to stop; a late answer is ignored because the id is gone. */
         d->ops.cancel(d->device_data, o->id);
+        /* Out of flight before the fault: what a fault sets off at once (a lane referring its
+         * traveller, a chip session ending) cancels the device's operations, and this one
+         * must not end twice. */
+        outcome.message = reason ? strdup(reason) : NULL;
+        operation_end(m, o, &outcome, false);
         eg_device_fault(d, reason ? reason : "operation timed out");
-        outcome.message = reason;
-        operation_finish(m, o, &outcome);
+        free(reason);
         return 0;
 }
 

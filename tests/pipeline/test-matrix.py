@@ -344,6 +344,11 @@ CASES = [
     Case("plugin-never-answers", "refer", ["E_DEVICE_TIMEOUT"], REFUSED_AT_READER,
          before=lambda ctx: mock(ctx, "fault A1-document-reader document-read-mrz hang"),
          after=lambda ctx, tx: ctx.unplug_replug("A1-document-reader")),
+    # The reader's deadline faults it; the lane refers at once (its device is lost) and
+    # goes out of service until the reader is back.
+    Case("inspection-never-answers", "refer", ["E_DEVICE_TIMEOUT"], REFUSED_AT_READER,
+         before=lambda ctx: mock(ctx, "fault A1-document-reader document-inspect hang"),
+         after=lambda ctx, tx: ctx.unplug_replug("A1-document-reader")),
     Case("audit-disk-full", "refer", ["E_LOG_WRITE"], BACK_THROUGH_ENTRY,
          before=lambda ctx: ctx.fill_disk(),
          after=lambda ctx, tx: ctx.free_disk_and_reopen(tx), root_only=True),
