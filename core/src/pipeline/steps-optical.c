@@ -94,8 +94,10 @@ bool pl_optical_evaluate(const struct pl_inspection *in, bool chip_authentic,
                policy->document_inspection == EG_REQUIREMENT_OPTIONAL;
 }
 
+/* document-model: the reader's operation, its clock and deadline; optical-security: a
+ * judgement with a clock of its own and no deadline (timeout_ms 0). */
 static void record(struct eg_transaction *tx, const struct pl_verdict *v,
-                   const struct pl_clock *clock) {
+                   const struct pl_clock *clock, uint32_t timeout_ms) {
         pl_tx_step(tx, &(struct pl_step_info){
                                .step = v->step,
                                .result = v->result,
@@ -103,7 +105,7 @@ static void record(struct eg_transaction *tx, const struct pl_verdict *v,
                                .detail = v->detail,
                                .clock = clock,
                                .device = tx->devices[EG_ROLE_DOCUMENT_READER],
-                               .timeout_ms = tx->policy.document_timeout_ms,
+                               .timeout_ms = timeout_ms,
                        });
         if (v->reason)
                 pl_tx_add_reason(tx, v->reason);
@@ -123,7 +125,7 @@ static void inspected(struct eg_pipeline *p, struct eg_transaction *tx,
         else if (v.result == EG_CHECK_UNDETERMINED && message)
                 (void) snprintf(v.detail, sizeof(v.detail),
                                 "the document reader could not inspect the data page: %s", message);
-        record(tx, &v, &tx->inspection_clock);
+        record(tx, &v, &tx->inspection_clock, tx->policy.document_timeout_ms);
         if (!go_on) {
                 pl_refer(p, tx, v.reason);
                 return;
@@ -216,7 +218,7 @@ bool pl_optical_settled(struct eg_pipeline *p, struct eg_transaction *tx) {
         /* The reader's time is document-model's; this is only the judgement, like eligibility. */
         pl_clock_now(&clock);
         tx->optical_ok = pl_optical_evaluate(&tx->inspection, tx->chip_authentic, &tx->policy, &v);
-        record(tx, &v, &clock);
+        record(tx, &v, &clock, 0);
         if (!tx->optical_ok)
                 pl_refer(p, tx, v.reason);
         return tx->optical_ok;
