@@ -3,7 +3,7 @@
  * The ATR a contactless chip gets, the way PC/SC readers build it (PC/SC
  * part 3 §3.1.3.2.3): 3B 8n 80 01, then for type A the ATS's historical
  * bytes, for type B the ATQB's application data and protocol info and the
- * ATTRIB answer's MBLI/CID byte, then the check byte.
+ * MBLI of the ATTRIB answer, then the check byte.
  *
  * The chip session reads the card capabilities in the historical bytes to
  * choose extended-length READ BINARY.  libnfc cannot carry that here: a
@@ -86,7 +86,9 @@ size_t target_atr(const nfc_target *t, uint8_t *atr, size_t cap) {
 
                 memcpy(hist, b->abtApplicationData, 4);
                 memcpy(hist + 4, b->abtProtocolInfo, 3);
-                hist[7] = b->ui8CardIdentifier & 0x0F;
+                /* libnfc's "CID" is the ATTRIB answer's whole first byte, MBLI (b8-b5)
+                 * and CID (b4-b1); PC/SC wants the MBLI there and 0 below it. */
+                hist[7] = b->ui8CardIdentifier & 0xF0;
                 k = 8;
         }
         return finish_atr(atr, hist, k);
