@@ -65,6 +65,17 @@ static int copy_bounded(const char *what, const char *in, size_t max, char **out
         return *out ? 0 : -ENOMEM;
 }
 
+/* A plugin's bool, read as the byte it is: any value other than 0 is true, and a hostile
+ * plugin's 2 or 0xff never becomes an invalid bool here. */
+_Static_assert(sizeof(bool) == 1, "the SDK's bools are one byte");
+
+static bool result_flag(const struct eg_op_result *r, size_t offset) {
+        uint8_t byte;
+
+        memcpy(&byte, (const uint8_t *) r + offset, sizeof(byte));
+        return byte != 0;
+}
+
 /* Each check the reader made in one mask, and only checks this SDK knows. */
 static bool optical_masks_are_valid(const struct eg_op_result *r) {
         uint32_t all = r->optical_passed | r->optical_failed | r->optical_undetermined;
@@ -130,11 +141,13 @@ static int host_complete(struct eg_host *host, eg_op_id op, const struct eg_op_r
         }
         post->outcome.score = result.score;
         post->outcome.threshold = result.threshold;
-        post->outcome.match = result.match;
+        post->outcome.match = result_flag(&result, offsetof(struct eg_op_result, match));
         post->outcome.value = result.value;
         post->outcome.optical_passed = result.optical_passed;
         post->outcome.optical_failed = result.optical_failed;
         post->outcome.optical_undetermined = result.optical_undetermined;
+        post->outcome.presentation_attack =
+                result_flag(&result, offsetof(struct eg_op_result, presentation_attack));
         post->outcome.fd = TAKE_FD(fd);
 
         r = eg_post_queue_push(&p->manager->posts, post);

@@ -36,6 +36,7 @@ struct eg_op_outcome {
         int64_t value;
         char *document_model; /* DOCUMENT_INSPECT: NULL when no model fits */
         uint32_t optical_passed, optical_failed, optical_undetermined;
+        bool presentation_attack; /* FINGER_*, CAMERA_CAPTURE: the device's PAD found an artefact */
         uint64_t duration_usec;
 };
 

@@ -28,6 +28,7 @@ struct outcome_log {
         char model[64];
         bool has_model;
         uint32_t passed, failed, undetermined;
+        bool match, presentation_attack;
 };
 
 struct fixture {
@@ -65,6 +66,8 @@ static void on_done(struct eg_manager *m, const char *device_id, eg_op_id op,
         l->passed = o->optical_passed;
         l->failed = o->optical_failed;
         l->undetermined = o->optical_undetermined;
+        l->match = o->match;
+        l->presentation_attack = o->presentation_attack;
 }
 
 static const char config_template[] =
@@ -92,7 +95,8 @@ static const char config_template[] =
         "inspection = unknown-check\n"
         "[device.inspect-control]\nplugin = ops\nclass = document-reader\n"
         "inspection = control-chars\n"
-        "[device.inspect-v1-1]\nplugin = ops\nclass = document-reader\ninspection = v1.1\n";
+        "[device.inspect-v1-1]\nplugin = ops\nclass = document-reader\ninspection = v1.1\n"
+        "[device.raw-flags]\nplugin = ops\nclass = document-reader\ninspection = raw-flags\n";
 
 static int setup(void **state) {
         struct fixture *f = calloc(1, sizeof(*f));
@@ -291,6 +295,18 @@ static void test_inspection_from_an_older_plugin(void **state) {
         assert_int_equal(l.passed | l.failed | l.undetermined, 0);
 }
 
+/* A bool holding 2 is true, and reading it is defined (UBSan runs this in the sanitizer build). */
+static void test_raw_flags_read_as_true(void **state) {
+        struct fixture *f = *state;
+        struct outcome_log l = {};
+
+        assert_int_equal(start(f, "ops-raw-flags", EG_OP_DOCUMENT_INSPECT, 0, &l, NULL), 0);
+        run_until(f->event, &l.calls, 1000);
+        assert_int_equal(l.status, 0);
+        assert_true(l.match);
+        assert_true(l.presentation_attack);
+}
+
 /* A verdict in two masks, an unknown check or a model with control characters never reaches
  * the pipeline: the completion is refused, so the reader is faulted at its deadline. */
 static void test_hostile_inspection_refused(void **state) {
@@ -381,6 +397,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_inspection_from_an_older_plugin, setup,
                                                 teardown),
                 cmocka_unit_test_setup_teardown(test_hostile_inspection_refused, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_raw_flags_read_as_true, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_removal_fails_in_flight, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_fault_event, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_shutdown_makes_doors_safe, setup, teardown),

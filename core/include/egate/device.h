@@ -189,6 +189,12 @@ struct eg_op_result {
         uint32_t optical_passed; /* EG_OPTICAL_BIT()s */
         uint32_t optical_failed;
         uint32_t optical_undetermined; /* made, but the reader could not tell (glare, wear) */
+
+        /* Since ABI 1.2.  FINGER_CAPTURE, FINGER_VERIFY, CAMERA_CAPTURE: the device's own
+         * presentation attack detection (ISO/IEC 30107-1) judged the sample an artefact: a
+         * fake finger, a printed, replayed or masked face.  egated raises a silent operator
+         * alarm whatever a comparison says; false when the device has no PAD. */
+        bool presentation_attack;
 };
 
 /* Door position and lock state, reported with EG_EVENT_DOOR_*. */

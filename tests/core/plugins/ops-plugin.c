@@ -5,9 +5,10 @@
  * completions, refusals, faults and removal.  Device properties:
  *   behaviour = ok | hang | refuse | sync | thread | late | remove | fault
  *   delay-ms  = N   (ok, thread, late: when to complete)
- *   inspection = good | overlapping | unknown-check | control-chars | v1.1
- *               (DOCUMENT_INSPECT: a fair answer, hostile ones, and a good one
- *               sized as a plugin built against SDK 1.1 would send it)
+ *   inspection = good | overlapping | unknown-check | control-chars | v1.1 | raw-flags
+ *               (DOCUMENT_INSPECT: a fair answer, hostile ones, a good one sized as
+ *               a plugin built against SDK 1.1 would send it, and one whose bools
+ *               (match, presentation_attack) hold the byte 2)
  */
 #include <stddef.h>
 #include <egate/plugin.h>
@@ -18,7 +19,7 @@
 #include <unistd.h>
 
 enum behaviour { OK, HANG, REFUSE, SYNC, THREAD, LATE, REMOVE, FAULT };
-enum inspection { GOOD, OVERLAPPING, UNKNOWN_CHECK, CONTROL_CHARS, V1_1 };
+enum inspection { GOOD, OVERLAPPING, UNKNOWN_CHECK, CONTROL_CHARS, V1_1, RAW_FLAGS };
 
 struct dev {
         struct eg_host *host;
@@ -62,6 +63,11 @@ static void inspect(struct eg_op_result *r, enum inspection how) {
                 break;
         case V1_1:
                 r->size = offsetof(struct eg_op_result, document_model);
+                break;
+        case RAW_FLAGS:
+                /* What a plugin in another language, or a careless one, may leave in a bool. */
+                memset((uint8_t *) r + offsetof(struct eg_op_result, match), 2, 1);
+                memset((uint8_t *) r + offsetof(struct eg_op_result, presentation_attack), 2, 1);
                 break;
         default:
                 break;
@@ -174,8 +180,8 @@ static int parse_behaviour(const char *s) {
 }
 
 static int parse_inspection(const char *s) {
-        static const char *const names[] = { "good", "overlapping", "unknown-check",
-                                             "control-chars", "v1.1" };
+        static const char *const names[] = { "good",          "overlapping", "unknown-check",
+                                             "control-chars", "v1.1",        "raw-flags" };
         for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
                 if (strcmp(s, names[i]) == 0)
                         return (int) i;
