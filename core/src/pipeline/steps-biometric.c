@@ -6,6 +6,8 @@
  * reference image beside it, up to face-attempts, when the policy asks
  * (face-verification = yes, or auto with a camera, a comparator and a
  * reference).  Every comparison is recorded with its score and threshold.
+ * A device whose presentation attack detection rejects the sample raises a
+ * silent alarm at once (A_FP_PAD_ALARM, A_FACE_PAD_ALARM).
  *
  * The traveller's pace is the policy's business (fingerprint-timeout-ms,
  * face-timeout-ms: a timer per attempt that cancels the capture); the
@@ -45,6 +47,18 @@ static void biometrics_progress(struct eg_pipeline *p, struct eg_transaction *tx
         if (!tx->fp_done || (tx->face_wanted && !tx->face_done))
                 return;
         pl_decide(p, tx);
+}
+
+/*
+ * The scanner's or camera's presentation attack detection found an artefact: the step
+ * fails with the alert and a silent alarm decides the transaction, whatever a comparison
+ * said (a fake made from the member's own finger matches).  The traveller sees a plain
+ * referral.
+ */
+static void presentation_attack(struct eg_pipeline *p, struct eg_transaction *tx,
+                                const struct pl_step_info *s) {
+        pl_tx_step(tx, s);
+        pl_alarm(p, tx, s->reason, "presentation-attack", s->reason);
 }
 
 /* ---- fingerprint ---- */
@@ -120,6 +134,28 @@ static void on_fp(struct eg_pipeline *p, struct eg_transaction *tx, struct eg_op
         threshold = tx->policy.fingerprint_threshold > 0 ? tx->policy.fingerprint_threshold
                                                          : o->threshold;
         match = tx->policy.fingerprint_threshold > 0 ? o->score >= threshold : o->match;
+        if (o->presentation_attack) {
+                (void) snprintf(detail, sizeof(detail),
+                                "the scanner's presentation attack detection rejected the "
+                                "finger (score %.1f, threshold %.1f)",
+                                o->score, threshold);
+                tx->fp_done = true;
+                presentation_attack(p, tx,
+                                    &(struct pl_step_info){
+                                            .step = "fingerprint",
+                                            .result = EG_CHECK_FAILED,
+                                            .reason = EG_REASON_FP_PAD_ALARM,
+                                            .detail = detail,
+                                            .clock = &tx->fp_clock,
+                                            .attempt = tx->fp_attempts,
+                                            .device = tx->devices[EG_ROLE_FINGERPRINT_SCANNER],
+                                            .timeout_ms = tx->policy.fingerprint_timeout_ms,
+                                            .has_score = true,
+                                            .score = o->score,
+                                            .threshold = threshold,
+                                    });
+                return;
+        }
         (void) snprintf(detail, sizeof(detail), "score %.1f, threshold %.1f", o->score, threshold);
         if (!match) {
                 fp_failed_attempt(p, tx, EG_REASON_FP_NO_MATCH, detail, true, o->score, threshold);
@@ -305,6 +341,24 @@ static void on_capture(struct eg_pipeline *p, struct eg_transaction *tx, struct 
         tx->face_op = 0;
         if (o->status == -ETIMEDOUT || o->status == -ENODEV)
                 return; /* the camera failed: device_lost() refers */
+        /* With or without a frame: the camera has spoken. */
+        if (o->status == 0 && o->presentation_attack) {
+                pl_timer_disarm(&tx->face_timer);
+                tx->face_done = true;
+                presentation_attack(p, tx,
+                                    &(struct pl_step_info){
+                                            .step = "face",
+                                            .result = EG_CHECK_FAILED,
+                                            .reason = EG_REASON_FACE_PAD_ALARM,
+                                            .detail = "the camera's presentation attack "
+                                                      "detection rejected the face",
+                                            .clock = &tx->face_clock,
+                                            .attempt = tx->face_attempts,
+                                            .device = tx->devices[EG_ROLE_CAMERA],
+                                            .timeout_ms = tx->policy.face_timeout_ms,
+                                    });
+                return;
+        }
         if (o->status < 0 || o->fd < 0) {
                 pl_timer_disarm(&tx->face_timer);
                 face_failed_attempt(p, tx,
