@@ -2,7 +2,8 @@
 /*
  * The nfc plugin's ATR for a selected chip (plugins/nfc/nfc-atr.c: target_atr()) against
  * the form PC/SC part 3 §3.1.3.2.3 gives it, for the cases the PN532 emulator of test-nfc
- * cannot show: a type B chip, and the extended-length capability cleared.
+ * cannot show: a type B chip, and the extended-length capability cleared.  The fuzz target
+ * (fuzz-nfc-atr.c) checks the same rules on any target.
  */
 #include <setjmp.h>
 #include <stdarg.h>
