@@ -148,6 +148,7 @@ static int host_complete(struct eg_host *host, eg_op_id op, const struct eg_op_r
         post->outcome.optical_undetermined = result.optical_undetermined;
         post->outcome.presentation_attack =
                 result_flag(&result, offsetof(struct eg_op_result, presentation_attack));
+        post->outcome.faces = result.faces;
         post->outcome.fd = TAKE_FD(fd);
 
         r = eg_post_queue_push(&p->manager->posts, post);

@@ -37,6 +37,7 @@ struct eg_op_outcome {
         char *document_model; /* DOCUMENT_INSPECT: NULL when no model fits */
         uint32_t optical_passed, optical_failed, optical_undetermined;
         bool presentation_attack; /* FINGER_*, CAMERA_CAPTURE: the device's PAD found an artefact */
+        uint32_t faces; /* CAMERA_CAPTURE: faces in the frame, 0: not counted */
         uint64_t duration_usec;
 };
 

@@ -29,6 +29,7 @@ struct outcome_log {
         bool has_model;
         uint32_t passed, failed, undetermined;
         bool match, presentation_attack;
+        uint32_t faces;
 };
 
 struct fixture {
@@ -68,6 +69,7 @@ static void on_done(struct eg_manager *m, const char *device_id, eg_op_id op,
         l->undetermined = o->optical_undetermined;
         l->match = o->match;
         l->presentation_attack = o->presentation_attack;
+        l->faces = o->faces;
 }
 
 static const char config_template[] =
@@ -305,6 +307,7 @@ static void test_raw_flags_read_as_true(void **state) {
         assert_int_equal(l.status, 0);
         assert_true(l.match);
         assert_true(l.presentation_attack);
+        assert_int_equal(l.faces, 3);
 }
 
 /* A verdict in two masks, an unknown check or a model with control characters never reaches

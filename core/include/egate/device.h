@@ -195,6 +195,10 @@ struct eg_op_result {
          * fake finger, a printed, replayed or masked face.  egated raises a silent operator
          * alarm whatever a comparison says; false when the device has no PAD. */
         bool presentation_attack;
+        /* Since ABI 1.2.  CAMERA_CAPTURE: the faces the camera found in the frame, 0 when it
+         * does not count them.  More than one: egated asks the traveller to stand alone and
+         * captures again (A_MULTI_FACE), the frame is never compared. */
+        uint32_t faces;
 };
 
 /* Door position and lock state, reported with EG_EVENT_DOOR_*. */

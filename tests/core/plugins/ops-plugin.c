@@ -68,6 +68,7 @@ static void inspect(struct eg_op_result *r, enum inspection how) {
                 /* What a plugin in another language, or a careless one, may leave in a bool. */
                 memset((uint8_t *) r + offsetof(struct eg_op_result, match), 2, 1);
                 memset((uint8_t *) r + offsetof(struct eg_op_result, presentation_attack), 2, 1);
+                r->faces = 3; /* and the last member of 1.2 arrives too */
                 break;
         default:
                 break;
