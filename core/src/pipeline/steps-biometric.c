@@ -7,7 +7,9 @@
  * (face-verification = yes, or auto with a camera, a comparator and a
  * reference).  Every comparison is recorded with its score and threshold.
  * A device whose presentation attack detection rejects the sample raises a
- * silent alarm at once (A_FP_PAD_ALARM, A_FACE_PAD_ALARM).
+ * silent alarm at once (A_FP_PAD_ALARM, A_FACE_PAD_ALARM); a frame with several
+ * faces is captured again, and alerts the operator when the last one still has them
+ * (A_MULTI_FACE).
  *
  * The traveller's pace is the policy's business (fingerprint-timeout-ms,
  * face-timeout-ms: a timer per attempt that cancels the capture); the
@@ -15,6 +17,7 @@
  * scanner, while a scanner that stops answering still does.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -276,6 +279,35 @@ static void face_unavailable(struct eg_pipeline *p, struct eg_transaction *tx) {
         biometrics_progress(p, tx);
 }
 
+/*
+ * More than one face in the frame (BSI TR-03121: face capture detects them and guides the
+ * traveller to appear alone): the frame is never compared; the traveller is asked to stand
+ * alone while attempts remain, and if the last capture still shows several faces the
+ * operator is alerted silently.
+ */
+static void several_faces(struct eg_pipeline *p, struct eg_transaction *tx, uint32_t faces) {
+        char detail[EG_CHECK_DETAIL_MAX];
+
+        (void) snprintf(detail, sizeof(detail), "%" PRIu32 " faces in the frame", faces);
+        pl_tx_step(tx, &(struct pl_step_info){
+                               .step = "face",
+                               .result = EG_CHECK_FAILED,
+                               .reason = EG_REASON_MULTI_FACE,
+                               .detail = detail,
+                               .clock = &tx->face_clock,
+                               .attempt = tx->face_attempts,
+                               .device = tx->devices[EG_ROLE_CAMERA],
+                               .timeout_ms = tx->policy.face_timeout_ms,
+                       });
+        if (tx->face_attempts < tx->policy.face_attempts) {
+                pl_indicate(p, EG_COLOUR_WHITE, EG_PATTERN_STEADY, PL_MSG_ONE_PERSON);
+                face_attempt(p, tx);
+                return;
+        }
+        tx->face_done = true;
+        pl_alarm(p, tx, EG_REASON_MULTI_FACE, "multi-face", detail);
+}
+
 struct face_call {
         struct eg_pipeline *p;
         struct eg_transaction *tx;
@@ -357,6 +389,11 @@ static void on_capture(struct eg_pipeline *p, struct eg_transaction *tx, struct 
                                             .device = tx->devices[EG_ROLE_CAMERA],
                                             .timeout_ms = tx->policy.face_timeout_ms,
                                     });
+                return;
+        }
+        if (o->status == 0 && o->faces > 1) {
+                pl_timer_disarm(&tx->face_timer);
+                several_faces(p, tx, o->faces);
                 return;
         }
         if (o->status < 0 || o->fd < 0) {
