@@ -47,6 +47,7 @@ struct fake_completion {
         int64_t value;
         char *document_model; /* DOCUMENT_INSPECT */
         uint32_t optical_passed, optical_failed, optical_undetermined;
+        bool presentation_attack; /* FINGER_CAPTURE, FINGER_VERIFY, CAMERA_CAPTURE */
         bool other_thread;
         uint64_t at_ms;
 };
