@@ -1,5 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Camera: sees whoever stands in the mantrap. */
+/*
+ * Camera: sees whoever stands in the mantrap.  The frame's PGM comment says
+ * what it shows ("face=match subject=t01"); egated's mock comparator
+ * (core/src/pipeline/face-mock.c) reads it.
+ *
+ * "presentation-attack" is a photo of the traveller held up: the frame is
+ * exactly the one "match" gives, so the comparator finds the member, and
+ * only the camera's own presentation attack detection tells, through the
+ * result's presentation_attack.
+ */
 #include <stdio.h>
 #include <string.h>
 
@@ -29,6 +38,7 @@ static void camera_finish(struct mock_device *d, struct mock_op *op) {
 
         if (t) {
                 enum mock_face_outcome o = mock_world_face_outcome(w, true);
+                enum mock_face_outcome shown = o;
 
                 if (o == MOCK_FACE_NO_FACE) {
                         mock_op_end(op, -ENOMSG, "no face");
@@ -38,8 +48,12 @@ static void camera_finish(struct mock_device *d, struct mock_op *op) {
                         mock_op_end(op, -EAGAIN, "multiple faces");
                         return;
                 }
+                if (o == MOCK_FACE_PRESENTATION_ATTACK) {
+                        shown = MOCK_FACE_MATCH; /* the photo is of the traveller's own face */
+                        r.presentation_attack = true;
+                }
                 (void) snprintf(comment, sizeof(comment), "face=%s subject=%s",
-                                mock_face_outcome_to_string(o), t->id);
+                                mock_face_outcome_to_string(shown), t->id);
         } else
                 (void) snprintf(comment, sizeof(comment), "face=unknown");
 

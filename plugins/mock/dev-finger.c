@@ -9,6 +9,12 @@
  * per attempt: FINGER_VERIFY always uses an entry up; CAPTURE and ENROLL
  * only use up a "timeout" or "poor-quality" entry (that attempt is over),
  * otherwise they leave it for the verify that follows.
+ *
+ * "presentation-attack" is a fake finger moulded from the traveller's own
+ * print: it compares as well as the real one, and only the scanner's own
+ * presentation attack detection can tell, so VERIFY says match (with the
+ * match score) and sets presentation_attack; CAPTURE sets it on the image.
+ * The daemon must let PAD win over the comparison, and tests see both.
  */
 #include <stdio.h>
 
@@ -64,6 +70,7 @@ void mock_fingerprint_finger_changed(struct mock_device *d, bool present) {
 
 static void verify(struct mock_device *d, struct mock_op *op, const struct mock_traveller *t) {
         struct mock_worker_result res = { .threshold = MOCK_FINGERPRINT_THRESHOLD };
+        enum mock_finger_outcome outcome;
         const char *identity;
         size_t len;
 
@@ -79,7 +86,8 @@ static void verify(struct mock_device *d, struct mock_op *op, const struct mock_
         identity = (const char *) op->data + TEMPLATE_MAGIC_LEN;
         len = op->data_len - TEMPLATE_MAGIC_LEN;
 
-        switch (mock_world_finger_outcome(d->lane->world, true)) {
+        outcome = mock_world_finger_outcome(d->lane->world, true);
+        switch (outcome) {
         case MOCK_FINGER_TIMEOUT:
                 op->state = MOCK_OP_HANGING; /* the daemon's deadline fires */
                 return;
@@ -87,6 +95,7 @@ static void verify(struct mock_device *d, struct mock_op *op, const struct mock_
                 mock_op_end(op, -EAGAIN, "poor quality");
                 return;
         case MOCK_FINGER_MATCH:
+        case MOCK_FINGER_PRESENTATION_ATTACK: /* the fake carries the traveller's own ridges */
                 res.match = strlen(t->fingerprint.identity) == len &&
                             memcmp(identity, t->fingerprint.identity, len) == 0;
                 break;
@@ -95,8 +104,12 @@ static void verify(struct mock_device *d, struct mock_op *op, const struct mock_
                 break;
         }
         res.score = res.match ? t->fingerprint.score_match : t->fingerprint.score_no_match;
-        mock_log(d->plugin, EG_LOG_DEBUG, "device %s: verify of traveller %s: score %.0f, %s",
-                 d->key, t->id, res.score, res.match ? "match" : "no match");
+        /* PAD judges the sample, not the comparison: a fake is flagged whoever's template the
+         * daemon compares it with. */
+        res.presentation_attack = outcome == MOCK_FINGER_PRESENTATION_ATTACK;
+        mock_log(d->plugin, EG_LOG_DEBUG, "device %s: verify of traveller %s: score %.0f, %s%s",
+                 d->key, t->id, res.score, res.match ? "match" : "no match",
+                 res.presentation_attack ? ", presentation attack detected" : "");
 
         if (mock_worker_post(d->plugin->worker, op->id, d, &res) < 0) {
                 struct eg_op_result r = {
@@ -104,6 +117,7 @@ static void verify(struct mock_device *d, struct mock_op *op, const struct mock_
                         .score = res.score,
                         .threshold = res.threshold,
                         .match = res.match,
+                        .presentation_attack = res.presentation_attack,
                 };
                 mock_op_complete(op, &r);
                 return;
@@ -163,6 +177,8 @@ static void finger_finish(struct mock_device *d, struct mock_op *op) {
         }
         r.fd = fd;
         r.format = MOCK_IMAGE_MIME;
+        /* Not on ENROLL's template above: the SDK defines the flag for CAPTURE and VERIFY. */
+        r.presentation_attack = outcome == MOCK_FINGER_PRESENTATION_ATTACK;
         mock_op_complete(op, &r);
 }
 

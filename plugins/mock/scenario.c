@@ -28,6 +28,7 @@ const char *const mock_finger_outcome_names[MOCK_FINGER_OUTCOME_MAX] = {
         [MOCK_FINGER_NO_MATCH] = "no-match",
         [MOCK_FINGER_TIMEOUT] = "timeout",
         [MOCK_FINGER_POOR_QUALITY] = "poor-quality",
+        [MOCK_FINGER_PRESENTATION_ATTACK] = "presentation-attack",
 };
 
 const char *const mock_face_outcome_names[MOCK_FACE_OUTCOME_MAX] = {
@@ -35,6 +36,7 @@ const char *const mock_face_outcome_names[MOCK_FACE_OUTCOME_MAX] = {
         [MOCK_FACE_NO_MATCH] = "no-match",
         [MOCK_FACE_NO_FACE] = "no-face",
         [MOCK_FACE_MULTI_FACE] = "multi-face",
+        [MOCK_FACE_PRESENTATION_ATTACK] = "presentation-attack",
 };
 
 const char *const mock_walk_names[MOCK_WALK_MAX] = {

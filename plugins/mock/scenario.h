@@ -59,6 +59,10 @@ enum mock_finger_outcome {
         MOCK_FINGER_NO_MATCH,
         MOCK_FINGER_TIMEOUT,
         MOCK_FINGER_POOR_QUALITY,
+        /* A fake finger moulded from the traveller's own print: it compares like "match", and
+         * the scanner's presentation attack detection flags the sample (FINGER_CAPTURE and
+         * FINGER_VERIFY set eg_op_result.presentation_attack). */
+        MOCK_FINGER_PRESENTATION_ATTACK,
         MOCK_FINGER_OUTCOME_MAX,
 };
 
@@ -67,6 +71,9 @@ enum mock_face_outcome {
         MOCK_FACE_NO_MATCH,
         MOCK_FACE_NO_FACE,
         MOCK_FACE_MULTI_FACE,
+        /* A photo of the traveller held up: the frame is the one "match" gives, and the
+         * camera's presentation attack detection flags it (eg_op_result.presentation_attack). */
+        MOCK_FACE_PRESENTATION_ATTACK,
         MOCK_FACE_OUTCOME_MAX,
 };
 

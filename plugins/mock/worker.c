@@ -48,6 +48,7 @@ static void *worker_main(void *userdata) {
                         .score = j->result.score,
                         .threshold = j->result.threshold,
                         .match = j->result.match,
+                        .presentation_attack = j->result.presentation_attack,
                 };
                 (void) eg_host_complete(w->host, j->op, &r);
                 free(j);

@@ -19,6 +19,7 @@ struct mock_worker_result {
         double score;
         double threshold;
         bool match;
+        bool presentation_attack; /* the scanner's PAD flagged the sample */
 };
 
 struct mock_worker;

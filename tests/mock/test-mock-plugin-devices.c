@@ -398,6 +398,7 @@ static void test_fingerprint(void **state) {
         assert_true(c->other_thread);
         assert_true(c->score == 72.0);
         assert_true(c->threshold == 40.0);
+        assert_false(c->presentation_attack); /* test-mock-plugin-pad.c has the fakes */
 
         /* Somebody else's template. */
         static const uint8_t other[] = "EGMOCK1\0t02";
@@ -463,6 +464,7 @@ static void test_fingerprint(void **state) {
         char head[40] = "";
         assert_true(read(c->fd, head, 33) == 33);
         assert_memory_equal(head, "P5\n# egate-mock finger subject=t05", 33);
+        assert_false(c->presentation_attack);
 }
 
 static void test_camera(void **state) {
@@ -481,6 +483,7 @@ static void test_camera(void **state) {
         assert_string_equal(c->format, "image/x-portable-graymap");
         assert_true(read(c->fd, buf, 30) == 30);
         assert_memory_equal(buf, "P5\n# egate-mock face=unknown\n", 29);
+        assert_false(c->presentation_attack); /* no scenario scripts a stranger's attack */
 
         mock_test_command(f->plugin, "enter A1 mantrap 1", "OK mantrap=2");
         c = mock_test_op(h, "A1-camera", EG_OP_CAMERA_CAPTURE, 0);

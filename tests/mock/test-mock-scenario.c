@@ -288,7 +288,7 @@ static void test_traveller_errors(void **state) {
                      "travellers[0].fingerprint.behaviour: must not be empty");
         expect_error(TRAV(",'fingerprint':{'behaviour':['match','smudge']}"),
                      "travellers[0].fingerprint.behaviour[1]: unknown value 'smudge'; expected "
-                     "match, no-match, timeout, poor-quality");
+                     "match, no-match, timeout, poor-quality, presentation-attack");
         expect_error(TRAV(",'fingerprint':{'score_match':30}"),
                      "travellers[0].fingerprint.score_match: 30 is below the threshold 40, so a "
                      "match would not match");
@@ -299,7 +299,34 @@ static void test_traveller_errors(void **state) {
                      "travellers[0].fingerprint.score_match: 101 is too large; the limit is 100");
         expect_error(TRAV(",'face':{'behaviour':['blink']}"),
                      "travellers[0].face.behaviour[0]: unknown value 'blink'; expected match, "
-                     "no-match, no-face, multi-face");
+                     "no-match, no-face, multi-face, presentation-attack");
+}
+
+/* A fake finger and a photo held up: one name in both lists, each its own enum value. */
+static void test_presentation_attack(void **state) {
+        struct mock_scenario *s =
+                expect_ok(TRAV(",'fingerprint':{'behaviour':['presentation-attack','match']},"
+                               "'face':{'behaviour':['match','presentation-attack']}"));
+        const struct mock_traveller *t = &s->travellers[0];
+
+        assert_int_equal(t->fingerprint.n_outcomes, 2);
+        assert_int_equal(t->fingerprint.outcomes[0], MOCK_FINGER_PRESENTATION_ATTACK);
+        assert_int_equal(t->fingerprint.outcomes[1], MOCK_FINGER_MATCH);
+        assert_int_equal(t->face.n_outcomes, 2);
+        assert_int_equal(t->face.outcomes[1], MOCK_FACE_PRESENTATION_ATTACK);
+        assert_string_equal(mock_finger_outcome_to_string(MOCK_FINGER_PRESENTATION_ATTACK),
+                            "presentation-attack");
+        assert_string_equal(mock_face_outcome_to_string(MOCK_FACE_PRESENTATION_ATTACK),
+                            "presentation-attack");
+        mock_scenario_free(s);
+
+        /* The scanner's and the camera's words are not each other's. */
+        expect_error(TRAV(",'fingerprint':{'behaviour':['no-face']}"),
+                     "travellers[0].fingerprint.behaviour[0]: unknown value 'no-face'; expected "
+                     "match, no-match, timeout, poor-quality, presentation-attack");
+        expect_error(TRAV(",'face':{'behaviour':['presentation_attack']}"),
+                     "travellers[0].face.behaviour[0]: unknown value 'presentation_attack'; "
+                     "expected match, no-match, no-face, multi-face, presentation-attack");
 }
 
 static void test_chip_access(void **state) {
@@ -706,6 +733,7 @@ int main(void) {
                 cmocka_unit_test(test_daemon_backends),
                 cmocka_unit_test(test_structure_errors),
                 cmocka_unit_test(test_traveller_errors),
+                cmocka_unit_test(test_presentation_attack),
                 cmocka_unit_test(test_chip_access),
                 cmocka_unit_test(test_chip_extended_length),
                 cmocka_unit_test(test_membership_errors),
