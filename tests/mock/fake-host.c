@@ -104,6 +104,7 @@ static int host_complete(struct eg_host *h, eg_op_id op, const struct eg_op_resu
                 .optical_failed = r->optical_failed,
                 .optical_undetermined = r->optical_undetermined,
                 .presentation_attack = r->presentation_attack,
+                .faces = r->faces,
                 .other_thread = !pthread_equal(pthread_self(), h->main_thread),
                 .at_ms = __atomic_load_n(&h->now_us, __ATOMIC_RELAXED) / 1000,
         };

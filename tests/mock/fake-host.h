@@ -48,6 +48,7 @@ struct fake_completion {
         char *document_model; /* DOCUMENT_INSPECT */
         uint32_t optical_passed, optical_failed, optical_undetermined;
         bool presentation_attack; /* FINGER_CAPTURE, FINGER_VERIFY, CAMERA_CAPTURE */
+        uint32_t faces; /* CAMERA_CAPTURE */
         bool other_thread;
         uint64_t at_ms;
 };
