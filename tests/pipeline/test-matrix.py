@@ -295,6 +295,22 @@ CASES = [
                 step("face", "failed", "E_FACE_NO_MATCH", 2)]),
     Case("face-second-attempt", "accept", [], ACCEPT_DOORS,
          traveller={"face": {"behaviour": ["no-match", "match"]}}),
+    # Presentation attacks the device detects: an alarm, however well the artefact matches.
+    Case("fake-finger", "alarm", ["A_FP_PAD_ALARM"], BACK_THROUGH_ENTRY,
+         traveller={"fingerprint": {"behaviour": ["presentation-attack"]}},
+         alarm="presentation-attack",
+         steps=[step("fingerprint", "failed", "A_FP_PAD_ALARM", 1)]),
+    Case("photo-at-the-camera", "alarm", ["A_FACE_PAD_ALARM"], BACK_THROUGH_ENTRY,
+         traveller={"face": {"behaviour": ["presentation-attack"]}},
+         alarm="presentation-attack",
+         steps=[step("face", "failed", "A_FACE_PAD_ALARM", 1)]),
+    # Someone behind the traveller at the camera: asked to stand alone, captured again.
+    Case("second-face-then-alone", "accept", [], ACCEPT_DOORS,
+         traveller={"face": {"behaviour": ["multi-face", "match"]}},
+         steps=[step("face", "failed", "A_MULTI_FACE", 1), step("face", "successful", None, 2)]),
+    Case("second-face-stays", "alarm", ["A_MULTI_FACE"], BACK_THROUGH_ENTRY,
+         traveller={"face": {"behaviour": ["multi-face"]}}, alarm="multi-face",
+         steps=[step("face", "failed", "A_MULTI_FACE", 2)]),
     Case("tailgater", "alarm", ["A_TAILGATING"], BACK_OR_REVERSED,
          traveller={"walk": "tailgater"}, alarm="tailgating"),
     # The pair stood at the reader together: a warning there (step 1), the alarm inside.
