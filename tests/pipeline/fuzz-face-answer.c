@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * libFuzzer target for the external face comparator's answer (face-answer.c, through
- * eg_face_answer_parse(): the four results, the strict envelope, the score's range and
+ * eg_face_answer_parse(): the five results, the strict envelope, the score's range and
  * the screening of an "unavailable" message).  The whole input is the answer line.
  * Nothing is logged by the parser; what it hands the log (note.problem, note.message) is
  * checked here.
@@ -61,6 +61,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         case -ENOMSG:
         case -EINVAL:
         case -EHOSTDOWN:
+        case -EACCES:
                 if (note.problem[0] != '\0' || score != -1234)
                         __builtin_trap();
                 break;

@@ -12,7 +12,9 @@ scores by the reference (the mock registry's reference is the traveller's id):
   - "face-match" scores 90: accepted, the face step successful with its score;
   - "face-mismatch" scores 10: referred E_FACE_NO_MATCH after face-attempts tries;
   - "face-unavailable" gets "unavailable": referred E_FACE_COMPARATOR_UNAVAILABLE, the face
-    step undetermined, not a failed match.
+    step undetermined, not a failed match;
+  - "face-photo" gets "presentation-attack": a silent alarm (A_FACE_PAD_ALARM, Lane.Alarm
+    kind presentation-attack), the face step failed with it, no score.
 
 Run by meson (suite "pipeline"); EGATE_BUILD_ROOT and EGATE_SOURCE_ROOT come from the
 environment.
@@ -63,6 +65,8 @@ class FaceBridge(lane_harness.SocketBridge):
         self.asked.append((question, len(fds), probe, probe_seals, reference, reference_seals))
         if reference in self.SCORES:
             answer = {"version": 1, "result": "scored", "score": self.SCORES[reference]}
+        elif reference == b"face-photo":
+            answer = {"version": 1, "result": "presentation-attack"}
         else:
             answer = {"version": 1, "result": "unavailable", "message": "model not loaded"}
         conn.sendall(json.dumps(answer).encode() + b"\n")
@@ -103,6 +107,7 @@ def main():
          [("failed", "E_FACE_NO_MATCH"), ("failed", "E_FACE_NO_MATCH")], [10, 10]),
         ("face-unavailable", "refer", ["E_FACE_COMPARATOR_UNAVAILABLE"],
          [("undetermined", "E_FACE_COMPARATOR_UNAVAILABLE")], [None]),
+        ("face-photo", "alarm", ["A_FACE_PAD_ALARM"], [("failed", "A_FACE_PAD_ALARM")], [None]),
     ]
     travellers = [matrix.scenario_traveller(name, i, {}) for i, (name, *_) in enumerate(cases)]
     scenario_path = lane_harness.write_scenario(matrix, work, "external face", travellers,
@@ -122,8 +127,13 @@ def main():
     def one(case):
         name, decision, reasons, face_steps, scores = case
         asked = len(bridge.asked)
-        _, got = lane_harness.arrive(lane, matrix, name, decision, reasons)
+        since = lane.mark()
+        i, got = lane_harness.arrive(lane, matrix, name, decision, reasons)
         lane_harness.leave(lane)
+        alarms = [e["args"].get("kind") for e in lane.events[since:i + 1]
+                  if e.get("event") == "Alarm"]
+        if alarms != (["presentation-attack"] if decision == "alarm" else []):
+            raise Failure("Lane.Alarm kinds %r" % alarms)
         check_asked(bridge.asked[asked:], name, Failure)
         if len(bridge.asked) - asked != len(face_steps):
             raise Failure("%d comparisons, expected %d" %

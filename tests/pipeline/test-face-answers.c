@@ -55,6 +55,8 @@ static void test_no_face_unreadable(void **state) {
 
         assert_int_equal(status_of(f, "{\"version\":1,\"result\":\"no-face\"}\n"), -ENOMSG);
         assert_int_equal(status_of(f, "{\"version\":1,\"result\":\"unreadable\"}\n"), -EINVAL);
+        assert_int_equal(status_of(f, "{\"version\":1,\"result\":\"presentation-attack\"}\n"),
+                         -EACCES);
 }
 
 static void test_unavailable(void **state) {
@@ -123,6 +125,9 @@ static void test_malformed(void **state) {
                 "{\"version\":1,\"result\":\"no-face\",\"score\":87.5}\n",
                 "{\"version\":1,\"result\":\"unreadable\",\"message\":\"x\"}\n",
                 "{\"version\":1,\"result\":\"unavailable\",\"message\":5}\n",
+                /* An attack with a score is an answer nobody documented: no score is taken. */
+                "{\"version\":1,\"result\":\"presentation-attack\",\"score\":95}\n",
+                "{\"version\":1,\"result\":\"Presentation-Attack\"}\n",
         };
         _cleanup_free_ char *log = NULL;
 

@@ -51,6 +51,7 @@ static const struct {
         { "no-face", -ENOMSG },
         { "unreadable", -EINVAL },
         { "unavailable", -EHOSTDOWN },
+        { "presentation-attack", -EACCES },
 };
 
 /* "version": the integer 1, nothing that merely equals it (1.0, "1", true). */
@@ -167,8 +168,8 @@ int eg_face_answer_parse(const char *line, size_t len, struct eg_face_answer_not
                 if (streq(result, results[i].name))
                         status = results[i].status;
         if (status > 0)
-                return problem(note, "unknown result (expected scored, no-face, unreadable or "
-                                     "unavailable)");
+                return problem(note, "unknown result (expected scored, no-face, unreadable, "
+                                     "unavailable or presentation-attack)");
         r = check_fields(root, status, result, note, &score);
         if (r < 0) {
                 note->message[0] = '\0'; /* only an answer taken as such says why */

@@ -21,11 +21,12 @@ struct eg_face_answer_note {
 
 /*
  * One whole answer line (without its newline), judged strictly: exactly the fields of
- * one of the four answers, "version" 1, white space around the object and nothing else.
+ * one of the five answers, "version" 1, white space around the object and nothing else.
  *   0           "scored": *ret_score is the score, finite and within 0..100
  *   -ENOMSG     "no-face"
  *   -EINVAL     "unreadable"
  *   -EHOSTDOWN  "unavailable" (note->message or note->withheld)
+ *   -EACCES     "presentation-attack": the SDK's PAD rejected the probe
  *   -EBADMSG    anything else (note->problem says what, without a value from the line)
  *   -ENOMEM
  * *ret_score is set only for 0.  Logs nothing.

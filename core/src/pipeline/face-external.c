@@ -142,6 +142,9 @@ static void answer_line(struct face_request *q, const char *line, size_t len) {
         case -EINVAL:
                 log_debug("face: bridge %s: cannot read an image", path);
                 break;
+        case -EACCES:
+                log_debug("face: bridge %s: presentation attack detected", path);
+                break;
         case -EHOSTDOWN:
                 if (note.message[0] != '\0')
                         log_warning("face: bridge %s: the comparator is unavailable: %s", path,

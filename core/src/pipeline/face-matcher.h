@@ -23,7 +23,9 @@
 /* status 0 with a score, or -EINVAL (not an image it can read), -ENOMSG (no
  * face in it), -EHOSTDOWN (the comparator is unavailable: down, silent, or
  * answering nonsense; the face step is undetermined, not a failed match),
- * -ECANCELED (after cancel()). */
+ * -EACCES (its presentation attack detection rejected the probe: a photo, a
+ * screen, a mask; the pipeline raises a silent alarm), -ECANCELED (after
+ * cancel()). */
 typedef void (*eg_face_match_fn)(int status, double score, void *userdata);
 
 struct eg_face_matcher_ops {

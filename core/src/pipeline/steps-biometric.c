@@ -329,6 +329,22 @@ static void on_compare(int status, double score, void *userdata) {
                 face_unavailable(p, tx);
                 goto finish;
         }
+        if (status == -EACCES) {
+                tx->face_done = true;
+                presentation_attack(p, tx,
+                                    &(struct pl_step_info){
+                                            .step = "face",
+                                            .result = EG_CHECK_FAILED,
+                                            .reason = EG_REASON_FACE_PAD_ALARM,
+                                            .detail = "the face comparator's presentation attack "
+                                                      "detection rejected the face",
+                                            .clock = &tx->face_clock,
+                                            .attempt = tx->face_attempts,
+                                            .device = tx->devices[EG_ROLE_CAMERA],
+                                            .timeout_ms = tx->policy.face_timeout_ms,
+                                    });
+                goto finish;
+        }
         if (status < 0) {
                 face_failed_attempt(p, tx,
                                     status == -ENOMSG ? EG_REASON_FACE_NOT_DETECTED
