@@ -103,8 +103,10 @@ static void accept_line(struct mrz_framer *f, size_t len) {
                 emit_document(f);
 }
 
+/* The marker is a whole, clean line.  A CR without its LF (CRLF mode) is not stored in the
+ * line, so the stored bytes alone can equal the marker while the line was corrupt: "#O\rUT". */
 static bool line_is_marker(const struct mrz_framer *f) {
-        return f->marker_len > 0 && f->line_len == f->marker_len &&
+        return f->marker_len > 0 && !f->line_bad_ending && f->line_len == f->marker_len &&
                memcmp(f->line, f->marker, f->marker_len) == 0;
 }
 

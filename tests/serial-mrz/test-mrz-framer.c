@@ -327,6 +327,29 @@ static void test_removal_marker(void **state) {
         assert_clean(g);
 }
 
+/* A line with a lone CR in it is corrupt even when its other bytes spell the marker: CRLF
+ * mode keeps no lone CR in the line, and the framer once took "#REM\rOVED" for the marker
+ * (found by fuzz-mrz-framer). */
+static void test_marker_with_lone_cr(void **state) {
+        struct fixture *f = fixture_new(MRZ_FRAMING_LINES, MRZ_EOL_CRLF, "#REMOVED");
+        struct fixture *g = fixture_new(MRZ_FRAMING_STX_ETX, MRZ_EOL_CRLF, "#REMOVED");
+
+        feed(f, TD3_L1 "\r\n#REM\rOVED\r\n", 1000 * MS);
+        assert_int_equal(f->got.removed, 0);
+        assert_int_equal(f->got.garbled, 1);
+        assert_int_equal(f->got.partial, 1); /* the garbled line drops line 1 */
+        feed(f, "#REMOVED\r\n", 1001 * MS);
+        assert_int_equal(f->got.removed, 1);
+        assert_clean(f);
+
+        feed(g, "\x02#REM\rOVED\x03", 1000 * MS);
+        assert_int_equal(g->got.removed, 0);
+        assert_int_equal(g->got.garbled, 2); /* the line, then its frame */
+        feed(g, "\x02#REMOVED\x03", 1001 * MS);
+        assert_int_equal(g->got.removed, 1);
+        assert_clean(g);
+}
+
 static void test_reset_and_init(void **state) {
         struct mrz_framer_options o = { .frame_timeout_usec = 0 };
         struct fixture *f = fixture_new(MRZ_FRAMING_LINES, MRZ_EOL_AUTO, NULL);
@@ -359,6 +382,7 @@ int main(void) {
                 cmocka_unit_test(test_extra_line_starts_over),
                 cmocka_unit_test(test_stx_etx),
                 cmocka_unit_test(test_removal_marker),
+                cmocka_unit_test(test_marker_with_lone_cr),
                 cmocka_unit_test(test_reset_and_init),
         };
 
