@@ -46,6 +46,7 @@ const char *const mock_walk_names[MOCK_WALK_MAX] = {
         [MOCK_WALK_TWO_PEOPLE] = "two-people",
         [MOCK_WALK_SLOW] = "slow",
         [MOCK_WALK_FORCES_EXIT] = "forces-exit",
+        [MOCK_WALK_EXIT_INTRUDER] = "exit-intruder",
 };
 
 const char *const mock_membership_status_names[MOCK_MEMBERSHIP_STATUS_MAX] = {

@@ -84,6 +84,7 @@ enum mock_walk {
         MOCK_WALK_TWO_PEOPLE,
         MOCK_WALK_SLOW,
         MOCK_WALK_FORCES_EXIT,
+        MOCK_WALK_EXIT_INTRUDER, /* someone slips in through the open exit as they leave */
         MOCK_WALK_MAX,
 };
 

@@ -15,6 +15,7 @@ enum step {
         STEP_TAILGATER_IN, /* ... and slips into the mantrap */
         STEP_TURN_BACK, /* entry door open, but they take the passport and go */
         STEP_FORCE_EXIT, /* pushes the exit door open */
+        STEP_INTRUDER_IN, /* exit -> mantrap: a stranger through the open exit door */
         STEP_STEP_OUT, /* mantrap -> exit */
         STEP_LEAVE_EXIT, /* exit -> gone */
         STEP_STEP_BACK, /* mantrap -> approach (sent back) */
@@ -377,6 +378,12 @@ static void run_step(struct mock_world *w, enum step step) {
                 agenda_add(w, STEP_STEP_OUT, walk_time(w));
                 return;
 
+        case STEP_INTRUDER_IN:
+                narrate(w, "a stranger slips into the mantrap through the open exit door");
+                role_zone_add(w, ZONE_MANTRAP, 1);
+                w->group++; /* and leaves with them, the way they came */
+                return;
+
         case STEP_STEP_OUT:
                 narrate(w, "%s walks out through the exit door", who(t, buf, sizeof(buf)));
                 if (w->finger && w->finger == t && w->finger_auto)
@@ -605,6 +612,9 @@ void mock_world_door(struct mock_world *w, enum mock_door_side side, bool open) 
         case MOCK_PHASE_IN_MANTRAP:
                 agenda_cancel(w, STEP_FORCE_EXIT);
                 w->phase = MOCK_PHASE_LEAVING;
+                /* Before the traveller moves: even at zero latency the stranger is in first. */
+                if (side == MOCK_DOOR_EXIT && w->traveller->walk == MOCK_WALK_EXIT_INTRUDER)
+                        agenda_add(w, STEP_INTRUDER_IN, 0);
                 agenda_add(w, side == MOCK_DOOR_EXIT ? STEP_STEP_OUT : STEP_STEP_BACK,
                            walk_time(w));
                 return;

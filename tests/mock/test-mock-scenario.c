@@ -281,7 +281,7 @@ static void test_traveller_errors(void **state) {
                      "exponent");
         expect_error(TRAV(",'walk':'runs'"),
                      "travellers[0].walk: unknown value 'runs'; expected normal, tailgater, "
-                     "turns-back, two-people, slow, forces-exit");
+                     "turns-back, two-people, slow, forces-exit, exit-intruder");
         expect_error("{'name':'x','travellers':[{'id':'t1','label':'a\\tb','mrz':" MRZ_TD3 "}]}",
                      "travellers[0].label: contains a control character at byte 2");
         expect_error(TRAV(",'fingerprint':{'behaviour':[]}"),
