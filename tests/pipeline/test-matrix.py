@@ -321,6 +321,10 @@ CASES = [
          traveller={"walk": "turns-back"}),
     Case("exit-door-forced", "alarm", ["A_DOOR_FORCED"], None,
          traveller={"walk": "forces-exit"}, alarm="door-forced"),
+    # Decided and recorded as an accept; the stranger who came in through the open exit is
+    # the operator's silent alarm and a lane event of the transaction.
+    Case("exit-intruder", "accept", [], ACCEPT_DOORS, traveller={"walk": "exit-intruder"},
+         events=[("alarm", "exit-tailgate", "A_EXIT_TAILGATE", True)]),
     Case("watchlist-hit", "alarm", ["A_WATCHLIST_HIT"], None,
          traveller={"background": "watchlist-hit"}, alarm="watchlist-hit"),
     Case("lost-stolen-document", "alarm", ["A_LOST_STOLEN_DOC"], None,

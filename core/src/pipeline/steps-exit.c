@@ -194,6 +194,14 @@ void pl_leave_occupancy(struct eg_pipeline *p, struct eg_transaction *tx) {
                 return;
         switch (tx->phase) {
         case PL_PHASE_EXITING:
+                if (pl_zone_count(p, "mantrap") > 1 && !tx->exit_intrusion) {
+                        /* Somebody came in through the open exit (§9 step 20): the exit
+                         * stays open until the mantrap is empty, nobody is locked in, and
+                         * the operator is told at once. */
+                        tx->exit_intrusion = true;
+                        pl_alarm(p, tx, EG_REASON_EXIT_TAILGATE, "exit-tailgate",
+                                 EG_REASON_EXIT_TAILGATE);
+                }
                 if (pl_zone_count(p, "mantrap") == 0)
                         shut_and_finish(p, tx, EG_ROLE_EXIT_DOOR);
                 return;
