@@ -274,11 +274,24 @@ uint64_t mrz_framer_deadline(const struct mrz_framer *f) {
         return f->last_usec + f->frame_timeout_usec;
 }
 
+/* What the header promises, checked here too: the options parser is not the only caller. */
+static bool marker_is_valid(const char *m) {
+        size_t n = strlen(m);
+
+        if (n == 0 || n > MRZ_MARKER_MAX)
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if (m[i] <= ' ' || m[i] > '~')
+                        return false;
+        return true;
+}
+
 int mrz_framer_init(struct mrz_framer *f, const struct mrz_framer_options *o, mrz_framer_fn fn,
                     void *userdata) {
         size_t marker_len = o->removal_marker ? strlen(o->removal_marker) : 0;
 
-        if (marker_len > MRZ_MARKER_MAX || o->frame_timeout_usec == 0)
+        if ((o->removal_marker && !marker_is_valid(o->removal_marker)) ||
+            o->frame_timeout_usec == 0)
                 return -EINVAL;
         *f = (struct mrz_framer){
                 .framing = o->framing,

@@ -359,6 +359,15 @@ static void test_reset_and_init(void **state) {
         o.frame_timeout_usec = 1;
         o.removal_marker = "0123456789012345678901234567890123";
         assert_int_equal(mrz_framer_init(&bad, &o, NULL, NULL), -EINVAL);
+        /* As the header says: 1..32 printable characters, no spaces. */
+        o.removal_marker = "";
+        assert_int_equal(mrz_framer_init(&bad, &o, NULL, NULL), -EINVAL);
+        o.removal_marker = "NO DOC";
+        assert_int_equal(mrz_framer_init(&bad, &o, NULL, NULL), -EINVAL);
+        o.removal_marker = "#OUT\r";
+        assert_int_equal(mrz_framer_init(&bad, &o, NULL, NULL), -EINVAL);
+        o.removal_marker = "#OUT";
+        assert_int_equal(mrz_framer_init(&bad, &o, NULL, NULL), 0);
 
         feed(f, TD3_L1 "\n" TD3_L2, 1000 * MS);
         mrz_framer_reset(&f->framer);
