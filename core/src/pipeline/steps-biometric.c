@@ -52,11 +52,42 @@ static void biometrics_progress(struct eg_pipeline *p, struct eg_transaction *tx
         pl_decide(p, tx);
 }
 
+/* What every fingerprint attempt's step records; callers add a score when there is one. */
+static struct pl_step_info fp_step(const struct eg_transaction *tx, enum eg_check_result result,
+                                   const char *reason, const char *detail) {
+        return (struct pl_step_info){
+                .step = "fingerprint",
+                .result = result,
+                .reason = reason,
+                .detail = detail,
+                .clock = &tx->fp_clock,
+                .attempt = tx->fp_attempts,
+                .device = tx->devices[EG_ROLE_FINGERPRINT_SCANNER],
+                .timeout_ms = tx->policy.fingerprint_timeout_ms,
+        };
+}
+
+/* The same for a face attempt; the policy's threshold goes in the record with a score. */
+static struct pl_step_info face_step(const struct eg_transaction *tx, enum eg_check_result result,
+                                     const char *reason, const char *detail) {
+        return (struct pl_step_info){
+                .step = "face",
+                .result = result,
+                .reason = reason,
+                .detail = detail,
+                .clock = &tx->face_clock,
+                .attempt = tx->face_attempts,
+                .device = tx->devices[EG_ROLE_CAMERA],
+                .timeout_ms = tx->policy.face_timeout_ms,
+                .threshold = tx->policy.face_threshold,
+        };
+}
+
 /*
- * The scanner's or camera's presentation attack detection found an artefact: the step
- * fails with the alert and a silent alarm decides the transaction, whatever a comparison
- * said (a fake made from the member's own finger matches).  The traveller sees a plain
- * referral.
+ * The scanner's, camera's or face comparator's presentation attack detection found an
+ * artefact: the step fails with the alert and a silent alarm decides the transaction,
+ * whatever a comparison said (a fake made from the member's own finger matches).  The
+ * traveller sees a plain referral.
  */
 static void presentation_attack(struct eg_pipeline *p, struct eg_transaction *tx,
                                 const struct pl_step_info *s) {
@@ -64,23 +95,25 @@ static void presentation_attack(struct eg_pipeline *p, struct eg_transaction *tx
         pl_alarm(p, tx, s->reason, "presentation-attack", s->reason);
 }
 
+static void face_presentation_attack(struct eg_pipeline *p, struct eg_transaction *tx,
+                                     const char *detail) {
+        struct pl_step_info s = face_step(tx, EG_CHECK_FAILED, EG_REASON_FACE_PAD_ALARM, detail);
+
+        pl_timer_disarm(&tx->face_timer);
+        tx->face_done = true;
+        presentation_attack(p, tx, &s);
+}
+
 /* ---- fingerprint ---- */
 
 static void fp_failed_attempt(struct eg_pipeline *p, struct eg_transaction *tx, const char *reason,
                               const char *detail, bool has_score, double score, double threshold) {
-        pl_tx_step(tx, &(struct pl_step_info){
-                               .step = "fingerprint",
-                               .result = EG_CHECK_FAILED,
-                               .reason = reason,
-                               .detail = detail,
-                               .clock = &tx->fp_clock,
-                               .attempt = tx->fp_attempts,
-                               .device = tx->devices[EG_ROLE_FINGERPRINT_SCANNER],
-                               .timeout_ms = tx->policy.fingerprint_timeout_ms,
-                               .has_score = has_score,
-                               .score = score,
-                               .threshold = threshold,
-                       });
+        struct pl_step_info step = fp_step(tx, EG_CHECK_FAILED, reason, detail);
+
+        step.has_score = has_score;
+        step.score = score;
+        step.threshold = threshold;
+        pl_tx_step(tx, &step);
         if (tx->fp_attempts < tx->policy.fingerprint_attempts) {
                 fp_attempt(p, tx);
                 return;
@@ -102,6 +135,7 @@ static void on_fp_timeout(struct eg_pipeline *p, struct eg_transaction *tx) {
 }
 
 static void on_fp(struct eg_pipeline *p, struct eg_transaction *tx, struct eg_op_outcome *o) {
+        struct pl_step_info step;
         double threshold;
         bool match;
         char detail[EG_CHECK_DETAIL_MAX];
@@ -143,20 +177,11 @@ static void on_fp(struct eg_pipeline *p, struct eg_transaction *tx, struct eg_op
                                 "finger (score %.1f, threshold %.1f)",
                                 o->score, threshold);
                 tx->fp_done = true;
-                presentation_attack(p, tx,
-                                    &(struct pl_step_info){
-                                            .step = "fingerprint",
-                                            .result = EG_CHECK_FAILED,
-                                            .reason = EG_REASON_FP_PAD_ALARM,
-                                            .detail = detail,
-                                            .clock = &tx->fp_clock,
-                                            .attempt = tx->fp_attempts,
-                                            .device = tx->devices[EG_ROLE_FINGERPRINT_SCANNER],
-                                            .timeout_ms = tx->policy.fingerprint_timeout_ms,
-                                            .has_score = true,
-                                            .score = o->score,
-                                            .threshold = threshold,
-                                    });
+                step = fp_step(tx, EG_CHECK_FAILED, EG_REASON_FP_PAD_ALARM, detail);
+                step.has_score = true;
+                step.score = o->score;
+                step.threshold = threshold;
+                presentation_attack(p, tx, &step);
                 return;
         }
         (void) snprintf(detail, sizeof(detail), "score %.1f, threshold %.1f", o->score, threshold);
@@ -164,18 +189,11 @@ static void on_fp(struct eg_pipeline *p, struct eg_transaction *tx, struct eg_op
                 fp_failed_attempt(p, tx, EG_REASON_FP_NO_MATCH, detail, true, o->score, threshold);
                 return;
         }
-        pl_tx_step(tx, &(struct pl_step_info){
-                               .step = "fingerprint",
-                               .result = EG_CHECK_SUCCESSFUL,
-                               .detail = detail,
-                               .clock = &tx->fp_clock,
-                               .attempt = tx->fp_attempts,
-                               .device = tx->devices[EG_ROLE_FINGERPRINT_SCANNER],
-                               .timeout_ms = tx->policy.fingerprint_timeout_ms,
-                               .has_score = true,
-                               .score = o->score,
-                               .threshold = threshold,
-                       });
+        step = fp_step(tx, EG_CHECK_SUCCESSFUL, NULL, detail);
+        step.has_score = true;
+        step.score = o->score;
+        step.threshold = threshold;
+        pl_tx_step(tx, &step);
         tx->fp_done = true;
         tx->fp_ok = true;
         biometrics_progress(p, tx);
@@ -234,19 +252,11 @@ static void choose_fingers(struct eg_transaction *tx) {
 static void face_failed_attempt(struct eg_pipeline *p, struct eg_transaction *tx,
                                 const char *reason, const char *detail, bool has_score,
                                 double score) {
-        pl_tx_step(tx, &(struct pl_step_info){
-                               .step = "face",
-                               .result = EG_CHECK_FAILED,
-                               .reason = reason,
-                               .detail = detail,
-                               .clock = &tx->face_clock,
-                               .attempt = tx->face_attempts,
-                               .device = tx->devices[EG_ROLE_CAMERA],
-                               .timeout_ms = tx->policy.face_timeout_ms,
-                               .has_score = has_score,
-                               .score = score,
-                               .threshold = tx->policy.face_threshold,
-                       });
+        struct pl_step_info step = face_step(tx, EG_CHECK_FAILED, reason, detail);
+
+        step.has_score = has_score;
+        step.score = score;
+        pl_tx_step(tx, &step);
         if (tx->face_attempts < tx->policy.face_attempts) {
                 face_attempt(p, tx);
                 return;
@@ -262,17 +272,11 @@ static void face_failed_attempt(struct eg_pipeline *p, struct eg_transaction *tx
  * the same comparator; the traveller is referred all the same, since face-verification
  * wanted the step. */
 static void face_unavailable(struct eg_pipeline *p, struct eg_transaction *tx) {
-        pl_tx_step(tx, &(struct pl_step_info){
-                               .step = "face",
-                               .result = EG_CHECK_UNDETERMINED,
-                               .reason = EG_REASON_FACE_COMPARATOR_UNAVAILABLE,
-                               .detail = "the face comparator is unavailable",
-                               .clock = &tx->face_clock,
-                               .attempt = tx->face_attempts,
-                               .device = tx->devices[EG_ROLE_CAMERA],
-                               .timeout_ms = tx->policy.face_timeout_ms,
-                               .threshold = tx->policy.face_threshold,
-                       });
+        struct pl_step_info step =
+                face_step(tx, EG_CHECK_UNDETERMINED, EG_REASON_FACE_COMPARATOR_UNAVAILABLE,
+                          "the face comparator is unavailable");
+
+        pl_tx_step(tx, &step);
         pl_tx_add_reason(tx, EG_REASON_FACE_COMPARATOR_UNAVAILABLE);
         tx->face_done = true;
         tx->face_ok = false;
@@ -286,19 +290,12 @@ static void face_unavailable(struct eg_pipeline *p, struct eg_transaction *tx) {
  * operator is alerted silently.
  */
 static void several_faces(struct eg_pipeline *p, struct eg_transaction *tx, uint32_t faces) {
+        struct pl_step_info step;
         char detail[EG_CHECK_DETAIL_MAX];
 
         (void) snprintf(detail, sizeof(detail), "%" PRIu32 " faces in the frame", faces);
-        pl_tx_step(tx, &(struct pl_step_info){
-                               .step = "face",
-                               .result = EG_CHECK_FAILED,
-                               .reason = EG_REASON_MULTI_FACE,
-                               .detail = detail,
-                               .clock = &tx->face_clock,
-                               .attempt = tx->face_attempts,
-                               .device = tx->devices[EG_ROLE_CAMERA],
-                               .timeout_ms = tx->policy.face_timeout_ms,
-                       });
+        step = face_step(tx, EG_CHECK_FAILED, EG_REASON_MULTI_FACE, detail);
+        pl_tx_step(tx, &step);
         if (tx->face_attempts < tx->policy.face_attempts) {
                 pl_indicate(p, EG_COLOUR_WHITE, EG_PATTERN_STEADY, PL_MSG_ONE_PERSON);
                 face_attempt(p, tx);
@@ -317,6 +314,7 @@ static void on_compare(int status, double score, void *userdata) {
         struct face_call *c = userdata;
         struct eg_pipeline *p = c->p;
         struct eg_transaction *tx = c->tx;
+        struct pl_step_info step;
         char detail[EG_CHECK_DETAIL_MAX];
 
         free(c);
@@ -330,19 +328,9 @@ static void on_compare(int status, double score, void *userdata) {
                 goto finish;
         }
         if (status == -EACCES) {
-                tx->face_done = true;
-                presentation_attack(p, tx,
-                                    &(struct pl_step_info){
-                                            .step = "face",
-                                            .result = EG_CHECK_FAILED,
-                                            .reason = EG_REASON_FACE_PAD_ALARM,
-                                            .detail = "the face comparator's presentation attack "
-                                                      "detection rejected the face",
-                                            .clock = &tx->face_clock,
-                                            .attempt = tx->face_attempts,
-                                            .device = tx->devices[EG_ROLE_CAMERA],
-                                            .timeout_ms = tx->policy.face_timeout_ms,
-                                    });
+                face_presentation_attack(p, tx,
+                                         "the face comparator's presentation attack detection "
+                                         "rejected the face");
                 goto finish;
         }
         if (status < 0) {
@@ -358,18 +346,10 @@ static void on_compare(int status, double score, void *userdata) {
                 face_failed_attempt(p, tx, EG_REASON_FACE_NO_MATCH, detail, true, score);
                 goto finish;
         }
-        pl_tx_step(tx, &(struct pl_step_info){
-                               .step = "face",
-                               .result = EG_CHECK_SUCCESSFUL,
-                               .detail = detail,
-                               .clock = &tx->face_clock,
-                               .attempt = tx->face_attempts,
-                               .device = tx->devices[EG_ROLE_CAMERA],
-                               .timeout_ms = tx->policy.face_timeout_ms,
-                               .has_score = true,
-                               .score = score,
-                               .threshold = tx->policy.face_threshold,
-                       });
+        step = face_step(tx, EG_CHECK_SUCCESSFUL, NULL, detail);
+        step.has_score = true;
+        step.score = score;
+        pl_tx_step(tx, &step);
         tx->face_done = true;
         tx->face_ok = true;
         biometrics_progress(p, tx);
@@ -391,20 +371,9 @@ static void on_capture(struct eg_pipeline *p, struct eg_transaction *tx, struct 
                 return; /* the camera failed: device_lost() refers */
         /* With or without a frame: the camera has spoken. */
         if (o->status == 0 && o->presentation_attack) {
-                pl_timer_disarm(&tx->face_timer);
-                tx->face_done = true;
-                presentation_attack(p, tx,
-                                    &(struct pl_step_info){
-                                            .step = "face",
-                                            .result = EG_CHECK_FAILED,
-                                            .reason = EG_REASON_FACE_PAD_ALARM,
-                                            .detail = "the camera's presentation attack "
-                                                      "detection rejected the face",
-                                            .clock = &tx->face_clock,
-                                            .attempt = tx->face_attempts,
-                                            .device = tx->devices[EG_ROLE_CAMERA],
-                                            .timeout_ms = tx->policy.face_timeout_ms,
-                                    });
+                face_presentation_attack(p, tx,
+                                         "the camera's presentation attack detection rejected "
+                                         "the face");
                 return;
         }
         if (o->status == 0 && o->faces > 1) {
