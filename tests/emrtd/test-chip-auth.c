@@ -208,6 +208,52 @@ static void test_chip_authentication(void **state) {
         }
 }
 
+static EVP_PKEY *ec_key_on(const char *curve) {
+        EVP_PKEY *key = EVP_EC_gen(curve);
+
+        assert_non_null(key);
+        return key;
+}
+
+/* Both sides agree on the secret; a peer point outside the group of prime order is
+ * refused, also on a curve where it is on the curve (cofactor above 1). */
+static void test_ecdh_peer_keys(void **state) {
+        uint8_t a[EG_CA_PUBLIC_KEY_MAX], b[EG_CA_PUBLIC_KEY_MAX];
+        EVP_PKEY *own, *peer, *hostile = NULL;
+        int na, nb;
+
+        (void) state;
+        /* P-256, cofactor 1: the quick check suffices. */
+        own = ec_key_on("P-256");
+        peer = ec_key_on("P-256");
+        na = eg_ecdh_shared_secret(own, peer, a, sizeof(a));
+        nb = eg_ecdh_shared_secret(peer, own, b, sizeof(b));
+        assert_int_equal(na, 32);
+        assert_int_equal(nb, na);
+        assert_memory_equal(a, b, (size_t) na);
+        EVP_PKEY_free(own);
+        EVP_PKEY_free(peer);
+
+        /* K-163 (sect163k1: y² + xy = x³ + x² + 1), cofactor 2: (0, 1) is on the curve
+         * and of order 2.  Only the full check (n·Q) tells; a secret derived with it
+         * would leak our private key's parity. */
+        own = ec_key_on("sect163k1");
+        peer = ec_key_on("sect163k1");
+        na = eg_ecdh_shared_secret(own, peer, a, sizeof(a));
+        assert_int_equal(na, 21);
+        assert_int_equal(eg_ecdh_shared_secret(peer, own, b, sizeof(b)), na);
+        assert_memory_equal(a, b, (size_t) na);
+
+        uint8_t order_two[1 + 2 * 21] = { 0x04 };
+        order_two[sizeof(order_two) - 1] = 0x01;
+        assert_int_equal(eg_ec_public_key_from_point(own, order_two, sizeof(order_two), &hostile),
+                         0);
+        assert_int_equal(eg_ecdh_shared_secret(own, hostile, a, sizeof(a)), -EBADMSG);
+        EVP_PKEY_free(hostile);
+        EVP_PKEY_free(own);
+        EVP_PKEY_free(peer);
+}
+
 static void test_security_infos(void **state) {
         struct fixture *f = *state;
         struct eg_test_passport_options o = { .pki = f->pki,
@@ -254,6 +300,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_aa_hostile_inputs, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_chip_authentication, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_security_infos, setup, teardown),
+                cmocka_unit_test(test_ecdh_peer_keys),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

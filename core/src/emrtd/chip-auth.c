@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <string.h>
@@ -13,6 +14,32 @@
                         *(r) = (s);                                                                \
         } while (0)
 
+/*
+ * The peer's point must be a point of the group's prime order n, or a hostile peer
+ * learns our private key modulo small factors (invalid-curve and small-subgroup
+ * attacks).  OpenSSL's full check proves it by computing n·Q, a whole scalar
+ * multiplication (~40 µs here, per traveller).  On a curve of cofactor 1 the group of
+ * points has order n itself, so every point on the curve but infinity already has that
+ * order: the quick check (coordinates in range, on the curve, not infinity) proves the
+ * same.  Every curve ICAO 9303 allows has cofactor 1; any other gets the full check.
+ */
+static bool peer_key_valid(EVP_PKEY *peer) {
+        EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new(peer, NULL);
+        BIGNUM *cofactor = NULL;
+        bool valid;
+
+        if (!ctx)
+                return false;
+        if (EVP_PKEY_get_bn_param(peer, OSSL_PKEY_PARAM_EC_COFACTOR, &cofactor) > 0 &&
+            BN_is_one(cofactor))
+                valid = EVP_PKEY_public_check_quick(ctx) > 0;
+        else
+                valid = EVP_PKEY_public_check(ctx) > 0;
+        BN_free(cofactor);
+        EVP_PKEY_CTX_free(ctx);
+        return valid;
+}
+
 int eg_ecdh_shared_secret(EVP_PKEY *own, EVP_PKEY *peer, uint8_t *out, size_t cap) {
         EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new(own, NULL);
         size_t n = cap;
@@ -20,8 +47,9 @@ int eg_ecdh_shared_secret(EVP_PKEY *own, EVP_PKEY *peer, uint8_t *out, size_t ca
 
         if (!ctx)
                 return -ENOMEM;
-        ok = EVP_PKEY_derive_init(ctx) > 0 && EVP_PKEY_derive_set_peer(ctx, peer) > 0 &&
-             EVP_PKEY_derive(ctx, out, &n) > 0;
+        /* Validated above, so OpenSSL is told not to validate it again. */
+        ok = peer_key_valid(peer) && EVP_PKEY_derive_init(ctx) > 0 &&
+             EVP_PKEY_derive_set_peer_ex(ctx, peer, 0) > 0 && EVP_PKEY_derive(ctx, out, &n) > 0;
         EVP_PKEY_CTX_free(ctx);
         ERR_clear_error();
         return ok ? (int) n : -EBADMSG;
