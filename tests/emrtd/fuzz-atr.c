@@ -6,7 +6,10 @@
  * chip session reads in extended-length APDUs.  Besides crashes it traps on broken
  * invariants:
  *   - the answer is 0 or -EBADMSG, and 0 exactly when the ATR's layout holds by
- *     ISO/IEC 7816-3 §8.2, as worked out here apart from atr.c;
+ *     ISO/IEC 7816-3 §8.2 and, where a check byte is due, T0 to TCK exclusive-or to 0
+ *     (§8.2.5), as worked out here apart from atr.c;
+ *   - the check byte covers every byte from T0 to itself: one bit flipped in any of them
+ *     but the format bytes (T0, the TDi, which decide where the others are) is refused;
  *   - the historical bytes are the ones T0 counts (at most 15), right after the interface
  *     bytes, inside the input with the check byte after them where one is due;
  *   - nothing past that structure counts: the ATR cut right after it reads the same, one
@@ -50,10 +53,12 @@ struct answer {
         bool extended;
 };
 
-/* false when the interface bytes, the historical bytes or the check byte overrun `len`. */
-static bool layout_of(const uint8_t *atr, size_t len, struct layout *ret) {
+/* false when the interface bytes, the historical bytes or the check byte overrun `len`, or
+ * the check byte is wrong.  With `is_format` (len entries), marks T0 and the TDi there. */
+static bool layout_of(const uint8_t *atr, size_t len, struct layout *ret, bool *is_format) {
         struct layout l = {};
         size_t format = 1; /* T0, then each TDi: its high nibble says which of TA..TD follow */
+        uint8_t x = 0;
 
         if (len < 2 || (atr[0] != 0x3B && atr[0] != 0x3F))
                 return false;
@@ -62,6 +67,8 @@ static bool layout_of(const uint8_t *atr, size_t len, struct layout *ret) {
                 uint8_t y = atr[format] >> 4;
                 size_t after = format + 1 + (size_t) __builtin_popcount(y & 0x7);
 
+                if (is_format)
+                        is_format[format] = true;
                 if (!(y & 0x8)) {
                         l.historical = after;
                         break;
@@ -75,6 +82,12 @@ static bool layout_of(const uint8_t *atr, size_t len, struct layout *ret) {
         }
         if (l.historical > len || len - l.historical < l.k + (l.tck ? 1 : 0))
                 return false;
+        if (l.tck) {
+                for (size_t i = 1; i <= l.historical + l.k; i++)
+                        x ^= atr[i];
+                if (x != 0)
+                        return false;
+        }
         *ret = l;
         return true;
 }
@@ -127,7 +140,7 @@ static bool judge(const uint8_t *atr, size_t len, struct layout *ret, bool *ret_
         struct layout l;
         uint8_t *copy;
         struct answer a = ask(atr, len, &copy);
-        bool well_formed = layout_of(atr, len, &l);
+        bool well_formed = layout_of(atr, len, &l, NULL);
         size_t offset, third;
 
         if (a.r != 0 && a.r != -EBADMSG)
@@ -157,6 +170,33 @@ static bool judge(const uint8_t *atr, size_t len, struct layout *ret, bool *ret_
         return true;
 }
 
+/* An ATR whose check byte is due, with one bit flipped in each byte T0 to TCK that is no
+ * format byte (so the layout stays, and only the check byte can catch it), is refused. */
+static void check_flips(const uint8_t *atr, size_t end) {
+        bool is_format[INPUT_MAX] = {};
+        struct layout l;
+        uint8_t *copy = malloc(end);
+
+        if (!copy)
+                abort();
+        if (!layout_of(atr, end, &l, is_format))
+                __builtin_trap();
+        memcpy(copy, atr, end);
+        for (size_t i = 2; i < end; i++) {
+                const uint8_t *h = NULL;
+                size_t n = SIZE_MAX;
+
+                if (is_format[i])
+                        continue;
+                copy[i] ^= (uint8_t) (1u << (i % 8));
+                if (eg_atr_historical_bytes(copy, end, &h, &n) != -EBADMSG || h || n != SIZE_MAX ||
+                    eg_atr_extended_length(copy, end))
+                        __builtin_trap();
+                copy[i] = atr[i];
+        }
+        free(copy);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         struct layout l, again;
         bool extended, extended_again;
@@ -175,5 +215,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 __builtin_trap();
         if (judge(data, end - 1, &again, &extended_again))
                 __builtin_trap();
+        if (l.tck)
+                check_flips(data, end);
         return 0;
 }

@@ -28,6 +28,24 @@ int eg_atr_historical_bytes(const uint8_t *atr, size_t len, const uint8_t **ret,
         }
         if (pos > len || len - pos < k + (tck ? 1 : 0))
                 return -EBADMSG;
+        /* §8.2.5: T0 to TCK exclusive-or to 0.  A wrong check byte means the answer was
+         * corrupted on the way or comes from a card that does not keep the standard, so
+         * none of it is believed, least of all an "extended length" in the historical
+         * bytes: refused, the chip is read in short APDUs, which every chip takes. */
+        if (tck) {
+                uint8_t x = 0;
+
+                for (size_t i = 1; i <= pos + k; i++)
+                        x ^= atr[i];
+                if (x != 0)
+                        return -EBADMSG;
+        }
+        /* Whatever follows TCK (or the historical bytes when no TCK is due) is not part of
+         * the ATR: its own structure says where it ends, as it does for the terminal that
+         * receives it, and TCK covers nothing after.  A reader may hand on such bytes (a
+         * card that keeps sending after its answer, a driver that returns more of its
+         * receive buffer than the ATR); nothing here reads them, so they are tolerated,
+         * not refused. */
         *ret = atr + pos;
         *ret_len = k;
         return 0;

@@ -12,7 +12,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The historical bytes, or -EBADMSG if the ATR's structure does not hold. */
+/* The historical bytes, or -EBADMSG if the ATR's structure does not hold or its check byte
+ * (TCK, due unless T=0 is the only protocol) is missing or wrong.  Bytes after the ATR's
+ * end are ignored. */
 int eg_atr_historical_bytes(const uint8_t *atr, size_t len, const uint8_t **ret, size_t *ret_len);
 
 /* true only when the ATR is well formed and says "extended Lc and Le". */
