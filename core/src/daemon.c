@@ -170,21 +170,8 @@ static int install_signals(struct eg_daemon *d) {
 static int open_registry(sd_event *e, const struct eg_config *c, const char *state_directory,
                          struct eg_registry **ret) {
         if (c && c->registry_backend == EG_REGISTRY_BACKEND_EXTERNAL) {
-                uint32_t longest = 0;
-                int r;
-
                 log_info("member registry: the external bridge on %s", c->registry_socket);
-                r = eg_registry_external_open(e, c->registry_socket, ret);
-                if (r < 0)
-                        return r;
-                /* The lanes' registry-timeout-ms decide; the wrapper's own deadline must not
-                 * cut a longer one short. */
-                for (size_t i = 0; i < c->n_policies; i++)
-                        if (c->policies[i].registry_timeout_ms > longest)
-                                longest = c->policies[i].registry_timeout_ms;
-                if (longest > (*ret)->timeout_ms)
-                        (*ret)->timeout_ms = longest;
-                return 0;
+                return eg_registry_external_open(e, c->registry_socket, ret);
         }
         return eg_registry_sqlite_open(e, state_directory, ret);
 }

@@ -384,6 +384,19 @@ static int pipeline_backends_open(struct eg_manager *m) {
         return 0;
 }
 
+/* REGISTRY: the lanes' registry-timeout-ms decide; the registry's own deadline (for callers
+ * without one) must not cut a longer one short, also after a reload that lengthens it. */
+static void registry_fit_deadline(struct eg_manager *m) {
+        uint32_t longest = EG_REGISTRY_DEFAULT_TIMEOUT_MS;
+
+        if (!m->registry || !m->config)
+                return;
+        for (size_t i = 0; i < m->config->n_policies; i++)
+                if (m->config->policies[i].registry_timeout_ms > longest)
+                        longest = m->config->policies[i].registry_timeout_ms;
+        m->registry->timeout_ms = longest;
+}
+
 int eg_manager_start(struct eg_manager *m) {
         struct eg_plugin *p;
         bool have_mock = false;
@@ -406,6 +419,7 @@ int eg_manager_start(struct eg_manager *m) {
         r = pipeline_backends_open(m);
         if (r < 0)
                 return r;
+        registry_fit_deadline(m);
 
         r = load_plugins(m);
         if (r < 0)
@@ -494,6 +508,7 @@ int eg_manager_reload(struct eg_manager *m, struct eg_config *config) {
                             "comparisons keep going to the open one");
         eg_config_free(m->config);
         m->config = config;
+        registry_fit_deadline(m);
         /* PIPELINE: new CSCAs and CRLs arrive without a restart (daily, for CRLs). */
         eg_pki_reload(m);
 

@@ -204,6 +204,7 @@ int eg_mock_registry_new(sd_event *e, struct eg_registry *inner,
                          const struct eg_mock_registry_entry *entries, size_t n,
                          struct eg_registry **ret) {
         struct mock_registry *b = calloc(1, sizeof(*b));
+        uint32_t timeout_ms;
 
         if (!b) {
                 eg_registry_free(inner);
@@ -220,6 +221,10 @@ int eg_mock_registry_new(sd_event *e, struct eg_registry *inner,
                 memcpy(b->entries, entries, sizeof(*entries) * n);
                 b->n_entries = n;
         }
-        /* The inner registry keeps its own deadline; ours is the same. */
-        return eg_registry_new(e, &mock_registry_ops, b, inner->timeout_ms, ret);
+        /* One deadline, ours (the manager fits it to the lanes' policies): when it passes,
+         * the forwarded request is cancelled, so the inner registry needs none of its own
+         * (UINT32_MAX ms: 49 days). */
+        timeout_ms = inner->timeout_ms;
+        inner->timeout_ms = UINT32_MAX;
+        return eg_registry_new(e, &mock_registry_ops, b, timeout_ms, ret);
 }

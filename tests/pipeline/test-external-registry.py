@@ -11,7 +11,11 @@ for every question the exact request line the bridge received:
     template the bridge sent);
   - one it does not know is referred E_NOT_ENROLLED (after the holder lookup);
   - "unavailable", garbage, a bridge that never answers and a bridge that is
-    gone are each referred E_REGISTRY_UNAVAILABLE, and egated keeps serving.
+    gone are each referred E_REGISTRY_UNAVAILABLE, and egated keeps serving;
+  - after a reload that gives registry-timeout-ms more time than any lane had
+    at start (and than the registry's own 3 s), an answer slower than those and
+    within the new timeout is taken (the registry's own deadline follows the
+    policies).
 
 The background check goes to a second bridge ([background] backend =
 external), which clears everyone but one traveller: referred at once as not
@@ -54,6 +58,8 @@ class Bridge(lane_harness.SocketBridge):
         if self.behaviour == "hang":
             self.hung.append(conn)  # keep it open, answer never
             return
+        if self.behaviour == "slow":
+            time.sleep(3.4)
         if self.behaviour == "garbage":
             conn.sendall(b"{\"result\": \"member\", \"member\": [1, 2\n")
         elif self.behaviour == "unavailable":
@@ -129,6 +135,7 @@ def main():
         ("bridge-hangs", "hang", True, "refer", ["E_REGISTRY_UNAVAILABLE"]),
         ("bridge-gone", "gone", True, "refer", ["E_REGISTRY_UNAVAILABLE"]),
         ("known-again", "answer", True, "accept", []),
+        ("slow-after-reload", "slow", True, "accept", []),
         ("late-watchlist-hit", "answer", False, "refer", ["E_NOT_ENROLLED"]),
     ]
     travellers, members, numbers = [], {}, {}
@@ -138,7 +145,7 @@ def main():
         travellers.append({
             "id": name, "label": name.replace("-", " "),
             "mrz": matrix.td3("USA", number, birth + datetime.timedelta(days=i), expiry),
-            "think_ms": 0, "patience_ms": 2000,
+            "think_ms": 0, "patience_ms": 6000 if name == "slow-after-reload" else 2000,
             "membership": {"status": "none"},  # the bridge is the registry here
         })
         if known:
@@ -167,6 +174,9 @@ def main():
         if behaviour == "gone":
             bridge.close()
             os.unlink(socket_path)
+        if behaviour == "slow":
+            # 800 ms at start (the registry's own deadline: 3 s); the answer takes 3.4 s.
+            lane.set_policy("registry-timeout-ms", 5000)
         i, got = lane_harness.arrive(lane, matrix, name, decision, reasons)
         if name == "late-watchlist-hit":
             tx = got["id"]
