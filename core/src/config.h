@@ -248,5 +248,18 @@ const struct eg_config_device *eg_config_find_device(const struct eg_config *c, 
 const struct eg_config_lane *eg_config_find_lane(const struct eg_config *c, const char *name);
 const struct eg_policy *eg_config_find_policy(const struct eg_config *c, const char *name);
 
+/* A key (or section) read only at start that a reload changed, and what stays in use
+ * until the next restart (config-reload.c).  Both texts are static. */
+struct eg_config_start_only_change {
+        const char *what; /* "[daemon] plugin-dirs", "[registry]", ... */
+        const char *until_restart;
+};
+#define EG_CONFIG_START_ONLY_MAX 6
+
+/* The start-only keys that differ between the running configuration and the next one, in
+ * ret (room for EG_CONFIG_START_ONLY_MAX); their number. */
+size_t eg_config_start_only_changes(const struct eg_config *running, const struct eg_config *next,
+                                    struct eg_config_start_only_change *ret);
+
 void eg_policy_init_ses(struct eg_policy *p); /* name stays untouched */
 void eg_policy_done(struct eg_policy *p);

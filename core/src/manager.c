@@ -488,24 +488,17 @@ static int rebuild_lanes_keeping_modes(struct eg_manager *m) {
 }
 
 int eg_manager_reload(struct eg_manager *m, struct eg_config *config) {
+        struct eg_config_start_only_change kept[EG_CONFIG_START_ONLY_MAX];
+        size_t n_kept = eg_config_start_only_changes(m->config, config, kept);
         struct eg_device *d, *n;
         struct eg_plugin *p;
         int r;
 
-        /* REGISTRY, PIPELINE: questions may be in flight on the open backends: they stay
-         * until restart. */
-        if (m->config && (m->config->registry_backend != config->registry_backend ||
-                          !streq_ptr(m->config->registry_socket, config->registry_socket)))
-                log_warning("[registry] changed: the new backend takes over at the next "
-                            "restart; lookups keep going to the open one");
-        if (m->config && (m->config->background_backend != config->background_backend ||
-                          !streq_ptr(m->config->background_socket, config->background_socket)))
-                log_warning("[background] changed: the new backend takes over at the next "
-                            "restart; checks keep going to the open one");
-        if (m->config && (m->config->face_backend != config->face_backend ||
-                          !streq_ptr(m->config->face_socket, config->face_socket)))
-                log_warning("[face] changed: the new backend takes over at the next restart; "
-                            "comparisons keep going to the open one");
+        /* Back ends may have questions in flight, plugins are loaded, files open: these
+         * stay until restart, and the log says so. */
+        for (size_t i = 0; i < n_kept; i++)
+                log_warning("%s changed: takes effect at the next restart; until then %s",
+                            kept[i].what, kept[i].until_restart);
         eg_config_free(m->config);
         m->config = config;
         registry_fit_deadline(m);

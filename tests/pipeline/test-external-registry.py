@@ -15,7 +15,10 @@ for every question the exact request line the bridge received:
   - after a reload that gives registry-timeout-ms more time than any lane had
     at start (and than the registry's own 3 s), an answer slower than those and
     within the new timeout is taken (the registry's own deadline follows the
-    policies).
+    policies);
+  - a reload that moves [registry] to another socket is named in the log as
+    taking effect at the next restart, and the next traveller is still looked
+    up by the open bridge.
 
 The background check goes to a second bridge ([background] backend =
 external), which clears everyone but one traveller: referred at once as not
@@ -136,10 +139,13 @@ def main():
         ("bridge-gone", "gone", True, "refer", ["E_REGISTRY_UNAVAILABLE"]),
         ("known-again", "answer", True, "accept", []),
         ("slow-after-reload", "slow", True, "accept", []),
+        ("registry-moved", "reload-socket", None, None, None),
         ("late-watchlist-hit", "answer", False, "refer", ["E_NOT_ENROLLED"]),
     ]
     travellers, members, numbers = [], {}, {}
     for i, (name, _, known, _, _) in enumerate(cases):
+        if known is None:
+            continue  # not a traveller
         number = "E%08d" % (i + 1)
         numbers[name] = number
         travellers.append({
@@ -169,6 +175,14 @@ def main():
 
     def one(case):
         name, behaviour, _, decision, reasons = case
+        if behaviour == "reload-socket":
+            with open(config) as f:
+                text = f.read()
+            with open(config, "w") as f:
+                f.write(text.replace(socket_path, os.path.join(work, "moved.sock")))
+            lane.reload()
+            lane.wait_state("idle", 15, "after the reload")
+            return "%s: reloaded" % name
         asked = len(bridge.requests)
         bridge.behaviour = behaviour
         if behaviour == "gone":
@@ -211,7 +225,11 @@ def main():
             bridge.listen()
         return "%s: %s %s" % (name, decision, reasons)
 
-    return lane_harness.run_lane(lane, matrix, work, cases, one, [bridge, background])
+    return lane_harness.run_lane(
+        lane, matrix, work, cases, one, [bridge, background],
+        log_must_have=[("[registry] changed: takes effect at the next restart; until then "
+                        "lookups keep going to the open backend",
+                        "the reload that moved [registry] is named in the log")])
 
 
 if __name__ == "__main__":
