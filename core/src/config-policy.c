@@ -157,6 +157,32 @@ void eg_policy_done(struct eg_policy *p) {
         *p = (struct eg_policy){};
 }
 
+static int copy_list(char **from, char ***to) {
+        for (char **s = from; s && *s; s++)
+                if (strv_extend(to, *s) < 0)
+                        return -ENOMEM;
+        return 0;
+}
+
+int eg_policy_copy(const struct eg_policy *from, struct eg_policy *to) {
+        struct eg_policy copy = *from;
+
+        /* All or nothing: a list cut short by a failed allocation would change what the
+         * policy admits (an empty issuing-states list accepts any state). */
+        copy.name = NULL;
+        copy.enrolled_fingers = copy.document_types = copy.issuing_states = NULL;
+        copy.origin = (struct eg_config_origin){}; /* where the config said it: not ours */
+        if ((from->name && !(copy.name = strdup(from->name))) ||
+            copy_list(from->enrolled_fingers, &copy.enrolled_fingers) < 0 ||
+            copy_list(from->document_types, &copy.document_types) < 0 ||
+            copy_list(from->issuing_states, &copy.issuing_states) < 0) {
+                eg_policy_done(&copy);
+                return -ENOMEM;
+        }
+        *to = copy;
+        return 0;
+}
+
 static bool policy_is_complete(const struct eg_policy *p) {
         return p->enrolled_fingers && p->document_types && p->issuing_states;
 }

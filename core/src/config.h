@@ -263,3 +263,6 @@ size_t eg_config_start_only_changes(const struct eg_config *running, const struc
 
 void eg_policy_init_ses(struct eg_policy *p); /* name stays untouched */
 void eg_policy_done(struct eg_policy *p);
+/* A deep copy of `from` (lists and name; not the origin) into `to`, which is overwritten
+ * only on success; -ENOMEM leaves it untouched. */
+int eg_policy_copy(const struct eg_policy *from, struct eg_policy *to);

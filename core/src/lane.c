@@ -52,6 +52,7 @@ static bool role_is_multi(enum eg_lane_role r) {
 static struct eg_lane *lane_new(struct eg_manager *m, const char *name, const struct eg_policy *pol,
                                 enum eg_lane_mode mode, bool from_config) {
         struct eg_lane *l = calloc(1, sizeof(*l));
+        int r;
 
         if (!l)
                 return NULL;
@@ -59,29 +60,19 @@ static struct eg_lane *lane_new(struct eg_manager *m, const char *name, const st
         l->name = strdup(name);
         l->mode = mode;
         l->from_config = from_config;
-        eg_policy_init_ses(&l->policy);
-        if (pol) {
-                /* Copy the numbers; lists are owned by the config and outlive no reload,
-                 * so take our own copies. */
-                struct eg_policy copy = *pol;
-
-                copy.name = NULL;
-                copy.enrolled_fingers = NULL;
-                copy.document_types = NULL;
-                copy.issuing_states = NULL;
-                copy.origin = (struct eg_config_origin){}; /* the config's, not ours to free */
-                eg_policy_done(&l->policy);
-                l->policy = copy;
-                for (char **s = pol->enrolled_fingers; s && *s; s++)
-                        (void) strv_extend(&l->policy.enrolled_fingers, *s);
-                for (char **s = pol->document_types; s && *s; s++)
-                        (void) strv_extend(&l->policy.document_types, *s);
-                for (char **s = pol->issuing_states; s && *s; s++)
-                        (void) strv_extend(&l->policy.issuing_states, *s);
+        /* The config outlives no reload: the lane takes its own copy of the policy, all of
+         * it or no lane. */
+        if (pol)
+                r = eg_policy_copy(pol, &l->policy);
+        else {
+                eg_policy_init_ses(&l->policy);
+                r = l->policy.document_types ? 0 : -ENOMEM;
         }
-        (void) free_and_strdup(&l->policy.name, pol && pol->name ? pol->name : "ses");
-        if (!l->name) {
+        if (r >= 0 && !l->policy.name)
+                r = free_and_strdup(&l->policy.name, "ses");
+        if (r < 0 || !l->name) {
                 eg_policy_done(&l->policy);
+                free(l->name);
                 free(l);
                 return NULL;
         }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "config-test-util.h"
+#include "macro.h"
 
 static void test_defaults(void **state) {
         struct eg_config *c = test_load_ok("");
@@ -122,11 +123,36 @@ static void test_errors(void **state) {
                 });
 }
 
+/* A lane's and a transaction's policy is a copy that outlives the configuration. */
+static void test_policy_copy(void **state) {
+        struct eg_config *c = test_load_ok("[policy.strict]\nmin-age = 18\n"
+                                           "issuing-states = KOR\ndocument-types = P, PM\n"
+                                           "enrolled-fingers = right-thumb\n"
+                                           "registry-timeout-ms = 4500\n");
+        struct eg_policy copy = {};
+
+        (void) state;
+        assert_int_equal(eg_policy_copy(eg_config_find_policy(c, "strict"), &copy), 0);
+        eg_config_free(c); /* the copy owns all it needs */
+        assert_string_equal(copy.name, "strict");
+        assert_int_equal(copy.min_age_years, 18);
+        assert_int_equal(copy.registry_timeout_ms, 4500);
+        assert_int_equal(strv_length(copy.issuing_states), 1);
+        assert_string_equal(copy.issuing_states[0], "KOR");
+        assert_int_equal(strv_length(copy.document_types), 2);
+        assert_string_equal(copy.document_types[1], "PM");
+        assert_int_equal(strv_length(copy.enrolled_fingers), 1);
+        assert_string_equal(copy.enrolled_fingers[0], "right-thumb");
+        assert_null(copy.origin.file); /* the config's, gone with it */
+        eg_policy_done(&copy);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_defaults),
                 cmocka_unit_test(test_values),
                 cmocka_unit_test(test_errors),
+                cmocka_unit_test(test_policy_copy),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -38,25 +38,6 @@ void pl_clock_now(struct pl_clock *c) {
         c->monotonic_usec = pl_now_monotonic();
 }
 
-static int policy_copy(const struct eg_policy *from, struct eg_policy *to) {
-        *to = *from;
-        to->name = NULL;
-        to->enrolled_fingers = to->document_types = to->issuing_states = NULL;
-        to->origin = (struct eg_config_origin){};
-        if (free_and_strdup(&to->name, from->name) < 0)
-                return -ENOMEM;
-        for (char **s = from->enrolled_fingers; s && *s; s++)
-                if (strv_extend(&to->enrolled_fingers, *s) < 0)
-                        return -ENOMEM;
-        for (char **s = from->document_types; s && *s; s++)
-                if (strv_extend(&to->document_types, *s) < 0)
-                        return -ENOMEM;
-        for (char **s = from->issuing_states; s && *s; s++)
-                if (strv_extend(&to->issuing_states, *s) < 0)
-                        return -ENOMEM;
-        return 0;
-}
-
 static void today_local(struct eg_date *d) {
         time_t now = time(NULL);
         struct tm tm;
@@ -80,7 +61,7 @@ int pl_tx_new(struct eg_pipeline *p, struct eg_transaction **ret) {
         tx->first_count = -1;
         r = sd_id128_randomize(&id);
         if (r >= 0)
-                r = policy_copy(&p->lane->policy, &tx->policy);
+                r = eg_policy_copy(&p->lane->policy, &tx->policy);
         for (unsigned role = 0; r >= 0 && role < EG_ROLE_MAX_; role++)
                 if (p->lane->roles[role][0])
                         r = free_and_strdup(&tx->devices[role], p->lane->roles[role][0]);
