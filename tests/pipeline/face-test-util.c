@@ -20,12 +20,13 @@ const size_t probe_len = sizeof(probe_bytes) - 1;
 const char reference_bytes[] = "\xff\xd8\xff\xe0REFERENCE-MARKER-91c2\x00\x10JFIF\xff\xd9";
 const size_t reference_len = sizeof(reference_bytes) - 1;
 
-void on_match(int status, double score, void *userdata) {
+void on_match(int status, double score, uint32_t faces, void *userdata) {
         struct answer *a = userdata;
 
         a->calls++;
         a->status = status;
         a->score = score;
+        a->faces = faces;
         a->called_inside = a->called_inside || a->inside;
 }
 
@@ -116,6 +117,8 @@ int status_of(struct fixture *f, const char *reply) {
 
         if (a.status != 0)
                 assert_true(a.score == 0);
+        if (a.status != -ETOOMANYREFS)
+                assert_int_equal(a.faces, 0);
         return a.status;
 }
 

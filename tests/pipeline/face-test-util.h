@@ -42,11 +42,12 @@ struct answer {
         unsigned calls;
         int status;
         double score;
+        uint32_t faces;
         bool inside; /* set while the caller's own call runs */
         bool called_inside;
 };
 
-void on_match(int status, double score, void *userdata);
+void on_match(int status, double score, uint32_t faces, void *userdata);
 /* A memfd holding data, sealed as a camera seals its frames if asked. */
 int memfd_with(const void *data, size_t len, bool seal);
 
@@ -62,7 +63,8 @@ struct answer compared(struct fixture *f);
  * and both images, egated hung up, and no descriptor is left behind. */
 struct answer compared_by_script(struct fixture *f, struct bridge_script script);
 struct answer compared_by(struct fixture *f, enum bridge_act act, const char *reply);
-/* The status of a comparison answered with `reply` (no score unless 0). */
+/* The status of a comparison answered with `reply` (no score unless 0, no count of faces
+ * unless -ETOOMANYREFS). */
 int status_of(struct fixture *f, const char *reply);
 
 void assert_no_image_bytes(const char *log);

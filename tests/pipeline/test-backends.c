@@ -193,15 +193,17 @@ struct face_answer {
         unsigned calls;
         int status;
         double score;
+        uint32_t faces;
         sd_event *event;
 };
 
-static void on_face(int status, double score, void *userdata) {
+static void on_face(int status, double score, uint32_t faces, void *userdata) {
         struct face_answer *a = userdata;
 
         a->calls++;
         a->status = status;
         a->score = score;
+        a->faces = faces;
 }
 
 static void test_face_mock_async(void **state) {
@@ -225,6 +227,7 @@ static void test_face_mock_async(void **state) {
         assert_int_equal(a.calls, 1);
         assert_int_equal(a.status, 0);
         assert_true(a.score == EG_FACE_MOCK_MATCH_SCORE);
+        assert_int_equal(a.faces, 0); /* the mock camera counts faces, not its comparator */
 
         /* Cancelled: the answer says so. */
         fd = frame("face=match subject=t07");

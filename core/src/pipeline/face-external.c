@@ -86,7 +86,7 @@ static int on_deliver(sd_event_source *s, void *userdata) {
         /* Gone before the callback: it may free the whole matcher. */
         EG_LIST_REMOVE(requests, q->owner->requests, q);
         request_free(q);
-        done(status, score, ud);
+        done(status, score, 0, ud); /* the bridge cannot say several faces yet */
         return 0;
 }
 

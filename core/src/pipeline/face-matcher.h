@@ -24,9 +24,18 @@
  * face in it), -EHOSTDOWN (the comparator is unavailable: down, silent, or
  * answering nonsense; the face step is undetermined, not a failed match),
  * -EACCES (its presentation attack detection rejected the probe: a photo, a
- * screen, a mask; the pipeline raises a silent alarm), -ECANCELED (after
- * cancel()). */
-typedef void (*eg_face_match_fn)(int status, double score, void *userdata);
+ * screen, a mask; the pipeline raises a silent alarm), -ETOOMANYREFS (several
+ * faces in the probe: never compared; the pipeline treats it as a camera's
+ * frame with several faces), -ECANCELED (after cancel()).
+ *
+ * score is the score for status 0 and 0 otherwise; faces is how many faces the
+ * comparator found, 2..EG_FACE_MATCH_FACES_MAX, for -ETOOMANYREFS and 0
+ * otherwise.  The count has its own argument so that no check of the status
+ * that goes wrong can ever read a number of faces as a score. */
+typedef void (*eg_face_match_fn)(int status, double score, uint32_t faces, void *userdata);
+
+/* More faces than this in one frame is a comparator talking nonsense, not a crowd. */
+#define EG_FACE_MATCH_FACES_MAX 64u
 
 struct eg_face_matcher_ops {
         const char *name;

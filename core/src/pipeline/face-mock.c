@@ -101,7 +101,7 @@ static int on_answer(sd_event_source *s, void *userdata) {
                         break;
                 }
         q->source = sd_event_source_disable_unref(q->source);
-        q->done(q->status, q->score, q->userdata);
+        q->done(q->status, q->score, 0, q->userdata); /* the mock camera counts faces itself */
         free(q);
         return 0;
 }

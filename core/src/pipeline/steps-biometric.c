@@ -285,9 +285,10 @@ static void face_unavailable(struct eg_pipeline *p, struct eg_transaction *tx) {
 
 /*
  * More than one face in the frame (BSI TR-03121: face capture detects them and guides the
- * traveller to appear alone): the frame is never compared; the traveller is asked to stand
- * alone while attempts remain, and if the last capture still shows several faces the
- * operator is alerted silently.
+ * traveller to appear alone), counted by the camera or, where only the vendor's SDK
+ * detects faces, by the comparator: the frame is not scored; the traveller is asked to
+ * stand alone while attempts remain, and if the last capture still shows several faces
+ * the operator is alerted silently.
  */
 static void several_faces(struct eg_pipeline *p, struct eg_transaction *tx, uint32_t faces) {
         struct pl_step_info step;
@@ -310,7 +311,7 @@ struct face_call {
         struct eg_transaction *tx;
 };
 
-static void on_compare(int status, double score, void *userdata) {
+static void on_compare(int status, double score, uint32_t faces, void *userdata) {
         struct face_call *c = userdata;
         struct eg_pipeline *p = c->p;
         struct eg_transaction *tx = c->tx;
@@ -331,6 +332,10 @@ static void on_compare(int status, double score, void *userdata) {
                 face_presentation_attack(p, tx,
                                          "the face comparator's presentation attack detection "
                                          "rejected the face");
+                goto finish;
+        }
+        if (status == -ETOOMANYREFS) {
+                several_faces(p, tx, faces);
                 goto finish;
         }
         if (status < 0) {
