@@ -22,6 +22,7 @@
         "{\"version\":1,\"op\":\"compare\",\"probe_mime\":\"image/x-portable-graymap\","           \
         "\"reference_mime\":\"image/jpeg\"}\n"
 #define SCORED(s) "{\"version\":1,\"result\":\"scored\",\"score\":" s "}\n"
+#define SEVERAL(n) "{\"version\":1,\"result\":\"several-faces\",\"faces\":" n "}\n"
 #define ALL_SEALS (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL)
 
 /* Image bytes: the markers must never reach the log. */

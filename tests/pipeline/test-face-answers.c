@@ -2,10 +2,11 @@
 /*
  * The external face comparator's answers end to end through the fake bridge
  * (face-test-util.h): a score, "no-face", "unreadable", "unavailable" and its screened
- * message, and everything that is not exactly the protocol (malformed JSON, a wrong
- * version, a score out of range or not finite, unknown fields, an over-long line, a
- * hang-up before the newline), each of which must make the comparator unavailable
- * (-EHOSTDOWN), never a score.  The parser alone is fuzzed: fuzz-face-answer.c.
+ * message, "several-faces" and its count, and everything that is not exactly the protocol
+ * (malformed JSON, a wrong version, a score out of range or not finite, a count that is
+ * not an integer within 2..64, unknown fields, an over-long line, a hang-up before the
+ * newline), each of which must make the comparator unavailable (-EHOSTDOWN), never a
+ * score or a count.  The parser alone is fuzzed: fuzz-face-answer.c.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -57,6 +58,34 @@ static void test_no_face_unreadable(void **state) {
         assert_int_equal(status_of(f, "{\"version\":1,\"result\":\"unreadable\"}\n"), -EINVAL);
         assert_int_equal(status_of(f, "{\"version\":1,\"result\":\"presentation-attack\"}\n"),
                          -EACCES);
+}
+
+/* The SDK behind the bridge saw several faces in the probe: a count, never a score. */
+static void test_several_faces(void **state) {
+        struct fixture *f = *state;
+        static const struct {
+                const char *reply;
+                uint32_t faces;
+        } good[] = {
+                { SEVERAL("2"), 2 },
+                { SEVERAL("3"), 3 },
+                { SEVERAL("64"), 64 },
+                { "{\"faces\":5,\"result\":\"several-faces\",\"version\":1}\n", 5 },
+                { " {\"version\":1,\"result\":\"several-faces\",\"faces\":2} \r\n", 2 },
+        };
+        _cleanup_free_ char *log = NULL;
+
+        capture_begin(f->bridge.dir);
+        for (size_t i = 0; i < ELEMENTSOF(good); i++) {
+                struct answer a = compared_by(f, ACT_REPLY, good[i].reply);
+
+                if (a.status != -ETOOMANYREFS || a.faces != good[i].faces || a.score != 0)
+                        fail_msg("%s: status %d, faces %u, score %f", good[i].reply, a.status,
+                                 a.faces, a.score);
+        }
+        log = capture_end(f->bridge.dir);
+        assert_non_null(strstr(log, "64 faces in the frame"));
+        assert_null(strstr(log, "unavailable"));
 }
 
 static void test_unavailable(void **state) {
@@ -128,6 +157,27 @@ static void test_malformed(void **state) {
                 /* An attack with a score is an answer nobody documented: no score is taken. */
                 "{\"version\":1,\"result\":\"presentation-attack\",\"score\":95}\n",
                 "{\"version\":1,\"result\":\"Presentation-Attack\"}\n",
+                /* Several faces: a count, an integer of at least two and at most 64. */
+                SEVERAL("1"),
+                SEVERAL("0"),
+                SEVERAL("-2"),
+                SEVERAL("65"),
+                SEVERAL("4294967298"),
+                SEVERAL("99999999999999999999999"),
+                SEVERAL("2.0"),
+                SEVERAL("2.5"),
+                SEVERAL("2e0"),
+                SEVERAL("\"2\""),
+                SEVERAL("true"),
+                SEVERAL("null"),
+                SEVERAL("[2]"),
+                "{\"version\":1,\"result\":\"several-faces\"}\n",
+                "{\"version\":1,\"result\":\"several-faces\",\"faces\":2,\"score\":95}\n",
+                "{\"version\":1,\"result\":\"several-faces\",\"faces\":2,\"message\":\"x\"}\n",
+                "{\"version\":1,\"result\":\"scored\",\"score\":87.5,\"faces\":2}\n",
+                "{\"version\":1,\"result\":\"no-face\",\"faces\":2}\n",
+                "{\"version\":1,\"result\":\"Several-Faces\",\"faces\":2}\n",
+                "{\"version\":1,\"result\":\"several_faces\",\"faces\":2}\n",
         };
         _cleanup_free_ char *log = NULL;
 
@@ -149,6 +199,10 @@ static void test_malformed(void **state) {
         assert_non_null(strstr(log, "unknown version"));
         assert_non_null(strstr(log, "\"score\" is not within 0..100"));
         assert_non_null(strstr(log, "unknown field in a \"scored\" answer"));
+        assert_non_null(strstr(log, "\"faces\" is not within 2..64"));
+        assert_non_null(strstr(log, "\"faces\" is not an integer"));
+        assert_non_null(strstr(log, "a \"several-faces\" answer without \"faces\""));
+        assert_non_null(strstr(log, "unknown field in a \"several-faces\" answer"));
         assert_non_null(strstr(log, "a NUL byte"));
         assert_non_null(strstr(log, "the comparator is unavailable"));
         assert_null(strstr(log, "threshold")); /* a field is never named */
@@ -200,6 +254,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_scores, face_setup, face_teardown),
                 cmocka_unit_test_setup_teardown(test_no_face_unreadable, face_setup, face_teardown),
+                cmocka_unit_test_setup_teardown(test_several_faces, face_setup, face_teardown),
                 cmocka_unit_test_setup_teardown(test_unavailable, face_setup, face_teardown),
                 cmocka_unit_test_setup_teardown(test_malformed, face_setup, face_teardown),
                 cmocka_unit_test_setup_teardown(test_over_long_line, face_setup, face_teardown),

@@ -17,6 +17,7 @@
 
 #include "bridge-answer.h"
 #include "face-answer.h"
+#include "face-matcher.h"
 #include "macro.h"
 
 #define JSON_DEPTH_MAX 4 /* the envelope is flat: anything deeper is wrong anyway */
@@ -52,6 +53,7 @@ static const struct {
         { "unreadable", -EINVAL },
         { "unavailable", -EHOSTDOWN },
         { "presentation-attack", -EACCES },
+        { "several-faces", -ETOOMANYREFS },
 };
 
 /* "version": the integer 1, nothing that merely equals it (1.0, "1", true). */
@@ -79,6 +81,22 @@ static int check_score(json_object *v, struct eg_face_answer_note *note, double 
         return 0;
 }
 
+/* "faces": how many faces the SDK found, an integer (2.0 is not a count) of at least 2 (one
+ * face is an ordinary answer, none is "no-face") and at most a count a frame can hold:
+ * beyond it the bridge is talking nonsense.  json-c reads integers beyond int64 as the
+ * nearest limit: out of range all the same. */
+static int check_faces(json_object *v, struct eg_face_answer_note *note, uint32_t *ret) {
+        int64_t n;
+
+        if (!json_object_is_type(v, json_type_int))
+                return problem(note, "\"faces\" is not an integer");
+        n = json_object_get_int64(v);
+        if (n < 2 || n > EG_FACE_MATCH_FACES_MAX)
+                return problem(note, "\"faces\" is not within 2..%u", EG_FACE_MATCH_FACES_MAX);
+        *ret = (uint32_t) n;
+        return 0;
+}
+
 static void note_message(json_object *v, struct eg_face_answer_note *note) {
         const char *msg = json_object_get_string(v);
         size_t len = (size_t) json_object_get_string_len(v);
@@ -90,13 +108,13 @@ static void note_message(json_object *v, struct eg_face_answer_note *note) {
                 note->withheld = true;
 }
 
-/* The fields beside "version" and "result": "score" with "scored", an optional "message"
- * (a string) with "unavailable", nothing else. */
+/* The fields beside "version" and "result": "score" with "scored", "faces" with
+ * "several-faces", an optional "message" (a string) with "unavailable", nothing else. */
 static int check_fields(json_object *root, int status, const char *result,
-                        struct eg_face_answer_note *note, double *ret_score) {
+                        struct eg_face_answer_note *note, double *ret_score, uint32_t *ret_faces) {
         struct json_object_iterator it = json_object_iter_begin(root);
         struct json_object_iterator end = json_object_iter_end(root);
-        bool scored = false;
+        bool scored = false, counted = false;
         int r;
 
         for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it)) {
@@ -112,6 +130,13 @@ static int check_fields(json_object *root, int status, const char *result,
                         scored = true;
                         continue;
                 }
+                if (streq(key, "faces") && status == -ETOOMANYREFS) {
+                        r = check_faces(v, note, ret_faces);
+                        if (r < 0)
+                                return r;
+                        counted = true;
+                        continue;
+                }
                 if (streq(key, "message") && status == -EHOSTDOWN) {
                         if (!json_object_is_type(v, json_type_string))
                                 return problem(note, "\"message\" is not a string");
@@ -123,17 +148,20 @@ static int check_fields(json_object *root, int status, const char *result,
         }
         if (status == 0 && !scored)
                 return problem(note, "a \"scored\" answer without \"score\"");
+        if (status == -ETOOMANYREFS && !counted)
+                return problem(note, "a \"several-faces\" answer without \"faces\"");
         return 0;
 }
 
 int eg_face_answer_parse(const char *line, size_t len, struct eg_face_answer_note *note,
-                         double *ret_score) {
+                         double *ret_score, uint32_t *ret_faces) {
         _cleanup_(json_tokener_freep) json_tokener *tok = NULL;
         _cleanup_(json_wipe_putp) json_object *root = NULL;
         enum json_tokener_error e;
         json_object *v;
         const char *result;
         double score = 0;
+        uint32_t faces = 0;
         int status = 1, r;
 
         *note = (struct eg_face_answer_note){};
@@ -169,8 +197,8 @@ int eg_face_answer_parse(const char *line, size_t len, struct eg_face_answer_not
                         status = results[i].status;
         if (status > 0)
                 return problem(note, "unknown result (expected scored, no-face, unreadable, "
-                                     "unavailable or presentation-attack)");
-        r = check_fields(root, status, result, note, &score);
+                                     "unavailable, presentation-attack or several-faces)");
+        r = check_fields(root, status, result, note, &score, &faces);
         if (r < 0) {
                 note->message[0] = '\0'; /* only an answer taken as such says why */
                 note->withheld = false;
@@ -178,5 +206,7 @@ int eg_face_answer_parse(const char *line, size_t len, struct eg_face_answer_not
         }
         if (status == 0)
                 *ret_score = score;
+        if (status == -ETOOMANYREFS)
+                *ret_faces = faces;
         return status;
 }

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define EG_FACE_ANSWER_MESSAGE_MAX 128u /* bytes of an "unavailable" message we may log */
 
@@ -21,15 +22,17 @@ struct eg_face_answer_note {
 
 /*
  * One whole answer line (without its newline), judged strictly: exactly the fields of
- * one of the five answers, "version" 1, white space around the object and nothing else.
- *   0           "scored": *ret_score is the score, finite and within 0..100
- *   -ENOMSG     "no-face"
- *   -EINVAL     "unreadable"
- *   -EHOSTDOWN  "unavailable" (note->message or note->withheld)
- *   -EACCES     "presentation-attack": the SDK's PAD rejected the probe
- *   -EBADMSG    anything else (note->problem says what, without a value from the line)
+ * one of the six answers, "version" 1, white space around the object and nothing else.
+ *   0             "scored": *ret_score is the score, finite and within 0..100
+ *   -ENOMSG       "no-face"
+ *   -EINVAL       "unreadable"
+ *   -EHOSTDOWN    "unavailable" (note->message or note->withheld)
+ *   -EACCES       "presentation-attack": the SDK's PAD rejected the probe
+ *   -ETOOMANYREFS "several-faces": *ret_faces is the count, an integer within
+ *                 2..EG_FACE_MATCH_FACES_MAX (face-matcher.h)
+ *   -EBADMSG      anything else (note->problem says what, without a value from the line)
  *   -ENOMEM
- * *ret_score is set only for 0.  Logs nothing.
+ * *ret_score is set only for 0, *ret_faces only for -ETOOMANYREFS.  Logs nothing.
  */
 int eg_face_answer_parse(const char *line, size_t len, struct eg_face_answer_note *note,
-                         double *ret_score);
+                         double *ret_score, uint32_t *ret_faces);

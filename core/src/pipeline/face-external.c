@@ -23,6 +23,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,6 +56,7 @@ struct face_request {
         bool answered;
         int status;
         double score;
+        uint32_t faces;
         eg_face_match_fn done;
         void *userdata;
         EG_LIST_FIELDS(struct face_request, requests);
@@ -82,22 +84,25 @@ static int on_deliver(sd_event_source *s, void *userdata) {
         void *ud = q->userdata;
         int status = q->status;
         double score = q->score;
+        uint32_t faces = q->faces;
 
         /* Gone before the callback: it may free the whole matcher. */
         EG_LIST_REMOVE(requests, q->owner->requests, q);
         request_free(q);
-        done(status, score, 0, ud); /* the bridge cannot say several faces yet */
+        done(status, score, faces, ud);
         return 0;
 }
 
-/* The outcome is known: hang up, and hand it over on the loop's next iteration. */
-static void finish(struct face_request *q, int status, double score) {
+/* The outcome is known: hang up, and hand it over on the loop's next iteration.  A score
+ * goes only with 0 and a count of faces only with -ETOOMANYREFS (face-matcher.h). */
+static void finish(struct face_request *q, int status, double score, uint32_t faces) {
         int r;
 
         q->call = eg_line_call_free(q->call);
         q->answered = true;
         q->status = status;
         q->score = status == 0 ? score : 0;
+        q->faces = status == -ETOOMANYREFS ? faces : 0;
         /* Enabling a source allocates nothing; it fails only on a dead loop. */
         r = sd_event_source_set_enabled(q->deliver, SD_EVENT_ONESHOT);
         if (r < 0)
@@ -121,7 +126,7 @@ _printf_(3, 4) static int fail(struct face_request *q, int error, const char *fm
         else
                 log_warning("face: bridge %s: %s; the comparator is unavailable",
                             q->owner->socket_path, what ? what : fmt);
-        finish(q, -EHOSTDOWN, 0);
+        finish(q, -EHOSTDOWN, 0, 0);
         return -EIO;
 }
 
@@ -129,9 +134,10 @@ static void answer_line(struct face_request *q, const char *line, size_t len) {
         struct eg_face_answer_note note;
         const char *path = q->owner->socket_path;
         double score = 0;
+        uint32_t faces = 0;
         int r;
 
-        r = eg_face_answer_parse(line, len, &note, &score);
+        r = eg_face_answer_parse(line, len, &note, &score, &faces);
         switch (r) {
         case 0:
                 log_debug("face: bridge %s: scored %.1f", path, score);
@@ -144,6 +150,9 @@ static void answer_line(struct face_request *q, const char *line, size_t len) {
                 break;
         case -EACCES:
                 log_debug("face: bridge %s: presentation attack detected", path);
+                break;
+        case -ETOOMANYREFS:
+                log_debug("face: bridge %s: %" PRIu32 " faces in the frame", path, faces);
                 break;
         case -EHOSTDOWN:
                 if (note.message[0] != '\0')
@@ -161,7 +170,7 @@ static void answer_line(struct face_request *q, const char *line, size_t len) {
                 (void) fail(q, 0, "%s", note.problem);
                 return;
         }
-        finish(q, r, score);
+        finish(q, r, score, faces);
 }
 
 static void on_call_line(struct eg_line_call *call, const char *line, size_t len, void *userdata) {
@@ -344,7 +353,7 @@ static void external_cancel(void *matcher, uint64_t id) {
                                 log_debug("face: bridge %s: comparison cancelled before the "
                                           "answer",
                                           m->socket_path);
-                        finish(q, -ECANCELED, 0);
+                        finish(q, -ECANCELED, 0, 0);
                         return;
                 }
 }
