@@ -14,7 +14,12 @@ scores by the reference (the mock registry's reference is the traveller's id):
   - "face-unavailable" gets "unavailable": referred E_FACE_COMPARATOR_UNAVAILABLE, the face
     step undetermined, not a failed match;
   - "face-photo" gets "presentation-attack": a silent alarm (A_FACE_PAD_ALARM, Lane.Alarm
-    kind presentation-attack), the face step failed with it, no score.
+    kind presentation-attack), the face step failed with it, no score;
+  - "face-crowd-once" gets "several-faces" (2) first and 90 for the second capture: the
+    first face step failed A_MULTI_FACE without a score, then accepted;
+  - "face-crowd" gets "several-faces" (3) every time: after face-attempts captures a silent
+    alarm (A_MULTI_FACE, Lane.Alarm kind multi-face with the bridge's count), as when the
+    camera itself counts several faces.
 
 Run by meson (suite "pipeline"); EGATE_BUILD_ROOT and EGATE_SOURCE_ROOT come from the
 environment.
@@ -24,6 +29,7 @@ import json
 import os
 import socket
 import sys
+import threading
 
 import lane_harness
 from lane_harness import read_line
@@ -31,16 +37,30 @@ from lane_harness import read_line
 ALL_SEALS = fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW | fcntl.F_SEAL_WRITE | fcntl.F_SEAL_SEAL
 QUESTION = {"version": 1, "op": "compare", "probe_mime": "image/x-portable-graymap",
             "reference_mime": "image/x-egate-mock-face"}
+# Lane.Alarm kinds of the alarm reasons a face step can end in.
+ALARM_KINDS = {"A_FACE_PAD_ALARM": "presentation-attack", "A_MULTI_FACE": "multi-face"}
 
 
 class FaceBridge(lane_harness.SocketBridge):
     """A face comparator bridge: the question and two memfds in, one JSON line out."""
 
     SCORES = {b"face-match": 90, b"face-mismatch": 10}
+    # How many faces the SDK sees behind the traveller, by the reference; None: alone.
+    CROWDS = {b"face-crowd-once": [2, None], b"face-crowd": [3]}
 
     def __init__(self, path):
         self.asked = []  # (question, n_fds, probe, probe seals, reference, reference seals)
+        self.times = {}  # reference: how many times it was asked about
+        self.lock = threading.Lock()
         super().__init__(path)
+
+    def crowd(self, reference):
+        """The faces this comparison of reference sees (its last count ever after)."""
+        with self.lock:
+            n = self.times.get(reference, 0)
+            self.times[reference] = n + 1
+        counts = self.CROWDS.get(reference, [None])
+        return counts[min(n, len(counts) - 1)]
 
     @staticmethod
     def _image(fd):
@@ -63,8 +83,11 @@ class FaceBridge(lane_harness.SocketBridge):
         probe, probe_seals = images[0] if images else (b"", -1)
         reference, reference_seals = images[1] if len(images) > 1 else (b"", -1)
         self.asked.append((question, len(fds), probe, probe_seals, reference, reference_seals))
-        if reference in self.SCORES:
-            answer = {"version": 1, "result": "scored", "score": self.SCORES[reference]}
+        faces = self.crowd(reference)
+        if faces:
+            answer = {"version": 1, "result": "several-faces", "faces": faces}
+        elif reference in self.SCORES or reference in self.CROWDS:
+            answer = {"version": 1, "result": "scored", "score": self.SCORES.get(reference, 90)}
         elif reference == b"face-photo":
             answer = {"version": 1, "result": "presentation-attack"}
         else:
@@ -100,14 +123,22 @@ def main():
     matrix, work, state = started
     Failure = matrix.Failure
 
-    # (traveller, decision, reasons, face steps (result, reason), scores)
+    # (traveller, decision, reasons, face steps (result, reason), scores, alarm detail)
     cases = [
-        ("face-match", "accept", [], [("successful", None)], [90]),
+        ("face-match", "accept", [], [("successful", None)], [90], None),
         ("face-mismatch", "refer", ["E_FACE_NO_MATCH"],
-         [("failed", "E_FACE_NO_MATCH"), ("failed", "E_FACE_NO_MATCH")], [10, 10]),
+         [("failed", "E_FACE_NO_MATCH"), ("failed", "E_FACE_NO_MATCH")], [10, 10], None),
         ("face-unavailable", "refer", ["E_FACE_COMPARATOR_UNAVAILABLE"],
-         [("undetermined", "E_FACE_COMPARATOR_UNAVAILABLE")], [None]),
-        ("face-photo", "alarm", ["A_FACE_PAD_ALARM"], [("failed", "A_FACE_PAD_ALARM")], [None]),
+         [("undetermined", "E_FACE_COMPARATOR_UNAVAILABLE")], [None], None),
+        ("face-photo", "alarm", ["A_FACE_PAD_ALARM"], [("failed", "A_FACE_PAD_ALARM")], [None],
+         None),
+        # Only the SDK behind the bridge sees the second face: asked to stand alone, captured
+        # again, then compared.
+        ("face-crowd-once", "accept", [], [("failed", "A_MULTI_FACE"), ("successful", None)],
+         [None, 90], None),
+        ("face-crowd", "alarm", ["A_MULTI_FACE"],
+         [("failed", "A_MULTI_FACE"), ("failed", "A_MULTI_FACE")], [None, None],
+         "3 faces in the frame"),
     ]
     travellers = [matrix.scenario_traveller(name, i, {}) for i, (name, *_) in enumerate(cases)]
     scenario_path = lane_harness.write_scenario(matrix, work, "external face", travellers,
@@ -125,15 +156,17 @@ def main():
     lane = matrix.Lane(work, scenario_path, config, state)
 
     def one(case):
-        name, decision, reasons, face_steps, scores = case
+        name, decision, reasons, face_steps, scores, alarm_detail = case
         asked = len(bridge.asked)
         since = lane.mark()
         i, got = lane_harness.arrive(lane, matrix, name, decision, reasons)
         lane_harness.leave(lane)
-        alarms = [e["args"].get("kind") for e in lane.events[since:i + 1]
-                  if e.get("event") == "Alarm"]
-        if alarms != (["presentation-attack"] if decision == "alarm" else []):
-            raise Failure("Lane.Alarm kinds %r" % alarms)
+        alarms = [e["args"] for e in lane.events[since:i + 1] if e.get("event") == "Alarm"]
+        if [a.get("kind") for a in alarms] != [ALARM_KINDS[r] for r in reasons
+                                               if r in ALARM_KINDS]:
+            raise Failure("Lane.Alarm %r" % alarms)
+        if alarm_detail and alarms[0].get("detail") != alarm_detail:
+            raise Failure("Lane.Alarm detail %r, expected %r" % (alarms, alarm_detail))
         check_asked(bridge.asked[asked:], name, Failure)
         if len(bridge.asked) - asked != len(face_steps):
             raise Failure("%d comparisons, expected %d" %
