@@ -4,7 +4,8 @@
  * operator's confirmation where the policy asks for it, and the audit
  * record, which is on disk before any door acts on the decision.
  *
- *   accept  every mandatory step successful, the background check clear
+ *   accept  every mandatory step successful (and its positive result on
+ *           record: pl_accept_missing_evidence()), the background check clear
  *           (or unavailable with background-unavailable = continue), exactly
  *           one person in the mantrap and the entry door closed and locked;
  *   refer   anything else: the traveller goes to an officer;
@@ -34,6 +35,49 @@ static bool exit_is_safe(struct eg_pipeline *p, struct eg_transaction *tx) {
         struct eg_device *entry = pl_role_device(p, tx, EG_ROLE_ENTRY_DOOR);
 
         return pl_zone_count(p, "mantrap") == 1 && entry && pl_door_is_secured(p, entry->id);
+}
+
+static bool background_admits(const struct eg_transaction *tx) {
+        switch (tx->background_verdict) {
+        case EG_BACKGROUND_CLEAR:
+                return true;
+        case EG_BACKGROUND_UNAVAILABLE:
+        case EG_BACKGROUND_NOT_SUPPORTED:
+                return tx->policy.background_unavailable == EG_BACKEND_FALLBACK_CONTINUE;
+        default:
+                return false; /* a hit, or no answer recorded */
+        }
+}
+
+/*
+ * The steps refer a traveller as soon as one of them fails, so an accept is what is left
+ * when nothing failed.  That alone would let a step that never ran (a fault in the
+ * pipeline's own sequencing) pass as successful.  Before the exit opens, the transaction
+ * must therefore also hold the positive result of every check an accept rests on; the
+ * first one missing is named, or NULL.
+ */
+const char *pl_accept_missing_evidence(const struct eg_transaction *tx) {
+        if (tx->failed || tx->alarm)
+                return "a step that did not fail";
+        if (!tx->have_mrz)
+                return "the MRZ";
+        if (!tx->chip_done || !tx->chip_ok)
+                return "the chip's verdict";
+        if (!tx->inspected || !tx->optical_done || !tx->optical_ok)
+                return "the document inspection's verdict";
+        if (!tx->registry_done || !tx->member)
+                return "the member";
+        if (!tx->eligibility_done || !tx->eligible)
+                return "the eligibility";
+        if (!tx->background_done || !background_admits(tx))
+                return "the background check";
+        if (!tx->entry_opened || !tx->entered)
+                return "the traveller in the mantrap";
+        if (!tx->fp_done || !tx->fp_ok)
+                return "the fingerprint match";
+        if (tx->face_wanted && (!tx->face_done || !tx->face_ok))
+                return "the face match";
+        return NULL;
 }
 
 static bool needs_confirmation(const struct eg_transaction *tx) {
@@ -100,6 +144,8 @@ void pl_alarm(struct eg_pipeline *p, struct eg_transaction *tx, const char *reas
 }
 
 void pl_decide(struct eg_pipeline *p, struct eg_transaction *tx) {
+        const char *missing;
+
         if (!pl_is_current(p, tx) || tx->decided)
                 return;
         pl_tx_set_phase(p, tx, PL_PHASE_DECIDING);
@@ -117,6 +163,15 @@ void pl_decide(struct eg_pipeline *p, struct eg_transaction *tx) {
         if (tx->background_verdict != EG_BACKGROUND_CLEAR &&
             tx->policy.background_unavailable != EG_BACKEND_FALLBACK_CONTINUE) {
                 pl_refer(p, tx, EG_REASON_BACKEND_UNAVAILABLE);
+                return;
+        }
+        missing = pl_accept_missing_evidence(tx);
+        if (missing) {
+                log_lane(LOG_ERR, 0, p->lane_name,
+                         "transaction %s: no accept without %s: referred (a fault in egated's "
+                         "pipeline: please report it)",
+                         tx->id, missing);
+                pl_refer(p, tx, EG_REASON_POLICY_REJECT);
                 return;
         }
         if (!exit_is_safe(p, tx)) {

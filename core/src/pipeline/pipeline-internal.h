@@ -369,6 +369,9 @@ void pl_alarm(struct eg_pipeline *p, struct eg_transaction *tx, const char *reas
               const char *kind, const char *detail);
 /* Every check has answered: decide (waits for the background check or the operator). */
 void pl_decide(struct eg_pipeline *p, struct eg_transaction *tx);
+/* What an accept of tx would lack ("the fingerprint match", ...), or NULL: every check it
+ * rests on has its positive result (decision.c). */
+const char *pl_accept_missing_evidence(const struct eg_transaction *tx);
 /* The operator answered a decision that waited for them. */
 void pl_decision_confirmed(struct eg_pipeline *p, struct eg_transaction *tx, bool accept);
 void pl_record_retry(struct eg_pipeline *p);
