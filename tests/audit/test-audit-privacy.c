@@ -5,6 +5,7 @@
  * permissions and ownership of its files, and the guard against personal data
  * in records.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -113,6 +114,40 @@ static void test_key_created_and_reused(void **state) {
         assert_int_equal(eg_audit_open(f->event, f->state, &f->audit), -EBADMSG);
         assert_int_equal(stat(key_path, &st), 0);
         assert_int_equal(st.st_size, 16);
+}
+
+/* A trail whose key is gone is not given a new one behind the operator's back: every document
+ * hash in it would stop matching the new ones.  Only an empty trail gets a key. */
+static void test_missing_key_of_a_trail(void **state) {
+        struct fixture *f = *state;
+        _cleanup_free_ char *key_path = path_in(f, "audit.key"), *db = path_in(f, "audit.db");
+        uint8_t first[32];
+        struct stat st;
+        int fd;
+
+        open_audit(f);
+        write_n(f, 2, T0);
+        f->audit = eg_audit_free(f->audit);
+        fd = open(key_path, O_RDONLY);
+        assert_int_equal(read(fd, first, sizeof(first)), 32);
+        close(fd);
+
+        assert_int_equal(unlink(key_path), 0);
+        assert_int_equal(eg_audit_open(f->event, f->state, &f->audit), -ENOKEY);
+        assert_null(f->audit);
+        assert_int_equal(stat(key_path, &st), -1);
+
+        /* The key restored, the trail goes on with it. */
+        write_file(key_path, first, sizeof(first), 0600);
+        open_audit(f);
+        f->audit = eg_audit_free(f->audit);
+
+        /* The old trail moved aside (it stays readable), a fresh one gets a fresh key. */
+        assert_int_equal(unlink(key_path), 0);
+        assert_int_equal(unlink(db), 0);
+        open_audit(f);
+        assert_int_equal(stat(key_path, &st), 0);
+        assert_int_equal(st.st_size, 32);
 }
 
 /* --- the files' permissions --- */
@@ -268,6 +303,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_hmac_known_answer, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_key_created_and_reused, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_missing_key_of_a_trail, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_refuses_loose_files, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_rejects_personal_data, setup, teardown),
         };

@@ -249,6 +249,37 @@ static int open_state_dir(const char *dir) {
         return TAKE_FD(fd);
 }
 
+/*
+ * The key is made once, with the trail.  A trail that already holds something
+ * (the database or its log not empty) but has no key lost it: a new key would
+ * make every document hash in it unmatchable to the new ones, silently.
+ * Refuse, as for a damaged key, and say how to go on.
+ */
+static int check_key_not_lost(int dir_fd, const char *dir) {
+        static const char *const trail[] = { EG_AUDIT_DB_FILE, EG_AUDIT_DB_FILE "-wal" };
+        struct stat st;
+
+        if (fstatat(dir_fd, EG_AUDIT_KEY_FILE, &st, AT_SYMLINK_NOFOLLOW) >= 0 || errno != ENOENT)
+                return 0; /* there is one: eg_audit_key_load() checks it */
+        for (size_t i = 0; i < ELEMENTSOF(trail); i++) {
+                if (fstatat(dir_fd, trail[i], &st, AT_SYMLINK_NOFOLLOW) < 0) {
+                        if (errno == ENOENT)
+                                continue;
+                        return log_error_errno(errno, "audit trail: cannot stat %s/%s: %m", dir,
+                                               trail[i]);
+                }
+                if (st.st_size == 0)
+                        continue;
+                log_error("audit trail: %s/" EG_AUDIT_KEY_FILE " is missing but the trail in %s "
+                          "holds records: a new key would make their document hashes "
+                          "unmatchable.  Restore the key, or move " EG_AUDIT_DB_FILE "* aside "
+                          "to start a new trail with a new key",
+                          dir, dir);
+                return -ENOKEY;
+        }
+        return 0;
+}
+
 /* The database and its WAL companions must be ours and private before SQLite opens them. */
 static int check_db_files(int dir_fd, const char *dir) {
         static const char *const companions[] = { EG_AUDIT_DB_FILE "-wal",
@@ -303,6 +334,9 @@ int eg_audit_open(sd_event *e, const char *state_dir, struct eg_audit **ret) {
         }
 
         r = dir_fd = open_state_dir(state_dir);
+        if (r < 0)
+                goto fail;
+        r = check_key_not_lost(dir_fd, state_dir);
         if (r < 0)
                 goto fail;
         r = eg_audit_key_load(dir_fd, state_dir, a->key);
