@@ -185,6 +185,41 @@ static void test_force_release(void **state) {
         harness_pass(h);
 }
 
+/* A claim taken while the lane was manual does not let its holder drive the device once the
+ * lane takes travellers again: the lane's pipeline owns the door then. */
+static void test_claim_lapses_when_lane_goes_automatic(void **state) {
+        struct harness *h = *state;
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_free_ char *door = device_path(DOOR_KEY), *holder = NULL, *position = NULL;
+        int k;
+
+        set_lane_mode(h, "manual");
+        claim_as_root(h, h->bus, &error, &k);
+        assert_true(k >= 0);
+        set_lane_mode(h, "automatic");
+
+        k = sd_bus_call_method(h->bus, EG_NAME, door, EG_IFACE("Door"), "Open", &error, NULL, NULL);
+        if (k >= 0)
+                fprintf(stderr, "Door.Open by the claim holder of an automatic lane succeeded\n");
+        assert_true(k < 0);
+        assert_string_equal(error.name, EG_ERROR("Busy"));
+        assert_non_null(strstr(error.message, "lane A1"));
+        position = get_string_property(h->bus, door, EG_IFACE("Door"), "Position");
+        assert_string_equal(position, "closed");
+
+        /* The claim itself stays: back in manual mode its holder drives the door again. */
+        holder = get_string_property(h->bus, door, EG_IFACE("Device"), "ClaimedBy");
+        assert_true(holder[0] == ':');
+        set_lane_mode(h, "manual");
+        sd_bus_error_free(&error);
+        k = sd_bus_call_method(h->bus, EG_NAME, door, EG_IFACE("Door"), "Close", &error, NULL,
+                               NULL);
+        if (k < 0)
+                fprintf(stderr, "Door.Close: %s: %s\n", error.name, error.message);
+        assert_true(k >= 0);
+        harness_pass(h);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_claim_busy_in_automatic_mode, harness_setup,
@@ -197,6 +232,8 @@ int main(void) {
                                                 harness_teardown),
                 cmocka_unit_test_setup_teardown(test_force_release, harness_setup,
                                                 harness_teardown),
+                cmocka_unit_test_setup_teardown(test_claim_lapses_when_lane_goes_automatic,
+                                                harness_setup, harness_teardown),
         };
         int r = harness_init_process();
 

@@ -66,8 +66,8 @@ static void on_operation_done(struct eg_manager *m, const char *device_id, eg_op
 
 /*
  * The common path of every class method: the device must exist, be of this
- * class and be claimed by the caller; then one operation starts and the reply
- * follows its outcome.
+ * class, be claimed by the caller and not be in a lane's use; then one
+ * operation starts and the reply follows its outcome.
  */
 static int start_operation(struct eg_bus *b, sd_bus_message *m, sd_bus_error *error,
                            const struct eg_op_args *args, reply_fn reply) {
@@ -83,6 +83,13 @@ static int start_operation(struct eg_bus *b, sd_bus_message *m, sd_bus_error *er
                 return sd_bus_error_setf(error, EG_BUS_ERROR_NOT_CLAIMED,
                                          "claim device %s first (org.egate.EGate1.Device.Claim)",
                                          d->id);
+        /* Claim() refuses a device whose lane takes travellers, but a claim taken while the
+         * lane was manual outlives a switch back to automatic (or the emergency input, or a
+         * reload that puts the device in a lane): the pipeline drives the device then, and a
+         * second driver could open, close or lock a door under it. */
+        r = eg_bus_device_lane_busy(b, d, error);
+        if (r < 0)
+                return r;
         p = calloc(1, sizeof(*p));
         if (!p)
                 return -ENOMEM;

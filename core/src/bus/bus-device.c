@@ -88,12 +88,24 @@ bool eg_bus_device_in_lane_use(struct eg_bus *b, const struct eg_device *d) {
         return l && (l->mode == EG_LANE_MODE_AUTOMATIC || l->mode == EG_LANE_MODE_EMERGENCY);
 }
 
+int eg_bus_device_lane_busy(struct eg_bus *b, const struct eg_device *d, sd_bus_error *error) {
+        struct eg_lane *l;
+
+        if (!eg_bus_device_in_lane_use(b, d))
+                return 0;
+        l = eg_lane_of_device(b->manager, d->id, NULL);
+        return sd_bus_error_setf(error, EG_BUS_ERROR_BUSY,
+                                 "device %s serves lane %s in %s mode: set the lane to manual or "
+                                 "closed first",
+                                 d->id, l ? l->name : "?",
+                                 l ? eg_lane_mode_to_string(l->mode) : "?");
+}
+
 static int method_claim(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         struct eg_bus *b = userdata;
         const char *sender = sd_bus_message_get_sender(m);
         struct eg_bus_claim *c;
         struct eg_device *d;
-        struct eg_lane *l;
         int r;
 
         DEVICE_OR_RETURN(d, b, sd_bus_message_get_path(m), error);
@@ -101,12 +113,9 @@ static int method_claim(sd_bus_message *m, void *userdata, sd_bus_error *error) 
         if (c)
                 return sd_bus_error_setf(error, EG_BUS_ERROR_ALREADY_CLAIMED,
                                          "device %s is claimed by %s", d->id, c->owner);
-        l = eg_lane_of_device(b->manager, d->id, NULL);
-        if (eg_bus_device_in_lane_use(b, d))
-                return sd_bus_error_setf(error, EG_BUS_ERROR_BUSY,
-                                         "device %s serves lane %s in %s mode: set the lane to "
-                                         "manual or closed first",
-                                         d->id, l->name, eg_lane_mode_to_string(l->mode));
+        r = eg_bus_device_lane_busy(b, d, error);
+        if (r < 0)
+                return r;
         if (!sender)
                 return sd_bus_error_set(error, EG_BUS_ERROR_INVALID_ARGUMENT,
                                         "claims need a sender on the bus");

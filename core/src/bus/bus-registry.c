@@ -274,19 +274,14 @@ static int method_remove(sd_bus_message *m, void *userdata, sd_bus_error *error)
 static int check_scanner(struct eg_bus *b, struct eg_device *d, sd_bus_message *m,
                          sd_bus_error *error) {
         const char *owner = eg_bus_claim_owner(b, d->id);
-        struct eg_lane *l;
+        int r;
 
         if (d->device_class != EG_CLASS_FINGERPRINT_SCANNER)
                 return sd_bus_error_setf(error, EG_BUS_ERROR_INVALID_ARGUMENT,
                                          "device %s is not a fingerprint scanner", d->id);
-        if (eg_bus_device_in_lane_use(b, d)) {
-                l = eg_lane_of_device(b->manager, d->id, NULL);
-                return sd_bus_error_setf(error, EG_BUS_ERROR_BUSY,
-                                         "device %s serves lane %s in %s mode: set the lane to "
-                                         "manual or closed first",
-                                         d->id, l ? l->name : "?",
-                                         l ? eg_lane_mode_to_string(l->mode) : "?");
-        }
+        r = eg_bus_device_lane_busy(b, d, error);
+        if (r < 0)
+                return r;
         if (owner && !streq_ptr(owner, sd_bus_message_get_sender(m)))
                 return sd_bus_error_setf(error, EG_BUS_ERROR_ALREADY_CLAIMED,
                                          "device %s is claimed by %s", d->id, owner);

@@ -111,6 +111,8 @@ const char *eg_bus_claim_owner(struct eg_bus *b, const char *device_id);
 struct eg_device *eg_bus_find_device(struct eg_bus *b, const char *path);
 struct eg_lane *eg_bus_find_lane(struct eg_bus *b, const char *path);
 bool eg_bus_device_in_lane_use(struct eg_bus *b, const struct eg_device *d);
+/* 0 when no lane drives d, else Busy set in error (naming the lane) and its negative return. */
+int eg_bus_device_lane_busy(struct eg_bus *b, const struct eg_device *d, sd_bus_error *error);
 
 /* bus-device-class.c */
 int eg_bus_device_class_register(struct eg_bus *b);
