@@ -61,59 +61,74 @@ static int fill(const char *path, size_t size) {
         return 0;
 }
 
-static void test_disk_full(void **state) {
-        _cleanup_free_ struct eg_audit_record *r = malloc(sizeof(*r));
-        _cleanup_(strv_freep) char **rows = NULL;
-        char state_dir[96], filler[96], topup[96], failed_id[32] = "";
-        struct eg_audit *a = NULL;
-        struct watch w = {};
-        struct eg_audit_event ev;
-        sd_event *e = NULL;
-        unsigned written = 0;
-        size_t n = 0;
+/* A trail on the tmpfs, filled with records until the disk refused one. */
+struct full_trail {
+        char state_dir[96], filler[96], topup[96];
+        char failed_id[32]; /* the record refused */
+        unsigned written; /* the records that fitted */
+        sd_event *e;
+        struct eg_audit *a;
+        struct eg_audit_record *r;
+};
+
+static void fill_trail(struct full_trail *t, const char *name, struct watch *w) {
         int status = 0;
 
-        assert_non_null(r);
-        snprintf(state_dir, sizeof(state_dir), "%s/state", mount_dir);
-        snprintf(filler, sizeof(filler), "%s/filler", mount_dir);
-        snprintf(topup, sizeof(topup), "%s/topup", mount_dir);
-        assert_int_equal(sd_event_new(&e), 0);
-        assert_int_equal(eg_audit_open(e, state_dir, &a), 0);
+        t->r = malloc(sizeof(*t->r));
+        assert_non_null(t->r);
+        snprintf(t->state_dir, sizeof(t->state_dir), "%s/%s", mount_dir, name);
+        snprintf(t->filler, sizeof(t->filler), "%s/filler", mount_dir);
+        snprintf(t->topup, sizeof(t->topup), "%s/topup", mount_dir);
+        assert_int_equal(sd_event_new(&t->e), 0);
+        assert_int_equal(eg_audit_open(t->e, t->state_dir, &t->a), 0);
         /* No probe while the disk is being filled: a record may fail where a probe still fits. */
-        eg_audit_set_probe_interval(a, 3600 * TEST_USEC_PER_SEC);
-        eg_audit_set_listener(a, on_writable, &w);
+        eg_audit_set_probe_interval(t->a, 3600 * TEST_USEC_PER_SEC);
+        if (w)
+                eg_audit_set_listener(t->a, on_writable, w);
 
-        /* Room to free later; then records until the disk says no. */
-        /* Freed later: room for the probe, a kept lane event and the failed record. */
-        assert_int_equal(fill(filler, 192 * 1024), 0);
+        /* Freed later: room for the probe, a kept lane event and the failed record.  Then
+         * records until the disk says no. */
+        assert_int_equal(fill(t->filler, 192 * 1024), 0);
         for (unsigned i = 0; i < 1000; i++) {
-                char id[32];
-
-                snprintf(id, sizeof(id), "FULL-%u", i);
-                test_sample_record(a, r, id, T0 + i * TEST_USEC_PER_SEC, "refer");
-                status = test_write_sync(e, a, r);
-                if (status < 0) {
-                        strcpy(failed_id, id);
+                snprintf(t->failed_id, sizeof(t->failed_id), "%s-%u", name, i);
+                test_sample_record(t->a, t->r, t->failed_id, T0 + i * TEST_USEC_PER_SEC, "refer");
+                status = test_write_sync(t->e, t->a, t->r);
+                if (status < 0)
                         break;
-                }
-                written++;
+                t->written++;
         }
-        fprintf(stderr, "# %u record(s) fitted, then: %s\n", written, strerror(-status));
-        assert_true(written > 0);
+        fprintf(stderr, "# %u record(s) fitted, then: %s\n", t->written, strerror(-status));
+        assert_true(t->written > 0);
         assert_true(status == -ENOSPC || status == -EIO);
-        assert_false(eg_audit_writable(a));
+        assert_false(eg_audit_writable(t->a));
+}
+
+static void test_disk_full(void **state) {
+        _cleanup_(strv_freep) char **rows = NULL;
+        struct full_trail t = {};
+        struct watch w = {};
+        struct eg_audit_event ev;
+        struct eg_audit *a;
+        struct eg_audit_record *r;
+        sd_event *e;
+        size_t n = 0;
+
+        fill_trail(&t, "state", &w);
+        a = t.a;
+        e = t.e;
+        r = t.r;
         assert_int_equal(w.calls, 1);
         assert_false(w.last);
 
         /* Not a byte left now, not even for the probe's small write. */
-        assert_int_equal(fill(topup, 1024 * 1024), 0);
+        assert_int_equal(fill(t.topup, 1024 * 1024), 0);
 
         /* The failed record is nowhere, not even in part; the written ones all are. */
-        assert_int_equal(test_get_sync(e, a, failed_id, &rows, &n), 0);
+        assert_int_equal(test_get_sync(e, a, t.failed_id, &rows, &n), 0);
         assert_int_equal(n, 0);
         rows = (strv_free(rows), NULL);
         assert_int_equal(test_list_sync(e, a, 0, 0, EG_AUDIT_LIST_MAX, &rows, &n), 0);
-        assert_int_equal(n, written);
+        assert_int_equal(n, t.written);
         rows = (strv_free(rows), NULL);
 
         /* An operator acts while the disk is full: the event is refused, and kept. */
@@ -131,8 +146,8 @@ static void test_disk_full(void **state) {
         assert_int_equal(w.calls, 1);
 
         /* Space again: the probe notices without anyone writing. */
-        assert_int_equal(unlink(filler), 0);
-        assert_int_equal(unlink(topup), 0);
+        assert_int_equal(unlink(t.filler), 0);
+        assert_int_equal(unlink(t.topup), 0);
         assert_true(test_run_until(e, &w.back, 10));
         assert_true(eg_audit_writable(a));
         assert_int_equal(w.calls, 2);
@@ -143,18 +158,68 @@ static void test_disk_full(void **state) {
         rows = (strv_free(rows), NULL);
 
         /* The caller, who kept the failed record, writes it now. */
-        test_sample_record(a, r, failed_id, T0, "refer");
+        test_sample_record(a, r, t.failed_id, T0, "refer");
         assert_int_equal(test_write_sync(e, a, r), 0);
-        assert_int_equal(test_get_sync(e, a, failed_id, &rows, &n), 0);
+        assert_int_equal(test_get_sync(e, a, t.failed_id, &rows, &n), 0);
         assert_int_equal(n, 1);
 
         eg_audit_free(a);
         sd_event_unref(e);
+        free(r);
+}
+
+/*
+ * egated stops while the disk refuses lane events: what it kept must not be
+ * thrown away unwritten when the disk would now take it (space came back
+ * before the next probe), nor may an event still queued be lost unsaid.
+ */
+static void test_stop_writes_kept_events(void **state) {
+        _cleanup_(strv_freep) char **rows = NULL;
+        struct full_trail t = {};
+        struct eg_audit_event ev;
+        size_t n = 0;
+
+        fill_trail(&t, "stop", NULL);
+        assert_int_equal(fill(t.topup, 1024 * 1024), 0);
+
+        /* Refused, and kept. */
+        test_sample_event(&ev, EG_AUDIT_EVENT_OPERATOR, NULL, T0);
+        assert_int_equal(eg_audit_write_event(t.a, &ev), 0);
+        assert_int_equal(test_list_events_sync(t.e, t.a, 0, 0, 0, NULL, &rows, &n), 0);
+        assert_int_equal(n, 0);
+        rows = (strv_free(rows), NULL);
+
+        /* Space again, and egated stops before its next probe. */
+        assert_int_equal(unlink(t.filler), 0);
+        assert_int_equal(unlink(t.topup), 0);
+        t.a = eg_audit_free(t.a);
+
+        assert_int_equal(eg_audit_open(t.e, t.state_dir, &t.a), 0);
+        assert_int_equal(test_list_events_sync(t.e, t.a, 0, 0, 0, NULL, &rows, &n), 0);
+        assert_int_equal(n, 1);
+        eg_audit_free(t.a);
+        sd_event_unref(t.e);
+        free(t.r);
+}
+
+/* Each test on a fresh, empty tmpfs: what one test left must not fill the next one's disk. */
+static int mount_tmpfs(void **state) {
+        if (mount("tmpfs", mount_dir, "tmpfs", MS_NOSUID | MS_NODEV, "size=512k,mode=0700") < 0) {
+                fprintf(stderr, "cannot mount a tmpfs on %s: %s\n", mount_dir, strerror(errno));
+                return -1;
+        }
+        return 0;
+}
+
+static int umount_tmpfs(void **state) {
+        return umount2(mount_dir, MNT_DETACH) < 0 ? -1 : 0;
 }
 
 static int run_in_namespace(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_disk_full),
+                cmocka_unit_test_setup_teardown(test_disk_full, mount_tmpfs, umount_tmpfs),
+                cmocka_unit_test_setup_teardown(test_stop_writes_kept_events, mount_tmpfs,
+                                                umount_tmpfs),
         };
         int r;
 
@@ -163,14 +228,14 @@ static int run_in_namespace(void) {
                 perror("mkdtemp");
                 return 1;
         }
-        if (mount("tmpfs", mount_dir, "tmpfs", MS_NOSUID | MS_NODEV, "size=512k,mode=0700") < 0) {
+        if (mount_tmpfs(NULL) < 0) {
                 printf("skip: cannot mount a tmpfs in the private namespace: %s\n",
                        strerror(errno));
                 (void) rmdir(mount_dir);
                 return 77;
         }
+        (void) umount_tmpfs(NULL);
         r = cmocka_run_group_tests(tests, NULL, NULL);
-        (void) umount2(mount_dir, MNT_DETACH);
         (void) rmdir(mount_dir);
         return r;
 }

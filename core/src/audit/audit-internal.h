@@ -103,8 +103,10 @@ struct eg_audit {
 
 /* audit-worker.c */
 int eg_audit_worker_start(struct eg_audit_worker *w, const char *db_path);
-/* Runs the queued writes, drops the rest, joins the thread. */
-void eg_audit_worker_stop(struct eg_audit_worker *w);
+/* Runs the queued writes and lane events, drops the rest, joins the thread.  Returns the
+ * finished jobs the loop has not taken (the caller owns them): a lane event among them may have
+ * failed, and must not go unsaid. */
+struct eg_audit_job *eg_audit_worker_stop(struct eg_audit_worker *w);
 void eg_audit_worker_submit(struct eg_audit_worker *w, struct eg_audit_job *j);
 /* The finished jobs, oldest first; the caller owns them. */
 struct eg_audit_job *eg_audit_worker_take_finished(struct eg_audit_worker *w);

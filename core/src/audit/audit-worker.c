@@ -276,7 +276,9 @@ int eg_audit_worker_start(struct eg_audit_worker *w, const char *db_path) {
         return r;
 }
 
-void eg_audit_worker_stop(struct eg_audit_worker *w) {
+struct eg_audit_job *eg_audit_worker_stop(struct eg_audit_worker *w) {
+        struct eg_audit_job *finished;
+
         if (w->started) {
                 pthread_mutex_lock(&w->lock);
                 w->stop = true;
@@ -292,12 +294,7 @@ void eg_audit_worker_stop(struct eg_audit_worker *w) {
                 EG_LIST_REMOVE(jobs, w->queue, j);
                 eg_audit_job_free(j);
         }
-        while (w->finished) {
-                struct eg_audit_job *j = w->finished;
-
-                EG_LIST_REMOVE(jobs, w->finished, j);
-                eg_audit_job_free(j);
-        }
+        finished = TAKE_PTR(w->finished);
         closep(&w->wake_fd);
         closep(&w->done_fd);
         w->wake_fd = w->done_fd = -1;
@@ -308,6 +305,7 @@ void eg_audit_worker_stop(struct eg_audit_worker *w) {
                 pthread_mutex_destroy(&w->lock);
                 w->sync_ready = false;
         }
+        return finished;
 }
 
 void eg_audit_worker_submit(struct eg_audit_worker *w, struct eg_audit_job *j) {

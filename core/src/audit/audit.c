@@ -189,21 +189,43 @@ static bool dispatch(struct eg_audit *a, struct eg_audit_job *j) {
 }
 
 static void destroy(struct eg_audit *a) {
+        struct eg_audit_job *finished, *j;
+        size_t lost = 0;
+
         /* Off the loop before the worker closes the eventfd the loop watches. */
         a->done_source = sd_event_source_disable_unref(a->done_source);
         a->probe_timer = sd_event_source_disable_unref(a->probe_timer);
-        /* Queued writes still reach the disk; nobody hears about them any more. */
-        eg_audit_worker_stop(&a->worker);
-        if (a->n_pending_events > 0)
-                log_error("audit trail: %zu lane events the disk refused are lost with this "
-                          "egated (see the journal for each)",
-                          a->n_pending_events);
-        while (a->pending_events) {
-                struct eg_audit_job *j = a->pending_events;
-
-                EG_LIST_REMOVE(jobs, a->pending_events, j);
+        /* The lane events the disk refused get a last try: space may have come back since the
+         * last probe, and after this nothing keeps them.  The worker writes them with the
+         * queued ones before it stops. */
+        if (a->worker.started)
+                while ((j = a->pending_events)) {
+                        EG_LIST_REMOVE(jobs, a->pending_events, j);
+                        a->n_pending_events--;
+                        eg_audit_worker_submit(&a->worker, j); /* nobody cancels any more */
+                }
+        /* Queued writes still reach the disk; nobody hears about them any more.  A lane event
+         * the disk refused on this last try is lost: count it, as the kept ones below. */
+        finished = eg_audit_worker_stop(&a->worker);
+        while ((j = finished)) {
+                EG_LIST_REMOVE(jobs, finished, j);
+                if (j->kind == EG_AUDIT_JOB_EVENT && status_breaks_writability(j->status)) {
+                        log_error_errno(j->status,
+                                        "audit trail: lane event (%s %s on lane %s) lost: %m",
+                                        j->event.kind, j->event.action, j->event.lane);
+                        lost++;
+                }
                 eg_audit_job_free(j);
         }
+        while ((j = a->pending_events)) {
+                EG_LIST_REMOVE(jobs, a->pending_events, j);
+                eg_audit_job_free(j);
+                lost++;
+        }
+        if (lost > 0)
+                log_error("audit trail: %zu lane events the disk refused are lost with this "
+                          "egated (see the journal for each)",
+                          lost);
         explicit_bzero(a->key, sizeof(a->key));
         sd_event_unref(a->event);
         free(a->state_dir);
@@ -217,8 +239,18 @@ static int on_done(sd_event_source *s, int fd, uint32_t revents, void *userdata)
         a->dispatching++;
         while ((j = batch)) {
                 EG_LIST_REMOVE(jobs, batch, j);
-                if (!a->free_requested && dispatch(a, j))
-                        continue; /* kept */
+                if (!a->free_requested) {
+                        if (dispatch(a, j))
+                                continue; /* kept */
+                } else {
+                        /* Freed from a callback: the rest of the batch is not dispatched, but a
+                         * lane event the disk refused still gets destroy()'s last try. */
+                        EG_LIST_REMOVE(inflight, a->inflight, j);
+                        if (j->kind == EG_AUDIT_JOB_EVENT && status_breaks_writability(j->status)) {
+                                keep_pending_event(a, j);
+                                continue;
+                        }
+                }
                 eg_audit_job_free(j);
         }
         if (--a->dispatching == 0 && a->free_requested)

@@ -173,8 +173,8 @@ void eg_audit_remove_listener(struct eg_audit *a, eg_audit_listener_fn fn, void 
  * at LOG_CRIT) and written when the trail is writable again, so the caller
  * cannot lose it and need not wait for it: an operator's door command must not
  * depend on the disk.  A refusal makes the trail not writable like a failed
- * record (the lanes close).  eg_audit_free() writes queued events; kept ones
- * still not written are counted in the log.
+ * record (the lanes close).  eg_audit_free() writes queued events and tries the
+ * kept ones once more; each still not written is logged and counted.
  *
  * eg_audit_list_events(): the newest `limit` events (0: EG_AUDIT_LIST_DEFAULT,
  * at most EG_AUDIT_LIST_MAX) with time in [since_usec, until_usec) (until 0: no
