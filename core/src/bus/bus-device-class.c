@@ -50,7 +50,7 @@ static void on_operation_done(struct eg_manager *m, const char *device_id, eg_op
         int r;
 
         if (o->status < 0)
-                r = eg_bus_error_from_operation(&error, o->status, o->message);
+                r = eg_bus_error_from_outcome(&error, o);
         else
                 r = p->reply(p->call, o, &error);
         if (r < 0) {

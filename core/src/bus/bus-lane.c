@@ -175,7 +175,7 @@ static void on_override_door_done(struct eg_manager *mgr, const char *device_id,
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
 
         if (o->status < 0) {
-                eg_bus_error_from_operation(&error, o->status, o->message);
+                eg_bus_error_from_outcome(&error, o);
                 (void) sd_bus_reply_method_error(call, &error);
         } else
                 (void) sd_bus_reply_method_return(call, NULL);

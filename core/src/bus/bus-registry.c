@@ -303,7 +303,7 @@ static void on_enrolled(struct eg_manager *mgr, const char *device_id, eg_op_id 
         int r;
 
         if (o->status < 0) {
-                (void) eg_bus_error_from_operation(&error, o->status, o->message);
+                (void) eg_bus_error_from_outcome(&error, o);
                 goto fail;
         }
         if (!o->data || o->data_len == 0 || o->data_len > EG_REGISTRY_TEMPLATE_MAX ||

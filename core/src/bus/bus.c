@@ -67,6 +67,20 @@ int eg_bus_append_object_paths(sd_bus_message *reply, char *const *paths) {
         return sd_bus_message_close_container(reply);
 }
 
+/* Longer than any message the host takes from a plugin (host.c). */
+#define EG_BUS_OUTCOME_MESSAGE_MAX 1024
+
+int eg_bus_error_from_outcome(sd_bus_error *error, const struct eg_op_outcome *o) {
+        const char *message = o->message;
+
+        /* The host bounds a plugin's message but does not read it.  sd-bus refuses to put a
+         * string that is not UTF-8 into a message, so the error reply would fail and the caller
+         * would get no answer at all; control characters would reach its log or terminal. */
+        if (message && !eg_string_is_safe(message, EG_BUS_OUTCOME_MESSAGE_MAX))
+                message = NULL;
+        return eg_bus_error_from_operation(error, o->status, message);
+}
+
 void eg_bus_set_state(struct eg_bus *b, const char *state) {
         if (streq_ptr(b->state, state))
                 return;

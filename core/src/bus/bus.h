@@ -88,6 +88,11 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct eg_bus *, eg_bus_free)
 
 void eg_bus_set_state(struct eg_bus *b, const char *state);
 
+/* The error of a failed operation (bus-errors.h), with the plugin's words when a reply can
+ * carry them: every reply to a failed operation goes through here. */
+struct eg_op_outcome;
+int eg_bus_error_from_outcome(sd_bus_error *error, const struct eg_op_outcome *o);
+
 /* Every device's or lane's object path, as a NULL-terminated list; and an "ao" of them. */
 int eg_bus_device_paths(struct eg_bus *b, char ***ret);
 int eg_bus_lane_paths(struct eg_bus *b, char ***ret);
