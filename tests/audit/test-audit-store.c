@@ -6,6 +6,7 @@
  * writes committed in groups, and the JSON form.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <sqlite3.h>
 #include <stdarg.h>
@@ -13,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -20,6 +23,11 @@
 #include "audit/audit-record.h"
 #include "audit/audit-store.h"
 #include "macro.h"
+
+static void on_writable_back(bool writable, void *userdata) {
+        if (writable)
+                *(bool *) userdata = true;
+}
 
 static void parse(const char *json, struct eg_audit_record *r) {
         assert_int_equal(eg_audit_record_from_json(json, r), 0);
@@ -142,6 +150,78 @@ static void test_survives_reopen(void **state) {
         sqlite3_close(s);
         assert_int_equal(eg_audit_open(f->event, f->state, &f->audit), -EPROTONOSUPPORT);
         assert_null(f->audit);
+}
+
+/* The page of the database where `table` starts, overwritten with garbage. */
+static void damage_table(const char *db, const char *table) {
+        _cleanup_(closep) int fd = -1;
+        sqlite3 *s = NULL;
+        sqlite3_stmt *st = NULL;
+        char garbage[4096];
+        int root, page_size;
+
+        assert_int_equal(sqlite3_open(db, &s), SQLITE_OK);
+        assert_int_equal(sqlite3_prepare_v2(s, "SELECT rootpage FROM sqlite_master WHERE name = ?",
+                                            -1, &st, NULL),
+                         SQLITE_OK);
+        assert_int_equal(sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC), SQLITE_OK);
+        assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+        root = sqlite3_column_int(st, 0);
+        sqlite3_finalize(st);
+        assert_int_equal(sqlite3_prepare_v2(s, "PRAGMA page_size", -1, &st, NULL), SQLITE_OK);
+        assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+        page_size = sqlite3_column_int(st, 0);
+        sqlite3_finalize(st);
+        assert_int_equal(sqlite3_close(s), SQLITE_OK); /* the last one: checkpointed, no WAL */
+        assert_true(root > 1 && page_size <= (int) sizeof(garbage));
+
+        memset(garbage, 0xa5, sizeof(garbage));
+        fd = open(db, O_WRONLY | O_CLOEXEC);
+        assert_true(fd >= 0);
+        assert_int_equal(pwrite(fd, garbage, page_size, (off_t) (root - 1) * page_size), page_size);
+}
+
+/*
+ * A damaged database does not repair itself: once a write found it damaged,
+ * the trail stays not writable, even though the probe's heartbeat row (on
+ * pages of its own) can still be rewritten.  Before, the probe reported the
+ * trail writable again every few seconds, the lanes reopened, and the next
+ * traveller's record failed again.  A file that is no database at all is
+ * refused at the start and left as it is.
+ */
+static void test_damaged_database(void **state) {
+        struct fixture *f = *state;
+        _cleanup_free_ struct eg_audit_record *r = malloc(sizeof(*r));
+        _cleanup_free_ char *db = path_in(f, EG_AUDIT_DB_FILE);
+        static const char not_a_db[] = "this is not an SQLite database, but it is long enough to "
+                                       "look like one's header to a careless reader.";
+        struct stat st;
+        bool back = false;
+        int fd;
+
+        open_audit(f);
+        write_n(f, 3, T0);
+        f->audit = eg_audit_free(f->audit);
+        damage_table(db, "records");
+
+        open_audit(f);
+        eg_audit_set_listener(f->audit, on_writable_back, &back);
+        test_sample_record(f->audit, r, "D-1", T0 + 100 * TEST_USEC_PER_SEC, "accept");
+        assert_int_equal(test_write_sync(f->event, f->audit, r), -EBADMSG);
+        assert_false(eg_audit_writable(f->audit));
+        eg_audit_set_probe_interval(f->audit, 20000);
+        assert_false(test_run_until(f->event, &back, 1));
+        assert_false(eg_audit_writable(f->audit));
+        f->audit = eg_audit_free(f->audit);
+
+        fd = open(db, O_WRONLY | O_TRUNC | O_CLOEXEC);
+        assert_true(fd >= 0);
+        assert_int_equal(write(fd, not_a_db, sizeof(not_a_db)), sizeof(not_a_db));
+        close(fd);
+        assert_int_equal(eg_audit_open(f->event, f->state, &f->audit), -EBADMSG);
+        assert_null(f->audit);
+        assert_int_equal(stat(db, &st), 0);
+        assert_int_equal(st.st_size, sizeof(not_a_db));
 }
 
 /* Queued writes reach the disk even when the trail is freed before they finish. */
@@ -364,6 +444,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_write_read_back, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_survives_reopen, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_damaged_database, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_free_keeps_queued_writes, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_free_from_callback, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_cancel, setup, teardown),

@@ -93,6 +93,7 @@ struct eg_audit {
         uint64_t probe_interval_usec;
         bool probing; /* a probe is queued or running */
         bool writable;
+        bool damaged; /* a write found the database corrupt: not writable until a restart */
         struct {
                 eg_audit_listener_fn fn;
                 void *userdata;

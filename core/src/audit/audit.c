@@ -42,6 +42,10 @@ static int arm_probe(struct eg_audit *a) {
 static void resubmit_pending_events(struct eg_audit *a);
 
 static void set_writable(struct eg_audit *a, bool writable) {
+        /* A damaged database does not heal: a probe or a lane event that happens to touch only
+         * sound pages proves nothing for the next record. */
+        if (writable && a->damaged)
+                return;
         if (a->writable == writable)
                 return;
         a->writable = writable;
@@ -50,10 +54,15 @@ static void set_writable(struct eg_audit *a, bool writable) {
                 log_notice("audit trail: writable again");
                 resubmit_pending_events(a);
         } else {
-                log_error("audit trail: not writable; lanes stay closed until a probe write "
-                          "succeeds (every %llu ms)",
-                          (unsigned long long) (a->probe_interval_usec / 1000));
-                (void) arm_probe(a);
+                if (a->damaged)
+                        log_error("audit trail: not writable; lanes stay closed until the "
+                                  "database is repaired and egated restarted");
+                else {
+                        log_error("audit trail: not writable; lanes stay closed until a probe "
+                                  "write succeeds (every %llu ms)",
+                                  (unsigned long long) (a->probe_interval_usec / 1000));
+                        (void) arm_probe(a);
+                }
         }
         notify_listeners(a);
 }
@@ -113,7 +122,7 @@ static int on_probe(sd_event_source *s, uint64_t usec, void *userdata) {
         struct eg_audit *a = userdata;
         struct eg_audit_job *j;
 
-        if (a->writable || a->probing)
+        if (a->writable || a->probing || a->damaged)
                 return 0;
         j = job_new(EG_AUDIT_JOB_PROBE);
         if (!j) {
@@ -132,9 +141,31 @@ static bool status_breaks_writability(int status) {
         return status < 0 && status != -EEXIST && status != -EINVAL;
 }
 
+/*
+ * SQLite found the database corrupt (-EBADMSG) while writing.  The probe
+ * rewrites one row on pages of its own and may well succeed, which would
+ * reopen the lanes for the next record to fail again, traveller after
+ * traveller: the trail stays not writable until egated restarts on a
+ * repaired database.
+ */
+static void note_damage(struct eg_audit *a, int status) {
+        if (status != -EBADMSG || a->damaged)
+                return;
+        a->damaged = true;
+        (void) sd_event_source_set_enabled(a->probe_timer, SD_EVENT_OFF);
+        log_full_errno(LOG_CRIT, status,
+                       "audit trail: %s/" EG_AUDIT_DB_FILE " is damaged (%m): no more probes; "
+                       "repair it (sqlite3 .recover into a new file, keeping the damaged one) "
+                       "and restart egated",
+                       a->state_dir);
+}
+
 /* Returns true when the trail keeps j (an event to write again), false when j can go. */
 static bool dispatch(struct eg_audit *a, struct eg_audit_job *j) {
         EG_LIST_REMOVE(inflight, a->inflight, j);
+        if (j->kind == EG_AUDIT_JOB_WRITE || j->kind == EG_AUDIT_JOB_EVENT ||
+            j->kind == EG_AUDIT_JOB_PROBE)
+                note_damage(a, j->status);
         switch (j->kind) {
         case EG_AUDIT_JOB_EVENT:
                 if (j->status >= 0) {
@@ -593,7 +624,7 @@ void eg_audit_remove_listener(struct eg_audit *a, eg_audit_listener_fn fn, void 
 
 void eg_audit_set_probe_interval(struct eg_audit *a, uint64_t usec) {
         a->probe_interval_usec = usec > 0 ? usec : EG_AUDIT_PROBE_INTERVAL_USEC;
-        if (!a->writable && !a->probing)
+        if (!a->writable && !a->probing && !a->damaged)
                 (void) arm_probe(a); /* the new interval counts from now */
 }
 
