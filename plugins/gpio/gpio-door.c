@@ -93,6 +93,18 @@ static int set_opening(struct gpio_door *door, bool opening) {
         return r < 0 ? output_failed(door, r, "open line") : 0;
 }
 
+/*
+ * The declared safe state's outputs: the lock de-energised (locked for fail-secure, released
+ * for fail-safe) and a fail-safe door's motor driving the leaf open.  The lock goes first and
+ * is driven whatever the motor line does: it is what holds the door or lets people out.
+ */
+static int drive_safe_state(struct gpio_door *door) {
+        int r = set_locked(door, door->fail_mode == EG_DOOR_FAIL_SECURE);
+        int k = set_opening(door, door->fail_mode == EG_DOOR_FAIL_SAFE);
+
+        return r < 0 ? r : k;
+}
+
 /* Whether the sensors confirm what the pending operation asked for. */
 static void check_pending(struct gpio_door *door) {
         bool done;
@@ -217,11 +229,7 @@ static int door_start(void *data, eg_op_id op, const struct eg_op_args *args) {
                 r = set_locked(door, true);
                 break;
         case EG_OP_DOOR_SAFE_STATE:
-                /* Locked for fail-secure, released for fail-safe: de-energised either way.
-                 * A fail-safe door with a motor also drives its leaf open. */
-                r = set_opening(door, door->fail_mode == EG_DOOR_FAIL_SAFE);
-                if (r >= 0)
-                        r = set_locked(door, door->fail_mode == EG_DOOR_FAIL_SECURE);
+                r = drive_safe_state(door);
                 break;
         default:
                 return -EOPNOTSUPP;
@@ -239,12 +247,17 @@ static int door_start(void *data, eg_op_id op, const struct eg_op_args *args) {
 static void door_cancel(void *data, eg_op_id op) {
         struct gpio_door *door = data;
 
-        /* egated already answered; the outputs stay where they are until the next command. */
-        if (door->op == op) {
-                door->op = 0;
-                door->op_kind = EG_OP_INVALID;
-                door->op_locking = false;
-        }
+        if (door->op != op)
+                return;
+        door->op = 0;
+        door->op_kind = EG_OP_INVALID;
+        door->op_locking = false;
+        /* egated stopped waiting: the deadline passed (the door is faulted now, and may get
+         * no other command), or it is shutting down or taking the door over.  Left as the
+         * command drove it, a door released for a traveller who never came would stay
+         * released; so it goes to its safe state, and a command that follows (the
+         * emergency's opening, the shutdown's safe state) starts from there. */
+        (void) drive_safe_state(door);
 }
 
 static void door_free(struct gpio_door *door) {

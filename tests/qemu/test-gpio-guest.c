@@ -4,6 +4,7 @@
  * edge events from the kernel, sensors simulated by pulling lines up or
  * down, outputs read back as the physical level a relay would see.
  */
+#include <errno.h>
 #include <gpiod.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 
 #include "gpio-sim.h"
 #include "guest-harness.h"
+#include "operation.h"
 
 enum {
         D1_LOCK,
@@ -331,6 +333,49 @@ static void test_door_without_sensors(void **state) {
         }
 }
 
+static void on_short_op_done(struct eg_manager *m, const char *device_id, eg_op_id id,
+                             struct eg_op_outcome *o, void *userdata) {
+        struct guest_op *op = userdata;
+
+        op->calls++;
+        op->status = o->status;
+}
+
+/* A door command egated gives up on, with a deadline far shorter than the default. */
+static void door_op_timing_out(struct fixture *f, const char *device, enum eg_op_kind kind,
+                               struct guest_op *op) {
+        struct eg_op_args a = { .size = sizeof(a), .kind = kind };
+
+        *op = (struct guest_op){ .fd = -1 };
+        assert_int_equal(
+                eg_operation_start(f->g.manager, device, &a, 300, on_short_op_done, op, NULL), 0);
+        assert_true(guest_run_until(&f->g, &op->calls, 3000));
+        assert_int_equal(op->status, -ETIMEDOUT);
+        guest_run(&f->g, 50);
+}
+
+static void test_door_timeout_leaves_safe_state(void **state) {
+        struct fixture *f = *state;
+        struct guest_op op;
+
+        /* Released for a traveller who never pushes the door: when egated stops waiting, the
+         * door is faulted and nobody commands it again, so it must not stay released.  A
+         * fail-secure door goes back to de-energised, that is locked. */
+        door_op_timing_out(f, "gpio-d1", EG_OP_DOOR_OPEN, &op);
+        assert_int_equal(level(f, D1_LOCK), 0);
+        /* And an opening now is forced again. */
+        pull(f, D1_POS, false);
+        assert_true(guest_run_until_event(&f->g, "gpio-d1", EG_EVENT_DOOR_FORCED, 1, 2000));
+
+        /* A fail-safe door whose lock sensor never confirms the bolt: de-energised too, that
+         * is released (active-low: high). */
+        pull(f, D2_LSENS, false);
+        assert_true(guest_run_until_event(&f->g, "gpio-d2", EG_EVENT_DOOR_LOCK,
+                                          EG_DOOR_LOCK_UNLOCKED, 2000));
+        door_op_timing_out(f, "gpio-d2", EG_OP_DOOR_LOCK, &op);
+        assert_int_equal(level(f, D2_LOCK), 1);
+}
+
 static bool line_is_free(struct fixture *f, unsigned offset) {
         struct gpiod_chip *chip = gpiod_chip_open_by_name(f->sim.chip_name);
         struct gpiod_line *line;
@@ -554,6 +599,8 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_fail_safe_door_active_low, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_fail_secure_safe_state, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_door_without_sensors, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_door_timeout_leaves_safe_state, setup,
+                                                teardown),
                 cmocka_unit_test_setup_teardown(test_shutdown_leaves_doors_safe, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_emergency_input, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_presence_zone_counts, setup, teardown),
