@@ -163,6 +163,19 @@ static void test_force_release(void **state) {
         assert_false(r.ok);
         assert_string_equal(r.error_name, EG_ERROR("InvalidArgument"));
 
+        /* The reason goes to the log, which never holds passport data: a document number or
+         * an MRZ filler is refused like an empty reason. */
+        harness_call_strings_as(h, UID_OPERATOR, door, EG_IFACE("Device"), "ForceRelease", &r,
+                                "traveller L898902C3 stuck in the door", NULL);
+        assert_false(r.ok);
+        assert_string_equal(r.error_name, EG_ERROR("InvalidArgument"));
+        harness_call_strings_as(h, UID_OPERATOR, door, EG_IFACE("Device"), "ForceRelease", &r,
+                                "ERIKSSON<<ANNA stuck", NULL);
+        assert_false(r.ok);
+        assert_string_equal(r.error_name, EG_ERROR("InvalidArgument"));
+        assert_false(harness_log_contains(h, "L898902C3"));
+        assert_false(harness_log_contains(h, "ERIKSSON"));
+
         holder = get_string_property(h->bus, door, EG_IFACE("Device"), "ClaimedBy");
         assert_true(holder[0] == ':');
 

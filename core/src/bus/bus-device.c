@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit/audit.h"
 #include "bus-errors.h"
 #include "bus.h"
 #include "log.h"
@@ -181,6 +182,12 @@ static int method_force_release(sd_bus_message *m, void *userdata, sd_bus_error 
         if (!*reason || !eg_string_is_safe(reason, 256))
                 return sd_bus_error_set(error, EG_BUS_ERROR_INVALID_ARGUMENT,
                                         "a reason (printable, at most 256 bytes) is required");
+        /* The reason is logged, and the log never holds passport data: the same rule as the
+         * lanes' operator reasons, which go into the audit record. */
+        if (!eg_audit_text_is_clean(reason))
+                return sd_bus_error_set(error, EG_BUS_ERROR_INVALID_ARGUMENT,
+                                        "the reason must not contain passport data (no '<', no "
+                                        "document numbers or dates)");
         if (!c)
                 return sd_bus_error_setf(error, EG_BUS_ERROR_NOT_CLAIMED,
                                          "device %s is not claimed", d->id);
