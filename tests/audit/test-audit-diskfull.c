@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <setjmp.h>
+#include <sqlite3.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -202,6 +203,54 @@ static void test_stop_writes_kept_events(void **state) {
         free(t.r);
 }
 
+/*
+ * Lane events reach the disk in the order submitted: one submitted while an
+ * older one waits for the disk goes behind it, also when the disk took it at
+ * once (space came back before the probe noticed).
+ */
+static void test_kept_events_stay_in_order(void **state) {
+        _cleanup_free_ char *db = NULL;
+        struct full_trail t = {};
+        struct eg_audit_event ev;
+        sqlite3 *s = NULL;
+        sqlite3_stmt *st = NULL;
+        struct watch w = {};
+
+        fill_trail(&t, "order", &w);
+        assert_int_equal(fill(t.topup, 1024 * 1024), 0);
+
+        /* The first, refused and kept. */
+        test_sample_event(&ev, EG_AUDIT_EVENT_OPERATOR, NULL, T0);
+        assert_int_equal(eg_audit_write_event(t.a, &ev), 0);
+        for (unsigned i = 0; i < 10; i++)
+                (void) sd_event_run(t.e, 10000);
+
+        /* Space again; the second comes before the probe. */
+        assert_int_equal(unlink(t.filler), 0);
+        assert_int_equal(unlink(t.topup), 0);
+        test_sample_event(&ev, EG_AUDIT_EVENT_ALARM, NULL, T0 + TEST_USEC_PER_SEC);
+        assert_int_equal(eg_audit_write_event(t.a, &ev), 0);
+        eg_audit_set_probe_interval(t.a, 30000);
+        assert_true(test_run_until(t.e, &w.back, 10));
+        assert_true(eg_audit_writable(t.a));
+        t.a = eg_audit_free(t.a);
+
+        assert_true(asprintf(&db, "%s/audit.db", t.state_dir) > 0);
+        assert_int_equal(sqlite3_open(db, &s), SQLITE_OK);
+        assert_int_equal(
+                sqlite3_prepare_v2(s, "SELECT kind FROM events ORDER BY seq", -1, &st, NULL),
+                SQLITE_OK);
+        assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+        assert_string_equal((const char *) sqlite3_column_text(st, 0), EG_AUDIT_EVENT_OPERATOR);
+        assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+        assert_string_equal((const char *) sqlite3_column_text(st, 0), EG_AUDIT_EVENT_ALARM);
+        assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+        sqlite3_finalize(st);
+        sqlite3_close(s);
+        sd_event_unref(t.e);
+        free(t.r);
+}
+
 /* Each test on a fresh, empty tmpfs: what one test left must not fill the next one's disk. */
 static int mount_tmpfs(void **state) {
         if (mount("tmpfs", mount_dir, "tmpfs", MS_NOSUID | MS_NODEV, "size=512k,mode=0700") < 0) {
@@ -219,6 +268,8 @@ static int run_in_namespace(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_disk_full, mount_tmpfs, umount_tmpfs),
                 cmocka_unit_test_setup_teardown(test_stop_writes_kept_events, mount_tmpfs,
+                                                umount_tmpfs),
+                cmocka_unit_test_setup_teardown(test_kept_events_stay_in_order, mount_tmpfs,
                                                 umount_tmpfs),
         };
         int r;

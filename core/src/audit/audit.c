@@ -563,6 +563,13 @@ int eg_audit_write_event(struct eg_audit *a, const struct eg_audit_event *ev) {
                 return k;
         }
         j->event = *ev;
+        /* Older events the disk refused wait for the trail to be writable again: this one
+         * goes behind them, or it could reach the disk first (space back before the probe
+         * noticed) and make them follow it. */
+        if (a->n_pending_events > 0) {
+                keep_pending_event(a, j);
+                return 0;
+        }
         submit(a, j);
         return 0;
 }
