@@ -218,6 +218,15 @@ static int device_start(void *device_data, eg_op_id id, const struct eg_op_args 
             !(d->supported_ops & EG_OP_BIT(args->kind)))
                 return -EOPNOTSUPP;
 
+        if (d->door.one_command_at_a_time && d->ops) {
+                /* Like a door controller that takes one command at a time: only the safe
+                 * state may interrupt (gpio-door.c does the same). */
+                if (args->kind != EG_OP_DOOR_SAFE_STATE)
+                        return -EBUSY;
+                while (d->ops)
+                        mock_op_end(d->ops, -ECANCELED, "superseded by the safe state");
+        }
+
         op = calloc(1, sizeof(*op));
         if (!op)
                 return -ENOMEM;

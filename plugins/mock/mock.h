@@ -81,6 +81,7 @@ struct mock_door_state {
         enum eg_door_position position;
         enum eg_door_lock lock;
         struct mock_op *motion; /* the op moving the door, if any */
+        bool one_command_at_a_time; /* the lane's door_commands */
 };
 
 struct mock_chip_state {

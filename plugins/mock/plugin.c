@@ -151,6 +151,8 @@ static int create_lane_devices(struct mock_plugin *p) {
                         l->roles[role] = d;
                         /* An MRZ-only reader, if the lane says so. */
                         d->supported_ops = mock_lane_config_role_ops(c, role);
+                        if (role == MOCK_ROLE_ENTRY_DOOR || role == MOCK_ROLE_EXIT_DOOR)
+                                d->door.one_command_at_a_time = c->doors_one_command_at_a_time;
                         if (role == MOCK_ROLE_ENTRY_DOOR)
                                 d->fail_mode = c->entry_fail_mode;
                         else if (role == MOCK_ROLE_EXIT_DOOR)

@@ -145,6 +145,8 @@ static const char *const fail_mode_names[] = {
         [EG_DOOR_FAIL_SAFE] = "safe",
 };
 
+static const char *const door_command_names[] = { "supersede", "one-at-a-time" };
+
 static const char *const profile_names[] = {
         [MOCK_LATENCY_REALISTIC] = "realistic",
         [MOCK_LATENCY_ZERO] = "zero",
@@ -246,6 +248,7 @@ static int parse_lanes(struct mock_json_ctx *c, struct json_object *root, struct
                                             "entry_door_fail_mode",
                                             "exit_door_fail_mode",
                                             "document_inspection",
+                                            "door_commands",
                                             NULL };
         struct json_object *lanes;
         int r;
@@ -263,7 +266,7 @@ static int parse_lanes(struct mock_json_ctx *c, struct json_object *root, struct
                 struct mock_lane_config *l = &s->lanes[s->n_lanes];
                 char p[MOCK_PATH_MAX], pn[MOCK_PATH_MAX];
                 const char *n;
-                int entry, exit_;
+                int entry, exit_, commands;
 
                 mock_json_path_index(p, "lanes", i);
                 s->n_lanes++; /* own the entry from here on, for cleanup */
@@ -285,10 +288,13 @@ static int parse_lanes(struct mock_json_ctx *c, struct json_object *root, struct
                     mock_json_enum(c, p, lane, "entry_door_fail_mode", fail_mode_names,
                                    ELEMENTSOF(fail_mode_names), EG_DOOR_FAIL_SECURE, &entry) < 0 ||
                     mock_json_enum(c, p, lane, "exit_door_fail_mode", fail_mode_names,
-                                   ELEMENTSOF(fail_mode_names), EG_DOOR_FAIL_SECURE, &exit_) < 0)
+                                   ELEMENTSOF(fail_mode_names), EG_DOOR_FAIL_SECURE, &exit_) < 0 ||
+                    mock_json_enum(c, p, lane, "door_commands", door_command_names,
+                                   ELEMENTSOF(door_command_names), 0, &commands) < 0)
                         return -EINVAL;
                 l->entry_fail_mode = (enum eg_door_fail_mode) entry;
                 l->exit_fail_mode = (enum eg_door_fail_mode) exit_;
+                l->doors_one_command_at_a_time = commands == 1;
 
                 r = parse_zones(c, p, lane, l);
                 if (r < 0)

@@ -226,6 +226,10 @@ struct mock_lane_config {
         bool document_inspection; /* false: an MRZ-only reader, without DOCUMENT_INSPECT */
         enum eg_door_fail_mode entry_fail_mode;
         enum eg_door_fail_mode exit_fail_mode;
+        /* "one-at-a-time": the doors refuse a command while one is under way (-EBUSY), as
+         * the gpio plugin's doors do; only the safe state takes over.  false ("supersede"):
+         * the newest movement command wins. */
+        bool doors_one_command_at_a_time;
 };
 
 struct mock_queue {

@@ -197,7 +197,19 @@ static void test_lane_document_inspection(void **state) {
                      "lanes[0].document_inspection: expected a boolean, got a string");
         expect_error("{'name':'x','lanes':[{'name':'A1','document-inspection':false}]}",
                      "lanes[0].document-inspection: unknown key; expected name, camera, zones, "
-                     "entry_door_fail_mode, exit_door_fail_mode, document_inspection");
+                     "entry_door_fail_mode, exit_door_fail_mode, document_inspection, "
+                     "door_commands");
+
+        /* How the doors take a second command: superseding by default. */
+        s = expect_ok("{'name':'x','lanes':[{'name':'A1'},{'name':'B1','door_commands':"
+                      "'one-at-a-time'},{'name':'C1','door_commands':'supersede'}]}");
+        assert_false(s->lanes[0].doors_one_command_at_a_time);
+        assert_true(s->lanes[1].doors_one_command_at_a_time);
+        assert_false(s->lanes[2].doors_one_command_at_a_time);
+        mock_scenario_free(s);
+        expect_error("{'name':'x','lanes':[{'name':'A1','door_commands':'queue'}]}",
+                     "lanes[0].door_commands: unknown value 'queue'; expected supersede, "
+                     "one-at-a-time");
 
         /* A fault rule for the operation: only where the reader can inspect. */
         s = expect_ok("{'name':'x','lanes':[{'name':'A1'},{'name':'B1','document_inspection':"
