@@ -254,6 +254,20 @@ int eg_operation_cancel(struct eg_manager *m, eg_op_id id) {
         return 0;
 }
 
+void eg_operations_cancel_device(struct eg_manager *m, struct eg_device *d, const char *why) {
+        struct eg_operation *o, *n;
+
+        EG_LIST_FOREACH_SAFE (operations, o, n, m->operations) {
+                struct eg_op_outcome outcome = { .status = -ECANCELED, .fd = -1 };
+
+                if (o->device != d)
+                        continue;
+                d->ops.cancel(d->device_data, o->id);
+                outcome.message = strdup(why);
+                operation_finish(m, o, &outcome);
+        }
+}
+
 void eg_operation_complete(struct eg_manager *m, struct eg_plugin *from, eg_op_id id,
                            struct eg_op_outcome *outcome) {
         struct eg_operation *o = find_in_flight(m, id);

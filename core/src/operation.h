@@ -73,6 +73,11 @@ int eg_operation_start(struct eg_manager *m, const char *device_id, const struct
 /* Cancel: the callback runs (later, from the loop) with -ECANCELED.  -ENOENT if unknown. */
 int eg_operation_cancel(struct eg_manager *m, eg_op_id id);
 
+/* Cancel every operation in flight on `d` (each callback runs later with -ECANCELED and
+ * `why`): a command that must not wait behind them (the emergency's door opening) can start
+ * at once, also on a device that takes one command at a time. */
+void eg_operations_cancel_device(struct eg_manager *m, struct eg_device *d, const char *why);
+
 /* Plugin side: the result for op `id` arrived (on the loop thread, validated). */
 void eg_operation_complete(struct eg_manager *m, struct eg_plugin *from, eg_op_id id,
                            struct eg_op_outcome *outcome);

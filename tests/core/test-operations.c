@@ -256,6 +256,31 @@ static void test_cancel(void **state) {
         assert_int_equal(l.calls, 1);
 }
 
+/* Every operation of one device, and only of that one, ends cancelled, each once. */
+static void test_cancel_device(void **state) {
+        struct fixture *f = *state;
+        struct outcome_log a = {}, b = {}, other = {};
+
+        assert_int_equal(start(f, "ops-hang", EG_OP_DOCUMENT_READ_MRZ, 5000, &a, NULL), 0);
+        assert_int_equal(start(f, "ops-hang", EG_OP_DOCUMENT_READ_MRZ, 5000, &b, NULL), 0);
+        assert_int_equal(start(f, "ops-ok", EG_OP_DOCUMENT_READ_MRZ, 5000, &other, NULL), 0);
+        eg_operations_cancel_device(f->manager, eg_device_find(f->manager, "ops-hang"),
+                                    "superseded");
+        assert_int_equal(a.calls + b.calls, 0); /* delivered from the loop */
+        assert_int_equal(eg_device_find(f->manager, "ops-hang")->n_in_flight, 0);
+        run_until(f->event, &b.calls, 1000);
+        run_until(f->event, &other.calls, 1000);
+        assert_int_equal(a.calls, 1);
+        assert_int_equal(a.status, -ECANCELED);
+        assert_string_equal(a.message, "superseded");
+        assert_int_equal(b.calls, 1);
+        assert_int_equal(b.status, -ECANCELED);
+        assert_int_equal(other.calls, 1);
+        assert_int_equal(other.status, 0);
+        run_until(f->event, NULL, 50);
+        assert_int_equal(a.calls + b.calls, 2);
+}
+
 static void test_refused_and_unsupported(void **state) {
         struct fixture *f = *state;
         struct outcome_log l = {};
@@ -395,6 +420,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_default_deadline, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_late_answer_dropped, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_cancel, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_cancel_device, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_refused_and_unsupported, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_inspection_copied, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_inspection_from_an_older_plugin, setup,

@@ -3,6 +3,13 @@
  * Door commands as the pipeline uses them: open, or "secure" (close if it is
  * not closed, then lock if it is not locked).  What a door is doing comes
  * from its own DOOR_POSITION and DOOR_LOCK events (struct eg_device).
+ *
+ * The newest command wins: it cancels whatever the door is still doing
+ * before it starts.  The lane's intent has changed (a referred traveller
+ * must get the entry door back while it is still closing behind them; the
+ * emergency opens doors that are locking), and door controllers differ:
+ * some turn round on a new command, others refuse it while busy (the gpio
+ * plugin's, -EBUSY) and would leave the old command to finish.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -63,7 +70,10 @@ static void on_door_op(struct eg_manager *m, const char *device_id, eg_op_id op,
 
 static int job_step(struct door_job *j, enum eg_op_kind kind) {
         struct eg_op_args args = { .size = sizeof(args), .kind = kind };
+        struct eg_device *d = eg_device_find(j->p->manager, j->device_id);
 
+        if (d)
+                eg_operations_cancel_device(j->p->manager, d, "superseded by a newer door command");
         return eg_operation_start(j->p->manager, j->device_id, &args, PL_DOOR_TIMEOUT_MS,
                                   on_door_op, j, NULL);
 }

@@ -106,7 +106,8 @@ void pl_emergency_begin(struct eg_pipeline *p, const char *device_id) {
         pl_set_state(p, EG_PIPELINE_EMERGENCY);
         pl_indicate(p, EG_COLOUR_YELLOW, EG_PATTERN_FAST_FLASH, PL_MSG_EMERGENCY);
 
-        /* People first: the doors open before anything is written. */
+        /* People first: the doors open before anything is written (a door command under
+         * way, such as the entry door closing behind a traveller, gives way: doors.c). */
         for (unsigned role = EG_ROLE_ENTRY_DOOR; role <= EG_ROLE_EXIT_DOOR; role++) {
                 struct eg_device *d = pl_role_device(p, NULL, role);
 

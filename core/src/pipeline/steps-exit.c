@@ -161,8 +161,9 @@ static void on_entry_back(struct eg_pipeline *p, struct eg_transaction *tx, int 
                                    .alarm_kind = "assistance",
                                    .alarm_detail = EG_REASON_ENTRY_DOOR_FAULT,
                            });
-                return;
         }
+        /* Nobody may be left to wait: a traveller who already went out (through a forced
+         * exit, say) ends the transaction here. */
         pl_leave_occupancy(p, tx);
 }
 
