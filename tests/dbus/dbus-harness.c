@@ -123,7 +123,7 @@ static void dump(const char *title, const char *path) {
                 text ? text : "(none)\n", title);
 }
 
-static void start_egated(struct harness *h) {
+static void start_egated(struct harness *h, const char *extra_plugin_dir) {
         const char *build = getenv("EGATE_BUILD_ROOT"), *source = getenv("EGATE_SOURCE_ROOT");
         _cleanup_free_ char *config = harness_xasprintf("%s/egated.conf", h->dir),
                             *text = harness_xasprintf("[daemon]\noperation-timeout-ms = %d\n"
@@ -142,8 +142,13 @@ static void start_egated(struct harness *h) {
                 redirect_output(h->log_path);
                 (void) unsetenv("JOURNAL_STREAM");
                 (void) setenv("XDG_RUNTIME_DIR", h->runtime_dir, 1);
-                execl(egated, egated, "--config", config, "--mock", scenario, "--plugin-dir",
-                      plugins, "--log-level", "debug", (char *) NULL);
+                if (extra_plugin_dir)
+                        execl(egated, egated, "--config", config, "--mock", scenario,
+                              "--plugin-dir", extra_plugin_dir, "--plugin-dir", plugins,
+                              "--log-level", "debug", (char *) NULL);
+                else
+                        execl(egated, egated, "--config", config, "--mock", scenario,
+                              "--plugin-dir", plugins, "--log-level", "debug", (char *) NULL);
                 _exit(127);
         }
         end = harness_now_usec() + STARTUP_TIMEOUT_USEC;
@@ -180,7 +185,7 @@ struct harness *harness_start(const struct harness_options *o) {
         assert_true(sd_bus_add_match(h->bus, &h->match,
                                      "type='signal',path_namespace='" EG_ROOT_PATH "'",
                                      harness_on_signal, h) >= 0);
-        start_egated(h);
+        start_egated(h, o ? o->extra_plugin_dir : NULL);
         return h;
 }
 

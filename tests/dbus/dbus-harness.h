@@ -40,6 +40,8 @@
 struct harness_options {
         /* Add an allow-everything rule to the policy: only egated's own checks remain. */
         bool permissive_policy;
+        /* Another --plugin-dir, scanned before the build's mock plugin directory. */
+        const char *extra_plugin_dir;
 };
 
 struct harness {

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <setjmp.h>
 #include <cmocka.h>
@@ -95,6 +96,74 @@ static void test_manager_properties(void **state) {
                         mock_active = true;
                 }
         assert_true(mock_active);
+        harness_pass(h);
+}
+
+/*
+ * A plugin's refusal reason may quote a path, and a file name is whatever landed in the
+ * directory: a second copy of the mock under a name that is not UTF-8, scanned first, makes
+ * the real mock.so a duplicate "already provided by" that name.  Plugins must still be
+ * readable, and with it the rest of the Manager.
+ */
+static char *odd_plugin_dir;
+
+static int setup_odd_plugin_name(void **state) {
+        char template[] = "/tmp/egate-dbus-plugins-XXXXXX";
+        const char *build = getenv("EGATE_BUILD_ROOT");
+        _cleanup_free_ char *from = NULL, *to = NULL, *command = NULL;
+        struct harness_options o = {};
+
+        assert_non_null(build);
+        assert_non_null(mkdtemp(template));
+        assert_int_equal(chmod(template, 0755), 0);
+        odd_plugin_dir = strdup(template);
+        assert_non_null(odd_plugin_dir);
+        assert_true(asprintf(&from, "%s/plugins/mock/mock.so", build) > 0);
+        assert_true(asprintf(&to, "%s/a\xff\xfe.so", odd_plugin_dir) > 0);
+        assert_true(asprintf(&command, "cp '%s' \"$(printf '%s')\"", from, to) > 0);
+        assert_int_equal(system(command), 0);
+        o.extra_plugin_dir = odd_plugin_dir;
+        *state = harness_start(&o);
+        return 0;
+}
+
+static int teardown_odd_plugin_name(void **state) {
+        _cleanup_free_ char *command = NULL;
+
+        harness_teardown(state);
+        assert_true(asprintf(&command, "rm -rf '%s'", odd_plugin_dir) > 0);
+        (void) system(command);
+        free(odd_plugin_dir);
+        odd_plugin_dir = NULL;
+        return 0;
+}
+
+static void test_plugin_reason_not_text(void **state) {
+        struct harness *h = *state;
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        const char *name, *plugin_version, *vendor, *abi, *plugin_state, *reason;
+        _cleanup_free_ char *mgr_state = NULL;
+        bool duplicate_seen = false;
+        int r;
+
+        r = sd_bus_get_property(h->bus, EG_NAME, EG_ROOT_PATH, EG_IFACE("Manager"), "Plugins",
+                                &error, &reply, "a(ssssss)");
+        if (r < 0)
+                fprintf(stderr, "Plugins: %s: %s\n", error.name, error.message);
+        assert_true(r >= 0);
+        assert_true(sd_bus_message_enter_container(reply, 'a', "(ssssss)") >= 0);
+        while (sd_bus_message_read(reply, "(ssssss)", &name, &plugin_version, &vendor, &abi,
+                                   &plugin_state, &reason) > 0)
+                /* The duplicate is refused; its reason names the other file, which no
+                 * reply can carry: the log has it. */
+                if (strcmp(name, "mock") == 0 && strcmp(plugin_state, "refused") == 0 &&
+                    strstr(reason, "not printable"))
+                        duplicate_seen = true;
+        assert_true(duplicate_seen);
+        mgr_state = get_string_property(h->bus, EG_ROOT_PATH, EG_IFACE("Manager"), "State");
+        assert_string_equal(mgr_state, "running");
+        assert_true(harness_log_contains(h, "duplicate plugin name 'mock'"));
         harness_pass(h);
 }
 
@@ -263,6 +332,8 @@ int main(void) {
                                                 harness_teardown),
                 cmocka_unit_test_setup_teardown(test_managed_objects, harness_setup,
                                                 harness_teardown),
+                cmocka_unit_test_setup_teardown(test_plugin_reason_not_text, setup_odd_plugin_name,
+                                                teardown_odd_plugin_name),
                 cmocka_unit_test_setup_teardown(test_introspection_matches_contract, harness_setup,
                                                 harness_teardown),
         };

@@ -43,18 +43,22 @@ static int property_plugins(sd_bus *bus, const char *path, const char *iface, co
                 char abi[16] = "";
 
                 const char *file = base ? base + 1 : p->module.path;
+                const char *reason = p->module.reason ? p->module.reason : "";
 
                 if (p->module.name)
                         (void) snprintf(abi, sizeof(abi), "%u.%u", d->abi_major, d->abi_minor);
                 /* Descriptor strings were validated as printable ASCII by the loader;
-                 * a file name is whatever landed in the directory. */
+                 * a file name is whatever landed in the directory, and a reason may quote
+                 * one (a duplicate's path, dlerror()).  One string that is not UTF-8 would
+                 * fail the whole property, and with it Manager.GetAll. */
                 if (!eg_string_is_safe(file, 255))
                         file = "(file name not printable)";
+                if (!eg_string_is_safe(reason, 4096))
+                        reason = "(reason not printable: see egated's log)";
                 r = sd_bus_message_append(reply, "(ssssss)", p->module.name ? p->module.name : file,
                                           p->module.name ? d->version : "",
                                           p->module.name ? d->vendor : "", abi,
-                                          eg_plugin_state_to_string(p->module.state),
-                                          p->module.reason ? p->module.reason : "");
+                                          eg_plugin_state_to_string(p->module.state), reason);
                 if (r < 0)
                         return r;
         }
