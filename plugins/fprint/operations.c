@@ -7,6 +7,7 @@
  * never into a log line.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -24,6 +25,7 @@ void fprint_request_free(struct fprint_request *req) {
 static bool answer(struct fprint_request *req, const struct eg_op_result *result) {
         struct fprint_device *d = req->device;
         eg_op_id expected = req->op;
+        int r;
 
         if (req->answered)
                 return false;
@@ -31,8 +33,33 @@ static bool answer(struct fprint_request *req, const struct eg_op_result *result
         /* Free the device for the next operation before egated hears of this
          * one, so a caller that starts again at once is not refused as busy. */
         (void) atomic_compare_exchange_strong(&d->active_op, &expected, 0);
-        (void) eg_host_complete(d->plugin->host, req->op, result);
+        r = eg_host_complete(d->plugin->host, req->op, result);
+        if (r < 0) {
+                struct eg_op_result failed = { .size = sizeof(failed),
+                                               .status = -EIO,
+                                               .message = "the scanner's result could not be "
+                                                          "passed on",
+                                               .fd = -1 };
+
+                /* Refused (too large, out of memory): the caller still gets an answer now,
+                 * not the deadline that would fault a scanner which did nothing wrong.  The
+                 * fd, if any, is egated's either way. */
+                eg_host_log(d->plugin->host, EG_LOG_ERROR,
+                            "%s: cannot pass on the result of operation %" PRIu64 ": %s", d->name,
+                            req->op, strerror(-r));
+                (void) eg_host_complete(d->plugin->host, req->op, &failed);
+        }
         return true;
+}
+
+/* A template's driver name is the caller's text: shown cut short, in printable ASCII. */
+static char *driver_for_message(const char *driver) {
+        char *s = g_strndup(driver ? driver : "", 32);
+
+        for (char *c = s; *c; c++)
+                if (*c < 0x20 || *c > 0x7e || *c == '\'')
+                        *c = '?';
+        return s;
 }
 
 void fprint_request_answer(struct fprint_request *req, const struct eg_op_result *result) {
@@ -176,9 +203,11 @@ static bool begin_verify(struct fprint_request *req) {
                 return false;
         }
         if (!fp_print_compatible(print, d->fp)) {
+                g_autofree char *driver = driver_for_message(fp_print_get_driver(print));
+
                 message = g_strdup_printf("template was enrolled with libfprint driver '%s', "
                                           "this scanner uses '%s'",
-                                          fp_print_get_driver(print), d->candidate->driver);
+                                          driver, d->candidate->driver);
                 fprint_request_fail(req, -EINVAL, message);
                 return false;
         }

@@ -507,6 +507,31 @@ static void test_shutdown_during_verify(void **state) {
         outcome_clear(&l);
 }
 
+/* `template` (a serialised print) again, claiming to come from driver `driver`: what a
+ * registry or a caller may hand over, whatever libfprint would write. */
+static GBytes *template_with_driver(const struct outcome_log *template, const char *driver) {
+        g_autoptr(GVariant) print = NULL, changed = NULL;
+        g_autoptr(GBytes) body = NULL;
+        GVariant *children[16];
+        size_t n;
+        GByteArray *out;
+
+        /* libfprint's three-byte header ("FP3"), then the GVariant. */
+        assert_true(template->data_len > 3 && memcmp(template->data, "FP", 2) == 0);
+        body = g_bytes_new(template->data + 3, template->data_len - 3);
+        print = g_variant_new_from_bytes(G_VARIANT_TYPE("(issbymsmsia{sv}v)"), body, FALSE);
+        n = g_variant_n_children(print);
+        assert_true(n <= G_N_ELEMENTS(children));
+        for (size_t i = 0; i < n; i++)
+                children[i] =
+                        i == 1 ? g_variant_new_string(driver) : g_variant_get_child_value(print, i);
+        changed = g_variant_ref_sink(g_variant_new_tuple(children, n));
+        out = g_byte_array_new();
+        g_byte_array_append(out, template->data, 3);
+        g_byte_array_append(out, g_variant_get_data(changed), g_variant_get_size(changed));
+        return g_byte_array_free_to_bytes(out);
+}
+
 static void test_bad_templates(void **state) {
         struct fixture *f = *state;
         struct outcome_log enrolled = { .fd = -1 }, l = { .fd = -1 };
@@ -543,6 +568,20 @@ static void test_bad_templates(void **state) {
         expect_invalid(f, IMAGER, enrolled.data, enrolled.data_len, TEMPLATE_FORMAT, 0,
                        "enrolled with libfprint driver 'virtual_device', this scanner uses "
                        "'virtual_image'");
+
+        /* The driver named in a template is the caller's text, not ours: however long, it
+         * gives a refusal now, not an answer egated cannot take and a deadline that faults
+         * the scanner. */
+        {
+                g_autofree char *driver = g_strnfill(2000, 'x');
+                g_autoptr(GBytes) foreign = template_with_driver(&enrolled, driver);
+                gsize len = 0;
+                const void *data = g_bytes_get_data(foreign, &len);
+
+                expect_invalid(f, SCANNER, data, len, TEMPLATE_FORMAT, 0,
+                               "enrolled with libfprint driver 'xxxx");
+                assert_int_equal(eg_device_find(f->manager, SCANNER)->state, EG_DEVICE_ONLINE);
+        }
 
         /* None of that reached libfprint: the scanner still verifies. */
         verify(f, &enrolled, "SCAN alice", &l);
