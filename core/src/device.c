@@ -127,6 +127,7 @@ static struct eg_device *device_free(struct eg_device *d) {
         free(d->lane_hint);
         free(d->role_hint);
         free(d->last_error);
+        sd_event_source_disable_unref(d->fault_safe_state);
         for (size_t i = 0; i < d->n_zones; i++)
                 free(d->zones[i].zone);
         free(d);
@@ -273,9 +274,35 @@ void eg_device_set_state(struct eg_device *d, enum eg_device_state state, const 
         eg_manager_notify_state(d->manager, d, old, reason);
 }
 
+static int on_fault_safe_state(sd_event_source *s, void *userdata) {
+        struct eg_device *d = userdata;
+
+        if (d->state == EG_DEVICE_FAULTED && !d->manager->stopping)
+                (void) eg_operation_start_fault_safe_state(d->manager, d);
+        return 0;
+}
+
+/* Doors go to their declared state on any fault.  Not at once: a fault may be reported
+ * from inside the plugin's own call (an event), and the plugin is never entered twice. */
+static void door_to_safe_state_later(struct eg_device *d) {
+        int r;
+
+        if (d->fault_safe_state)
+                r = sd_event_source_set_enabled(d->fault_safe_state, SD_EVENT_ONESHOT);
+        else
+                r = sd_event_add_defer(d->manager->event, &d->fault_safe_state, on_fault_safe_state,
+                                       d);
+        if (r < 0)
+                log_device(LOG_ERR, r, d->id, "cannot send to its safe state after the fault: %m");
+}
+
 void eg_device_fault(struct eg_device *d, const char *reason) {
+        bool newly = d->state != EG_DEVICE_FAULTED;
+
         (void) free_and_strdup(&d->last_error, reason);
         eg_device_set_state(d, EG_DEVICE_FAULTED, reason);
+        if (newly && d->device_class == EG_CLASS_DOOR && !d->manager->stopping)
+                door_to_safe_state_later(d);
 }
 
 static void zone_set(struct eg_device *d, const char *zone, int64_t count) {

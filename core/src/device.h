@@ -12,6 +12,7 @@
 #include <egate/plugin.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <systemd/sd-event.h>
 
 #include "list.h"
 #include "macro.h"
@@ -62,6 +63,7 @@ struct eg_device {
         enum eg_device_state state;
         char *last_error;
         unsigned n_in_flight;
+        sd_event_source *fault_safe_state; /* doors: the safe state after a fault, deferred */
         uint64_t n_operations, n_failures, n_timeouts; /* Health, since the daemon started */
 
         /* What the device last reported through events. */
@@ -91,7 +93,8 @@ struct eg_device *eg_device_find(struct eg_manager *m, const char *id);
 struct eg_device *eg_device_find_handle(struct eg_manager *m, eg_device_id handle);
 
 void eg_device_set_state(struct eg_device *d, enum eg_device_state state, const char *reason);
-/* Record a fault and tell listeners; reason is a short, non-personal text. */
+/* Record a fault and tell listeners; reason is a short, non-personal text.  A door that
+ * becomes faulted is also sent to its declared safe state, from the loop's next turn. */
 void eg_device_fault(struct eg_device *d, const char *reason);
 
 /* Apply an event the plugin emitted (already validated) and tell listeners. */

@@ -175,9 +175,9 @@ static int on_deadline(sd_event_source *s, uint64_t usec, void *userdata) {
         return 0;
 }
 
-int eg_operation_start(struct eg_manager *m, const char *device_id, const struct eg_op_args *in,
-                       uint32_t timeout_ms, eg_op_done_fn done, void *userdata, eg_op_id *ret_id) {
-        struct eg_device *d = eg_device_find(m, device_id);
+static int operation_start(struct eg_manager *m, struct eg_device *d, const struct eg_op_args *in,
+                           uint32_t timeout_ms, eg_op_done_fn done, void *userdata,
+                           bool after_fault, eg_op_id *ret_id) {
         struct finished_operation *f;
         struct eg_operation *o;
         struct eg_op_args args;
@@ -205,6 +205,7 @@ int eg_operation_start(struct eg_manager *m, const char *device_id, const struct
         o->timeout_ms = timeout_ms;
         o->done = done;
         o->userdata = userdata;
+        o->after_fault = after_fault;
         o->started_usec = now_usec();
 
         r = sd_event_add_time_relative(
@@ -238,6 +239,33 @@ int eg_operation_start(struct eg_manager *m, const char *device_id, const struct
         if (ret_id)
                 *ret_id = o->id;
         return 0;
+}
+
+int eg_operation_start(struct eg_manager *m, const char *device_id, const struct eg_op_args *in,
+                       uint32_t timeout_ms, eg_op_done_fn done, void *userdata, eg_op_id *ret_id) {
+        return operation_start(m, eg_device_find(m, device_id), in, timeout_ms, done, userdata,
+                               false, ret_id);
+}
+
+static void on_fault_safe_state(struct eg_manager *m, const char *device_id, eg_op_id op,
+                                struct eg_op_outcome *o, void *userdata) {
+        if (o->status == 0)
+                log_device(LOG_NOTICE, 0, device_id, "in its safe state after the fault");
+        else if (o->status != -ECANCELED)
+                log_device(LOG_ERR, o->status, device_id,
+                           "did not reach its safe state after the fault: %s",
+                           o->message ? o->message : strerror(-o->status));
+}
+
+int eg_operation_start_fault_safe_state(struct eg_manager *m, struct eg_device *d) {
+        struct eg_op_args args = { .size = sizeof(args), .kind = EG_OP_DOOR_SAFE_STATE };
+        int r;
+
+        eg_operations_cancel_device(m, d, "superseded by the safe state after a fault");
+        r = operation_start(m, d, &args, 0, on_fault_safe_state, NULL, true, NULL);
+        if (r < 0)
+                log_device(LOG_ERR, r, d->id, "cannot send to its safe state after the fault: %m");
+        return r;
 }
 
 int eg_operation_cancel(struct eg_manager *m, eg_op_id id) {
@@ -289,7 +317,7 @@ void eg_operation_complete(struct eg_manager *m, struct eg_plugin *from, eg_op_i
         }
         if (outcome->status > 0)
                 outcome->status = -EIO; /* the SDK asks for 0 or a negative errno */
-        if (outcome->status == 0 && o->device->state == EG_DEVICE_FAULTED)
+        if (outcome->status == 0 && o->device->state == EG_DEVICE_FAULTED && !o->after_fault)
                 /* A device that answers correctly again has recovered. */
                 eg_device_set_state(o->device, EG_DEVICE_BUSY, "answered again");
         log_device(LOG_DEBUG, outcome->status, o->device->id, "%s finished: %s",

@@ -54,6 +54,7 @@ struct eg_operation {
         sd_event_source *deadline;
         eg_op_done_fn done;
         void *userdata;
+        bool after_fault; /* the safe state of a faulted door: its success clears no fault */
         EG_LIST_FIELDS(struct eg_operation, operations);
 };
 
@@ -69,6 +70,15 @@ enum eg_device_class eg_op_kind_class(enum eg_op_kind k);
  */
 int eg_operation_start(struct eg_manager *m, const char *device_id, const struct eg_op_args *args,
                        uint32_t timeout_ms, eg_op_done_fn done, void *userdata, eg_op_id *ret_id);
+
+/*
+ * A door that faulted goes to its declared safe state: whatever it is still doing is
+ * cancelled, then DOOR_SAFE_STATE starts with the default deadline (the outcome is logged).
+ * That command answering does not end the fault: the lane's probe decides when the door
+ * serves again.  Only from the loop, never from inside a plugin's call (eg_device_fault()
+ * defers it).
+ */
+int eg_operation_start_fault_safe_state(struct eg_manager *m, struct eg_device *d);
 
 /* Cancel: the callback runs (later, from the loop) with -ECANCELED.  -ENOENT if unknown. */
 int eg_operation_cancel(struct eg_manager *m, eg_op_id id);

@@ -281,6 +281,41 @@ static void test_cancel_device(void **state) {
         assert_int_equal(a.calls + b.calls, 2);
 }
 
+static bool safe_state_in_flight(struct eg_manager *m, struct eg_device *d) {
+        struct eg_operation *o;
+
+        EG_LIST_FOREACH (operations, o, m->operations)
+                if (o->device == d && o->kind == EG_OP_DOOR_SAFE_STATE)
+                        return true;
+        return false;
+}
+
+/* A door that faults goes to its safe state, from the loop, and stays faulted. */
+static void test_faulted_door_goes_safe(void **state) {
+        struct fixture *f = *state;
+        struct eg_device *door = eg_device_find(f->manager, "ops-door");
+        struct eg_device *reader = eg_device_find(f->manager, "ops-ok");
+        struct outcome_log open = {};
+
+        assert_int_equal(start(f, "ops-door", EG_OP_DOOR_OPEN, 5000, &open, NULL), 0);
+        eg_device_fault(door, "motor stalled");
+        assert_false(safe_state_in_flight(f->manager, door)); /* not from inside the fault */
+        assert_true(sd_event_run(f->event, 0) >= 0);
+        assert_true(safe_state_in_flight(f->manager, door));
+        run_until(f->event, &open.calls, 1000);
+        assert_int_equal(open.status, -ECANCELED); /* the open gave way */
+        run_until(f->event, NULL, 100);
+        assert_false(safe_state_in_flight(f->manager, door));
+        assert_int_equal(door->state, EG_DEVICE_FAULTED); /* until a probe says otherwise */
+
+        /* A fault again while faulted sends nothing more; other classes have no safe state. */
+        eg_device_fault(door, "still stalled");
+        eg_device_fault(reader, "lamp broken");
+        run_until(f->event, NULL, 20);
+        assert_false(safe_state_in_flight(f->manager, door));
+        assert_null(f->manager->operations);
+}
+
 static void test_refused_and_unsupported(void **state) {
         struct fixture *f = *state;
         struct outcome_log l = {};
@@ -421,6 +456,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_late_answer_dropped, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_cancel, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_cancel_device, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_faulted_door_goes_safe, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_refused_and_unsupported, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_inspection_copied, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_inspection_from_an_older_plugin, setup,
