@@ -380,6 +380,14 @@ CASES = [
          after=lambda ctx, tx: ctx.end_emergency(),
          events=[("emergency", "input", None, True),
                  ("operator", "mode", "emergency over", None)]),
+    # An operator opens the entry door again while it closes behind the traveller: the
+    # override is not refused as busy, the lane's close gives way; the operator then ends
+    # the transaction.
+    Case("operator-opens-closing-door", "refer", ["E_OPERATOR_ABORT"], None,
+         before=lambda ctx: mock(ctx, "fault A1-entry-door door-close delay 3000"),
+         during=("entering", lambda ctx: ctx.override_entry_door_while_closing()),
+         actions=[("open-door", "wheelchair needs the door"),
+                  ("abort", "traveller assisted by an officer")]),
     Case("entry-door-fault", "refer", ["E_ENTRY_DOOR_FAULT"], REFUSED_AT_READER,
          before=lambda ctx: mock(ctx, "fault A1-entry-door door-open error"),
          steps=[step("entry-door", "failed", "E_ENTRY_DOOR_FAULT")],
@@ -442,17 +450,28 @@ class Lane(lane_process.Lane):
                 return item[len(prefix):]
         raise Failure("no %s in the mock's status" % door)
 
-    def emergency_once_entry_door_closes(self):
-        """The emergency input as soon as the entry door is closing behind the traveller
-        (moving, once the case's delay fault on door-close has fired)."""
+    def wait_entry_door_closing(self):
+        """Until the entry door is closing behind the traveller (moving, once the case's
+        delay fault on door-close has fired)."""
         deadline = time.time() + 10
         while time.time() < deadline:
             state = self.door_state("A1-entry-door")
             if state.startswith("moving") and "faults=" not in state:
-                mock(self, "emergency A1 on")
                 return
             time.sleep(0.01)
         raise Failure("the entry door did not start closing")
+
+    def emergency_once_entry_door_closes(self):
+        self.wait_entry_door_closing()
+        mock(self, "emergency A1 on")
+
+    def override_entry_door_while_closing(self):
+        self.wait_entry_door_closing()
+        ctl(self, "open-door", LANE, "entry", "wheelchair needs the door")
+        if not self.door_state("A1-entry-door").startswith("open"):
+            raise Failure("OpenDoor answered, the entry door is %s" %
+                          self.door_state("A1-entry-door"))
+        ctl(self, "abort", LANE, "traveller assisted by an officer")
 
     def end_emergency(self):
         mode = self.lane_mode()

@@ -187,6 +187,7 @@ static int method_open_door(sd_bus_message *m, void *userdata, sd_bus_error *err
         struct eg_op_args args = { .size = sizeof(args), .kind = EG_OP_DOOR_OPEN };
         _cleanup_free_ char *caller = eg_bus_caller_description(b, m);
         const char *door, *reason, *device_id;
+        struct eg_device *d;
         struct eg_lane *l;
         int r;
 
@@ -204,13 +205,17 @@ static int method_open_door(sd_bus_message *m, void *userdata, sd_bus_error *err
         else
                 return sd_bus_error_set(error, EG_BUS_ERROR_INVALID_ARGUMENT,
                                         "door must be entry or exit");
-        if (!device_id || !eg_device_find(b->manager, device_id))
+        d = device_id ? eg_device_find(b->manager, device_id) : NULL;
+        if (!d)
                 return sd_bus_error_setf(error, EG_BUS_ERROR_NOT_FOUND, "lane %s has no %s door",
                                          l->name, door);
         log_lane(LOG_NOTICE, 0, l->name, "operator override: open %s door (%s) by %s: %s", door,
                  device_id, strna(caller), reason);
         if (pipeline_of(l))
                 eg_pipeline_note_operator(pipeline_of(l), "open-door", caller, reason);
+        /* An override does not queue behind the lane's own command (a door that takes one
+         * command at a time would refuse it): that one gives way. */
+        eg_operations_cancel_device(b->manager, d, "superseded by an operator's OpenDoor");
         sd_bus_message_ref(m);
         r = eg_operation_start(b->manager, device_id, &args, 0, on_override_door_done, m, NULL);
         if (r < 0) {
