@@ -199,6 +199,7 @@ struct eg_manager *eg_manager_free(struct eg_manager *m) {
         tdestroy(m->device_index, keep_device);
         tdestroy(m->device_handles, keep_device);
         /* AUDIT: after everything that writes records; queued writes still reach the disk. */
+        m->audit_reopen = sd_event_source_disable_unref(m->audit_reopen);
         m->audit = eg_audit_free(m->audit);
         /* REGISTRY: after the lanes, whose lookups it drops without calling back. */
         eg_registry_free(TAKE_PTR(m->registry));
@@ -397,6 +398,45 @@ static void registry_fit_deadline(struct eg_manager *m) {
         m->registry->timeout_ms = longest;
 }
 
+#define EG_AUDIT_REOPEN_USEC (5 * 1000000ull)
+
+/* AUDIT: a trail that would not open (a full disk during a migration, a key to restore, a
+ * file in the way) is tried again every 5 s, so the lanes reopen by themselves once the
+ * cause is gone instead of referring every traveller until a restart. */
+static int on_audit_reopen(sd_event_source *s, uint64_t usec, void *userdata) {
+        struct eg_manager *m = userdata;
+        int r;
+
+        if (m->stopping)
+                return sd_event_source_set_enabled(s, SD_EVENT_OFF);
+        r = eg_audit_open(m->event, m->state_directory, &m->audit);
+        if (r < 0) {
+                log_debug_errno(r, "the audit trail still cannot be opened: %m");
+                return sd_event_source_set_time_relative(s, EG_AUDIT_REOPEN_USEC);
+        }
+        log_notice("the audit trail in %s is open now", m->state_directory);
+        m->audit_reopen = sd_event_source_disable_unref(m->audit_reopen);
+        eg_pipelines_audit_opened(m);
+        return 0;
+}
+
+static void audit_open(struct eg_manager *m) {
+        int r = eg_audit_open(m->event, m->state_directory, &m->audit);
+
+        if (r >= 0)
+                return;
+        log_error_errno(r,
+                        "the audit trail in %s cannot be opened: %m; the lanes stay closed, "
+                        "trying again every 5 s",
+                        m->state_directory);
+        r = sd_event_add_time_relative(m->event, &m->audit_reopen, CLOCK_MONOTONIC,
+                                       EG_AUDIT_REOPEN_USEC, 1000000ull, on_audit_reopen, m);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(m->audit_reopen, SD_EVENT_ON);
+        if (r < 0)
+                log_error_errno(r, "cannot arm the audit trail's retry: %m");
+}
+
 int eg_manager_start(struct eg_manager *m) {
         struct eg_plugin *p;
         bool have_mock = false;
@@ -404,10 +444,7 @@ int eg_manager_start(struct eg_manager *m) {
 
         /* AUDIT: the trail opens before any lane can run a transaction.  Not fatal: the daemon
          * still serves its devices and the bus, and without a trail nothing can be recorded. */
-        r = eg_audit_open(m->event, m->state_directory, &m->audit);
-        if (r < 0)
-                log_error_errno(r, "the audit trail in %s cannot be opened: %m",
-                                m->state_directory);
+        audit_open(m);
         /* REGISTRY: the member registry, before any lane can look a traveller up.  Not fatal
          * either: without it the lanes refer every traveller, and the log says why. */
         if (m->registry_open && !m->registry) {

@@ -92,6 +92,7 @@ struct eg_manager {
         /* AUDIT: the audit trail in state_directory, opened by eg_manager_start(); NULL when it
          * could not be opened (logged): no transaction can be recorded then. */
         struct eg_audit *audit;
+        sd_event_source *audit_reopen; /* AUDIT: trying again to open a trail that would not */
         /* PIPELINE: the member registry (SQLite in state_directory), the background check
          * backend ("none", or "scenario" in mock mode), the face comparator ([face] external,
          * else the mock one in mock mode, else none), the PA trust store (pki.c; NULL: PA undetermined) and one

@@ -709,6 +709,12 @@ int eg_pipelines_init(struct eg_manager *m) {
         return eg_manager_add_listener(m, &listener);
 }
 
+void eg_pipelines_audit_opened(struct eg_manager *m) {
+        eg_audit_set_listener(m->audit, on_audit_writable, m);
+        on_audit_writable(eg_audit_writable(m->audit), m);
+        eg_pipelines_refresh(m);
+}
+
 void eg_pipelines_refresh(struct eg_manager *m) {
         struct eg_pipeline *p;
 

@@ -90,6 +90,9 @@ int eg_pipelines_init(struct eg_manager *m);
 void eg_pipelines_free(struct eg_manager *m);
 /* Something every lane depends on changed (the registry finished loading): look again. */
 void eg_pipelines_refresh(struct eg_manager *m);
+/* AUDIT: m->audit opened after the start (it would not at first): the pipelines follow its
+ * writability from now on, write the records they kept, and open their lanes. */
+void eg_pipelines_audit_opened(struct eg_manager *m);
 
 struct eg_pipeline *eg_pipeline_find(struct eg_manager *m, const char *lane_name);
 const char *eg_pipeline_lane_name(const struct eg_pipeline *p);
