@@ -64,6 +64,13 @@ def read_line(conn, data=b"", size=4096):
     return data
 
 
+# The lane policy of the one-concern tests: every wait short enough that a case that goes
+# wrong fails within seconds, long enough for the mock at zero latency.
+SHORT_TIMEOUTS = ("mantrap-timeout-ms = 3000\nfingerprint-timeout-ms = 1500\n"
+                  "document-timeout-ms = 1500\nbackground-timeout-ms = 1500\n"
+                  "registry-timeout-ms = 1000\nexit-timeout-ms = 3000\n")
+
+
 def begin(prefix):
     """What every test starts with: the matrix module, a work directory and the state
     directory in it; None outside meson (the caller exits 77, "skipped")."""

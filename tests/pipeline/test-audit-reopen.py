@@ -31,11 +31,8 @@ def main():
     scenario = lane_harness.write_scenario(
         matrix, work, "audit trail reopened", [matrix.scenario_traveller("after", 0, {})],
         camera=False)
-    config = lane_harness.write_file(
-        work, "egated.conf",
-        "[policy.ses]\nmantrap-timeout-ms = 3000\nfingerprint-timeout-ms = 1500\n"
-        "document-timeout-ms = 1500\nbackground-timeout-ms = 1500\n"
-        "registry-timeout-ms = 1000\nexit-timeout-ms = 3000\n")
+    config = lane_harness.write_file(work, "egated.conf",
+                                     "[policy.ses]\n" + lane_harness.SHORT_TIMEOUTS)
     lane = matrix.Lane(work, scenario, config, state)
 
     def closed_without_trail(case):

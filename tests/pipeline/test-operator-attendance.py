@@ -37,9 +37,7 @@ def main():
                                            camera=False)
     config = lane_harness.write_file(
         work, "egated.conf",
-        "[policy.ses]\noperator-attendance = required\nmantrap-timeout-ms = 3000\n"
-        "fingerprint-timeout-ms = 1500\ndocument-timeout-ms = 1500\n"
-        "background-timeout-ms = 1500\nregistry-timeout-ms = 1000\nexit-timeout-ms = 3000\n")
+        "[policy.ses]\noperator-attendance = required\n" + lane_harness.SHORT_TIMEOUTS)
     lane = matrix.Lane(work, scenario, config, state)
     started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 1))
     consoles = []

@@ -38,9 +38,7 @@ def main():
         "version": 1, "name": "MRZ-only reader", "latency": "zero",
         "lanes": [{"name": matrix.LANE, "camera": False, "document_inspection": False}],
         "travellers": travellers}))
-    config_text = ("[policy.ses]\nmantrap-timeout-ms = 3000\nfingerprint-timeout-ms = 1500\n"
-                   "document-timeout-ms = 1500\nbackground-timeout-ms = 1500\n"
-                   "registry-timeout-ms = 1000\nexit-timeout-ms = 3000\n")
+    config_text = "[policy.ses]\n" + lane_harness.SHORT_TIMEOUTS
     config = lane_harness.write_file(work, "egated.conf", config_text)
     lane = matrix.Lane(work, scenario, config, state)
 

@@ -54,9 +54,7 @@ def main():
     travellers = [matrix.scenario_traveller(n, i, {}) for i, n in enumerate(names)]
     scenario = lane_harness.write_scenario(matrix, work, "pki freshness", travellers,
                                            camera=False)
-    timeouts = ("[policy.ses]\nmantrap-timeout-ms = 3000\nfingerprint-timeout-ms = 1500\n"
-                "document-timeout-ms = 1500\nbackground-timeout-ms = 1500\n"
-                "registry-timeout-ms = 1000\nexit-timeout-ms = 3000\n")
+    timeouts = "[policy.ses]\n" + lane_harness.SHORT_TIMEOUTS
 
     def write_config(crl_directory=crl_dir, stale="close", grace_hours=0, csca_directory=None):
         csca = "csca-directory = %s\n" % csca_directory if csca_directory else ""
