@@ -118,6 +118,15 @@ static int host_complete(struct eg_host *host, eg_op_id op, const struct eg_op_r
         post->op = op;
         post->outcome.fd = -1;
         post->outcome.status = result.status;
+        /* The message goes to logs and to D-Bus callers: one that is not printable UTF-8 (a
+         * byte soup from a device, an escape sequence) is dropped, not the whole answer, which
+         * would leave the operation to its deadline and fault a device that answered. */
+        if (result.message && !eg_string_is_safe(result.message, EG_MAX_MESSAGE)) {
+                log_plugin(LOG_WARNING, 0, eg_plugin_name(p),
+                           "the message of operation %" PRIu64 " is not printable text: dropped",
+                           op);
+                result.message = NULL;
+        }
         r = copy_bounded("message", result.message, EG_MAX_MESSAGE, &post->outcome.message);
         if (r >= 0)
                 r = copy_bounded("text", result.text, EG_MAX_TEXT, &post->outcome.text);

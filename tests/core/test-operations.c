@@ -98,7 +98,8 @@ static const char config_template[] =
         "[device.inspect-control]\nplugin = ops\nclass = document-reader\n"
         "inspection = control-chars\n"
         "[device.inspect-v1-1]\nplugin = ops\nclass = document-reader\ninspection = v1.1\n"
-        "[device.raw-flags]\nplugin = ops\nclass = document-reader\ninspection = raw-flags\n";
+        "[device.raw-flags]\nplugin = ops\nclass = document-reader\ninspection = raw-flags\n"
+        "[device.bad-message]\nplugin = ops\nclass = document-reader\ninspection = bad-message\n";
 
 static int setup(void **state) {
         struct fixture *f = calloc(1, sizeof(*f));
@@ -372,6 +373,20 @@ static void test_raw_flags_read_as_true(void **state) {
 
 /* A verdict in two masks, an unknown check or a model with control characters never reaches
  * the pipeline: the completion is refused, so the reader is faulted at its deadline. */
+/* A failure's message that is not printable text is dropped; the answer itself counts (it
+ * does not wait for the deadline and fault the device). */
+static void test_unprintable_message_dropped(void **state) {
+        struct fixture *f = *state;
+        struct outcome_log l = {};
+
+        assert_int_equal(start(f, "ops-bad-message", EG_OP_DOCUMENT_INSPECT, 0, &l, NULL), 0);
+        run_until(f->event, &l.calls, 2000);
+        assert_int_equal(l.calls, 1);
+        assert_int_equal(l.status, -EIO);
+        assert_string_equal(l.message, "");
+        assert_int_equal(eg_device_find(f->manager, "ops-bad-message")->state, EG_DEVICE_ONLINE);
+}
+
 static void test_hostile_inspection_refused(void **state) {
         static const char *const devices[] = { "ops-inspect-overlapping", "ops-inspect-unknown",
                                                "ops-inspect-control" };
@@ -462,6 +477,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_inspection_from_an_older_plugin, setup,
                                                 teardown),
                 cmocka_unit_test_setup_teardown(test_hostile_inspection_refused, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_unprintable_message_dropped, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_raw_flags_read_as_true, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_removal_fails_in_flight, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_fault_event, setup, teardown),

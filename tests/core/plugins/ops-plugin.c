@@ -5,10 +5,12 @@
  * completions, refusals, faults and removal.  Device properties:
  *   behaviour = ok | hang | refuse | sync | thread | late | remove | fault
  *   delay-ms  = N   (ok, thread, late: when to complete)
- *   inspection = good | overlapping | unknown-check | control-chars | v1.1 | raw-flags
+ *   inspection = good | overlapping | unknown-check | control-chars | v1.1 | raw-flags |
+ *                bad-message
  *               (DOCUMENT_INSPECT: a fair answer, hostile ones, a good one sized as
- *               a plugin built against SDK 1.1 would send it, and one whose bools
- *               (match, presentation_attack) hold the byte 2)
+ *               a plugin built against SDK 1.1 would send it, one whose bools
+ *               (match, presentation_attack) hold the byte 2, and a failure whose message
+ *               is an escape sequence)
  */
 #include <stddef.h>
 #include <egate/plugin.h>
@@ -19,7 +21,7 @@
 #include <unistd.h>
 
 enum behaviour { OK, HANG, REFUSE, SYNC, THREAD, LATE, REMOVE, FAULT };
-enum inspection { GOOD, OVERLAPPING, UNKNOWN_CHECK, CONTROL_CHARS, V1_1, RAW_FLAGS };
+enum inspection { GOOD, OVERLAPPING, UNKNOWN_CHECK, CONTROL_CHARS, V1_1, RAW_FLAGS, BAD_MESSAGE };
 
 struct dev {
         struct eg_host *host;
@@ -69,6 +71,10 @@ static void inspect(struct eg_op_result *r, enum inspection how) {
                 memset((uint8_t *) r + offsetof(struct eg_op_result, match), 2, 1);
                 memset((uint8_t *) r + offsetof(struct eg_op_result, presentation_attack), 2, 1);
                 r->faces = 3; /* and the last member of 1.2 arrives too */
+                break;
+        case BAD_MESSAGE:
+                r->status = -EIO;
+                r->message = "lamp failed\x1b[2J";
                 break;
         default:
                 break;
@@ -182,7 +188,8 @@ static int parse_behaviour(const char *s) {
 
 static int parse_inspection(const char *s) {
         static const char *const names[] = { "good",          "overlapping", "unknown-check",
-                                             "control-chars", "v1.1",        "raw-flags" };
+                                             "control-chars", "v1.1",        "raw-flags",
+                                             "bad-message" };
         for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
                 if (strcmp(s, names[i]) == 0)
                         return (int) i;
