@@ -438,8 +438,13 @@ int gpio_door_declare(struct gpio_plugin *plugin, const struct eg_device_config 
                                                                : EG_DOOR_LOCK_UNLOCKED);
         return 0;
 fail:
-        /* Nothing was ever unlocked: releasing the lines is all there is to do. */
-        if (door)
+        /* The lock line may already be taken, energised for a fail-safe door (a magnetic lock
+         * held): de-energised, the door's declared safe state, before letting go, as some
+         * hardware keeps a released pin's level.  Nothing else was ever driven. */
+        if (door) {
+                if (door->lock.line)
+                        (void) gpio_adapter_line_set(door->lock.line, false);
                 door_free(door);
+        }
         return r;
 }
