@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "device.h"
+#include "lane.h"
 #include "log.h"
 #include "manager.h"
 
@@ -276,9 +277,19 @@ void eg_device_set_state(struct eg_device *d, enum eg_device_state state, const 
 
 static int on_fault_safe_state(sd_event_source *s, void *userdata) {
         struct eg_device *d = userdata;
+        struct eg_lane *l;
 
-        if (d->state == EG_DEVICE_FAULTED && !d->manager->stopping)
-                (void) eg_operation_start_fault_safe_state(d->manager, d);
+        if (d->state != EG_DEVICE_FAULTED || d->manager->stopping)
+                return 0;
+        /* The emergency opened every door of the lane: a door too slow to answer its opening
+         * in time must not then be locked (fail-secure) by its fault. */
+        l = eg_lane_of_device(d->manager, d->id, NULL);
+        if (l && l->mode == EG_LANE_MODE_EMERGENCY) {
+                log_device(LOG_WARNING, 0, d->id,
+                           "faulted during the emergency: left to it, not sent to its safe state");
+                return 0;
+        }
+        (void) eg_operation_start_fault_safe_state(d->manager, d);
         return 0;
 }
 

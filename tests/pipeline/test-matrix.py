@@ -380,6 +380,16 @@ CASES = [
          after=lambda ctx, tx: ctx.end_emergency(),
          events=[("emergency", "input", None, True),
                  ("operator", "mode", "emergency over", None)]),
+    # The emergency's opening of the exit door outlasts the door deadline (10 s; the mock's
+    # door moves for 12 s, like an unpushed door without a motor): the door is faulted, but
+    # during the emergency it is not sent to its fail-secure state: it stays unlocked.
+    Case("emergency-exit-door-slow", "refer", ["E_EMERGENCY"], None,
+         traveller={"fingerprint": {"behaviour": ["timeout"]}},
+         during=("verifying", lambda ctx: mock(ctx, "fault A1-exit-door door-open delay 12000",
+                                               "emergency A1 on")),
+         after=lambda ctx, tx: ctx.exit_door_stays_released(),
+         events=[("emergency", "input", None, True),
+                 ("operator", "mode", "emergency over", None)]),
     # An operator opens the entry door again while it closes behind the traveller: the
     # override is not refused as busy, the lane's close gives way; the operator then ends
     # the transaction.
@@ -472,6 +482,24 @@ class Lane(lane_process.Lane):
             raise Failure("OpenDoor answered, the entry door is %s" %
                           self.door_state("A1-entry-door"))
         ctl(self, "abort", LANE, "traveller assisted by an officer")
+
+    def exit_door_stays_released(self):
+        """Past the exit door's deadline during the emergency: faulted, never locked again;
+        then the emergency ends and the lane recovers the door (probe) and closes it."""
+        end = time.time() + 11.5
+        while time.time() < end:
+            state = self.door_state("A1-exit-door")
+            if "/locked" in state:
+                raise Failure("emergency: the exit door locked again (%s)" % state)
+            time.sleep(0.05)
+        faulted = json.loads(self.egatectl("--json", "device", "mock-A1-exit-door"))
+        if faulted.get("state") != "faulted":
+            raise Failure("exit door %s past its deadline, expected faulted" %
+                          faulted.get("state"))
+        mock(self, "emergency A1 off")
+        self.wait_traveller_gone()
+        self.egatectl("lane-mode", LANE, "automatic", "emergency over")
+        self.wait_state("idle", 30, "the door recovered and secured after the emergency")
 
     def end_emergency(self):
         mode = self.lane_mode()
