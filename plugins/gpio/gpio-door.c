@@ -247,17 +247,16 @@ static int door_start(void *data, eg_op_id op, const struct eg_op_args *args) {
 static void door_cancel(void *data, eg_op_id op) {
         struct gpio_door *door = data;
 
+        /* The outputs stay as the command drove them: egated decides what comes next.  A
+         * door whose deadline passed is faulted, and egated sends it DOOR_SAFE_STATE (unless
+         * its lane is in an emergency: an unpushed door released by the emergency's opening
+         * must not lock itself again when that opening times out); a newer command, the
+         * emergency's opening or the shutdown's safe state follow a cancel at once. */
         if (door->op != op)
                 return;
         door->op = 0;
         door->op_kind = EG_OP_INVALID;
         door->op_locking = false;
-        /* egated stopped waiting: the deadline passed (the door is faulted now, and may get
-         * no other command), or it is shutting down or taking the door over.  Left as the
-         * command drove it, a door released for a traveller who never came would stay
-         * released; so it goes to its safe state, and a command that follows (the
-         * emergency's opening, the shutdown's safe state) starts from there. */
-        (void) drive_safe_state(door);
 }
 
 static void door_free(struct gpio_door *door) {
