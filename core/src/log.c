@@ -178,20 +178,6 @@ enum eg_log_target log_get_target(void) {
         return t;
 }
 
-static int write_all(int fd, const char *buf, size_t n) {
-        while (n > 0) {
-                ssize_t k = write(fd, buf, n);
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                buf += k;
-                n -= (size_t) k;
-        }
-        return 0;
-}
-
 /* `line` starts with LOG_PREFIX_LEN bytes of room and has one spare byte after its NUL. */
 static void log_write_stderr(char *line, size_t len) {
         memcpy(line, "egated: ", LOG_PREFIX_LEN);
@@ -204,7 +190,7 @@ static void log_write_stderr(char *line, size_t len) {
         line[len] = '\n';
 
         (void) pthread_mutex_lock(&log_stderr_lock);
-        (void) write_all(STDERR_FILENO, line, len + 1);
+        (void) loop_write(STDERR_FILENO, line, len + 1);
         (void) pthread_mutex_unlock(&log_stderr_lock);
 }
 

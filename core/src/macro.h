@@ -16,6 +16,24 @@
 
 #define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
 
+/* All of `n` bytes to `fd`, through short writes and EINTR: 0, or -errno. */
+static inline int loop_write(int fd, const void *p, size_t n) {
+        const char *b = p;
+
+        while (n > 0) {
+                ssize_t k = write(fd, b, n);
+
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                b += k;
+                n -= (size_t) k;
+        }
+        return 0;
+}
+
 #define TAKE_PTR(p)                                                                                \
         ({                                                                                         \
                 __typeof__(p) _taken = (p);                                                        \

@@ -69,22 +69,6 @@ static int read_key(int fd, const char *dir, uint8_t key[static EG_AUDIT_KEY_SIZ
         return 0;
 }
 
-static int write_all(int fd, const void *p, size_t len) {
-        const uint8_t *b = p;
-
-        while (len > 0) {
-                ssize_t n = write(fd, b, len);
-
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        return -errno;
-                b += n;
-                len -= (size_t) n;
-        }
-        return 0;
-}
-
 static int random_bytes(uint8_t *p, size_t len) {
         while (len > 0) {
                 ssize_t n = getrandom(p, len, 0);
@@ -119,7 +103,7 @@ static int create_key(int dir_fd, const char *dir) {
         if (r >= 0)
                 r = fchmod(fd, 0600) < 0 ? -errno : 0;
         if (r >= 0)
-                r = write_all(fd, key, sizeof(key));
+                r = loop_write(fd, key, sizeof(key));
         if (r >= 0)
                 r = fsync(fd) < 0 ? -errno : 0;
         explicit_bzero(key, sizeof(key));
