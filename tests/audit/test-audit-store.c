@@ -6,6 +6,7 @@
  * writes committed in groups, and the JSON form.
  */
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <setjmp.h>
 #include <sqlite3.h>
@@ -21,6 +22,7 @@
 
 #include "audit-fixture.h"
 #include "audit/audit-record.h"
+#include "audit/audit-spool.h"
 #include "audit/audit-store.h"
 #include "macro.h"
 
@@ -222,6 +224,105 @@ static void test_damaged_database(void **state) {
         assert_null(f->audit);
         assert_int_equal(stat(db, &st), 0);
         assert_int_equal(st.st_size, sizeof(not_a_db));
+}
+
+/*
+ * The record a damaged database refused survives the restart that replaces the database:
+ * it waits in the spool and is taken in when the next trail opens, and the spool goes.
+ */
+static void test_spool_outlives_damaged_database(void **state) {
+        struct fixture *f = *state;
+        _cleanup_free_ struct eg_audit_record *r = malloc(sizeof(*r));
+        _cleanup_free_ char *db = path_in(f, EG_AUDIT_DB_FILE),
+                            *spool = path_in(f, EG_AUDIT_DB_FILE EG_AUDIT_SPOOL_SUFFIX),
+                            *aside = path_in(f, "audit.db.damaged");
+        _cleanup_(strv_freep) char **rows = NULL;
+        struct stat st;
+        size_t n = 0;
+
+        open_audit(f);
+        write_n(f, 3, T0);
+        f->audit = eg_audit_free(f->audit);
+        damage_table(db, "records");
+
+        open_audit(f);
+        test_sample_record(f->audit, r, "D-2", T0 + 100 * TEST_USEC_PER_SEC, "refer");
+        assert_int_equal(test_write_sync(f->event, f->audit, r), -EBADMSG);
+        f->audit = eg_audit_free(f->audit);
+        assert_int_equal(stat(spool, &st), 0);
+        assert_true(st.st_size > 0);
+        assert_int_equal(st.st_mode & 0777, 0600);
+
+        /* What an operator does: the damaged file aside, egated started again. */
+        assert_int_equal(rename(db, aside), 0);
+        open_audit(f);
+        assert_int_equal(test_get_sync(f->event, f->audit, "D-2", &rows, &n), 0);
+        assert_int_equal(n, 1);
+        assert_non_null(strstr(rows[0], "\"decision\":\"refer\""));
+        assert_int_equal(stat(spool, &st), -1);
+        assert_int_equal(errno, ENOENT);
+}
+
+/*
+ * A spool with lines that cannot be read: the good ones are taken in (also one already in
+ * the trail), the spool is kept aside for an operator, not removed.
+ */
+static void test_spool_with_bad_lines(void **state) {
+        struct fixture *f = *state;
+        _cleanup_free_ char *spool = path_in(f, EG_AUDIT_DB_FILE EG_AUDIT_SPOOL_SUFFIX);
+        static const char *const unread[] = { "S-5", "S-6", "S-7", "S-8", "S-9" };
+        _cleanup_(strv_freep) char **rows = NULL;
+        struct eg_audit_columns c = { .transaction_id = "S-1",
+                                      .lane = "A1",
+                                      .start_usec = T0,
+                                      .end_usec = T0 + 1,
+                                      .decision = "refer" };
+        static const char *const bad[] = {
+                "not json\n",
+                "{\"version\":2,\"transaction_id\":\"S-9\",\"lane\":\"A1\",\"start_usec\":1,"
+                "\"end_usec\":2,\"decision\":\"refer\",\"record\":\"{}\"}\n",
+                "{\"version\":1,\"transaction_id\":\"S-8\",\"lane\":\"A1\",\"start_usec\":-1,"
+                "\"end_usec\":2,\"decision\":\"refer\",\"record\":\"{}\"}\n",
+                "{\"version\":1,\"transaction_id\":\"S-7\",\"lane\":\"A1\",\"start_usec\":1,"
+                "\"end_usec\":2,\"decision\":\"refer\",\"record\":\"[1]\"}\n",
+                "{\"version\":1,\"transaction_id\":\"S-6\",\"lane\":\"A1\",\"start_usec\":1,"
+                "\"end_usec\":2,\"decision\":\"refer\",\"record\":\"{}\",\"extra\":1}\n",
+                "{\"version\":1,\"transaction_id\":\"S-5\"", /* cut short: no newline */
+        };
+        DIR *d;
+        struct dirent *e;
+        bool set_aside = false;
+        size_t n = 0;
+        FILE *out;
+
+        open_audit(f);
+        f->audit = eg_audit_free(f->audit);
+        assert_int_equal(eg_audit_spool_append(spool, &c, "{\"transaction_id\":\"S-1\"}"), 0);
+        assert_int_equal(eg_audit_spool_append(spool, &c, "{\"transaction_id\":\"S-1\"}"), 0);
+        out = fopen(spool, "a");
+        assert_non_null(out);
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++)
+                fputs(bad[i], out);
+        fclose(out);
+
+        open_audit(f);
+        assert_int_equal(test_get_sync(f->event, f->audit, "S-1", &rows, &n), 0);
+        assert_int_equal(n, 1); /* the same record twice: taken once */
+        for (size_t i = 0; i < ELEMENTSOF(unread); i++) {
+                char **none = NULL;
+
+                assert_int_equal(test_get_sync(f->event, f->audit, unread[i], &none, &n), 0);
+                assert_int_equal(n, 0);
+                strv_free(none);
+        }
+        assert_int_equal(access(spool, F_OK), -1);
+        d = opendir(f->state);
+        assert_non_null(d);
+        while ((e = readdir(d)))
+                if (strncmp(e->d_name, "audit.db.spool.bad-", 19) == 0)
+                        set_aside = true;
+        closedir(d);
+        assert_true(set_aside);
 }
 
 /* Queued writes reach the disk even when the trail is freed before they finish. */
@@ -445,6 +546,9 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_write_read_back, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_survives_reopen, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_damaged_database, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_spool_outlives_damaged_database, setup,
+                                                teardown),
+                cmocka_unit_test_setup_teardown(test_spool_with_bad_lines, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_free_keeps_queued_writes, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_free_from_callback, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_cancel, setup, teardown),

@@ -71,6 +71,7 @@ struct eg_audit_worker {
         uint64_t export_stall_usec; /* atomic: tests change it while the worker runs */
         bool sync_ready; /* lock and opened_cond initialised */
         char *db_path;
+        char *spool_path; /* records the trail could not take (audit-spool.h) */
         /* Worker thread only. */
         sqlite3 *db;
         struct eg_audit_store_writer writer;

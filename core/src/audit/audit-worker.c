@@ -10,12 +10,14 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <time.h>
 
 #include "audit/audit-internal.h"
+#include "audit/audit-spool.h"
 #include "log.h"
 
 #define MAX_EXPORTS 16
@@ -84,6 +86,19 @@ static void run_job(struct eg_audit_worker *w, struct eg_audit_job *j) {
         }
 }
 
+static void spool(struct eg_audit_worker *w, const struct eg_audit_columns *c, const char *json) {
+        int r = eg_audit_spool_append(w->spool_path, c, json);
+
+        if (r < 0)
+                log_error_errno(r,
+                                "audit trail: record %s cannot be kept in the spool either: "
+                                "%m; it lives in memory only until the trail takes it",
+                                c->transaction_id);
+        else
+                log_warning("audit trail: record %s kept in the spool until the trail takes it",
+                            c->transaction_id);
+}
+
 /*
  * Take the run of writes at the head of *batch (at most MAX_GROUP) and commit
  * them together: what queued while the last sync ran shares the next one.
@@ -109,6 +124,10 @@ static void write_group(struct eg_audit_worker *w, struct eg_audit_job **batch) 
                                            now_usec(CLOCK_REALTIME), status);
         for (size_t i = 0; i < n; i++) {
                 group[i]->status = status[i];
+                /* The trail could not take it: on disk beside it until it can (audit-spool.h).
+                 * A duplicate or a refused record is the caller's bug, not the disk's. */
+                if (status[i] < 0 && status[i] != -EEXIST && status[i] != -EINVAL)
+                        spool(w, columns[i], json[i]);
                 post_finished(w, group[i]);
         }
 }
@@ -189,6 +208,8 @@ static void *worker_main(void *userdata) {
         pthread_mutex_unlock(&w->lock);
         if (r < 0)
                 return NULL;
+        /* What an earlier run could not write, first (the loop is not waiting for it). */
+        (void) eg_audit_spool_import(w->db, &w->writer, w->spool_path, now_usec(CLOCK_REALTIME));
 
         for (;;) {
                 struct eg_audit_job *batch, *j;
@@ -238,8 +259,10 @@ int eg_audit_worker_start(struct eg_audit_worker *w, const char *db_path) {
         if (w->export_stall_usec == 0)
                 w->export_stall_usec = EG_AUDIT_EXPORT_STALL_USEC;
         w->db_path = strdup(db_path);
-        if (!w->db_path)
+        if (!w->db_path || asprintf(&w->spool_path, "%s%s", db_path, EG_AUDIT_SPOOL_SUFFIX) < 0) {
+                w->spool_path = NULL;
                 return -ENOMEM;
+        }
         r = pthread_mutex_init(&w->lock, NULL);
         if (r != 0)
                 return -r;
@@ -300,6 +323,8 @@ struct eg_audit_job *eg_audit_worker_stop(struct eg_audit_worker *w) {
         w->wake_fd = w->done_fd = -1;
         free(w->db_path);
         w->db_path = NULL;
+        free(w->spool_path);
+        w->spool_path = NULL;
         if (w->sync_ready) {
                 pthread_cond_destroy(&w->opened_cond);
                 pthread_mutex_destroy(&w->lock);

@@ -1,0 +1,264 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "audit/audit-spool.h"
+#include "log.h"
+#include "macro.h"
+
+#define SPOOL_VERSION 1
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(json_object *, json_object_put)
+
+static int add_string(json_object *o, const char *key, const char *value) {
+        json_object *v;
+
+        if (!value[0])
+                return 0; /* stored as NULL: left out */
+        v = json_object_new_string(value);
+        if (!v || json_object_object_add(o, key, v) < 0) {
+                json_object_put(v);
+                return -ENOMEM;
+        }
+        return 0;
+}
+
+static int add_int(json_object *o, const char *key, int64_t value) {
+        json_object *v = json_object_new_int64(value);
+
+        if (!v || json_object_object_add(o, key, v) < 0) {
+                json_object_put(v);
+                return -ENOMEM;
+        }
+        return 0;
+}
+
+int eg_audit_spool_format_line(const struct eg_audit_columns *c, const char *json,
+                               char **ret_line) {
+        _cleanup_(json_object_putp) json_object *o = json_object_new_object();
+        const char *text;
+        int r;
+
+        if (!o)
+                return -ENOMEM;
+        r = add_int(o, "version", SPOOL_VERSION);
+        if (r >= 0)
+                r = add_string(o, "transaction_id", c->transaction_id);
+        if (r >= 0)
+                r = add_string(o, "lane", c->lane);
+        if (r >= 0)
+                r = add_int(o, "start_usec", (int64_t) c->start_usec);
+        if (r >= 0)
+                r = add_int(o, "end_usec", (int64_t) c->end_usec);
+        if (r >= 0)
+                r = add_string(o, "decision", c->decision);
+        if (r >= 0)
+                r = add_string(o, "document_hash", c->document_hash);
+        if (r >= 0)
+                r = add_string(o, "member_id", c->member_id);
+        if (r >= 0)
+                r = add_string(o, "record", json);
+        if (r < 0)
+                return r;
+        /* Plain: json-c escapes every newline inside strings, so a record is one line. */
+        text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+        if (!text || asprintf(ret_line, "%s\n", text) < 0)
+                return -ENOMEM;
+        return 0;
+}
+
+int eg_audit_spool_append(const char *path, const struct eg_audit_columns *c, const char *json) {
+        _cleanup_free_ char *line = NULL;
+        _cleanup_(closep) int fd = -1;
+        struct stat st;
+        int r;
+
+        r = eg_audit_spool_format_line(c, json, &line);
+        if (r < 0)
+                return r;
+        fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd < 0)
+                return -errno;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        r = loop_write(fd, line, strlen(line));
+        if (r >= 0 && fdatasync(fd) < 0)
+                r = -errno;
+        if (r < 0)
+                /* No half line for the next append to run into. */
+                (void) ftruncate(fd, st.st_size);
+        return r;
+}
+
+static int get_string(json_object *o, const char *key, bool required, char *out, size_t size) {
+        json_object *v;
+        const char *s;
+
+        out[0] = '\0';
+        if (!json_object_object_get_ex(o, key, &v))
+                return required ? -EBADMSG : 0;
+        if (!json_object_is_type(v, json_type_string))
+                return -EBADMSG;
+        s = json_object_get_string(v);
+        if (!s[0] || strlen(s) >= size)
+                return -EBADMSG;
+        memcpy(out, s, strlen(s) + 1);
+        return 0;
+}
+
+static int get_usec(json_object *o, const char *key, uint64_t *out) {
+        json_object *v;
+        int64_t n;
+
+        if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_int))
+                return -EBADMSG;
+        errno = 0;
+        n = json_object_get_int64(v);
+        if (errno != 0 || n < 0)
+                return -EBADMSG;
+        *out = (uint64_t) n;
+        return 0;
+}
+
+static bool keys_are_known(json_object *o) {
+        static const char *const known[] = { "version",       "transaction_id", "lane",
+                                             "start_usec",    "end_usec",       "decision",
+                                             "document_hash", "member_id",      "record" };
+
+        json_object_object_foreach(o, key, value) {
+                bool found = false;
+
+                (void) value;
+                for (size_t i = 0; i < ELEMENTSOF(known) && !found; i++)
+                        found = streq(key, known[i]);
+                if (!found)
+                        return false;
+        }
+        return true;
+}
+
+int eg_audit_spool_parse_line(const char *line, struct eg_audit_columns *c, char **ret_json) {
+        _cleanup_(json_object_putp) json_object *o = NULL, *record = NULL;
+        json_object *version, *text;
+        char *json;
+
+        *c = (struct eg_audit_columns){};
+        o = json_tokener_parse(line);
+        if (!o || !json_object_is_type(o, json_type_object) || !keys_are_known(o))
+                return -EBADMSG;
+        if (!json_object_object_get_ex(o, "version", &version) ||
+            !json_object_is_type(version, json_type_int) ||
+            json_object_get_int64(version) != SPOOL_VERSION)
+                return -EBADMSG;
+        if (get_string(o, "transaction_id", true, c->transaction_id, sizeof(c->transaction_id)) <
+                    0 ||
+            get_string(o, "lane", true, c->lane, sizeof(c->lane)) < 0 ||
+            get_string(o, "decision", true, c->decision, sizeof(c->decision)) < 0 ||
+            get_string(o, "document_hash", false, c->document_hash, sizeof(c->document_hash)) < 0 ||
+            get_string(o, "member_id", false, c->member_id, sizeof(c->member_id)) < 0 ||
+            get_usec(o, "start_usec", &c->start_usec) < 0 ||
+            get_usec(o, "end_usec", &c->end_usec) < 0)
+                return -EBADMSG;
+        /* The record itself: JSON text of an object, as the trail stores it. */
+        if (!json_object_object_get_ex(o, "record", &text) ||
+            !json_object_is_type(text, json_type_string))
+                return -EBADMSG;
+        record = json_tokener_parse(json_object_get_string(text));
+        if (!record || !json_object_is_type(record, json_type_object))
+                return -EBADMSG;
+        json = strdup(json_object_get_string(text));
+        if (!json)
+                return -ENOMEM;
+        *ret_json = json;
+        return 0;
+}
+
+/* Insert one record; one already recorded counts as taken. */
+static int take(sqlite3 *db, struct eg_audit_store_writer *w, const struct eg_audit_columns *c,
+                const char *json, uint64_t now_usec) {
+        const struct eg_audit_columns *columns[1] = { c };
+        const char *texts[1] = { json };
+        int status[1] = { 0 };
+        int r = eg_audit_store_insert_group(db, w, 1, columns, texts, now_usec, status);
+
+        if (r < 0)
+                return r;
+        return status[0] == -EEXIST ? 0 : status[0];
+}
+
+static int set_aside(const char *path, uint64_t now_usec, unsigned bad) {
+        _cleanup_free_ char *aside = NULL;
+
+        if (asprintf(&aside, "%s.bad-%" PRIu64, path, now_usec) < 0)
+                return -ENOMEM;
+        if (rename(path, aside) < 0)
+                return log_error_errno(errno, "audit trail: cannot set the spool aside: %m");
+        log_error("audit trail: %u line(s) of the spool could not be read; it is kept as %s", bad,
+                  aside);
+        return 0;
+}
+
+int eg_audit_spool_import(sqlite3 *db, struct eg_audit_store_writer *w, const char *path,
+                          uint64_t now_usec) {
+        _cleanup_free_ char *line = NULL;
+        FILE *f;
+        size_t cap = 0;
+        unsigned taken = 0, bad = 0;
+        ssize_t n;
+        int fd, r = 0;
+
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0)
+                return errno == ENOENT ? 0 : -errno;
+        f = fdopen(fd, "r");
+        if (!f) {
+                r = -errno;
+                close(fd);
+                return r;
+        }
+        while ((n = getline(&line, &cap, f)) > 0) {
+                _cleanup_free_ char *json = NULL;
+                struct eg_audit_columns c;
+
+                /* Only a line with its newline is complete; a record is never this long. */
+                if (line[n - 1] != '\n' || (size_t) n > EG_AUDIT_SPOOL_LINE_MAX) {
+                        bad++;
+                        continue;
+                }
+                line[n - 1] = '\0';
+                r = eg_audit_spool_parse_line(line, &c, &json);
+                if (r == -ENOMEM)
+                        break;
+                if (r < 0) {
+                        bad++;
+                        r = 0;
+                        continue;
+                }
+                r = take(db, w, &c, json, now_usec);
+                if (r < 0)
+                        break;
+                taken++;
+        }
+        if (r >= 0 && ferror(f))
+                r = -EIO;
+        fclose(f);
+        if (r < 0)
+                return log_error_errno(r,
+                                       "audit trail: the spool's records could not be taken "
+                                       "in yet (%u taken): %m; kept for the next start",
+                                       taken);
+        if (bad > 0)
+                (void) set_aside(path, now_usec, bad);
+        else if (unlink(path) < 0)
+                log_warning_errno(errno, "audit trail: cannot remove the spool: %m");
+        if (taken > 0)
+                log_notice("audit trail: %u record(s) from the spool taken in", taken);
+        return (int) taken;
+}

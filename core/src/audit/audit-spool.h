@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Records the trail could not take, kept on disk until it can.
+ *
+ * A record whose write fails (the database damaged, an I/O error) refers its
+ * traveller and stays with the lane, in memory, to be written when the trail
+ * is writable again.  A restart before then would lose it; and a damaged
+ * database is only left behind by a restart.  So the worker also appends the
+ * record to the spool beside the database ("audit.db.spool": one JSON object
+ * per line, 0600, synced), and the next time the trail opens it takes the
+ * spool's records in.  Taking them is idempotent: a record the lane managed
+ * to write meanwhile is already there (the transaction id is unique).
+ *
+ * A disk that is full takes no spool line either: the record then lives in
+ * memory only, as before.  Worker thread only.
+ */
+#pragma once
+
+#include <sqlite3.h>
+#include <stdint.h>
+
+#include "audit/audit-store.h"
+
+#define EG_AUDIT_SPOOL_SUFFIX ".spool"
+#define EG_AUDIT_SPOOL_LINE_MAX (1024 * 1024) /* bytes; a record is far smaller */
+
+/* Append one record and sync it.  0, or a negative errno (nothing half written stays
+ * unterminated: a line is only complete with its newline). */
+int eg_audit_spool_append(const char *path, const struct eg_audit_columns *c, const char *json);
+
+/* The spool line of a record, with its newline (*ret_line, the caller frees). */
+int eg_audit_spool_format_line(const struct eg_audit_columns *c, const char *json, char **ret_line);
+
+/* One spool line (without its newline) back into columns and the record's JSON text
+ * (*ret_json, the caller frees).  -EBADMSG for anything but a complete, well-formed line. */
+int eg_audit_spool_parse_line(const char *line, struct eg_audit_columns *c, char **ret_json);
+
+/*
+ * Take the spool at `path` into the trail: every record is inserted (one already recorded
+ * counts as taken).  Then the spool is removed, or, when some lines could not be read,
+ * renamed to "<path>.bad-<usec>" and kept for an operator.  Returns the number of records
+ * taken, 0 when there is no spool, or the error that stopped it (the spool stays as it is,
+ * to be taken next time).
+ */
+int eg_audit_spool_import(sqlite3 *db, struct eg_audit_store_writer *w, const char *path,
+                          uint64_t now_usec);
