@@ -261,6 +261,10 @@ int eg_operation_start_fault_safe_state(struct eg_manager *m, struct eg_device *
         struct eg_op_args args = { .size = sizeof(args), .kind = EG_OP_DOOR_SAFE_STATE };
         int r;
 
+        /* A door without the command keeps what it is doing: cancelling it would gain nothing. */
+        if (!(d->supported_ops & EG_OP_BIT(EG_OP_DOOR_SAFE_STATE)))
+                return log_device(LOG_WARNING, EOPNOTSUPP, d->id,
+                                  "faulted, and it has no safe-state command to send");
         eg_operations_cancel_device(m, d, "superseded by the safe state after a fault");
         r = operation_start(m, d, &args, 0, on_fault_safe_state, NULL, true, NULL);
         if (r < 0)
@@ -282,18 +286,26 @@ int eg_operation_cancel(struct eg_manager *m, eg_op_id id) {
         return 0;
 }
 
-void eg_operations_cancel_device(struct eg_manager *m, struct eg_device *d, const char *why) {
+/* End every operation of `d` with `status`; the plugin hears of each unless it is the one
+ * that took the device away. */
+static void end_device_operations(struct eg_manager *m, struct eg_device *d, int status,
+                                  const char *message, bool tell_plugin) {
         struct eg_operation *o, *n;
 
         EG_LIST_FOREACH_SAFE (operations, o, n, m->operations) {
-                struct eg_op_outcome outcome = { .status = -ECANCELED, .fd = -1 };
+                struct eg_op_outcome outcome = { .status = status, .fd = -1 };
 
                 if (o->device != d)
                         continue;
-                d->ops.cancel(d->device_data, o->id);
-                outcome.message = strdup(why);
+                if (tell_plugin)
+                        d->ops.cancel(d->device_data, o->id);
+                outcome.message = message ? strdup(message) : NULL;
                 operation_finish(m, o, &outcome);
         }
+}
+
+void eg_operations_cancel_device(struct eg_manager *m, struct eg_device *d, const char *why) {
+        end_device_operations(m, d, -ECANCELED, why, true);
 }
 
 void eg_operation_complete(struct eg_manager *m, struct eg_plugin *from, eg_op_id id,
@@ -328,16 +340,7 @@ void eg_operation_complete(struct eg_manager *m, struct eg_plugin *from, eg_op_i
 
 void eg_operations_fail_device(struct eg_manager *m, struct eg_device *d, int status,
                                const char *message) {
-        struct eg_operation *o, *n;
-
-        EG_LIST_FOREACH_SAFE (operations, o, n, m->operations) {
-                struct eg_op_outcome outcome = { .status = status, .fd = -1 };
-
-                if (o->device != d)
-                        continue;
-                outcome.message = message ? strdup(message) : NULL;
-                operation_finish(m, o, &outcome);
-        }
+        end_device_operations(m, d, status, message, false);
 }
 
 int eg_operations_init(struct eg_manager *m) {
