@@ -4,6 +4,7 @@
 #pragma once
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,6 +88,13 @@ static inline size_t strv_length(char *const *l) {
         while (l && l[n])
                 n++;
         return n;
+}
+
+static inline bool strv_contains(char *const *l, const char *s) {
+        for (; l && *l; l++)
+                if (strcmp(*l, s) == 0)
+                        return true;
+        return false;
 }
 
 static inline int strv_push(char ***l, char *value) {

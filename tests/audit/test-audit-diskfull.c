@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * A full disk, for real: the trail lives on a 512 KiB tmpfs mounted in a
+ * A full disk, for real: the trail lives on a 2 MiB tmpfs mounted in a
  * private mount namespace (the test re-executes itself under
  * `unshare --mount --propagation private`), is filled until a write fails,
  * and must then say so (done(-ENOSPC) or done(-EIO), Writable false, the
@@ -26,6 +26,7 @@
 #include <cmocka.h>
 
 #include "audit-test-util.h"
+#include "audit/audit-spool.h"
 #include "audit/audit.h"
 #include "macro.h"
 
@@ -122,7 +123,7 @@ static void test_disk_full(void **state) {
         assert_false(w.last);
 
         /* Not a byte left now, not even for the probe's small write. */
-        assert_int_equal(fill(t.topup, 1024 * 1024), 0);
+        assert_int_equal(fill(t.topup, 2048 * 1024), 0);
 
         /* The failed record is nowhere, not even in part; the written ones all are. */
         assert_int_equal(test_get_sync(e, a, t.failed_id, &rows, &n), 0);
@@ -181,7 +182,7 @@ static void test_stop_writes_kept_events(void **state) {
         size_t n = 0;
 
         fill_trail(&t, "stop", NULL);
-        assert_int_equal(fill(t.topup, 1024 * 1024), 0);
+        assert_int_equal(fill(t.topup, 2048 * 1024), 0);
 
         /* Refused, and kept. */
         test_sample_event(&ev, EG_AUDIT_EVENT_OPERATOR, NULL, T0);
@@ -217,7 +218,7 @@ static void test_kept_events_stay_in_order(void **state) {
         struct watch w = {};
 
         fill_trail(&t, "order", &w);
-        assert_int_equal(fill(t.topup, 1024 * 1024), 0);
+        assert_int_equal(fill(t.topup, 2048 * 1024), 0);
 
         /* The first, refused and kept. */
         test_sample_event(&ev, EG_AUDIT_EVENT_OPERATOR, NULL, T0);
@@ -251,9 +252,61 @@ static void test_kept_events_stay_in_order(void **state) {
         free(t.r);
 }
 
+/* The lines of a file (each ends with its newline), and whether `needle` is in it. */
+static size_t count_lines(const char *path, const char *needle, bool *found) {
+        _cleanup_free_ char *line = NULL;
+        size_t cap = 0, n = 0;
+        FILE *f = fopen(path, "re");
+
+        assert_non_null(f);
+        *found = false;
+        while (getline(&line, &cap, f) > 0) {
+                n++;
+                if (strstr(line, needle))
+                        *found = true;
+        }
+        fclose(f);
+        return n;
+}
+
+/*
+ * The disk is full and egated stops before space comes back, so the lane's
+ * copy of the refused record is gone with it.  The record still is not: the
+ * spool had room kept for it, and the next trail takes it in.  The lane's
+ * retries while the disk stays full add no second line.
+ */
+static void test_refused_record_outlives_restart(void **state) {
+        _cleanup_(strv_freep) char **rows = NULL;
+        _cleanup_free_ char *spool = NULL;
+        struct full_trail t = {};
+        bool found;
+        size_t n = 0;
+
+        fill_trail(&t, "restart", NULL);
+        assert_int_equal(fill(t.topup, 2048 * 1024), 0);
+        assert_true(test_write_sync(t.e, t.a, t.r) < 0); /* the lane tries again */
+
+        assert_true(asprintf(&spool, "%s/" EG_AUDIT_DB_FILE EG_AUDIT_SPOOL_SUFFIX, t.state_dir) >
+                    0);
+        assert_int_equal(count_lines(spool, t.failed_id, &found), 1);
+        assert_true(found);
+
+        t.a = eg_audit_free(t.a);
+        assert_int_equal(unlink(t.filler), 0);
+        assert_int_equal(unlink(t.topup), 0);
+        assert_int_equal(eg_audit_open(t.e, t.state_dir, &t.a), 0);
+        assert_int_equal(test_get_sync(t.e, t.a, t.failed_id, &rows, &n), 0);
+        assert_int_equal(n, 1);
+        assert_non_null(strstr(rows[0], "\"decision\":\"refer\""));
+
+        eg_audit_free(t.a);
+        sd_event_unref(t.e);
+        free(t.r);
+}
+
 /* Each test on a fresh, empty tmpfs: what one test left must not fill the next one's disk. */
 static int mount_tmpfs(void **state) {
-        if (mount("tmpfs", mount_dir, "tmpfs", MS_NOSUID | MS_NODEV, "size=512k,mode=0700") < 0) {
+        if (mount("tmpfs", mount_dir, "tmpfs", MS_NOSUID | MS_NODEV, "size=2m,mode=0700") < 0) {
                 fprintf(stderr, "cannot mount a tmpfs on %s: %s\n", mount_dir, strerror(errno));
                 return -1;
         }
@@ -270,6 +323,8 @@ static int run_in_namespace(void) {
                 cmocka_unit_test_setup_teardown(test_stop_writes_kept_events, mount_tmpfs,
                                                 umount_tmpfs),
                 cmocka_unit_test_setup_teardown(test_kept_events_stay_in_order, mount_tmpfs,
+                                                umount_tmpfs),
+                cmocka_unit_test_setup_teardown(test_refused_record_outlives_restart, mount_tmpfs,
                                                 umount_tmpfs),
         };
         int r;

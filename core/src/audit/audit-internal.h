@@ -74,6 +74,7 @@ struct eg_audit_worker {
         char *spool_path; /* records the trail could not take (audit-spool.h) */
         /* Worker thread only. */
         sqlite3 *db;
+        char **spooled; /* transaction ids put in the spool since the trail opened */
         struct eg_audit_store_writer writer;
         struct eg_audit_job *exports; /* in progress */
 };

@@ -74,6 +74,50 @@ int eg_audit_spool_format_line(const struct eg_audit_columns *c, const char *jso
         return 0;
 }
 
+/* A new file's name is only durable once its directory is synced. */
+static int sync_directory_of(const char *path) {
+        _cleanup_free_ char *dir = strdup(path);
+        _cleanup_(closep) int fd = -1;
+        char *slash;
+
+        if (!dir)
+                return -ENOMEM;
+        slash = strrchr(dir, '/');
+        if (!slash)
+                return -EINVAL; /* the worker always has a directory in the path */
+        *(slash == dir ? slash + 1 : slash) = '\0';
+        fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0 || fsync(fd) < 0)
+                return -errno;
+        return 0;
+}
+
+/* Room past the end: allocated to the file, its size unchanged. */
+static int reserve_room(int fd, off_t end) {
+        if (fallocate(fd, FALLOC_FL_KEEP_SIZE, end, EG_AUDIT_SPOOL_RESERVE) < 0)
+                return errno == ENOSYS ? -EOPNOTSUPP : -errno;
+        return 0;
+}
+
+int eg_audit_spool_reserve(const char *path) {
+        _cleanup_(closep) int fd = -1;
+        struct stat st;
+        int r;
+
+        fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd < 0)
+                return -errno;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        r = sync_directory_of(path);
+        if (r < 0)
+                return r;
+        r = reserve_room(fd, st.st_size);
+        if (r < 0)
+                return r;
+        return fsync(fd) < 0 ? -errno : 0;
+}
+
 int eg_audit_spool_append(const char *path, const struct eg_audit_columns *c, const char *json) {
         _cleanup_free_ char *line = NULL;
         _cleanup_(closep) int fd = -1;
@@ -88,12 +132,18 @@ int eg_audit_spool_append(const char *path, const struct eg_audit_columns *c, co
                 return -errno;
         if (fstat(fd, &st) < 0)
                 return -errno;
-        r = loop_write(fd, line, strlen(line));
+        /* Made just now (the trail could not reserve it at open): its name must last too. */
+        r = st.st_size == 0 ? sync_directory_of(path) : 0;
+        if (r >= 0)
+                r = loop_write(fd, line, strlen(line));
         if (r >= 0 && fdatasync(fd) < 0)
                 r = -errno;
-        if (r < 0)
-                /* No half line for the next append to run into. */
+        if (r < 0) {
+                /* No half line for the next append to run into.  Cutting the file back may
+                 * release the room past its end too: ask for it again. */
                 (void) ftruncate(fd, st.st_size);
+                (void) reserve_room(fd, st.st_size);
+        }
         return r;
 }
 
@@ -211,18 +261,23 @@ int eg_audit_spool_import(sqlite3 *db, struct eg_audit_store_writer *w, const ch
         FILE *f;
         size_t cap = 0;
         unsigned taken = 0, bad = 0;
+        _cleanup_(closep) int fd = -1;
+        struct stat st;
         ssize_t n;
-        int fd, r = 0;
+        int r = 0;
 
         fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
         if (fd < 0)
                 return errno == ENOENT ? 0 : -errno;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        /* Nothing in it but its room (eg_audit_spool_reserve): keep it as it is. */
+        if (st.st_size == 0)
+                return 0;
         f = fdopen(fd, "r");
-        if (!f) {
-                r = -errno;
-                close(fd);
-                return r;
-        }
+        if (!f)
+                return -errno;
+        fd = -1; /* closed with f */
         while ((n = getline(&line, &cap, f)) > 0) {
                 _cleanup_free_ char *json = NULL;
                 struct eg_audit_columns c;

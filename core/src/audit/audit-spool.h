@@ -11,8 +11,12 @@
  * spool's records in.  Taking them is idempotent: a record the lane managed
  * to write meanwhile is already there (the transaction id is unique).
  *
- * A disk that is full takes no spool line either: the record then lives in
- * memory only, as before.  Worker thread only.
+ * A full disk is the likeliest reason for a failed write, and would take no
+ * spool line either; so the spool keeps room in advance: whenever the trail
+ * opens, EG_AUDIT_SPOOL_RESERVE bytes past its end are allocated to it
+ * (fallocate, size unchanged), and appends fill that room without asking the
+ * file system for more.  A record beyond the room, or on a file system that
+ * cannot reserve, lives in memory only.  Worker thread only.
  */
 #pragma once
 
@@ -23,10 +27,22 @@
 
 #define EG_AUDIT_SPOOL_SUFFIX ".spool"
 #define EG_AUDIT_SPOOL_LINE_MAX (1024 * 1024) /* bytes; a record is far smaller */
+/* Room kept for records a full disk refuses.  A lane closes after its first refused record, so
+ * at most one record per lane needs it before an operator acts; a spool line is at most ~6 KiB
+ * (the demo's largest record is 4.3 KiB, escaped once more in the line).  1 MiB holds ~170:
+ * two or three for each of 64 lanes, and is nothing on a gate's disk. */
+#define EG_AUDIT_SPOOL_RESERVE (1024 * 1024)
 
 /* Append one record and sync it.  0, or a negative errno (nothing half written stays
  * unterminated: a line is only complete with its newline). */
 int eg_audit_spool_append(const char *path, const struct eg_audit_columns *c, const char *json);
+
+/*
+ * Make sure the spool exists (empty, 0600, its directory entry synced) with
+ * EG_AUDIT_SPOOL_RESERVE bytes of room past its end.  -EOPNOTSUPP where the
+ * file system cannot reserve; the spool still works there, without the room.
+ */
+int eg_audit_spool_reserve(const char *path);
 
 /* The spool line of a record, with its newline (*ret_line, the caller frees). */
 int eg_audit_spool_format_line(const struct eg_audit_columns *c, const char *json, char **ret_line);

@@ -87,8 +87,15 @@ static void run_job(struct eg_audit_worker *w, struct eg_audit_job *j) {
 }
 
 static void spool(struct eg_audit_worker *w, const struct eg_audit_columns *c, const char *json) {
-        int r = eg_audit_spool_append(w->spool_path, c, json);
+        int r;
 
+        /* The lane writes a refused record again each time the trail may take it; one line
+         * is enough, and a second would eat the room kept for other lanes' records. */
+        if (strv_contains(w->spooled, c->transaction_id))
+                return;
+        r = eg_audit_spool_append(w->spool_path, c, json);
+        if (r >= 0 && strv_extend(&w->spooled, c->transaction_id) < 0)
+                log_oom(); /* only a retry's line more */
         if (r < 0)
                 log_error_errno(r,
                                 "audit trail: record %s cannot be kept in the spool either: "
@@ -210,6 +217,12 @@ static void *worker_main(void *userdata) {
                 return NULL;
         /* What an earlier run could not write, first (the loop is not waiting for it). */
         (void) eg_audit_spool_import(w->db, &w->writer, w->spool_path, now_usec(CLOCK_REALTIME));
+        r = eg_audit_spool_reserve(w->spool_path);
+        if (r < 0)
+                log_warning_errno(r,
+                                  "audit trail: cannot keep room in %s for records a full disk "
+                                  "refuses: %m; such a record would live in memory only",
+                                  w->spool_path);
 
         for (;;) {
                 struct eg_audit_job *batch, *j;
@@ -246,6 +259,8 @@ static void *worker_main(void *userdata) {
                 eg_audit_job_free(j);
         }
         eg_audit_store_writer_clear(&w->writer);
+        strv_free(w->spooled);
+        w->spooled = NULL;
         sqlite3_close(w->db);
         w->db = NULL;
         return NULL;

@@ -334,13 +334,6 @@ int eg_bus_lane_register(struct eg_bus *b) {
                                           enumerate_lanes, b);
 }
 
-static bool strv_contains(char **l, const char *s) {
-        for (; l && *l; l++)
-                if (streq(*l, s))
-                        return true;
-        return false;
-}
-
 /*
  * What clients last heard of a lane's pipeline properties.  The pipeline
  * says "changed" at every phase, and several phases share a State; each
