@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The audit trail's protection of what it keeps: the document-hash key (HMAC
- * known answer, created once and reused, loose or damaged keys refused), the
+ * known answer, created once and reused, loose, damaged or foreign keys refused), the
  * permissions and ownership of its files, and the guard against personal data
  * in records.
  */
@@ -10,6 +10,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <setjmp.h>
+#include <sqlite3.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -148,6 +149,68 @@ static void test_missing_key_of_a_trail(void **state) {
         open_audit(f);
         assert_int_equal(stat(key_path, &st), 0);
         assert_int_equal(st.st_size, 32);
+}
+
+static void read_key(const char *path, uint8_t key[32]) {
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+        assert_true(fd >= 0);
+        assert_int_equal(read(fd, key, 32), 32);
+        close(fd);
+}
+
+/* Another key of the right size (the wrong backup restored, another gate's key) would make the
+ * new document hashes unmatchable to the old ones without a word: refused. */
+static void test_other_key_of_a_trail(void **state) {
+        struct fixture *f = *state;
+        _cleanup_free_ char *key_path = path_in(f, "audit.key");
+        _cleanup_(strv_freep) char **rows = NULL;
+        uint8_t first[32], other[32];
+        size_t n = 0;
+
+        open_audit(f);
+        write_n(f, 2, T0);
+        f->audit = eg_audit_free(f->audit);
+        read_key(key_path, first);
+
+        memcpy(other, first, sizeof(other));
+        other[31] ^= 0x01;
+        write_file(key_path, other, sizeof(other), 0600);
+        assert_int_equal(eg_audit_open(f->event, f->state, &f->audit), -EKEYREJECTED);
+        assert_null(f->audit);
+
+        /* The trail's own key back: it goes on, records and all. */
+        write_file(key_path, first, sizeof(first), 0600);
+        open_audit(f);
+        assert_int_equal(test_list_sync(f->event, f->audit, 0, 0, EG_AUDIT_LIST_MAX, &rows, &n), 0);
+        assert_int_equal(n, 2);
+}
+
+/* A trail written before keys were checked takes the key it has, and from then on only that. */
+static void test_older_trail_takes_its_key(void **state) {
+        struct fixture *f = *state;
+        _cleanup_free_ char *key_path = path_in(f, "audit.key"), *db = path_in(f, "audit.db");
+        uint8_t first[32], other[32];
+        sqlite3 *s = NULL;
+
+        open_audit(f);
+        write_n(f, 2, T0);
+        f->audit = eg_audit_free(f->audit);
+        read_key(key_path, first);
+        /* Back to schema version 2, as an egated from before the key check left it. */
+        assert_int_equal(sqlite3_open(db, &s), SQLITE_OK);
+        assert_int_equal(
+                sqlite3_exec(s, "DROP TABLE key_check; PRAGMA user_version = 2", NULL, NULL, NULL),
+                SQLITE_OK);
+        assert_int_equal(sqlite3_close(s), SQLITE_OK);
+
+        open_audit(f);
+        f->audit = eg_audit_free(f->audit);
+
+        memcpy(other, first, sizeof(other));
+        other[0] ^= 0x80;
+        write_file(key_path, other, sizeof(other), 0600);
+        assert_int_equal(eg_audit_open(f->event, f->state, &f->audit), -EKEYREJECTED);
 }
 
 /* --- the files' permissions --- */
@@ -304,6 +367,8 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_hmac_known_answer, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_key_created_and_reused, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_missing_key_of_a_trail, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_other_key_of_a_trail, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_older_trail_takes_its_key, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_refuses_loose_files, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_rejects_personal_data, setup, teardown),
         };

@@ -119,13 +119,23 @@ static void test_survives_reopen(void **state) {
         assert_int_equal(n, 2);
         f->audit = eg_audit_free(f->audit);
 
-        /* Schema version 2, WAL, the searchable columns filled. */
+        /* Schema version 3, WAL, the searchable columns filled, the key check set once. */
         db = path_in(f, "audit.db");
         assert_int_equal(sqlite3_open(db, &s), SQLITE_OK);
         assert_int_equal(sqlite3_prepare_v2(s, "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
         assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-        assert_int_equal(sqlite3_column_int(st, 0), 2);
+        assert_int_equal(sqlite3_column_int(st, 0), 3);
         sqlite3_finalize(st);
+        assert_int_equal(
+                sqlite3_prepare_v2(s, "SELECT length(value) FROM key_check", -1, &st, NULL),
+                SQLITE_OK);
+        assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+        assert_int_equal(sqlite3_column_int(st, 0), 64);
+        assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+        sqlite3_finalize(st);
+        assert_int_not_equal(sqlite3_exec(s, "UPDATE key_check SET value = 'x'", NULL, NULL, NULL),
+                             SQLITE_OK);
+        assert_int_not_equal(sqlite3_exec(s, "DELETE FROM key_check", NULL, NULL, NULL), SQLITE_OK);
         assert_int_equal(sqlite3_prepare_v2(s, "PRAGMA journal_mode", -1, &st, NULL), SQLITE_OK);
         assert_int_equal(sqlite3_step(st), SQLITE_ROW);
         assert_string_equal((const char *) sqlite3_column_text(st, 0), "wal");

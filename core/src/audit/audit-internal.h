@@ -72,6 +72,7 @@ struct eg_audit_worker {
         bool sync_ready; /* lock and opened_cond initialised */
         char *db_path;
         char *spool_path; /* records the trail could not take (audit-spool.h) */
+        char key_check[65]; /* eg_audit_key_check() of the trail's key */
         /* Worker thread only. */
         sqlite3 *db;
         char **spooled; /* transaction ids put in the spool since the trail opened */
@@ -105,7 +106,7 @@ struct eg_audit {
 };
 
 /* audit-worker.c */
-int eg_audit_worker_start(struct eg_audit_worker *w, const char *db_path);
+int eg_audit_worker_start(struct eg_audit_worker *w, const char *db_path, const char *key_check);
 /* Runs the queued writes and lane events, drops the rest, joins the thread.  Returns the
  * finished jobs the loop has not taken (the caller owns them): a lane event among them may have
  * failed, and must not go unsaid. */

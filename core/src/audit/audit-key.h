@@ -24,6 +24,11 @@ int eg_audit_check_private_file(int fd, const char *dir, const char *name);
  * matching. */
 int eg_audit_key_load(int dir_fd, const char *dir, uint8_t key[static EG_AUDIT_KEY_SIZE]);
 
+/* The key's check value: its HMAC of a fixed text, as 64 hex digits.  The trail keeps it
+ * (audit-store.h) to tell its own key from another of the right size; it reveals nothing
+ * of the key. */
+int eg_audit_key_check(const uint8_t key[static EG_AUDIT_KEY_SIZE], char hex[static 65]);
+
 /* HMAC-SHA256 (OpenSSL EVP_MAC) of data, as 64 lowercase hex digits. */
 int eg_audit_hmac_hex(const uint8_t key[static EG_AUDIT_KEY_SIZE], const void *data, size_t len,
                       char hex[static 65]);

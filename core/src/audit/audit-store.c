@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "audit/audit-key.h"
 #include "audit/audit-store.h"
 #include "log.h"
 
@@ -57,6 +58,17 @@ static const char *const migrations[] = {
         "END;"
         "CREATE TRIGGER events_no_delete BEFORE DELETE ON events BEGIN"
         "        SELECT RAISE(ABORT, 'audit events are append-only');"
+        "END;",
+        /* 3: which key the document hashes are made with (audit-key.h), set once. */
+        "CREATE TABLE key_check ("
+        "        id INTEGER PRIMARY KEY CHECK (id = 1),"
+        "        value TEXT NOT NULL"
+        ");"
+        "CREATE TRIGGER key_check_no_update BEFORE UPDATE ON key_check BEGIN"
+        "        SELECT RAISE(ABORT, 'the audit key check is set once');"
+        "END;"
+        "CREATE TRIGGER key_check_no_delete BEFORE DELETE ON key_check BEGIN"
+        "        SELECT RAISE(ABORT, 'the audit key check is set once');"
         "END;",
 };
 
@@ -218,6 +230,80 @@ int eg_audit_store_open(const char *path, sqlite3 **ret) {
 fail:
         sqlite3_close(db);
         return r;
+}
+
+/* The trail's key check value, or "" when none is set yet. */
+static int stored_key_check(sqlite3 *db, char value[static 65]) {
+        _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
+        const char *text;
+        int rc;
+
+        value[0] = '\0';
+        rc = sqlite3_prepare_v2(db, "SELECT value FROM key_check WHERE id = 1", -1, &st, NULL);
+        if (rc == SQLITE_OK)
+                rc = sqlite3_step(st);
+        if (rc == SQLITE_DONE)
+                return 0;
+        if (rc != SQLITE_ROW)
+                return eg_audit_store_errno(db, rc) ?: -EIO;
+        text = (const char *) sqlite3_column_text(st, 0);
+        /* Anything but a value of ours cannot match, and says so below. */
+        (void) snprintf(value, 65, "%s", text && text[0] ? text : "?");
+        return 0;
+}
+
+static int has_records(sqlite3 *db, bool *ret) {
+        _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
+        int rc;
+
+        rc = sqlite3_prepare_v2(db, "SELECT 1 FROM records LIMIT 1", -1, &st, NULL);
+        if (rc == SQLITE_OK)
+                rc = sqlite3_step(st);
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+                return eg_audit_store_errno(db, rc) ?: -EIO;
+        *ret = rc == SQLITE_ROW;
+        return 0;
+}
+
+int eg_audit_store_check_key(sqlite3 *db, const char *path, const char *check) {
+        _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
+        char stored[65];
+        bool older = false;
+        int rc, r;
+
+        r = stored_key_check(db, stored);
+        if (r < 0)
+                return log_error_errno(r, "audit trail: %s: cannot read the key check: %m", path);
+        if (stored[0]) {
+                if (streq(stored, check))
+                        return 0;
+                log_error("audit trail: " EG_AUDIT_KEY_FILE " beside %s is not the key its "
+                          "document hashes were made with: new hashes would never match the "
+                          "old ones.  Restore the trail's key, or move " EG_AUDIT_DB_FILE "* "
+                          "aside to start a new trail with this key",
+                          path);
+                return -EKEYREJECTED;
+        }
+        r = has_records(db, &older);
+        if (r < 0)
+                return log_error_errno(r, "audit trail: %s: cannot read the records: %m", path);
+        rc = sqlite3_prepare_v2(db, "INSERT INTO key_check (id, value) VALUES (1, ?)", -1, &st,
+                                NULL);
+        if (rc == SQLITE_OK)
+                rc = sqlite3_bind_text(st, 1, check, -1, SQLITE_STATIC);
+        if (rc == SQLITE_OK)
+                rc = sqlite3_step(st);
+        if (rc != SQLITE_DONE) {
+                r = eg_audit_store_errno(db, rc) ?: -EIO;
+                return log_error_errno(r, "audit trail: %s: cannot store the key check: %s", path,
+                                       sqlite3_errmsg(db));
+        }
+        /* Written before keys were checked: the key it has now is taken as its own. */
+        if (older)
+                log_notice("audit trail: %s had no key check; the present " EG_AUDIT_KEY_FILE
+                           " is now the one it accepts",
+                           path);
+        return 0;
 }
 
 static int bind_text_or_null(sqlite3_stmt *st, int i, const char *s) {

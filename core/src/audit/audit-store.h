@@ -33,6 +33,13 @@ struct eg_audit_columns {
  * schema up to date.  A schema newer than ours is refused (-EPROTONOSUPPORT). */
 int eg_audit_store_open(const char *path, sqlite3 **ret);
 
+/*
+ * Is `check` (eg_audit_key_check()) the value of the key this trail's document hashes were made
+ * with?  A trail without one yet (new, or from before the checks) takes it.  A different one is
+ * refused: -EKEYREJECTED, logged with what an operator can do.
+ */
+int eg_audit_store_check_key(sqlite3 *db, const char *path, const char *check);
+
 /* The errno for an SQLite result code: SQLITE_FULL -ENOSPC, I/O errors -EIO (or the system's
  * ENOSPC/EDQUOT), a duplicate transaction id -EEXIST, ... */
 int eg_audit_store_errno(sqlite3 *db, int rc);

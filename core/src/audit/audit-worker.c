@@ -208,6 +208,13 @@ static void *worker_main(void *userdata) {
         int r;
 
         r = eg_audit_store_open(w->db_path, &w->db);
+        if (r >= 0) {
+                r = eg_audit_store_check_key(w->db, w->db_path, w->key_check);
+                if (r < 0) {
+                        sqlite3_close(w->db);
+                        w->db = NULL;
+                }
+        }
         pthread_mutex_lock(&w->lock);
         w->opened = true;
         w->open_status = r;
@@ -266,9 +273,13 @@ static void *worker_main(void *userdata) {
         return NULL;
 }
 
-int eg_audit_worker_start(struct eg_audit_worker *w, const char *db_path) {
+int eg_audit_worker_start(struct eg_audit_worker *w, const char *db_path, const char *key_check) {
         sigset_t all, saved;
         int r;
+
+        if (strlen(key_check) >= sizeof(w->key_check))
+                return -EINVAL;
+        strcpy(w->key_check, key_check);
 
         w->wake_fd = w->done_fd = -1;
         if (w->export_stall_usec == 0)

@@ -377,6 +377,7 @@ static int check_db_files(int dir_fd, const char *dir) {
 int eg_audit_open(sd_event *e, const char *state_dir, struct eg_audit **ret) {
         struct eg_audit *a;
         _cleanup_free_ char *db_path = NULL;
+        char key_check[65];
         _cleanup_(closep) int dir_fd = -1;
         int r;
 
@@ -408,7 +409,12 @@ int eg_audit_open(sd_event *e, const char *state_dir, struct eg_audit **ret) {
         r = check_db_files(dir_fd, state_dir);
         if (r < 0)
                 goto fail;
-        r = eg_audit_worker_start(&a->worker, db_path);
+        r = eg_audit_key_check(a->key, key_check);
+        if (r < 0) {
+                log_error_errno(r, "audit trail: cannot compute the key's check value: %m");
+                goto fail;
+        }
+        r = eg_audit_worker_start(&a->worker, db_path, key_check);
         if (r < 0)
                 goto fail;
 
