@@ -88,9 +88,9 @@ static void fill_trail(struct full_trail *t, const char *name, struct watch *w) 
         if (w)
                 eg_audit_set_listener(t->a, on_writable, w);
 
-        /* Freed later: room for the probe, a kept lane event and the failed record.  Then
-         * records until the disk says no. */
-        assert_int_equal(fill(t->filler, 192 * 1024), 0);
+        /* Freed later: room for the probe, a kept lane event, the failed record and a trail
+         * opened again (its WAL and shared memory).  Then records until the disk says no. */
+        assert_int_equal(fill(t->filler, 512 * 1024), 0);
         for (unsigned i = 0; i < 1000; i++) {
                 snprintf(t->failed_id, sizeof(t->failed_id), "%s-%u", name, i);
                 test_sample_record(t->a, t->r, t->failed_id, T0 + i * TEST_USEC_PER_SEC, "refer");
@@ -103,6 +103,26 @@ static void fill_trail(struct full_trail *t, const char *name, struct watch *w) 
         assert_true(t->written > 0);
         assert_true(status == -ENOSPC || status == -EIO);
         assert_false(eg_audit_writable(t->a));
+}
+
+/* Not a byte left now; a lane event of `kind` is refused (and kept). */
+static void refuse_event(struct full_trail *t, const char *kind) {
+        _cleanup_(strv_freep) char **rows = NULL;
+        struct eg_audit_event ev;
+        size_t n = 0;
+
+        assert_int_equal(fill(t->topup, 2048 * 1024), 0);
+        test_sample_event(&ev, kind, NULL, T0);
+        assert_int_equal(eg_audit_write_event(t->a, &ev), 0);
+        assert_int_equal(test_list_events_sync(t->e, t->a, 0, 0, 0, NULL, &rows, &n), 0);
+        assert_int_equal(n, 0);
+}
+
+/* egated starts again on the same trail, with space now. */
+static void reopen_with_space(struct full_trail *t) {
+        assert_int_equal(unlink(t->filler), 0);
+        assert_int_equal(unlink(t->topup), 0);
+        assert_int_equal(eg_audit_open(t->e, t->state_dir, &t->a), 0);
 }
 
 static void test_disk_full(void **state) {
@@ -178,18 +198,10 @@ static void test_disk_full(void **state) {
 static void test_stop_writes_kept_events(void **state) {
         _cleanup_(strv_freep) char **rows = NULL;
         struct full_trail t = {};
-        struct eg_audit_event ev;
         size_t n = 0;
 
         fill_trail(&t, "stop", NULL);
-        assert_int_equal(fill(t.topup, 2048 * 1024), 0);
-
-        /* Refused, and kept. */
-        test_sample_event(&ev, EG_AUDIT_EVENT_OPERATOR, NULL, T0);
-        assert_int_equal(eg_audit_write_event(t.a, &ev), 0);
-        assert_int_equal(test_list_events_sync(t.e, t.a, 0, 0, 0, NULL, &rows, &n), 0);
-        assert_int_equal(n, 0);
-        rows = (strv_free(rows), NULL);
+        refuse_event(&t, EG_AUDIT_EVENT_OPERATOR);
 
         /* Space again, and egated stops before its next probe. */
         assert_int_equal(unlink(t.filler), 0);
@@ -292,12 +304,73 @@ static void test_refused_record_outlives_restart(void **state) {
         assert_true(found);
 
         t.a = eg_audit_free(t.a);
-        assert_int_equal(unlink(t.filler), 0);
-        assert_int_equal(unlink(t.topup), 0);
-        assert_int_equal(eg_audit_open(t.e, t.state_dir, &t.a), 0);
+        reopen_with_space(&t);
         assert_int_equal(test_get_sync(t.e, t.a, t.failed_id, &rows, &n), 0);
         assert_int_equal(n, 1);
         assert_non_null(strstr(rows[0], "\"decision\":\"refer\""));
+
+        eg_audit_free(t.a);
+        sd_event_unref(t.e);
+        free(t.r);
+}
+
+/*
+ * An operator acts while the disk is full and egated stops before space
+ * comes back: the lane event waits in the spool, not in memory only, and the
+ * next trail has it.
+ */
+static void test_refused_event_outlives_restart(void **state) {
+        _cleanup_(strv_freep) char **rows = NULL;
+        _cleanup_free_ char *spool = NULL;
+        struct full_trail t = {};
+        bool found;
+        size_t n = 0;
+
+        fill_trail(&t, "event", NULL);
+        refuse_event(&t, EG_AUDIT_EVENT_OPERATOR);
+
+        assert_true(asprintf(&spool, "%s/" EG_AUDIT_DB_FILE EG_AUDIT_SPOOL_SUFFIX, t.state_dir) >
+                    0);
+        t.a = eg_audit_free(t.a); /* its last try is refused too */
+        /* The record and the event, each once. */
+        assert_int_equal(count_lines(spool, "\"type\":\"event\"", &found), 2);
+        assert_true(found);
+
+        reopen_with_space(&t);
+        assert_int_equal(test_list_events_sync(t.e, t.a, 0, 0, 0, NULL, &rows, &n), 0);
+        assert_int_equal(n, 1);
+        assert_non_null(strstr(rows[0], EG_AUDIT_EVENT_OPERATOR));
+
+        eg_audit_free(t.a);
+        sd_event_unref(t.e);
+        free(t.r);
+}
+
+/*
+ * A lane event in the spool that the trail wrote after all, once space came
+ * back: the next start takes it as written already, not a second time.
+ */
+static void test_spooled_event_written_once(void **state) {
+        _cleanup_(strv_freep) char **rows = NULL;
+        struct full_trail t = {};
+        struct watch w = {};
+        size_t n = 0;
+
+        fill_trail(&t, "once", &w);
+        refuse_event(&t, EG_AUDIT_EVENT_ALARM);
+
+        assert_int_equal(unlink(t.filler), 0);
+        assert_int_equal(unlink(t.topup), 0);
+        eg_audit_set_probe_interval(t.a, 30000);
+        assert_true(test_run_until(t.e, &w.back, 10));
+        assert_int_equal(test_list_events_sync(t.e, t.a, 0, 0, 0, NULL, &rows, &n), 0);
+        assert_int_equal(n, 1);
+        rows = (strv_free(rows), NULL);
+
+        t.a = eg_audit_free(t.a);
+        assert_int_equal(eg_audit_open(t.e, t.state_dir, &t.a), 0);
+        assert_int_equal(test_list_events_sync(t.e, t.a, 0, 0, 0, NULL, &rows, &n), 0);
+        assert_int_equal(n, 1);
 
         eg_audit_free(t.a);
         sd_event_unref(t.e);
@@ -325,6 +398,10 @@ static int run_in_namespace(void) {
                 cmocka_unit_test_setup_teardown(test_kept_events_stay_in_order, mount_tmpfs,
                                                 umount_tmpfs),
                 cmocka_unit_test_setup_teardown(test_refused_record_outlives_restart, mount_tmpfs,
+                                                umount_tmpfs),
+                cmocka_unit_test_setup_teardown(test_refused_event_outlives_restart, mount_tmpfs,
+                                                umount_tmpfs),
+                cmocka_unit_test_setup_teardown(test_spooled_event_written_once, mount_tmpfs,
                                                 umount_tmpfs),
         };
         int r;

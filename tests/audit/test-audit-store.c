@@ -305,11 +305,13 @@ static void test_spool_with_bad_lines(void **state) {
         _cleanup_free_ char *spool = path_in(f, EG_AUDIT_DB_FILE EG_AUDIT_SPOOL_SUFFIX);
         static const char *const unread[] = { "S-5", "S-6", "S-7", "S-8", "S-9" };
         _cleanup_(strv_freep) char **rows = NULL;
-        struct eg_audit_columns c = { .transaction_id = "S-1",
-                                      .lane = "A1",
-                                      .start_usec = T0,
-                                      .end_usec = T0 + 1,
-                                      .decision = "refer" };
+        char record[] = "{\"transaction_id\":\"S-1\"}";
+        struct eg_audit_spool_entry entry = { .record = { .transaction_id = "S-1",
+                                                          .lane = "A1",
+                                                          .start_usec = T0,
+                                                          .end_usec = T0 + 1,
+                                                          .decision = "refer" },
+                                              .json = record };
         static const char *const bad[] = {
                 "not json\n",
                 "{\"version\":2,\"transaction_id\":\"S-9\",\"lane\":\"A1\",\"start_usec\":1,"
@@ -330,8 +332,8 @@ static void test_spool_with_bad_lines(void **state) {
 
         open_audit(f);
         f->audit = eg_audit_free(f->audit);
-        assert_int_equal(eg_audit_spool_append(spool, &c, "{\"transaction_id\":\"S-1\"}"), 0);
-        assert_int_equal(eg_audit_spool_append(spool, &c, "{\"transaction_id\":\"S-1\"}"), 0);
+        assert_int_equal(eg_audit_spool_append(spool, &entry), 0);
+        assert_int_equal(eg_audit_spool_append(spool, &entry), 0);
         out = fopen(spool, "a");
         assert_non_null(out);
         for (size_t i = 0; i < ELEMENTSOF(bad); i++)

@@ -51,6 +51,7 @@ struct eg_audit_job {
         eg_audit_export_fn export_done;
         void *userdata;
         EG_LIST_FIELDS(struct eg_audit_job, jobs);
+        bool spooled; /* EVENT: in the spool (worker thread; the loop reads it after the join) */
         /* Loop thread only: every job between submission and dispatch, for eg_audit_cancel(). */
         bool cancelled;
         EG_LIST_FIELDS(struct eg_audit_job, inflight);

@@ -40,17 +40,9 @@ static int add_int(json_object *o, const char *key, int64_t value) {
         return 0;
 }
 
-int eg_audit_spool_format_line(const struct eg_audit_columns *c, const char *json,
-                               char **ret_line) {
-        _cleanup_(json_object_putp) json_object *o = json_object_new_object();
-        const char *text;
-        int r;
+static int format_record(json_object *o, const struct eg_audit_columns *c, const char *json) {
+        int r = add_string(o, "transaction_id", c->transaction_id);
 
-        if (!o)
-                return -ENOMEM;
-        r = add_int(o, "version", SPOOL_VERSION);
-        if (r >= 0)
-                r = add_string(o, "transaction_id", c->transaction_id);
         if (r >= 0)
                 r = add_string(o, "lane", c->lane);
         if (r >= 0)
@@ -65,9 +57,39 @@ int eg_audit_spool_format_line(const struct eg_audit_columns *c, const char *jso
                 r = add_string(o, "member_id", c->member_id);
         if (r >= 0)
                 r = add_string(o, "record", json);
+        return r;
+}
+
+static int format_event(json_object *o, const struct eg_audit_event *ev, const char *json) {
+        int r = add_string(o, "type", "event");
+
+        if (r >= 0)
+                r = add_string(o, "lane", ev->lane);
+        if (r >= 0)
+                r = add_int(o, "time_usec", (int64_t) ev->time_usec);
+        if (r >= 0)
+                r = add_string(o, "kind", ev->kind);
+        if (r >= 0)
+                r = add_string(o, "transaction_id", ev->transaction_id);
+        if (r >= 0)
+                r = add_string(o, "event", json);
+        return r;
+}
+
+int eg_audit_spool_format_line(const struct eg_audit_spool_entry *e, char **ret_line) {
+        _cleanup_(json_object_putp) json_object *o = json_object_new_object();
+        const char *text;
+        int r;
+
+        if (!o)
+                return -ENOMEM;
+        r = add_int(o, "version", SPOOL_VERSION);
+        if (r >= 0)
+                r = e->is_event ? format_event(o, &e->event, e->json)
+                                : format_record(o, &e->record, e->json);
         if (r < 0)
                 return r;
-        /* Plain: json-c escapes every newline inside strings, so a record is one line. */
+        /* Plain: json-c escapes every newline inside strings, so an entry is one line. */
         text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
         if (!text || asprintf(ret_line, "%s\n", text) < 0)
                 return -ENOMEM;
@@ -118,13 +140,13 @@ int eg_audit_spool_reserve(const char *path) {
         return fsync(fd) < 0 ? -errno : 0;
 }
 
-int eg_audit_spool_append(const char *path, const struct eg_audit_columns *c, const char *json) {
+int eg_audit_spool_append(const char *path, const struct eg_audit_spool_entry *e) {
         _cleanup_free_ char *line = NULL;
         _cleanup_(closep) int fd = -1;
         struct stat st;
         int r;
 
-        r = eg_audit_spool_format_line(c, json, &line);
+        r = eg_audit_spool_format_line(e, &line);
         if (r < 0)
                 return r;
         fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
@@ -177,16 +199,12 @@ static int get_usec(json_object *o, const char *key, uint64_t *out) {
         return 0;
 }
 
-static bool keys_are_known(json_object *o) {
-        static const char *const known[] = { "version",       "transaction_id", "lane",
-                                             "start_usec",    "end_usec",       "decision",
-                                             "document_hash", "member_id",      "record" };
-
+static bool keys_are_known(json_object *o, const char *const *known, size_t n_known) {
         json_object_object_foreach(o, key, value) {
                 bool found = false;
 
                 (void) value;
-                for (size_t i = 0; i < ELEMENTSOF(known) && !found; i++)
+                for (size_t i = 0; i < n_known && !found; i++)
                         found = streq(key, known[i]);
                 if (!found)
                         return false;
@@ -194,20 +212,29 @@ static bool keys_are_known(json_object *o) {
         return true;
 }
 
-int eg_audit_spool_parse_line(const char *line, struct eg_audit_columns *c, char **ret_json) {
-        _cleanup_(json_object_putp) json_object *o = NULL, *record = NULL;
-        json_object *version, *text;
-        char *json;
+/* The stored JSON text of the record or event under `key`: an object, as the trail keeps it. */
+static int get_stored_json(json_object *o, const char *key, char **ret) {
+        _cleanup_(json_object_putp) json_object *parsed = NULL;
+        json_object *text;
 
-        *c = (struct eg_audit_columns){};
-        o = json_tokener_parse(line);
-        if (!o || !json_object_is_type(o, json_type_object) || !keys_are_known(o))
+        if (!json_object_object_get_ex(o, key, &text) ||
+            !json_object_is_type(text, json_type_string))
                 return -EBADMSG;
-        if (!json_object_object_get_ex(o, "version", &version) ||
-            !json_object_is_type(version, json_type_int) ||
-            json_object_get_int64(version) != SPOOL_VERSION)
+        parsed = json_tokener_parse(json_object_get_string(text));
+        if (!parsed || !json_object_is_type(parsed, json_type_object))
                 return -EBADMSG;
-        if (get_string(o, "transaction_id", true, c->transaction_id, sizeof(c->transaction_id)) <
+        *ret = strdup(json_object_get_string(text));
+        return *ret ? 0 : -ENOMEM;
+}
+
+static int parse_record(json_object *o, struct eg_audit_spool_entry *e) {
+        static const char *const known[] = { "version",       "transaction_id", "lane",
+                                             "start_usec",    "end_usec",       "decision",
+                                             "document_hash", "member_id",      "record" };
+        struct eg_audit_columns *c = &e->record;
+
+        if (!keys_are_known(o, known, ELEMENTSOF(known)) ||
+            get_string(o, "transaction_id", true, c->transaction_id, sizeof(c->transaction_id)) <
                     0 ||
             get_string(o, "lane", true, c->lane, sizeof(c->lane)) < 0 ||
             get_string(o, "decision", true, c->decision, sizeof(c->decision)) < 0 ||
@@ -216,28 +243,71 @@ int eg_audit_spool_parse_line(const char *line, struct eg_audit_columns *c, char
             get_usec(o, "start_usec", &c->start_usec) < 0 ||
             get_usec(o, "end_usec", &c->end_usec) < 0)
                 return -EBADMSG;
-        /* The record itself: JSON text of an object, as the trail stores it. */
-        if (!json_object_object_get_ex(o, "record", &text) ||
-            !json_object_is_type(text, json_type_string))
-                return -EBADMSG;
-        record = json_tokener_parse(json_object_get_string(text));
-        if (!record || !json_object_is_type(record, json_type_object))
-                return -EBADMSG;
-        json = strdup(json_object_get_string(text));
-        if (!json)
-                return -ENOMEM;
-        *ret_json = json;
-        return 0;
+        return get_stored_json(o, "record", &e->json);
 }
 
-/* Insert one record; one already recorded counts as taken. */
-static int take(sqlite3 *db, struct eg_audit_store_writer *w, const struct eg_audit_columns *c,
-                const char *json, uint64_t now_usec) {
-        const struct eg_audit_columns *columns[1] = { c };
-        const char *texts[1] = { json };
-        int status[1] = { 0 };
-        int r = eg_audit_store_insert_group(db, w, 1, columns, texts, now_usec, status);
+static int parse_event(json_object *o, struct eg_audit_spool_entry *e) {
+        static const char *const known[] = { "version", "type",           "lane", "time_usec",
+                                             "kind",    "transaction_id", "event" };
+        struct eg_audit_event *ev = &e->event;
 
+        e->is_event = true;
+        if (!keys_are_known(o, known, ELEMENTSOF(known)) ||
+            get_string(o, "lane", true, ev->lane, sizeof(ev->lane)) < 0 ||
+            get_string(o, "kind", true, ev->kind, sizeof(ev->kind)) < 0 ||
+            get_string(o, "transaction_id", false, ev->transaction_id, sizeof(ev->transaction_id)) <
+                    0 ||
+            get_usec(o, "time_usec", &ev->time_usec) < 0)
+                return -EBADMSG;
+        return get_stored_json(o, "event", &e->json);
+}
+
+int eg_audit_spool_parse_line(const char *line, struct eg_audit_spool_entry *ret) {
+        _cleanup_(json_object_putp) json_object *o = NULL;
+        json_object *version, *type;
+        int r;
+
+        *ret = (struct eg_audit_spool_entry){};
+        o = json_tokener_parse(line);
+        if (!o || !json_object_is_type(o, json_type_object))
+                return -EBADMSG;
+        if (!json_object_object_get_ex(o, "version", &version) ||
+            !json_object_is_type(version, json_type_int) ||
+            json_object_get_int64(version) != SPOOL_VERSION)
+                return -EBADMSG;
+        /* Records carry no type: the first spools held nothing else. */
+        if (!json_object_object_get_ex(o, "type", &type))
+                r = parse_record(o, ret);
+        else if (json_object_is_type(type, json_type_string) &&
+                 streq(json_object_get_string(type), "event"))
+                r = parse_event(o, ret);
+        else
+                r = -EBADMSG;
+        if (r < 0) {
+                free(ret->json);
+                *ret = (struct eg_audit_spool_entry){};
+        }
+        return r;
+}
+
+/* Insert one entry; one the trail already holds counts as taken. */
+static int take(sqlite3 *db, struct eg_audit_store_writer *w, const struct eg_audit_spool_entry *e,
+                uint64_t now_usec) {
+        const struct eg_audit_columns *columns[1] = { &e->record };
+        const char *texts[1] = { e->json };
+        int status[1] = { 0 };
+        bool known = false;
+        int r;
+
+        if (e->is_event) {
+                /* Events have no id of their own: the same lane, time, kind and text is the
+                 * same event, written after all when the disk had room again. */
+                r = eg_audit_store_has_event(db, &e->event, e->json, &known);
+                if (r < 0 || known)
+                        return r;
+                return eg_audit_store_insert_event(db, w, &e->event, e->json, now_usec);
+        }
+        r = eg_audit_store_insert_group(db, w, 1, columns, texts, now_usec, status);
         if (r < 0)
                 return r;
         return status[0] == -EEXIST ? 0 : status[0];
@@ -279,16 +349,15 @@ int eg_audit_spool_import(sqlite3 *db, struct eg_audit_store_writer *w, const ch
                 return -errno;
         fd = -1; /* closed with f */
         while ((n = getline(&line, &cap, f)) > 0) {
-                _cleanup_free_ char *json = NULL;
-                struct eg_audit_columns c;
+                struct eg_audit_spool_entry e;
 
-                /* Only a line with its newline is complete; a record is never this long. */
+                /* Only a line with its newline is complete; an entry is never this long. */
                 if (line[n - 1] != '\n' || (size_t) n > EG_AUDIT_SPOOL_LINE_MAX) {
                         bad++;
                         continue;
                 }
                 line[n - 1] = '\0';
-                r = eg_audit_spool_parse_line(line, &c, &json);
+                r = eg_audit_spool_parse_line(line, &e);
                 if (r == -ENOMEM)
                         break;
                 if (r < 0) {
@@ -296,7 +365,8 @@ int eg_audit_spool_import(sqlite3 *db, struct eg_audit_store_writer *w, const ch
                         r = 0;
                         continue;
                 }
-                r = take(db, w, &c, json, now_usec);
+                r = take(db, w, &e, now_usec);
+                free(e.json);
                 if (r < 0)
                         break;
                 taken++;
@@ -306,7 +376,7 @@ int eg_audit_spool_import(sqlite3 *db, struct eg_audit_store_writer *w, const ch
         fclose(f);
         if (r < 0)
                 return log_error_errno(r,
-                                       "audit trail: the spool's records could not be taken "
+                                       "audit trail: the spool's entries could not be taken "
                                        "in yet (%u taken): %m; kept for the next start",
                                        taken);
         if (bad > 0)
@@ -314,6 +384,7 @@ int eg_audit_spool_import(sqlite3 *db, struct eg_audit_store_writer *w, const ch
         else if (unlink(path) < 0)
                 log_warning_errno(errno, "audit trail: cannot remove the spool: %m");
         if (taken > 0)
-                log_notice("audit trail: %u record(s) from the spool taken in", taken);
+                log_notice("audit trail: %u record(s) and lane event(s) from the spool taken in",
+                           taken);
         return (int) taken;
 }

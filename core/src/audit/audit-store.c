@@ -459,6 +459,32 @@ fail:
         return r;
 }
 
+int eg_audit_store_has_event(sqlite3 *db, const struct eg_audit_event *ev, const char *json,
+                             bool *ret) {
+        _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
+        int rc;
+
+        /* events_by_time narrows it to the events of that microsecond. */
+        rc = sqlite3_prepare_v2(db,
+                                "SELECT 1 FROM events WHERE time_usec = ? AND lane = ? AND "
+                                "kind = ? AND event = ? LIMIT 1",
+                                -1, &st, NULL);
+        if (rc == SQLITE_OK)
+                rc = sqlite3_bind_int64(st, 1, clamp(ev->time_usec));
+        if (rc == SQLITE_OK)
+                rc = sqlite3_bind_text(st, 2, ev->lane, -1, SQLITE_STATIC);
+        if (rc == SQLITE_OK)
+                rc = sqlite3_bind_text(st, 3, ev->kind, -1, SQLITE_STATIC);
+        if (rc == SQLITE_OK)
+                rc = sqlite3_bind_text(st, 4, json, -1, SQLITE_STATIC);
+        if (rc == SQLITE_OK)
+                rc = sqlite3_step(st);
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+                return eg_audit_store_errno(db, rc) ?: -EIO;
+        *ret = rc == SQLITE_ROW;
+        return 0;
+}
+
 int eg_audit_store_heartbeat(sqlite3 *db, uint64_t now_usec) {
         _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
         int rc, r;

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <sqlite3.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -64,6 +65,10 @@ void eg_audit_store_writer_clear(struct eg_audit_store_writer *w);
 int eg_audit_store_insert_group(sqlite3 *db, struct eg_audit_store_writer *w, size_t n,
                                 const struct eg_audit_columns *const columns[],
                                 const char *const json[], uint64_t now_usec, int status[]);
+
+/* Does the trail hold this lane event (same lane, time, kind and JSON text)? */
+int eg_audit_store_has_event(sqlite3 *db, const struct eg_audit_event *ev, const char *json,
+                             bool *ret);
 
 /* One lane event in its own transaction; returns after COMMIT. */
 int eg_audit_store_insert_event(sqlite3 *db, struct eg_audit_store_writer *w,

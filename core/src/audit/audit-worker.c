@@ -57,6 +57,46 @@ static void post_finished(struct eg_audit_worker *w, struct eg_audit_job *j) {
         pthread_mutex_unlock(&w->lock);
 }
 
+static void spool_record(struct eg_audit_worker *w, const struct eg_audit_job *j) {
+        const struct eg_audit_columns *c = &j->columns;
+        struct eg_audit_spool_entry e = { .record = *c, .json = j->json };
+        int r;
+
+        /* The lane writes a refused record again each time the trail may take it; one line
+         * is enough, and a second would eat the room kept for other lanes' records. */
+        if (strv_contains(w->spooled, c->transaction_id))
+                return;
+        r = eg_audit_spool_append(w->spool_path, &e);
+        if (r >= 0 && strv_extend(&w->spooled, c->transaction_id) < 0)
+                log_oom(); /* only a retry's line more */
+        if (r < 0)
+                log_error_errno(r,
+                                "audit trail: record %s cannot be kept in the spool either: "
+                                "%m; it lives in memory only until the trail takes it",
+                                c->transaction_id);
+        else
+                log_warning("audit trail: record %s kept in the spool until the trail takes it",
+                            c->transaction_id);
+}
+
+/* A refused lane event, once: the loop keeps the job and submits it again. */
+static void spool_event(struct eg_audit_worker *w, struct eg_audit_job *j) {
+        struct eg_audit_spool_entry e = { .is_event = true, .event = j->event, .json = j->json };
+        int r;
+
+        if (j->spooled)
+                return;
+        r = eg_audit_spool_append(w->spool_path, &e);
+        if (r < 0) {
+                log_error_errno(r,
+                                "audit trail: lane event (%s %s on lane %s) cannot be kept in "
+                                "the spool either: %m",
+                                j->event.kind, j->event.action, j->event.lane);
+                return;
+        }
+        j->spooled = true;
+}
+
 static void run_job(struct eg_audit_worker *w, struct eg_audit_job *j) {
         switch (j->kind) {
         case EG_AUDIT_JOB_WRITE:
@@ -64,6 +104,8 @@ static void run_job(struct eg_audit_worker *w, struct eg_audit_job *j) {
         case EG_AUDIT_JOB_EVENT:
                 j->status = eg_audit_store_insert_event(w->db, &w->writer, &j->event, j->json,
                                                         now_usec(CLOCK_REALTIME));
+                if (j->status < 0 && j->status != -EINVAL)
+                        spool_event(w, j);
                 break;
         case EG_AUDIT_JOB_LIST_EVENTS:
                 j->status =
@@ -84,26 +126,6 @@ static void run_job(struct eg_audit_worker *w, struct eg_audit_job *j) {
         case EG_AUDIT_JOB_EXPORT:
                 break; /* started by the caller of run_job's loop */
         }
-}
-
-static void spool(struct eg_audit_worker *w, const struct eg_audit_columns *c, const char *json) {
-        int r;
-
-        /* The lane writes a refused record again each time the trail may take it; one line
-         * is enough, and a second would eat the room kept for other lanes' records. */
-        if (strv_contains(w->spooled, c->transaction_id))
-                return;
-        r = eg_audit_spool_append(w->spool_path, c, json);
-        if (r >= 0 && strv_extend(&w->spooled, c->transaction_id) < 0)
-                log_oom(); /* only a retry's line more */
-        if (r < 0)
-                log_error_errno(r,
-                                "audit trail: record %s cannot be kept in the spool either: "
-                                "%m; it lives in memory only until the trail takes it",
-                                c->transaction_id);
-        else
-                log_warning("audit trail: record %s kept in the spool until the trail takes it",
-                            c->transaction_id);
 }
 
 /*
@@ -134,7 +156,7 @@ static void write_group(struct eg_audit_worker *w, struct eg_audit_job **batch) 
                 /* The trail could not take it: on disk beside it until it can (audit-spool.h).
                  * A duplicate or a refused record is the caller's bug, not the disk's. */
                 if (status[i] < 0 && status[i] != -EEXIST && status[i] != -EINVAL)
-                        spool(w, columns[i], json[i]);
+                        spool_record(w, group[i]);
                 post_finished(w, group[i]);
         }
 }

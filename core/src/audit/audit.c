@@ -91,11 +91,12 @@ static void keep_pending_event(struct eg_audit *a, struct eg_audit_job *j) {
                 struct eg_audit_job *oldest = a->pending_events;
 
                 log_full_errno(
-                        LOG_CRIT, 0,
+                        oldest->spooled ? LOG_ERR : LOG_CRIT, 0,
                         "audit trail: %u lane events wait for the disk; the oldest (%s %s on "
-                        "lane %s) is lost",
+                        "lane %s) %s",
                         EG_AUDIT_MAX_PENDING_EVENTS, oldest->event.kind, oldest->event.action,
-                        oldest->event.lane);
+                        oldest->event.lane,
+                        oldest->spooled ? "waits in the spool only" : "is lost");
                 EG_LIST_REMOVE(jobs, a->pending_events, oldest);
                 a->n_pending_events--;
                 eg_audit_job_free(oldest);
@@ -219,9 +220,20 @@ static bool dispatch(struct eg_audit *a, struct eg_audit_job *j) {
         return false;
 }
 
+/* A lane event still unwritten as egated stops. */
+static void count_unwritten_event(const struct eg_audit_job *j, size_t *spooled, size_t *lost) {
+        if (j->spooled) {
+                (*spooled)++;
+                return;
+        }
+        log_error_errno(j->status, "audit trail: lane event (%s %s on lane %s) lost: %m",
+                        j->event.kind, j->event.action, j->event.lane);
+        (*lost)++;
+}
+
 static void destroy(struct eg_audit *a) {
         struct eg_audit_job *finished, *j;
-        size_t lost = 0;
+        size_t lost = 0, spooled = 0;
 
         /* Off the loop before the worker closes the eventfd the loop watches. */
         a->done_source = sd_event_source_disable_unref(a->done_source);
@@ -236,23 +248,28 @@ static void destroy(struct eg_audit *a) {
                         eg_audit_worker_submit(&a->worker, j); /* nobody cancels any more */
                 }
         /* Queued writes still reach the disk; nobody hears about them any more.  A lane event
-         * the disk refused on this last try is lost: count it, as the kept ones below. */
+         * the disk refused on this last try waits in the spool for the next start, or, when
+         * the spool could not take it either, is lost: count them, as the kept ones below. */
         finished = eg_audit_worker_stop(&a->worker);
         while ((j = finished)) {
                 EG_LIST_REMOVE(jobs, finished, j);
-                if (j->kind == EG_AUDIT_JOB_EVENT && status_breaks_writability(j->status)) {
-                        log_error_errno(j->status,
-                                        "audit trail: lane event (%s %s on lane %s) lost: %m",
-                                        j->event.kind, j->event.action, j->event.lane);
-                        lost++;
-                }
+                if (j->kind == EG_AUDIT_JOB_EVENT && status_breaks_writability(j->status))
+                        count_unwritten_event(j, &spooled, &lost);
                 eg_audit_job_free(j);
         }
+        /* Only without a worker: logged when the disk refused them. */
         while ((j = a->pending_events)) {
                 EG_LIST_REMOVE(jobs, a->pending_events, j);
+                if (j->spooled)
+                        spooled++;
+                else
+                        lost++;
                 eg_audit_job_free(j);
-                lost++;
         }
+        if (spooled > 0)
+                log_warning("audit trail: %zu lane events the disk refused wait in the spool for "
+                            "the next start",
+                            spooled);
         if (lost > 0)
                 log_error("audit trail: %zu lane events the disk refused are lost with this "
                           "egated (see the journal for each)",
