@@ -63,7 +63,10 @@ static int reply_error(sd_bus_message *call, int status, const char *message) {
 struct pending_call {
         struct eg_bus *bus;
         sd_bus_message *call;
+        /* Answers the call, or fails (< 0) and on_admin_done() answers the error. */
         int (*reply)(struct pending_call *p, struct eg_registry_admin_result *res);
+        /* Set by a reply function that went on to another step, which owns p now. */
+        bool handed_on;
         /* EnrollFinger */
         char member_id[EG_MEMBER_ID_MAX + 1];
         char device_id[256];
@@ -83,10 +86,16 @@ static void on_admin_done(struct eg_registry_admin_result *res, void *userdata) 
         struct pending_call *p = userdata;
         int r;
 
+        p->handed_on = false;
         if (res->status < 0)
                 r = reply_error(p->call, res->status, res->message);
-        else
+        else {
                 r = p->reply(p, res);
+                if (p->handed_on)
+                        return;
+                if (r < 0) /* e.g. no memory for the reply: the caller still hears of it */
+                        r = reply_error(p->call, r, NULL);
+        }
         if (r < 0)
                 log_object(LOG_DEBUG, r, EG_LOG_OBJECT_BUS, "registry",
                            "cannot send the reply: %m");
@@ -94,9 +103,9 @@ static void on_admin_done(struct eg_registry_admin_result *res, void *userdata) 
 }
 
 /*
- * Start req for the call m; the reply follows from the registry.  A reply
- * function that goes on with another request takes the pending call itself
- * and returns 1 (see EnrollFinger).
+ * Start req for the call m; the reply follows from the registry.  p is the pending call when
+ * the method needs more than the reply function (EnrollFinger), else NULL; it is ours
+ * either way.
  */
 static int start(struct eg_bus *b, sd_bus_message *m, sd_bus_error *error,
                  struct eg_registry_admin_request *req,
@@ -343,14 +352,14 @@ fail:
         pending_free(p);
 }
 
-/* The member exists: enrol on the scanner, if it is still free to use. */
+/* The member exists: enrol on the scanner, if it is still free to use.  The operation takes
+ * p over: nothing is allocated here, so no failure can leave the call unanswered. */
 static int reply_member_exists(struct pending_call *p, struct eg_registry_admin_result *res) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         struct eg_op_args args = { .size = sizeof(args),
                                    .kind = EG_OP_FINGER_ENROLL,
                                    .finger = p->position };
         struct eg_device *d = eg_device_find(p->bus->manager, p->device_id);
-        struct pending_call *next;
         int r;
 
         if (!d)
@@ -358,20 +367,14 @@ static int reply_member_exists(struct pending_call *p, struct eg_registry_admin_
                                                   "device %s went away", p->device_id);
         if (check_scanner(p->bus, d, p->call, &error) < 0)
                 return sd_bus_reply_method_error(p->call, &error);
-        /* on_admin_done() frees p when we return: the operation gets a copy. */
-        next = malloc(sizeof(*next));
-        if (!next)
-                return -ENOMEM;
-        *next = *p;
-        next->call = sd_bus_message_ref(p->call);
-        log_device(LOG_INFO, 0, d->id, "enrolling %s of member %s",
-                   eg_finger_position_to_string(p->position), p->member_id);
-        r = eg_operation_start(p->bus->manager, d->id, &args, 0, on_enrolled, next, NULL);
+        r = eg_operation_start(p->bus->manager, d->id, &args, 0, on_enrolled, p, NULL);
         if (r < 0) {
-                pending_free(next);
                 (void) eg_bus_error_from_operation(&error, r, NULL);
                 return sd_bus_reply_method_error(p->call, &error);
         }
+        log_device(LOG_INFO, 0, d->id, "enrolling %s of member %s",
+                   eg_finger_position_to_string(p->position), p->member_id);
+        p->handed_on = true;
         return 0;
 }
 
