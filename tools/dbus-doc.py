@@ -51,7 +51,9 @@ ERROR_MEANINGS = {
                "face in view.",
     "TryAgain": "The read was not good enough (unreadable document, poor fingerprint, "
                 "several faces): present it again.",
-    "ShuttingDown": "egated is stopping.",
+    "ShuttingDown": "egated is stopping: a call that comes now is refused, and a call still "
+                    "waiting for its device, the audit trail or the registry is answered with "
+                    "this before egated leaves the bus.",
     "NoTransaction": "The lane has no transaction in progress.",
 }
 

@@ -123,12 +123,13 @@ static void dump(const char *title, const char *path) {
                 text ? text : "(none)\n", title);
 }
 
-static void start_egated(struct harness *h, const char *extra_plugin_dir) {
+static void start_egated(struct harness *h, const char *extra_plugin_dir,
+                         unsigned operation_timeout_ms) {
         const char *build = getenv("EGATE_BUILD_ROOT"), *source = getenv("EGATE_SOURCE_ROOT");
         _cleanup_free_ char *config = harness_xasprintf("%s/egated.conf", h->dir),
-                            *text = harness_xasprintf("[daemon]\noperation-timeout-ms = %d\n"
+                            *text = harness_xasprintf("[daemon]\noperation-timeout-ms = %u\n"
                                                       "state-directory = %s/state\n",
-                                                      TEST_OPERATION_TIMEOUT_MS, h->dir),
+                                                      operation_timeout_ms, h->dir),
                             *egated = harness_xasprintf("%s/core/egated", build),
                             *scenario = harness_xasprintf(
                                     "%s/plugins/mock/scenarios/all-devices.json", source),
@@ -185,7 +186,9 @@ struct harness *harness_start(const struct harness_options *o) {
         assert_true(sd_bus_add_match(h->bus, &h->match,
                                      "type='signal',path_namespace='" EG_ROOT_PATH "'",
                                      harness_on_signal, h) >= 0);
-        start_egated(h, o ? o->extra_plugin_dir : NULL);
+        start_egated(h, o ? o->extra_plugin_dir : NULL,
+                     o && o->operation_timeout_ms ? o->operation_timeout_ms
+                                                  : TEST_OPERATION_TIMEOUT_MS);
         return h;
 }
 
@@ -236,6 +239,17 @@ void harness_stop(struct harness *h) {
         free(h);
         harness_current = NULL;
         assert_true(clean);
+}
+
+int harness_wait_egated_exit(struct harness *h, uint64_t timeout_usec) {
+        int status = harness_wait_until(h->egated_pid, timeout_usec);
+
+        if (status == -1) {
+                (void) kill(h->egated_pid, SIGKILL);
+                (void) waitpid(h->egated_pid, NULL, 0);
+        }
+        h->egated_pid = -1;
+        return status != -1 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 int harness_setup(void **state) {

@@ -42,6 +42,8 @@ struct harness_options {
         bool permissive_policy;
         /* Another --plugin-dir, scanned before the build's mock plugin directory. */
         const char *extra_plugin_dir;
+        /* The operation deadline; 0: TEST_OPERATION_TIMEOUT_MS. */
+        unsigned operation_timeout_ms;
 };
 
 struct harness {
@@ -73,6 +75,11 @@ void harness_stop(struct harness *h);
 static inline void harness_pass(struct harness *h) {
         h->passed = true;
 }
+
+/* Wait for egated to exit (after a signal the test sent it) and forget it: harness_stop()
+ * stops only the bus then.  Returns its exit status, or -1 when it did not exit normally in
+ * time. */
+int harness_wait_egated_exit(struct harness *h, uint64_t timeout_usec);
 
 /* Another connection as root (close it with sd_bus_flush_close_unref). */
 sd_bus *harness_connect(struct harness *h);

@@ -15,6 +15,7 @@
 
 #include "audit/audit-record.h"
 #include "audit/audit.h"
+#include "bus-call.h"
 #include "bus-errors.h"
 #include "bus.h"
 #include "log.h"
@@ -84,19 +85,20 @@ static int append_summary(sd_bus_message *reply, const char *json) {
                                      r->end_usec, r->lane, r->decision, reasons);
 }
 
-/* Answer call (its reference is ours) with the rows, each appended as one element of an array of
- * the given signature. */
-static void reply_rows(sd_bus_message *call, int status, char **rows, size_t n, const char *element,
+/* Answer call (and forget it) with the rows, each appended as one element of an array of the
+ * given signature. */
+static void reply_rows(struct eg_bus_call *call, int status, char **rows, size_t n,
+                       const char *element,
                        int (*append)(sd_bus_message *reply, const char *json)) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         int r;
 
         if (status < 0) {
-                (void) reply_error(call, status, "cannot read the audit trail");
-                sd_bus_message_unref(call);
+                (void) reply_error(call->message, status, "cannot read the audit trail");
+                eg_bus_call_free(call);
                 return;
         }
-        r = sd_bus_message_new_method_return(call, &reply);
+        r = sd_bus_message_new_method_return(call->message, &reply);
         if (r >= 0)
                 r = sd_bus_message_open_container(reply, 'a', element);
         for (size_t i = 0; r >= 0 && i < n; i++)
@@ -106,8 +108,8 @@ static void reply_rows(sd_bus_message *call, int status, char **rows, size_t n, 
         if (r >= 0)
                 r = sd_bus_send(NULL, reply, NULL);
         if (r < 0)
-                (void) reply_error(call, r, "cannot answer");
-        sd_bus_message_unref(call);
+                (void) reply_error(call->message, r, "cannot answer");
+        eg_bus_call_free(call);
 }
 
 static void list_done(int status, char **rows, size_t n, void *userdata) {
@@ -116,6 +118,7 @@ static void list_done(int status, char **rows, size_t n, void *userdata) {
 
 static int method_list(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         struct eg_audit *a = audit_of(userdata);
+        struct eg_bus_call *call;
         uint64_t since, until;
         uint32_t limit;
         int r;
@@ -128,9 +131,12 @@ static int method_list(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         if (until != 0 && since > until)
                 return sd_bus_error_set(error, EG_BUS_ERROR_INVALID_ARGUMENT,
                                         "since_usec is after until_usec");
-        r = eg_audit_list(a, since, until, limit, list_done, sd_bus_message_ref(m));
+        call = eg_bus_call_keep(userdata, m, sizeof(*call));
+        if (!call)
+                return -ENOMEM;
+        r = eg_audit_list(a, since, until, limit, list_done, call);
         if (r < 0) {
-                sd_bus_message_unref(m);
+                eg_bus_call_free(call);
                 return sd_bus_error_set_errnof(error, -r, "cannot list the audit trail: %s",
                                                strerror(-r));
         }
@@ -169,6 +175,7 @@ static void list_events_done(int status, char **rows, size_t n, void *userdata) 
 
 static int method_list_events(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         struct eg_audit *a = audit_of(userdata);
+        struct eg_bus_call *call;
         uint64_t since, until;
         const char *id;
         uint32_t limit;
@@ -187,11 +194,13 @@ static int method_list_events(sd_bus_message *m, void *userdata, sd_bus_error *e
                                          "a transaction id has at most %d letters, digits, "
                                          "'.', '_', ':' and '-'",
                                          EG_AUDIT_ID_MAX - 1);
-        /* id lives in m, which stays referenced until list_events_done(). */
-        r = eg_audit_list_events(a, since, until, limit, id, list_events_done,
-                                 sd_bus_message_ref(m));
+        /* id lives in m, which the kept call references until list_events_done(). */
+        call = eg_bus_call_keep(userdata, m, sizeof(*call));
+        if (!call)
+                return -ENOMEM;
+        r = eg_audit_list_events(a, since, until, limit, id, list_events_done, call);
         if (r < 0) {
-                sd_bus_message_unref(m);
+                eg_bus_call_free(call);
                 return sd_bus_error_set_errnof(error, -r, "cannot list the lane events: %s",
                                                strerror(-r));
         }
@@ -201,19 +210,21 @@ static int method_list_events(sd_bus_message *m, void *userdata, sd_bus_error *e
 /* --- Show --- */
 
 static void show_done(int status, char **rows, size_t n, void *userdata) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = userdata;
+        struct eg_bus_call *call = userdata;
 
         if (status < 0)
-                (void) reply_error(call, status, "cannot read the audit trail");
+                (void) reply_error(call->message, status, "cannot read the audit trail");
         else if (n == 0)
-                (void) sd_bus_reply_method_errorf(call, EG_BUS_ERROR_NOT_FOUND,
+                (void) sd_bus_reply_method_errorf(call->message, EG_BUS_ERROR_NOT_FOUND,
                                                   "no audit record with that transaction id");
         else
-                (void) sd_bus_reply_method_return(call, "s", rows[0]);
+                (void) sd_bus_reply_method_return(call->message, "s", rows[0]);
+        eg_bus_call_free(call);
 }
 
 static int method_show(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         struct eg_audit *a = audit_of(userdata);
+        struct eg_bus_call *call;
         const char *id;
         int r;
 
@@ -226,9 +237,12 @@ static int method_show(sd_bus_message *m, void *userdata, sd_bus_error *error) {
                 return sd_bus_error_setf(error, EG_BUS_ERROR_INVALID_ARGUMENT,
                                          "a transaction id has 1 to %d characters",
                                          EG_AUDIT_ID_MAX - 1);
-        r = eg_audit_get(a, id, show_done, sd_bus_message_ref(m));
+        call = eg_bus_call_keep(userdata, m, sizeof(*call));
+        if (!call)
+                return -ENOMEM;
+        r = eg_audit_get(a, id, show_done, call);
         if (r < 0) {
-                sd_bus_message_unref(m);
+                eg_bus_call_free(call);
                 return sd_bus_error_set(error, EG_BUS_ERROR_INVALID_ARGUMENT,
                                         "not a transaction id");
         }
@@ -237,19 +251,17 @@ static int method_show(sd_bus_message *m, void *userdata, sd_bus_error *error) {
 
 /* --- Export, ExportEvents --- */
 
-/* Takes the reference on call that the method took; what: "record(s)" or "lane event(s)". */
-static void export_finished(sd_bus_message *call_ref, int status, uint64_t count,
+/* Answers call and forgets it; what: "record(s)" or "lane event(s)". */
+static void export_finished(struct eg_bus_call *call, int status, uint64_t count,
                             const char *what) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = call_ref;
-
         if (status < 0) {
                 log_object(LOG_NOTICE, status, EG_LOG_OBJECT_BUS, "audit",
                            "export ended after %llu %s: %m", (unsigned long long) count, what);
-                (void) reply_error(call, status, "export failed");
-                return;
-        }
-        (void) sd_bus_reply_method_return(call, "u",
-                                          count > UINT32_MAX ? UINT32_MAX : (uint32_t) count);
+                (void) reply_error(call->message, status, "export failed");
+        } else
+                (void) sd_bus_reply_method_return(
+                        call->message, "u", count > UINT32_MAX ? UINT32_MAX : (uint32_t) count);
+        eg_bus_call_free(call);
 }
 
 static void export_done(int status, uint64_t count, void *userdata) {
@@ -264,6 +276,7 @@ static void export_events_done(int status, uint64_t count, void *userdata) {
 static int start_export(sd_bus_message *m, struct eg_bus *b, bool events, sd_bus_error *error) {
         struct eg_audit *a = audit_of(b);
         _cleanup_free_ char *caller = NULL;
+        struct eg_bus_call *call;
         uint64_t since, until;
         int fd, r;
 
@@ -275,13 +288,15 @@ static int start_export(sd_bus_message *m, struct eg_bus *b, bool events, sd_bus
         if (until != 0 && since > until)
                 return sd_bus_error_set(error, EG_BUS_ERROR_INVALID_ARGUMENT,
                                         "since_usec is after until_usec");
+        call = eg_bus_call_keep(b, m, sizeof(*call));
+        if (!call)
+                return -ENOMEM;
         if (events)
-                r = eg_audit_export_events(a, fd, since, until, export_events_done,
-                                           sd_bus_message_ref(m));
+                r = eg_audit_export_events(a, fd, since, until, export_events_done, call);
         else
-                r = eg_audit_export(a, fd, since, until, export_done, sd_bus_message_ref(m));
+                r = eg_audit_export(a, fd, since, until, export_done, call);
         if (r < 0) {
-                sd_bus_message_unref(m);
+                eg_bus_call_free(call);
                 if (r == -EINVAL || r == -EBADF)
                         return sd_bus_error_set(error, EG_BUS_ERROR_INVALID_ARGUMENT,
                                                 "fd must be a pipe or a regular file open for "

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bus-call.h"
 #include "bus-errors.h"
 #include "bus-image.h"
 #include "bus.h"
@@ -38,8 +39,7 @@ const char *eg_bus_class_interface(int device_class) {
 typedef int (*reply_fn)(sd_bus_message *call, struct eg_op_outcome *o, sd_bus_error *error);
 
 struct pending_call {
-        struct eg_bus *bus;
-        sd_bus_message *call;
+        struct eg_bus_call call; /* first: the bus keeps it */
         reply_fn reply;
 };
 
@@ -50,18 +50,17 @@ static void on_operation_done(struct eg_manager *m, const char *device_id, eg_op
         int r;
 
         if (o->status < 0)
-                r = eg_bus_error_from_outcome(&error, o);
+                r = eg_bus_call_operation_error(&p->call, o, &error);
         else
-                r = p->reply(p->call, o, &error);
+                r = p->reply(p->call.message, o, &error);
         if (r < 0) {
                 if (!sd_bus_error_is_set(&error))
                         sd_bus_error_set_errno(&error, r);
-                r = sd_bus_reply_method_error(p->call, &error);
+                r = sd_bus_reply_method_error(p->call.message, &error);
         }
         if (r < 0)
                 log_device(LOG_DEBUG, r, strna(device_id), "cannot send the reply: %m");
-        sd_bus_message_unref(p->call);
-        free(p);
+        eg_bus_call_free(&p->call);
 }
 
 /*
@@ -90,16 +89,13 @@ static int start_operation(struct eg_bus *b, sd_bus_message *m, sd_bus_error *er
         r = eg_bus_device_lane_busy(b, d, error);
         if (r < 0)
                 return r;
-        p = calloc(1, sizeof(*p));
+        p = eg_bus_call_keep(b, m, sizeof(*p));
         if (!p)
                 return -ENOMEM;
-        p->bus = b;
-        p->call = sd_bus_message_ref(m);
         p->reply = reply;
         r = eg_operation_start(b->manager, d->id, args, 0, on_operation_done, p, NULL);
         if (r < 0) {
-                sd_bus_message_unref(p->call);
-                free(p);
+                eg_bus_call_free(&p->call);
                 return eg_bus_error_from_operation(error, r, NULL);
         }
         return 1; /* the reply follows the outcome */

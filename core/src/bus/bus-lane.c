@@ -6,6 +6,7 @@
 
 #include "attendance.h"
 #include "audit/audit.h"
+#include "bus-call.h"
 #include "bus-errors.h"
 #include "bus.h"
 #include "log.h"
@@ -171,15 +172,15 @@ static int method_set_mode(sd_bus_message *m, void *userdata, sd_bus_error *erro
 
 static void on_override_door_done(struct eg_manager *mgr, const char *device_id, eg_op_id op,
                                   struct eg_op_outcome *o, void *userdata) {
-        sd_bus_message *call = userdata;
+        struct eg_bus_call *call = userdata;
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
 
         if (o->status < 0) {
-                eg_bus_error_from_outcome(&error, o);
-                (void) sd_bus_reply_method_error(call, &error);
+                (void) eg_bus_call_operation_error(call, o, &error);
+                (void) sd_bus_reply_method_error(call->message, &error);
         } else
-                (void) sd_bus_reply_method_return(call, NULL);
-        sd_bus_message_unref(call);
+                (void) sd_bus_reply_method_return(call->message, NULL);
+        eg_bus_call_free(call);
 }
 
 static int method_open_door(sd_bus_message *m, void *userdata, sd_bus_error *error) {
@@ -187,6 +188,7 @@ static int method_open_door(sd_bus_message *m, void *userdata, sd_bus_error *err
         struct eg_op_args args = { .size = sizeof(args), .kind = EG_OP_DOOR_OPEN };
         _cleanup_free_ char *caller = eg_bus_caller_description(b, m);
         const char *door, *reason, *device_id;
+        struct eg_bus_call *call;
         struct eg_device *d;
         struct eg_lane *l;
         int r;
@@ -213,13 +215,15 @@ static int method_open_door(sd_bus_message *m, void *userdata, sd_bus_error *err
                  device_id, strna(caller), reason);
         if (pipeline_of(l))
                 eg_pipeline_note_operator(pipeline_of(l), "open-door", caller, reason);
+        call = eg_bus_call_keep(b, m, sizeof(*call));
+        if (!call)
+                return -ENOMEM;
         /* An override does not queue behind the lane's own command (a door that takes one
          * command at a time would refuse it): that one gives way. */
         eg_operations_cancel_device(b->manager, d, "superseded by an operator's OpenDoor");
-        sd_bus_message_ref(m);
-        r = eg_operation_start(b->manager, device_id, &args, 0, on_override_door_done, m, NULL);
+        r = eg_operation_start(b->manager, device_id, &args, 0, on_override_door_done, call, NULL);
         if (r < 0) {
-                sd_bus_message_unref(m);
+                eg_bus_call_free(call);
                 return eg_bus_error_from_operation(error, r, NULL);
         }
         return 1;

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bus-call.h"
 #include "bus-errors.h"
 #include "bus.h"
 #include "log.h"
@@ -61,8 +62,7 @@ static int reply_error(sd_bus_message *call, int status, const char *message) {
 
 /* An admin request and the call waiting for it. */
 struct pending_call {
-        struct eg_bus *bus;
-        sd_bus_message *call;
+        struct eg_bus_call call; /* first: the bus keeps it */
         /* Answers the call, or fails (< 0) and on_admin_done() answers the error. */
         int (*reply)(struct pending_call *p, struct eg_registry_admin_result *res);
         /* Set by a reply function that went on to another step, which owns p now. */
@@ -75,35 +75,28 @@ struct pending_call {
         size_t size;
 };
 
-static void pending_free(struct pending_call *p) {
-        if (!p)
-                return;
-        sd_bus_message_unref(p->call);
-        free(p);
-}
-
 static void on_admin_done(struct eg_registry_admin_result *res, void *userdata) {
         struct pending_call *p = userdata;
         int r;
 
         p->handed_on = false;
         if (res->status < 0)
-                r = reply_error(p->call, res->status, res->message);
+                r = reply_error(p->call.message, res->status, res->message);
         else {
                 r = p->reply(p, res);
                 if (p->handed_on)
                         return;
                 if (r < 0) /* e.g. no memory for the reply: the caller still hears of it */
-                        r = reply_error(p->call, r, NULL);
+                        r = reply_error(p->call.message, r, NULL);
         }
         if (r < 0)
                 log_object(LOG_DEBUG, r, EG_LOG_OBJECT_BUS, "registry",
                            "cannot send the reply: %m");
-        pending_free(p);
+        eg_bus_call_free(&p->call);
 }
 
 /*
- * Start req for the call m; the reply follows from the registry.  p is the pending call when
+ * Start req for the call m; the reply follows from the registry.  p is the kept call when
  * the method needs more than the reply function (EnrollFinger), else NULL; it is ours
  * either way.
  */
@@ -116,22 +109,20 @@ static int start(struct eg_bus *b, sd_bus_message *m, sd_bus_error *error,
         int r;
 
         if (!registry) {
-                free(p);
+                eg_bus_call_free(p ? &p->call : NULL);
                 return no_registry(error);
         }
         if (!p) {
-                p = calloc(1, sizeof(*p));
+                p = eg_bus_call_keep(b, m, sizeof(*p));
                 if (!p)
                         return -ENOMEM;
         }
         actor = eg_bus_caller_description(b, m);
         req->actor = actor ? actor : "unknown caller";
-        p->bus = b;
-        p->call = sd_bus_message_ref(m);
         p->reply = reply;
         r = eg_registry_admin(registry, req, on_admin_done, p);
         if (r < 0) {
-                pending_free(p);
+                eg_bus_call_free(&p->call);
                 if (r == -EOPNOTSUPP)
                         return sd_bus_error_set(error, EG_BUS_ERROR_NOT_SUPPORTED,
                                                 "this registry backend takes no changes");
@@ -141,22 +132,22 @@ static int start(struct eg_bus *b, sd_bus_message *m, sd_bus_error *error,
 }
 
 static int reply_empty(struct pending_call *p, struct eg_registry_admin_result *res) {
-        return sd_bus_reply_method_return(p->call, NULL);
+        return sd_bus_reply_method_return(p->call.message, NULL);
 }
 
 static int reply_count(struct pending_call *p, struct eg_registry_admin_result *res) {
-        return sd_bus_reply_method_return(p->call, "u", res->count);
+        return sd_bus_reply_method_return(p->call.message, "u", res->count);
 }
 
 static int reply_json(struct pending_call *p, struct eg_registry_admin_result *res) {
-        return sd_bus_reply_method_return(p->call, "s", res->json ? res->json : "{}");
+        return sd_bus_reply_method_return(p->call.message, "s", res->json ? res->json : "{}");
 }
 
 static int reply_list(struct pending_call *p, struct eg_registry_admin_result *res) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         int r;
 
-        r = sd_bus_message_new_method_return(p->call, &reply);
+        r = sd_bus_message_new_method_return(p->call.message, &reply);
         if (r >= 0)
                 r = sd_bus_message_open_container(reply, 'a', "(sssss)");
         for (size_t i = 0; r >= 0 && i < res->n_summaries; i++) {
@@ -298,7 +289,7 @@ static int check_scanner(struct eg_bus *b, struct eg_device *d, sd_bus_message *
 }
 
 static int reply_enrolled(struct pending_call *p, struct eg_registry_admin_result *res) {
-        return sd_bus_reply_method_return(p->call, "su", p->format, (uint32_t) p->size);
+        return sd_bus_reply_method_return(p->call.message, "su", p->format, (uint32_t) p->size);
 }
 
 static void on_enrolled(struct eg_manager *mgr, const char *device_id, eg_op_id op,
@@ -307,12 +298,12 @@ static void on_enrolled(struct eg_manager *mgr, const char *device_id, eg_op_id 
         struct pending_call *p = userdata;
         struct eg_member_finger finger = {};
         struct eg_registry_admin_request req = { .kind = EG_REGISTRY_ADMIN_STORE_FINGER };
-        struct eg_registry *registry = registry_of(p->bus);
+        struct eg_registry *registry = registry_of(p->call.bus);
         _cleanup_free_ char *actor = NULL;
         int r;
 
         if (o->status < 0) {
-                (void) eg_bus_error_from_outcome(&error, o);
+                (void) eg_bus_call_operation_error(&p->call, o, &error);
                 goto fail;
         }
         if (!o->data || o->data_len == 0 || o->data_len > EG_REGISTRY_TEMPLATE_MAX ||
@@ -332,7 +323,7 @@ static void on_enrolled(struct eg_manager *mgr, const char *device_id, eg_op_id 
         };
         req.member_id = p->member_id;
         req.finger = &finger;
-        actor = eg_bus_caller_description(p->bus, p->call);
+        actor = eg_bus_caller_description(p->call.bus, p->call.message);
         req.actor = actor ? actor : "unknown caller";
         p->reply = reply_enrolled;
         r = eg_registry_admin(registry, &req, on_admin_done, p);
@@ -345,11 +336,11 @@ static void on_enrolled(struct eg_manager *mgr, const char *device_id, eg_op_id 
 fail:
         if (o->data)
                 explicit_bzero(o->data, o->data_len);
-        r = sd_bus_reply_method_error(p->call, &error);
+        r = sd_bus_reply_method_error(p->call.message, &error);
         if (r < 0)
                 log_object(LOG_DEBUG, r, EG_LOG_OBJECT_BUS, "registry",
                            "cannot send the reply: %m");
-        pending_free(p);
+        eg_bus_call_free(&p->call);
 }
 
 /* The member exists: enrol on the scanner, if it is still free to use.  The operation takes
@@ -359,18 +350,19 @@ static int reply_member_exists(struct pending_call *p, struct eg_registry_admin_
         struct eg_op_args args = { .size = sizeof(args),
                                    .kind = EG_OP_FINGER_ENROLL,
                                    .finger = p->position };
-        struct eg_device *d = eg_device_find(p->bus->manager, p->device_id);
+        struct eg_bus *b = p->call.bus;
+        struct eg_device *d = eg_device_find(b->manager, p->device_id);
         int r;
 
         if (!d)
-                return sd_bus_reply_method_errorf(p->call, EG_BUS_ERROR_NOT_FOUND,
+                return sd_bus_reply_method_errorf(p->call.message, EG_BUS_ERROR_NOT_FOUND,
                                                   "device %s went away", p->device_id);
-        if (check_scanner(p->bus, d, p->call, &error) < 0)
-                return sd_bus_reply_method_error(p->call, &error);
-        r = eg_operation_start(p->bus->manager, d->id, &args, 0, on_enrolled, p, NULL);
+        if (check_scanner(b, d, p->call.message, &error) < 0)
+                return sd_bus_reply_method_error(p->call.message, &error);
+        r = eg_operation_start(b->manager, d->id, &args, 0, on_enrolled, p, NULL);
         if (r < 0) {
                 (void) eg_bus_error_from_operation(&error, r, NULL);
-                return sd_bus_reply_method_error(p->call, &error);
+                return sd_bus_reply_method_error(p->call.message, &error);
         }
         log_device(LOG_INFO, 0, d->id, "enrolling %s of member %s",
                    eg_finger_position_to_string(p->position), p->member_id);
@@ -405,7 +397,7 @@ static int method_enroll_finger(sd_bus_message *m, void *userdata, sd_bus_error 
         if (!registry_of(b))
                 return no_registry(error);
 
-        p = calloc(1, sizeof(*p));
+        p = eg_bus_call_keep(b, m, sizeof(*p));
         if (!p)
                 return -ENOMEM;
         (void) snprintf(p->member_id, sizeof(p->member_id), "%s", req.member_id);

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "bus-call.h"
 #include "bus-errors.h"
 #include "bus.h"
 #include "log.h"
@@ -159,6 +160,8 @@ int eg_bus_new(sd_bus *bus, struct eg_manager *m, struct eg_bus **ret) {
 
         r = eg_bus_access_register(b);
         if (r >= 0)
+                r = eg_bus_calls_register(b);
+        if (r >= 0)
                 r = eg_bus_manager_register(b);
         if (r >= 0)
                 r = eg_bus_device_register(b);
@@ -184,6 +187,7 @@ int eg_bus_new(sd_bus *bus, struct eg_manager *m, struct eg_bus **ret) {
 struct eg_bus *eg_bus_free(struct eg_bus *b) {
         if (!b)
                 return NULL;
+        eg_bus_calls_done(b);
         eg_manager_remove_listener(b->manager, b);
         eg_bus_audit_detach(b);
         eg_bus_device_state_done(b);

@@ -32,6 +32,7 @@ struct eg_lane;
 #define EG_BUS_API_VERSION 1
 
 struct eg_bus_attendance;
+struct eg_bus_call;
 
 struct eg_bus_claim {
         char *device_id;
@@ -57,6 +58,8 @@ struct eg_bus {
         size_t n_slots;
         struct eg_bus_claim *claims;
         struct eg_bus_attendance *attendances; /* bus-attendance.c */
+        struct eg_bus_call *calls; /* waiting for their answers (bus-call.h) */
+        sd_event_source *calls_exit; /* answers them when the loop ends */
         struct eg_bus_caller callers[EG_BUS_CALLER_CACHE_SIZE];
         unsigned callers_next;
         char **exported_lanes; /* to announce lanes that a reload adds or drops */
