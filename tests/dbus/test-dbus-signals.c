@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Properties and their PropertiesChanged signals as devices change: door movement, device
- * faults, device events, devices unplugged and plugged in again. */
+ * faults, device events, devices unplugged and plugged in again; a lane's ModeChanged. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -256,6 +256,84 @@ static void test_lane_announces_changes_only(void **state) {
         harness_pass(h);
 }
 
+static void set_mode(struct harness *h, const char *mode, const char *reason) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        int r = sd_bus_call_method(h->bus, EG_NAME, LANE_A1_PATH, EG_IFACE("Lane"), "SetMode",
+                                   &error, NULL, "ss", mode, reason);
+
+        if (r < 0)
+                fprintf(stderr, "SetMode %s: %s: %s\n", mode, error.name, error.message);
+        assert_true(r >= 0);
+}
+
+static bool is_mode_changed_to(sd_bus_message *m, void *userdata) {
+        const char *mode, *reason, *who;
+
+        return sd_bus_message_read(m, "sss", &mode, &reason, &who) > 0 &&
+               strcmp(mode, userdata) == 0;
+}
+
+/* The audit trail's lane events for an operator's mode change with this reason (an operator
+ * event's detail). */
+static unsigned mode_events(struct harness *h, const char *reason) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        const char *lane, *kind, *action, *transaction, *code, *who, *detail;
+        unsigned n = 0;
+        uint64_t time;
+
+        assert_true(sd_bus_call_method(h->bus, EG_NAME, EG_ROOT_PATH "/Audit", EG_IFACE("Audit"),
+                                       "ListEvents", &error, &reply, "ttus", UINT64_C(0),
+                                       UINT64_C(0), 0, "") >= 0);
+        assert_true(sd_bus_message_enter_container(reply, 'a', "(tsssssss)") >= 0);
+        while (sd_bus_message_read(reply, "(tsssssss)", &time, &lane, &kind, &action, &transaction,
+                                   &code, &who, &detail) > 0)
+                if (strcmp(kind, "operator") == 0 && strcmp(action, "mode") == 0 &&
+                    strcmp(detail, reason) == 0)
+                        n++;
+        return n;
+}
+
+/* Records are written by the trail's worker, in the order they came. */
+static void wait_mode_event(struct harness *h, const char *reason) {
+        for (unsigned waited = 0; mode_events(h, reason) == 0 && waited < 5000; waited += 20)
+                (void) usleep(20 * 1000);
+        assert_int_equal(mode_events(h, reason), 1);
+}
+
+/* SetMode to the mode the lane is in succeeds and changes nothing: no ModeChanged and no
+ * lane event in the audit trail, which both tell of changes; egated's log keeps the request. */
+static void test_set_mode_unchanged_is_quiet(void **state) {
+        struct harness *h = *state;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        _cleanup_free_ char *mode = NULL;
+
+        set_mode(h, "manual", "test: to manual");
+        m = harness_wait_signal(h, LANE_A1_PATH, EG_IFACE("Lane"), "ModeChanged",
+                                is_mode_changed_to, (void *) "manual", SIGNAL_TIMEOUT);
+        assert_non_null(m);
+        wait_mode_event(h, "test: to manual");
+
+        set_mode(h, "manual", "test: manual again");
+        /* A change after it: what the no-op would have sent comes before this. */
+        set_mode(h, "closed", "test: to closed");
+        sd_bus_message_unref(m);
+        m = harness_wait_signal(h, LANE_A1_PATH, EG_IFACE("Lane"), "ModeChanged",
+                                is_mode_changed_to, (void *) "closed", SIGNAL_TIMEOUT);
+        assert_non_null(m);
+        wait_mode_event(h, "test: to closed");
+
+        sd_bus_message_unref(m);
+        m = harness_wait_signal(h, LANE_A1_PATH, EG_IFACE("Lane"), "ModeChanged",
+                                is_mode_changed_to, (void *) "manual", 0);
+        assert_null(m);
+        assert_int_equal(mode_events(h, "test: manual again"), 0);
+        assert_true(harness_log_contains(h, "test: manual again"));
+        mode = get_string_property(h->bus, LANE_A1_PATH, EG_IFACE("Lane"), "Mode");
+        assert_string_equal(mode, "closed");
+        harness_pass(h);
+}
+
 static bool is_occupancy(sd_bus_message *m, void *userdata) {
         const char *zone;
         int64_t count;
@@ -388,6 +466,8 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_busy_announced_coalesced, harness_setup,
                                                 harness_teardown),
                 cmocka_unit_test_setup_teardown(test_lane_announces_changes_only, harness_setup,
+                                                harness_teardown),
+                cmocka_unit_test_setup_teardown(test_set_mode_unchanged_is_quiet, harness_setup,
                                                 harness_teardown),
                 cmocka_unit_test_setup_teardown(test_device_events_signalled, harness_setup,
                                                 harness_teardown),

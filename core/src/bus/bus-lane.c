@@ -158,9 +158,17 @@ static int method_set_mode(sd_bus_message *m, void *userdata, sd_bus_error *erro
                 return sd_bus_error_set(error, EG_BUS_ERROR_INVALID_ARGUMENT,
                                         "mode must be automatic, manual or closed (emergency "
                                         "follows the emergency input)");
+        if (l->mode == (enum eg_lane_mode) mode_value) {
+                /* Nothing changes, so nothing is announced or audited: ModeChanged and the
+                 * trail's "mode" events tell of changes, and supervisors must be able to
+                 * trust them.  The request itself stays in the log. */
+                log_lane(LOG_INFO, 0, l->name, "mode stays %s: SetMode by %s: %s", mode,
+                         strna(caller), reason);
+                return sd_bus_reply_method_return(m, NULL);
+        }
         if (asprintf(&why, "%s (by %s)", reason, strna(caller)) < 0)
                 return -ENOMEM;
-        if (pipeline_of(l) && l->mode != (enum eg_lane_mode) mode_value)
+        if (pipeline_of(l))
                 eg_pipeline_note_operator(pipeline_of(l), "mode", caller, reason);
         r = eg_lane_set_mode(l, mode_value, why);
         if (r < 0)
