@@ -232,12 +232,34 @@ static void test_waiting_calls_answered_without_doors(void **state) {
         waiting_end(&w);
 }
 
+/* While egated sends the doors to their safe state, an operator's OpenDoor is refused: it must
+ * not cancel the safe-state command that the stop waits for. */
+static void test_open_door_refused_while_stopping(void **state) {
+        struct harness *h = *state;
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+
+        free(harness_mock(h, "fault A1-exit-door door-safe-state delay 1500"));
+        assert_int_equal(kill(h->egated_pid, SIGTERM), 0);
+        assert_true(harness_wait_property(h, EG_ROOT_PATH, EG_IFACE("Manager"), "State", "stopping",
+                                          5 * USEC_PER_SEC));
+        assert_true(sd_bus_call_method(h->bus, EG_NAME, LANE_A1_PATH, EG_IFACE("Lane"), "OpenDoor",
+                                       &error, NULL, "ss", "exit",
+                                       "test: open while egated stops") < 0);
+        assert_string_equal(error.name, EG_ERROR("ShuttingDown"));
+        assert_int_equal(harness_wait_egated_exit(h, 15 * USEC_PER_SEC), 0);
+        assert_true(harness_log_contains(h, "mock-A1-exit-door: in its safe state"));
+        assert_false(harness_log_contains(h, "could not reach its safe state"));
+        harness_pass(h);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_waiting_calls_answered, setup_long_deadline,
                                                 harness_teardown),
                 cmocka_unit_test_setup_teardown(test_waiting_calls_answered_without_doors,
                                                 setup_long_deadline, harness_teardown),
+                cmocka_unit_test_setup_teardown(test_open_door_refused_while_stopping,
+                                                harness_setup, harness_teardown),
         };
         int r = harness_init_process();
 

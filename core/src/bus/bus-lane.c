@@ -219,6 +219,11 @@ static int method_open_door(sd_bus_message *m, void *userdata, sd_bus_error *err
         if (!d)
                 return sd_bus_error_setf(error, EG_BUS_ERROR_NOT_FOUND, "lane %s has no %s door",
                                          l->name, door);
+        /* The stop sends the doors to their safe state: the override below would cancel that
+         * command, and the operation it starts would be refused anyway. */
+        if (b->manager->stopping)
+                return sd_bus_error_set(error, EG_BUS_ERROR_SHUTTING_DOWN,
+                                        "egated is stopping: the doors go to their safe state");
         log_lane(LOG_NOTICE, 0, l->name, "operator override: open %s door (%s) by %s: %s", door,
                  device_id, strna(caller), reason);
         if (pipeline_of(l))
