@@ -17,6 +17,11 @@
 /* Answer "no document" this much before egated's own deadline, so that a traveller who
  * never presents a passport does not mark the reader faulted. */
 #define OP_DEADLINE_MARGIN_MS 100
+/* While the port is away the reader is not there: -ENODEV, as the SDK says of a device that
+ * went away, so that the lane counts a device fault and does not read again (it would for
+ * -EIO, a misread).  The device stays registered and faulted until the port is back. */
+#define PORT_GONE_STATUS (-ENODEV)
+#define PORT_GONE_MESSAGE "reader disconnected"
 
 struct serial_reader {
         struct eg_host *host;
@@ -201,7 +206,7 @@ static void port_lost(struct serial_reader *r, int error) {
         port_close(r);
         document_forget(r); /* whatever lay on it, we can no longer tell */
         emit(r, EG_EVENT_FAULT, "serial port disconnected");
-        finish_op(r, -EIO, "reader disconnected", NULL);
+        finish_op(r, PORT_GONE_STATUS, PORT_GONE_MESSAGE, NULL);
         reconnect_schedule(r);
 }
 
@@ -304,7 +309,7 @@ static int reader_start(void *data, eg_op_id op, const struct eg_op_args *args) 
         if (args->kind != EG_OP_DOCUMENT_READ_MRZ)
                 return -EOPNOTSUPP;
         if (r->fd < 0) {
-                answer(r, op, -EIO, "reader disconnected", NULL);
+                answer(r, op, PORT_GONE_STATUS, PORT_GONE_MESSAGE, NULL);
                 return 0;
         }
         if (r->document_present) {
