@@ -124,7 +124,7 @@ static int reader_add(struct nfc_plugin *p, const char *key, const char *connstr
         if (!r)
                 return -ENOMEM;
         r->plugin = p;
-        r->host = p->host;
+        r->mailbox = p->mailbox;
         r->poll_ms = poll_ms;
         (void) snprintf(r->connstring, sizeof(r->connstring), "%s", connstring);
         r->key = strdup(key);
@@ -283,8 +283,8 @@ static int plugin_init(struct eg_host *host, void **data) {
 static void plugin_shutdown(void *data) {
         struct nfc_plugin *p = data;
 
-        /* Every device is closed by now; this waits for their workers. */
-        chip_mailbox_free(p->mailbox);
+        /* Every device is closed by now; this waits for their workers, a while. */
+        chip_mailbox_close(p->mailbox);
         free(p);
 }
 

@@ -5,7 +5,8 @@
  * worker thread (chip-worker.h) that owns its nfc_context and nfc_device:
  * it runs the chip operations and, between them, polls the field for an
  * ISO/IEC 14443-4 chip (type A, then B), reporting EG_EVENT_CHIP_PRESENT /
- * _REMOVED with eg_host_emit() (allowed from any thread).
+ * _REMOVED through the mailbox (chip_mailbox_emit(): a worker left behind at
+ * shutdown must not reach the host).
  *
  * The plugin never scans for readers: it opens the connstring it was given
  * ([device.X] connstring=, or the udev property ID_EGATE_NFC_CONNSTRING).
@@ -41,7 +42,7 @@ struct nfc_reader {
         struct nfc_reader *next;
 
         /* Set before the worker starts, read-only after. */
-        struct eg_host *host;
+        struct chip_mailbox *mailbox; /* the worker's only way to egated */
         nfc_connstring connstring;
         unsigned poll_ms;
 

@@ -24,7 +24,7 @@ static const nfc_modulation modulations[] = {
 static void emit(struct nfc_reader *r, enum eg_event_type type, const char *message) {
         struct eg_event e = { .size = sizeof(e), .type = type, .message = message };
 
-        (void) eg_host_emit(r->host, r->id, &e);
+        (void) chip_mailbox_emit(r->mailbox, r->id, &e);
 }
 
 static void set_present(struct nfc_reader *r, bool present) {
@@ -50,8 +50,8 @@ static void open_failed(struct nfc_reader *r, const char *why) {
                 return;
         (void) snprintf(message, sizeof(message), "cannot open the NFC reader (%.64s): %s",
                         r->connstring, why);
-        eg_host_log(r->host, EG_LOG_WARNING, "device %s: %s; trying again every %d ms", r->key,
-                    message, NFC_REOPEN_MS);
+        chip_mailbox_log(r->mailbox, EG_LOG_WARNING, "device %s: %s; trying again every %d ms",
+                         r->key, message, NFC_REOPEN_MS);
         r->faulted = true;
         set_present(r, false);
         emit(r, EG_EVENT_FAULT, message);
@@ -90,8 +90,8 @@ static int ensure_open(struct nfc_reader *r, bool now) {
                 return -ENODEV;
         }
         r->device = d;
-        eg_host_log(r->host, EG_LOG_INFO, "device %s: NFC reader %s open", r->key,
-                    nfc_device_get_name(d));
+        chip_mailbox_log(r->mailbox, EG_LOG_INFO, "device %s: NFC reader %s open", r->key,
+                         nfc_device_get_name(d));
         if (r->faulted) {
                 r->faulted = false;
                 emit(r, EG_EVENT_RECOVERED, NULL);
@@ -240,8 +240,8 @@ static void reader_idle(void *userdata) {
                 return;
         k = activate(r, &t);
         if (k < 0) {
-                eg_host_log(r->host, EG_LOG_DEBUG, "device %s: polling failed: %s", r->key,
-                            nfc_strerror(r->device));
+                chip_mailbox_log(r->mailbox, EG_LOG_DEBUG, "device %s: polling failed: %s", r->key,
+                                 nfc_strerror(r->device));
                 r->broken = link_error(k);
                 return;
         }

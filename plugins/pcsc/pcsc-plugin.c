@@ -454,7 +454,7 @@ static int pcsc_init(struct eg_host *host, void **data) {
                 r = eg_host_timer_add(host, 0, on_started, p, &p->start_timer);
         if (r < 0) {
                 pcsc_monitor_stop(p);
-                chip_mailbox_free(p->mailbox);
+                chip_mailbox_close(p->mailbox);
                 plugin_free(p);
                 return r;
         }
@@ -468,8 +468,8 @@ static void pcsc_shutdown(void *data) {
         pcsc_monitor_stop(p);
         if (p->start_timer)
                 eg_host_source_remove(p->host, p->start_timer);
-        /* Every device is closed by now; this waits for their workers. */
-        chip_mailbox_free(p->mailbox);
+        /* Every device is closed by now; this waits for their workers, a while. */
+        chip_mailbox_close(p->mailbox);
         plugin_free(p);
 }
 
