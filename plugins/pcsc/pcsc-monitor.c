@@ -6,8 +6,14 @@
  * go), lists the readers again after every change, and posts differences
  * to the main thread.  When pcscd goes away (stopped, restarted) every
  * reader is reported gone and the thread keeps trying to reach it again.
+ *
+ * The thread is one of the mailbox's (chip-mailbox.h): stopped, it is
+ * joined when it ends, or left behind at shutdown with its struct
+ * pcsc_monitor if pcscd keeps it waiting.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -23,10 +29,17 @@ struct known_reader {
         bool seen; /* in the latest listing */
 };
 
-struct monitor {
-        struct pcsc_plugin *p;
-        SCARDCONTEXT context;
+struct pcsc_monitor {
+        struct chip_mailbox *mailbox;
+        atomic_bool quit;
+
+        pthread_mutex_t lock; /* guards the fields below against the main thread */
+        pthread_cond_t cond; /* scanned, and wake-ups for the naps */
+        bool scanned; /* the first look at the readers is posted */
+        SCARDCONTEXT context; /* written by the monitor thread only */
         bool has_context;
+
+        /* The monitor thread's own. */
         struct known_reader *readers;
         size_t n_readers;
         DWORD pnp_state;
@@ -34,40 +47,35 @@ struct monitor {
         bool service_down_reported;
 };
 
-static void post(struct monitor *m, enum pcsc_mail_kind kind, const char *text, int64_t value) {
-        if (chip_mailbox_post(m->p->mailbox, kind, text, value) < 0)
-                eg_host_log(m->p->host, EG_LOG_ERROR,
-                            "out of memory: a PC/SC reader change was lost");
+static void post(struct pcsc_monitor *m, enum pcsc_mail_kind kind, const char *text,
+                 int64_t value) {
+        if (chip_mailbox_post(m->mailbox, kind, text, value) < 0)
+                chip_mailbox_log(m->mailbox, EG_LOG_ERROR,
+                                 "out of memory: a PC/SC reader change was lost");
 }
 
-static void mark_scanned(struct pcsc_plugin *p) {
-        pthread_mutex_lock(&p->lock);
-        if (!p->scanned) {
-                p->scanned = true;
-                pthread_cond_broadcast(&p->cond);
+static void mark_scanned(struct pcsc_monitor *m) {
+        pthread_mutex_lock(&m->lock);
+        if (!m->scanned) {
+                m->scanned = true;
+                pthread_cond_broadcast(&m->cond);
         }
-        pthread_mutex_unlock(&p->lock);
+        pthread_mutex_unlock(&m->lock);
 }
 
 /* Sleep, but wake up at once for a stop request. */
-static void nap(struct pcsc_plugin *p, unsigned ms) {
+static void nap(struct pcsc_monitor *m, unsigned ms) {
         struct timespec until;
 
-        clock_gettime(CLOCK_MONOTONIC, &until);
-        until.tv_sec += ms / 1000;
-        until.tv_nsec += (long) (ms % 1000) * 1000000L;
-        if (until.tv_nsec >= 1000000000L) {
-                until.tv_sec++;
-                until.tv_nsec -= 1000000000L;
-        }
-        pthread_mutex_lock(&p->lock);
-        while (!atomic_load(&p->quit))
-                if (pthread_cond_timedwait(&p->cond, &p->lock, &until) == ETIMEDOUT)
+        chip_deadline_in(&until, (uint64_t) ms * 1000u);
+        pthread_mutex_lock(&m->lock);
+        while (!atomic_load(&m->quit))
+                if (pthread_cond_timedwait(&m->cond, &m->lock, &until) == ETIMEDOUT)
                         break;
-        pthread_mutex_unlock(&p->lock);
+        pthread_mutex_unlock(&m->lock);
 }
 
-static void forget_reader(struct monitor *m, size_t i, bool report) {
+static void forget_reader(struct pcsc_monitor *m, size_t i, bool report) {
         if (report) {
                 if (m->readers[i].present)
                         post(m, PCSC_MAIL_CARD, m->readers[i].name, 0);
@@ -77,24 +85,24 @@ static void forget_reader(struct monitor *m, size_t i, bool report) {
         m->readers[i] = m->readers[--m->n_readers];
 }
 
-static void drop_context(struct monitor *m, bool report) {
+static void drop_context(struct pcsc_monitor *m, bool report) {
         while (m->n_readers > 0)
                 forget_reader(m, m->n_readers - 1, report);
         if (!m->has_context)
                 return;
-        pthread_mutex_lock(&m->p->lock);
-        m->p->monitor_has_context = false;
-        pthread_mutex_unlock(&m->p->lock);
-        (void) SCardReleaseContext(m->context);
+        pthread_mutex_lock(&m->lock);
         m->has_context = false;
+        pthread_mutex_unlock(&m->lock);
+        (void) SCardReleaseContext(m->context);
         m->pnp_state = 0;
 }
 
-static bool connect_service(struct monitor *m) {
+static bool connect_service(struct pcsc_monitor *m) {
         char message[PCSC_DETAIL_MAX];
+        SCARDCONTEXT context;
         LONG rv;
 
-        rv = SCardEstablishContext(SCARD_SCOPE_SYSTEM, NULL, NULL, &m->context);
+        rv = SCardEstablishContext(SCARD_SCOPE_SYSTEM, NULL, NULL, &context);
         if (rv != SCARD_S_SUCCESS) {
                 if (!m->service_down_reported) {
                         (void) pcsc_error(rv, "SCardEstablishContext", message, sizeof(message));
@@ -104,11 +112,10 @@ static bool connect_service(struct monitor *m) {
                 }
                 return false;
         }
+        pthread_mutex_lock(&m->lock);
+        m->context = context;
         m->has_context = true;
-        pthread_mutex_lock(&m->p->lock);
-        m->p->monitor_context = m->context;
-        m->p->monitor_has_context = true;
-        pthread_mutex_unlock(&m->p->lock);
+        pthread_mutex_unlock(&m->lock);
         if (!m->service_reported) {
                 post(m, PCSC_MAIL_SERVICE, NULL, 1);
                 m->service_reported = true;
@@ -118,7 +125,7 @@ static bool connect_service(struct monitor *m) {
 }
 
 /* The readers as a multi-string ("a\0b\0\0"), or NULL if there are none. */
-static LONG list_readers(struct monitor *m, char **ret) {
+static LONG list_readers(struct pcsc_monitor *m, char **ret) {
         DWORD size = 0;
         char *names;
         LONG rv;
@@ -145,7 +152,7 @@ static LONG list_readers(struct monitor *m, char **ret) {
         return SCARD_S_SUCCESS;
 }
 
-static int sync_readers(struct monitor *m, const char *names) {
+static int sync_readers(struct pcsc_monitor *m, const char *names) {
         for (size_t i = 0; i < m->n_readers; i++)
                 m->readers[i].seen = false;
         for (const char *n = names; n && *n; n += strlen(n) + 1) {
@@ -178,14 +185,14 @@ static int sync_readers(struct monitor *m, const char *names) {
 }
 
 /* One SCardGetStatusChange() round; false when the context is no good any more. */
-static bool wait_for_change(struct monitor *m, DWORD timeout_ms) {
+static bool wait_for_change(struct pcsc_monitor *m, DWORD timeout_ms) {
         size_t n = m->n_readers + 1;
         SCARD_READERSTATE *states = calloc(n, sizeof(*states));
         char message[PCSC_DETAIL_MAX];
         LONG rv;
 
         if (!states) {
-                nap(m->p, PCSC_RECONNECT_MS);
+                nap(m, PCSC_RECONNECT_MS);
                 return true;
         }
         states[0].szReader = PNP_READER;
@@ -231,92 +238,120 @@ static bool wait_for_change(struct monitor *m, DWORD timeout_ms) {
                 if (pcsc_service_lost(rv))
                         return false;
                 (void) pcsc_error(rv, "SCardGetStatusChange", message, sizeof(message));
-                eg_host_log(m->p->host, EG_LOG_WARNING, "%s", message);
-                nap(m->p, PCSC_RECONNECT_MS);
+                chip_mailbox_log(m->mailbox, EG_LOG_WARNING, "%s", message);
+                nap(m, PCSC_RECONNECT_MS);
                 return true;
         }
 }
 
-static void *monitor_main(void *userdata) {
-        struct monitor m = { .p = userdata };
+static void monitor_run(void *arg) {
+        struct pcsc_monitor *m = arg;
         bool first = true;
 
-        while (!atomic_load(&m.p->quit)) {
+        while (!atomic_load(&m->quit)) {
                 char *names = NULL;
                 LONG rv;
 
-                if (!m.has_context && !connect_service(&m)) {
-                        mark_scanned(m.p);
-                        nap(m.p, PCSC_RECONNECT_MS);
+                if (!m->has_context && !connect_service(m)) {
+                        mark_scanned(m);
+                        nap(m, PCSC_RECONNECT_MS);
                         continue;
                 }
-                rv = list_readers(&m, &names);
+                rv = list_readers(m, &names);
                 if (rv != SCARD_S_SUCCESS) {
                         if (pcsc_service_lost(rv))
-                                drop_context(&m, true);
+                                drop_context(m, true);
                         else
-                                nap(m.p, PCSC_RECONNECT_MS);
+                                nap(m, PCSC_RECONNECT_MS);
                         continue;
                 }
-                if (sync_readers(&m, names) < 0) {
-                        eg_host_log(m.p->host, EG_LOG_ERROR, "out of memory listing PC/SC readers");
+                if (sync_readers(m, names) < 0) {
+                        chip_mailbox_log(m->mailbox, EG_LOG_ERROR,
+                                         "out of memory listing PC/SC readers");
                         free(names);
-                        nap(m.p, PCSC_RECONNECT_MS);
+                        nap(m, PCSC_RECONNECT_MS);
                         continue;
                 }
                 free(names);
                 /* The first round only collects the states (every reader is UNAWARE). */
-                if (!wait_for_change(&m, first ? 0 : PCSC_MONITOR_POLL_MS))
-                        drop_context(&m, true);
+                if (!wait_for_change(m, first ? 0 : PCSC_MONITOR_POLL_MS))
+                        drop_context(m, true);
                 if (first) {
-                        mark_scanned(m.p);
+                        mark_scanned(m);
                         first = false;
                 }
         }
-        drop_context(&m, false);
-        free(m.readers);
-        return NULL;
+        drop_context(m, false);
+}
+
+static void monitor_free(void *arg) {
+        struct pcsc_monitor *m = arg;
+
+        free(m->readers);
+        pthread_mutex_destroy(&m->lock);
+        pthread_cond_destroy(&m->cond);
+        free(m);
 }
 
 int pcsc_monitor_start(struct pcsc_plugin *p) {
+        struct pcsc_monitor *m = calloc(1, sizeof(*m));
         struct timespec until;
         int r;
 
-        r = -pthread_create(&p->monitor, NULL, monitor_main, p);
+        if (!m)
+                return -ENOMEM;
+        m->mailbox = p->mailbox;
+        pthread_mutex_init(&m->lock, NULL);
+        chip_cond_init(&m->cond);
+        r = chip_thread_start(p->mailbox, "PC/SC monitor", monitor_run, monitor_free, m);
         if (r < 0) {
-                eg_host_log(p->host, EG_LOG_ERROR, "cannot start the PC/SC monitor thread: %s",
-                            strerror(-r));
+                monitor_free(m);
                 return r;
         }
-        p->monitor_running = true;
+        p->monitor = m;
 
         /* Bounded: with pcscd up this takes a few milliseconds, without it one
          * failed connect().  Declared devices then find their readers at once. */
-        clock_gettime(CLOCK_MONOTONIC, &until);
-        until.tv_sec += PCSC_FIRST_SCAN_TIMEOUT_USEC / 1000000;
-        pthread_mutex_lock(&p->lock);
-        while (!p->scanned)
-                if (pthread_cond_timedwait(&p->cond, &p->lock, &until) == ETIMEDOUT)
+        chip_deadline_in(&until, PCSC_FIRST_SCAN_TIMEOUT_USEC);
+        pthread_mutex_lock(&m->lock);
+        while (!m->scanned)
+                if (pthread_cond_timedwait(&m->cond, &m->lock, &until) == ETIMEDOUT)
                         break;
-        if (!p->scanned)
+        if (!m->scanned)
                 eg_host_log(p->host, EG_LOG_WARNING,
                             "pcscd did not list its readers within %d ms; going on without",
                             PCSC_FIRST_SCAN_TIMEOUT_USEC / 1000);
-        pthread_mutex_unlock(&p->lock);
+        pthread_mutex_unlock(&m->lock);
         return 0;
 }
 
+static void cancel_run(void *arg) {
+        const SCARDCONTEXT *context = arg;
+
+        (void) SCardCancel(*context);
+}
+
 void pcsc_monitor_stop(struct pcsc_plugin *p) {
-        if (!p->monitor_running)
+        struct pcsc_monitor *m = p->monitor;
+        SCARDCONTEXT *cancel = NULL;
+
+        if (!m)
                 return;
-        atomic_store(&p->quit, true);
-        pthread_mutex_lock(&p->lock);
-        /* Ends a SCardGetStatusChange() in progress; one that has not begun yet
-         * ends within PCSC_MONITOR_POLL_MS. */
-        if (p->monitor_has_context)
-                (void) SCardCancel(p->monitor_context);
-        pthread_cond_broadcast(&p->cond);
-        pthread_mutex_unlock(&p->lock);
-        (void) pthread_join(p->monitor, NULL);
-        p->monitor_running = false;
+        p->monitor = NULL; /* the mailbox's from now on */
+        atomic_store(&m->quit, true);
+        pthread_mutex_lock(&m->lock);
+        pthread_cond_broadcast(&m->cond);
+        if (m->has_context && (cancel = malloc(sizeof(*cancel))))
+                *cancel = m->context;
+        pthread_mutex_unlock(&m->lock);
+        if (!cancel)
+                return; /* a wait not cancelled ends within PCSC_MONITOR_POLL_MS */
+
+        /* Ends a SCardGetStatusChange() in progress.  SCardCancel() waits for
+         * pcscd's answer, and a hung pcscd must not hang egated's main thread: it
+         * gets a thread of its own, which shutdown waits for like the others.  A
+         * context the monitor releases meanwhile is only refused (pcsc-lite looks
+         * the handle up under its own lock). */
+        if (chip_thread_start(p->mailbox, "PC/SC monitor cancel", cancel_run, free, cancel) < 0)
+                free(cancel);
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * pcsc: the SDK entry points and the main thread's bookkeeping (which device
- * uses which reader).  None of this calls PC/SC except shutdown(), which
- * stops the monitor thread (see pcsc-plugin.h and README.md).
+ * uses which reader).  None of this calls PC/SC, not even shutdown(): the
+ * SCardCancel() that stops the monitor runs on a thread of its own (see
+ * pcsc-monitor.c, pcsc-plugin.h and README.md).
  *
  * egated.conf:
  *   [plugin.pcsc]
@@ -404,25 +405,17 @@ static void plugin_free(struct pcsc_plugin *p) {
         }
         free(p->auto_lane);
         free(p->auto_role);
-        pthread_mutex_destroy(&p->lock);
-        pthread_cond_destroy(&p->cond);
         free(p);
 }
 
 static int pcsc_init(struct eg_host *host, void **data) {
         struct pcsc_plugin *p = calloc(1, sizeof(*p));
         const char *v;
-        pthread_condattr_t attr;
         int r;
 
         if (!p)
                 return -ENOMEM;
         p->host = host;
-        pthread_mutex_init(&p->lock, NULL);
-        pthread_condattr_init(&attr);
-        pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-        pthread_cond_init(&p->cond, &attr);
-        pthread_condattr_destroy(&attr);
 
         v = eg_host_config_get(host, "auto-readers");
         if (v && parse_bool(v, &p->auto_readers) < 0) {
@@ -468,7 +461,8 @@ static void pcsc_shutdown(void *data) {
         pcsc_monitor_stop(p);
         if (p->start_timer)
                 eg_host_source_remove(p->host, p->start_timer);
-        /* Every device is closed by now; this waits for their workers, a while. */
+        /* Every device is closed by now; this waits for their workers and the
+         * monitor, a while. */
         chip_mailbox_close(p->mailbox);
         plugin_free(p);
 }

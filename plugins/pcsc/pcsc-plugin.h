@@ -6,7 +6,8 @@
  *
  *   monitor thread   one per plugin, its own SCARDCONTEXT: lists the readers
  *                    and waits in SCardGetStatusChange() for readers and cards
- *                    to come and go; reports through the mailbox.
+ *                    to come and go; reports through the mailbox.  Its stop's
+ *                    SCardCancel() runs on a short-lived thread of its own.
  *   device workers   one per device (chip-worker.h), each with its own
  *                    SCARDCONTEXT: SCardConnect / SCardTransmit /
  *                    SCardDisconnect for the operations, in order.
@@ -19,8 +20,6 @@
 
 #include <PCSC/winscard.h>
 #include <egate/plugin.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdbool.h>
 
 #include "chip-worker.h"
@@ -29,7 +28,7 @@
 /* How long init() waits for the first look at pcscd's readers. */
 #define PCSC_FIRST_SCAN_TIMEOUT_USEC (2 * 1000 * 1000)
 /* SCardGetStatusChange() timeout: bounds how late the monitor sees a stop request
- * that raced with SCardCancel(). */
+ * that raced with SCardCancel() or went without it. */
 #define PCSC_MONITOR_POLL_MS 1000
 /* Between attempts to reach pcscd when it is not running. */
 #define PCSC_RECONNECT_MS 250
@@ -92,19 +91,14 @@ struct pcsc_plugin {
         bool started; /* declarations are over: auto devices may be added */
         eg_source_id start_timer;
 
-        /* The monitor thread and what it shares. */
-        pthread_t monitor;
-        bool monitor_running; /* main thread */
-        atomic_bool quit;
-        pthread_mutex_t lock; /* guards the fields below */
-        pthread_cond_t cond; /* scanned, and wake-ups for the monitor's naps */
-        bool scanned; /* the first look at the readers is posted */
-        SCARDCONTEXT monitor_context;
-        bool monitor_has_context;
+        struct pcsc_monitor *monitor; /* running; NULL once asked to stop */
 };
 
 /* pcsc-monitor.c */
+/* Start the monitor thread and wait (PCSC_FIRST_SCAN_TIMEOUT_USEC at most) for
+ * its first look at the readers. */
 int pcsc_monitor_start(struct pcsc_plugin *p);
+/* Ask it to end, without waiting: chip_mailbox_close() waits for it. */
 void pcsc_monitor_stop(struct pcsc_plugin *p);
 
 /* pcsc-card.c: the device worker's side. */

@@ -12,7 +12,6 @@
 #include <stdint.h>
 
 #include <cmocka.h>
-#include <dirent.h>
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
@@ -23,6 +22,7 @@
 #include <unistd.h>
 
 #include "chip-worker.h"
+#include "thread-count.h"
 
 #define READER_NAME "test-reader 1"
 /* Slack for a loaded CI machine on top of the bound under test. */
@@ -192,31 +192,6 @@ static void on_mail(void *userdata, const struct chip_mail *m) {
         mail_delivered++;
 }
 
-static unsigned count_threads(void) {
-        DIR *d = opendir("/proc/self/task");
-        struct dirent *e;
-        unsigned n = 0;
-
-        assert_non_null(d);
-        while ((e = readdir(d)))
-                if (e->d_name[0] != '.')
-                        n++;
-        closedir(d);
-        return n;
-}
-
-/* The thread left behind frees itself: wait until it is gone for good. */
-static bool threads_back_to(unsigned n, uint64_t usec) {
-        uint64_t until = chip_now_usec() + usec;
-
-        while (count_threads() > n) {
-                if (chip_now_usec() >= until)
-                        return false;
-                (void) usleep(10000);
-        }
-        return true;
-}
-
 static struct eg_host *host_new(void) {
         struct eg_host *h = calloc(1, sizeof(*h));
 
@@ -271,7 +246,7 @@ static void *close_mailbox(void *userdata) {
 }
 
 static void test_stuck_worker_is_left_behind(void **state) {
-        unsigned threads_before = count_threads();
+        unsigned threads_before = thread_count();
         struct eg_host *h = host_new();
         struct chip_mailbox *mb = NULL;
         struct closer c = {};
@@ -318,7 +293,7 @@ static void test_stuck_worker_is_left_behind(void **state) {
         lib_set(&lib.wedged, false);
         assert_true(lib_wait(&lib.released, true, 5000000));
         assert_false(pthread_equal(lib.released_on, pthread_self()));
-        assert_true(threads_back_to(threads_before, 5000000));
+        assert_true(thread_count_falls_to(threads_before, 5000));
         assert_true(chip_now_usec() - t1 < 5000000);
         assert_int_equal(h->calls_after_shutdown, 0);
         assert_int_equal(h->completions, 0); /* stopped: answered no more */
@@ -329,7 +304,7 @@ static void test_stuck_worker_is_left_behind(void **state) {
 /* The usual case: a healthy worker is joined from the loop and shutdown does
  * not wait. */
 static void test_stopped_worker_is_joined(void **state) {
-        unsigned threads_before = count_threads();
+        unsigned threads_before = thread_count();
         struct eg_host *h = host_new();
         struct chip_mailbox *mb = NULL;
         struct pollfd pfd = { .events = POLLIN };
@@ -354,7 +329,7 @@ static void test_stopped_worker_is_joined(void **state) {
         }
         assert_true(pthread_equal(lib.released_on, pthread_self()));
         assert_int_equal(mail_delivered, 1); /* what the worker posted */
-        assert_int_equal(count_threads(), threads_before);
+        assert_int_equal(thread_count(), threads_before);
 
         t0 = chip_now_usec();
         chip_mailbox_close(mb);

@@ -27,6 +27,7 @@
 #include "log.h"
 #include "peer-env.h"
 #include "peer-pki.h"
+#include "thread-count.h"
 
 #define DEVICE "pcsc-chip"
 #define AUTO_DEVICE "pcsc-Virtual_PCD_00_01"
@@ -340,6 +341,45 @@ static void test_slow_chip(void **state) {
         chip_outcome_done(&out);
 }
 
+/*
+ * A chip that takes its time while pcscd hangs: the worker is inside
+ * SCardTransmit(), the monitor inside SCardGetStatusChange(), and the
+ * SCardCancel() of the stop would wait for pcscd too.  egated's stop must
+ * still end, within CHIP_STOP_TIMEOUT_USEC; when pcscd comes back the
+ * threads left behind return into the plugin, which the manager has
+ * unloaded by then, and must end cleanly.
+ */
+static void test_hung_pcscd(void **state) {
+        unsigned threads_before = thread_count();
+        struct eg_chip_session_options o;
+        struct chip_outcome out;
+        struct fixture *f;
+        uint64_t t0, took;
+
+        assert_int_equal(setup(state), 0);
+        f = *state;
+        start_vicc(f, (const char *[]){ "--delay-ms", "5000", NULL });
+        /* egated gives up on the first APDU; the worker stays inside it. */
+        o = options();
+        o.apdu_timeout_ms = 300;
+        chip_read(&f->h, &o, &out);
+        chip_assert_check(&out.result->access, EG_CHECK_ABORTED, EG_REASON_CHIP_TIMEOUT, NULL);
+        chip_outcome_done(&out);
+        assert_int_equal(kill(f->pcscd.pid, SIGSTOP), 0);
+        chip_harness_run(&f->h, NULL, NULL, 200);
+
+        t0 = chip_test_now_ms();
+        chip_harness_stop(&f->h);
+        took = chip_test_now_ms() - t0;
+        assert_int_equal(kill(f->pcscd.pid, SIGCONT), 0);
+        if (took < 2900 || took > 5000)
+                fail_msg("stopping took %u ms; the plugin waits 3000 for its threads",
+                         (unsigned) took);
+
+        /* The chip answers after its delay: every thread left behind ends. */
+        assert_true(thread_count_falls_to(threads_before, 15000));
+}
+
 static void test_wrong_mrz(void **state) {
         struct fixture *f = *state;
         struct eg_chip_session_options o = options();
@@ -448,6 +488,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_readers_come_and_go, setup_auto, teardown),
                 cmocka_unit_test_setup_teardown(test_chip_removed_mid_read, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_slow_chip, setup, teardown),
+                cmocka_unit_test_teardown(test_hung_pcscd, teardown),
                 cmocka_unit_test_setup_teardown(test_wrong_mrz, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_bad_mac, setup, teardown),
                 cmocka_unit_test(test_bad_config),
