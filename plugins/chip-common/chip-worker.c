@@ -8,8 +8,9 @@
 
 #include "chip-worker.h"
 
-/* Once started, the worker's thread owns all of this: worker_free() runs when
- * the thread has ended, on whichever side has it then (chip-mailbox.h). */
+/* The main thread submits, cancels and stops through it; after
+ * chip_worker_stop() it is the thread's alone, and worker_free() runs once the
+ * thread has ended, on whichever side owns it then (chip-mailbox.h). */
 struct chip_worker {
         struct chip_mailbox *mailbox;
         char *name;
