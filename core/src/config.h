@@ -26,6 +26,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "macro.h"
 
@@ -235,6 +236,10 @@ void eg_config_errors_clear(struct eg_config_errors *e);
  * config, or a negative errno with every problem found in `errors`.
  */
 int eg_config_load(const char *path, struct eg_config **ret, struct eg_config_errors *errors);
+
+/* egated --check-config: load `path` (as eg_config_load()) and tell: each problem on `err` and
+ * a negative errno, or what the configuration holds on `out` and 0. */
+int eg_config_check(const char *path, FILE *out, FILE *err);
 
 /* Same, from a string (tests, fuzzing); `name` stands in for the file name. */
 int eg_config_load_string(const char *name, const char *text, struct eg_config **ret,

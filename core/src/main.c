@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* egated: command line. */
+#include <errno.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -20,6 +22,8 @@ static void help(void) {
                "     --version            Show the version and exit\n"
                "  -c --config FILE        Configuration file (default %s,\n"
                "                          plus drop-ins in egated.conf.d/*.conf beside it)\n"
+               "     --check-config       Read the configuration, report every problem or\n"
+               "                          what it holds, and exit (1 if egated would refuse it)\n"
                "  -p --plugin-dir DIR     Load plugins from DIR (repeatable; replaces the\n"
                "                          configured and built-in directories, default %s)\n"
                "     --user               Use the session bus instead of the system bus\n"
@@ -43,9 +47,10 @@ enum {
         ARG_LOG_LEVEL,
         ARG_LOG_PERSONAL_DATA,
         ARG_STATE_DIRECTORY,
+        ARG_CHECK_CONFIG,
 };
 
-static int parse_argv(int argc, char *argv[], struct eg_daemon_options *o) {
+static int parse_argv(int argc, char *argv[], struct eg_daemon_options *o, bool *check_config) {
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -56,6 +61,7 @@ static int parse_argv(int argc, char *argv[], struct eg_daemon_options *o) {
                 { "log-level", required_argument, NULL, ARG_LOG_LEVEL },
                 { "log-personal-data", no_argument, NULL, ARG_LOG_PERSONAL_DATA },
                 { "state-directory", required_argument, NULL, ARG_STATE_DIRECTORY },
+                { "check-config", no_argument, NULL, ARG_CHECK_CONFIG },
                 {},
         };
         int c, r;
@@ -101,6 +107,9 @@ static int parse_argv(int argc, char *argv[], struct eg_daemon_options *o) {
                 case ARG_LOG_PERSONAL_DATA:
                         o->log_personal_data = true;
                         break;
+                case ARG_CHECK_CONFIG:
+                        *check_config = true;
+                        break;
                 case '?':
                         return -EINVAL;
                 default:
@@ -116,10 +125,13 @@ int main(int argc, char *argv[]) {
         struct eg_daemon_options o = {
                 .log_level = -1, .mock_setup = eg_mock_support_setup, /* PIPELINE */
         };
+        bool check_config = false;
         int r;
 
         log_setup(EG_LOG_TARGET_AUTO);
-        r = parse_argv(argc, argv, &o);
+        r = parse_argv(argc, argv, &o, &check_config);
+        if (r > 0 && check_config)
+                r = eg_config_check(o.config_file, stdout, stderr) < 0 ? -EINVAL : 0;
         if (r <= 0) {
                 strv_free(o.plugin_dirs);
                 return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;

@@ -64,6 +64,25 @@ char *test_write_file(const char *dir, const char *name, const char *text) {
         return test_write_data(dir, name, text, strlen(text));
 }
 
+char *test_read_file(const char *path) {
+        char *text = NULL;
+        size_t cap = 0;
+        ssize_t n;
+        FILE *f = fopen(path, "re");
+
+        assert_non_null(f);
+        n = getdelim(&text, &cap, '\0', f);
+        if (n < 0) {
+                /* An empty file: nothing read, an empty string. */
+                assert_true(feof(f));
+                free(text);
+                text = strdup("");
+        }
+        assert_non_null(text);
+        fclose(f);
+        return text;
+}
+
 void test_assert_errors(const struct eg_config_errors *errors, const char *const *expected) {
         size_t n = 0;
         bool same;

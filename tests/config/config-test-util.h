@@ -18,6 +18,8 @@ void test_rmdir_rf(const char *dir);
 /* Write `text` (or `size` bytes of `data`) to dir/name, creating parent directories. */
 char *test_write_file(const char *dir, const char *name, const char *text);
 char *test_write_data(const char *dir, const char *name, const void *data, size_t size);
+/* The whole of a text file (caller frees). */
+char *test_read_file(const char *path);
 
 /* Assert that `errors` holds exactly the NULL-terminated list `expected`, printing both
  * lists on a mismatch so a failing test says what it got. */
