@@ -171,13 +171,14 @@ static void put_lane_status(struct reply *r, struct mock_lane *l) {
 }
 
 static int cmd_help(struct mock_plugin *p, struct reply *r, char **argv, size_t argc) {
-        return ok(r, " commands: help | status [lane] | list-travellers | arrive <lane> "
-                     "<traveller> | present-document <lane> <traveller> | remove-document <lane> | "
-                     "place-finger <lane> <traveller> | lift-finger <lane> | enter <lane> <zone> "
-                     "[n] | leave <lane> <zone> [n] | door <device> forced|closed|open | emergency "
-                     "<lane> on|off | fault <device> <op|*> error|hang|crash|unplug|delay <ms> "
-                     "[count] | clear-faults <device> | unplug <device> | replug <device> | "
-                     "ops <device> | stats");
+        return ok(r,
+                  " commands: help | status [lane] | list-travellers | arrive <lane> "
+                  "<traveller> | present-document <lane> <traveller> | remove-document <lane> | "
+                  "place-finger <lane> <traveller> | lift-finger <lane> | enter <lane> <zone> "
+                  "[n] | leave <lane> <zone> [n] | door <device> forced|closed|open | emergency "
+                  "<lane> on|off | fault <device> <op|*> error|hang|crash|unplug|delay <ms> "
+                  "[count [after]] | clear-faults <device> | unplug <device> | replug <device> | "
+                  "ops <device> | stats");
 }
 
 static int cmd_status(struct mock_plugin *p, struct reply *r, char **argv, size_t argc) {
@@ -389,21 +390,30 @@ static int cmd_fault(struct mock_plugin *p, struct reply *r, char **argv, size_t
                 rule.delay_ms = v;
                 next = 5;
         }
-        if (argc > next + 1)
+        if (argc > next + 2)
                 return fail(r, "too many arguments");
-        if (argc == next + 1) {
+        if (argc > next) {
                 if (parse_count(argv[next], 1000000, &v) < 0)
                         return fail(r, "count must be 0 (always) to 1000000, not '%s'", argv[next]);
                 rule.count = v;
+        }
+        /* As a scenario's rule: a fault at the n-th operation of a pass, not only the first. */
+        if (argc > next + 1) {
+                if (parse_count(argv[next + 1], 1000000, &v) < 0)
+                        return fail(r, "after must be 0 to 1000000, not '%s'", argv[next + 1]);
+                rule.after = v;
         }
 
         if (mock_faults_add(&d->faults, &rule) < 0)
                 return fail(r, "%s already has %d faults; clear-faults first", d->key,
                             MOCK_FAULTS_PER_DEVICE);
-        return ok(r, " %s: %s on %s, %s", d->key, argv[3], argv[2],
+        (void) ok(r, " %s: %s on %s, %s", d->key, argv[3], argv[2],
                   rule.count == 0   ? "every time"
                   : rule.count == 1 ? "once"
                                     : "several times");
+        if (rule.after > 0)
+                put(r, ", after %" PRIu32, rule.after);
+        return 0;
 }
 
 static int cmd_clear_faults(struct mock_plugin *p, struct reply *r, char **argv, size_t argc) {
@@ -483,7 +493,7 @@ static const struct command {
         { "leave", "leave <lane> <zone> [n]", 3, 4, cmd_enter_leave },
         { "door", "door <device> forced|closed|open", 3, 3, cmd_door },
         { "emergency", "emergency <lane> on|off", 3, 3, cmd_emergency },
-        { "fault", "fault <device> <op|*> error|hang|crash|unplug|delay <ms> [count]", 4, 6,
+        { "fault", "fault <device> <op|*> error|hang|crash|unplug|delay <ms> [count [after]]", 4, 7,
           cmd_fault },
         { "clear-faults", "clear-faults <device>", 2, 2, cmd_clear_faults },
         { "unplug", "unplug <device>", 2, 2, cmd_unplug },

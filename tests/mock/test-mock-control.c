@@ -193,10 +193,17 @@ static void test_commands(void **state) {
         mock_test_command(p, "fault A1-camera * delay", "ERR delay needs milliseconds, 0-3600000");
         mock_test_command(p, "fault A1-camera * delay 3600001",
                           "ERR delay needs milliseconds, 0-3600000");
-        mock_test_command(p, "fault A1-camera * delay 10 2 3",
+        mock_test_command(p, "fault A1-camera * delay 10 2 3 4",
                           "ERR usage: fault <device> <op|*> error|hang|crash|unplug|delay <ms> "
-                          "[count]");
-        mock_test_command(p, "fault A1-camera * error 1 2", "ERR too many arguments");
+                          "[count [after]]");
+        mock_test_command(p, "fault A1-camera * error 1 2 3", "ERR too many arguments");
+        mock_test_command(p, "fault A1-camera * error 1 x",
+                          "ERR after must be 0 to 1000000, not 'x'");
+        mock_test_command(p, "fault A1-camera * error 1 1000001",
+                          "ERR after must be 0 to 1000000, not '1000001'");
+        mock_test_command(p, "fault A1-camera * delay 10 2 3",
+                          "OK A1-camera: delay on *, several times, after 3");
+        mock_test_command(p, "clear-faults A1-camera", "OK 1 fault(s) cleared on A1-camera");
         mock_test_command(p, "fault A1-camera * error x",
                           "ERR count must be 0 (always) to 1000000, not 'x'");
         mock_test_command(p, "fault A1-camera camera-capture delay 10 3",

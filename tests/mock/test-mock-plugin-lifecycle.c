@@ -35,6 +35,14 @@ static void test_faults(void **state) {
                 assert_string_equal(c->message, "injected fault");
         }
 
+        /* Error once, after two reads went through: the third fails, the fourth passes. */
+        mock_test_command(f->plugin, "fault A1-presence-sensor presence-read error 1 2",
+                          "OK A1-presence-sensor: error on presence-read, once, after 2");
+        for (int i = 0; i < 4; i++)
+                assert_int_equal(
+                        mock_test_op(h, "A1-presence-sensor", EG_OP_PRESENCE_READ, 0)->status,
+                        i == 2 ? -EIO : 0);
+
         /* Hang: only a cancel ends it. */
         mock_test_command(f->plugin, "fault A1-presence-sensor presence-read hang",
                           "OK A1-presence-sensor: hang on presence-read, once");
