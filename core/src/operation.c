@@ -247,6 +247,24 @@ int eg_operation_start(struct eg_manager *m, const char *device_id, const struct
                                false, ret_id);
 }
 
+/* End every operation of `d` with `status`; the plugin hears of each unless it is the one
+ * that took the device away. */
+static void end_device_operations(struct eg_manager *m, struct eg_device *d, int status,
+                                  const char *message, bool tell_plugin) {
+        struct eg_operation *o, *n;
+
+        EG_LIST_FOREACH_SAFE (operations, o, n, m->operations) {
+                struct eg_op_outcome outcome = { .status = status, .fd = -1 };
+
+                if (o->device != d)
+                        continue;
+                if (tell_plugin)
+                        d->ops.cancel(d->device_data, o->id);
+                outcome.message = message ? strdup(message) : NULL;
+                operation_finish(m, o, &outcome);
+        }
+}
+
 static void on_fault_safe_state(struct eg_manager *m, const char *device_id, eg_op_id op,
                                 struct eg_op_outcome *o, void *userdata) {
         if (o->status == 0)
@@ -265,7 +283,10 @@ int eg_operation_start_fault_safe_state(struct eg_manager *m, struct eg_device *
         if (!(d->supported_ops & EG_OP_BIT(EG_OP_DOOR_SAFE_STATE)))
                 return log_device(LOG_WARNING, EOPNOTSUPP, d->id,
                                   "faulted, and it has no safe-state command to send");
-        eg_operations_cancel_device(m, d, "superseded by the safe state after a fault");
+        /* What the door was doing failed with it.  Not -ECANCELED: callers read that as their
+         * own newer command taking over, and would go on waiting for a door that faulted (an
+         * exit that never opened, a traveller left in the mantrap). */
+        end_device_operations(m, d, -EIO, "the door faulted: superseded by its safe state", true);
         r = operation_start(m, d, &args, 0, on_fault_safe_state, NULL, true, NULL);
         if (r < 0)
                 log_device(LOG_ERR, r, d->id, "cannot send to its safe state after the fault: %m");
@@ -284,24 +305,6 @@ int eg_operation_cancel(struct eg_manager *m, eg_op_id id) {
         outcome.message = strdup("cancelled");
         operation_finish(m, o, &outcome);
         return 0;
-}
-
-/* End every operation of `d` with `status`; the plugin hears of each unless it is the one
- * that took the device away. */
-static void end_device_operations(struct eg_manager *m, struct eg_device *d, int status,
-                                  const char *message, bool tell_plugin) {
-        struct eg_operation *o, *n;
-
-        EG_LIST_FOREACH_SAFE (operations, o, n, m->operations) {
-                struct eg_op_outcome outcome = { .status = status, .fd = -1 };
-
-                if (o->device != d)
-                        continue;
-                if (tell_plugin)
-                        d->ops.cancel(d->device_data, o->id);
-                outcome.message = message ? strdup(message) : NULL;
-                operation_finish(m, o, &outcome);
-        }
 }
 
 void eg_operations_cancel_device(struct eg_manager *m, struct eg_device *d, const char *why) {

@@ -72,8 +72,9 @@ int eg_operation_start(struct eg_manager *m, const char *device_id, const struct
                        uint32_t timeout_ms, eg_op_done_fn done, void *userdata, eg_op_id *ret_id);
 
 /*
- * A door that faulted goes to its declared safe state: whatever it is still doing is
- * cancelled, then DOOR_SAFE_STATE starts with the default deadline (the outcome is logged).
+ * A door that faulted goes to its declared safe state: whatever it is still doing ends
+ * with -EIO (it failed with the door; -ECANCELED would say its caller gave way to a newer
+ * command of its own), then DOOR_SAFE_STATE starts with the default deadline (the outcome is logged).
  * That command answering does not end the fault: the lane's probe decides when the door
  * serves again.  Only from the loop, never from inside a plugin's call (eg_device_fault()
  * defers it).
