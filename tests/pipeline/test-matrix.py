@@ -405,10 +405,17 @@ CASES = [
     Case("device-unplugged-midway", "refer", ["E_DEVICE_FAULT"], BACK_THROUGH_ENTRY,
          traveller={"fingerprint": {"behaviour": ["timeout"]}},
          during=("verifying", lambda ctx: mock(ctx, "unplug A1-fingerprint-scanner")),
-         after=lambda ctx, tx: ctx.replug("A1-fingerprint-scanner")),
+         after=lambda ctx, tx: ctx.replug("A1-fingerprint-scanner"),
+         steps=[step("lane", "aborted", "E_DEVICE_FAULT")]),
     Case("plugin-never-answers", "refer", ["E_DEVICE_TIMEOUT"], REFUSED_AT_READER,
          before=lambda ctx: mock(ctx, "fault A1-document-reader document-read-mrz hang"),
-         after=lambda ctx, tx: ctx.unplug_replug("A1-document-reader")),
+         after=lambda ctx, tx: ctx.unplug_replug("A1-document-reader"),
+         steps=[step("lane", "aborted", "E_DEVICE_TIMEOUT")]),
+    # The chip takes 2 s an APDU; the traveller's patience (2 s) runs out first and they take
+    # the passport back while it is read.
+    Case("document-taken-back-in-checks", "refer", ["E_DOC_REMOVED"], REFUSED_AT_READER,
+         traveller={"chip": {"behaviour": "slow"}},
+         steps=[step("document", "aborted", "E_DOC_REMOVED")]),
     # The reader's deadline faults it; the lane refers at once (its device is lost) and
     # goes out of service until the reader is back.
     Case("inspection-never-answers", "refer", ["E_DEVICE_TIMEOUT"], REFUSED_AT_READER,

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -487,6 +488,8 @@ static void device_lost(struct eg_pipeline *p, const char *device_id, enum eg_la
         struct eg_transaction *tx = p->tx;
         const char *reason =
                 why && strstr(why, "timed out") ? EG_REASON_DEVICE_TIMEOUT : EG_REASON_DEVICE_FAULT;
+        struct pl_clock clock;
+        char detail[EG_CHECK_DETAIL_MAX];
 
         if (role == EG_ROLE_INDICATOR)
                 return; /* guidance only: the transaction goes on without it */
@@ -494,6 +497,19 @@ static void device_lost(struct eg_pipeline *p, const char *device_id, enum eg_la
                 return;
         log_lane(LOG_WARNING, 0, p->lane_name, "transaction %s: %s %s stopped serving (%s)", tx->id,
                  eg_lane_role_to_string(role), device_id, strna(why));
+        /* The step that waited on the device never answers now (its answer is ignored once
+         * the transaction is referred): the record must still say what failed, and where. */
+        pl_clock_now(&clock);
+        (void) snprintf(detail, sizeof(detail), "the %s stopped serving (%s)",
+                        eg_lane_role_to_string(role), strna(why));
+        pl_tx_step(tx, &(struct pl_step_info){
+                               .step = "lane",
+                               .result = EG_CHECK_ABORTED,
+                               .reason = reason,
+                               .detail = detail,
+                               .clock = &clock,
+                               .device = device_id,
+                       });
         pl_tx_add_reason(tx, reason);
         pl_refer(p, tx, reason);
 }

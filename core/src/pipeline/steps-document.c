@@ -182,9 +182,20 @@ void pl_document_start(struct eg_pipeline *p, struct eg_transaction *tx) {
 }
 
 void pl_document_removed(struct eg_pipeline *p, struct eg_transaction *tx) {
+        struct pl_clock clock;
+
         switch (tx->phase) {
         case PL_PHASE_CHECKING:
                 /* Taken back before the checks ended: nothing more can be read. */
+                pl_clock_now(&clock);
+                pl_tx_step(tx, &(struct pl_step_info){
+                                       .step = "document",
+                                       .result = EG_CHECK_ABORTED,
+                                       .reason = EG_REASON_DOC_REMOVED,
+                                       .detail = "taken off the reader before the checks ended",
+                                       .clock = &clock,
+                                       .device = tx->devices[EG_ROLE_DOCUMENT_READER],
+                               });
                 pl_tx_add_reason(tx, EG_REASON_DOC_REMOVED);
                 pl_refer(p, tx, EG_REASON_DOC_REMOVED);
                 return;
