@@ -186,6 +186,7 @@ struct eg_transaction {
         struct pl_clock exit_clock;
         bool inside_at_decision; /* the traveller was in the mantrap when it was decided */
         bool leave_done;
+        unsigned doors_shutting; /* doors closing and locking behind the traveller */
         bool exit_intrusion; /* the mantrap held more than the traveller with the exit open */
 };
 

@@ -26,22 +26,34 @@ static void on_door_shut(struct eg_pipeline *p, struct eg_transaction *tx, int s
                 log_lane(LOG_ERR, status, p->lane_name,
                          "transaction %s: a door did not close and lock after the traveller: %s",
                          tx->id, message ? message : strerror(-status));
+        if (tx->doors_shutting > 0 && --tx->doors_shutting > 0)
+                return;
         /* The next traveller waits until the rest state has both doors secured. */
         pl_tx_finish(p, tx);
 }
 
+/* The traveller left through the door of `role`: it closes and locks behind them, and so
+ * does the other one if it stands open (an officer's OpenDoor let them out there).  The rest
+ * state would not do it while the lane is out of service, and an open door then stays open
+ * until the device that took the lane out of service is back.  A faulted door other than
+ * theirs is left in its declared safe state. */
 static void shut_and_finish(struct eg_pipeline *p, struct eg_transaction *tx,
                             enum eg_lane_role role) {
-        int r;
-
         if (tx->leave_done)
                 return;
         tx->leave_done = true;
         pl_timer_disarm(&tx->phase_timer);
         /* They are gone: the red light is not for whoever steps up next. */
         pl_indicate(p, EG_COLOUR_WHITE, EG_PATTERN_STEADY, PL_MSG_PLEASE_WAIT);
-        r = pl_door_secure(p, tx, tx->devices[role], on_door_shut);
-        if (r != 0)
+        for (unsigned r = EG_ROLE_ENTRY_DOOR; r <= EG_ROLE_EXIT_DOOR; r++) {
+                struct eg_device *d = pl_role_device(p, tx, r);
+
+                if (!d || (r != role && d->state == EG_DEVICE_FAULTED))
+                        continue;
+                if (pl_door_secure(p, tx, d->id, on_door_shut) == 0)
+                        tx->doors_shutting++;
+        }
+        if (tx->doors_shutting == 0)
                 pl_tx_finish(p, tx);
 }
 
