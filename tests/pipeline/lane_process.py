@@ -145,16 +145,16 @@ class Lane:
                     raise Failure("waited %.0fs for %s" % (seconds, what))
                 self.lock.wait(left)
 
-    def lane_state(self):
-        out = self.egatectl("--json", "lane", LANE)
+    def lane_state(self, lane=LANE):
+        out = self.egatectl("--json", "lane", lane)
         return json.loads(out)["state"]
 
-    def wait_state(self, state, seconds, what):
+    def wait_state(self, state, seconds, what, lane=LANE):
         end = time.monotonic() + seconds
         now = None
         while time.monotonic() < end:
             try:
-                now = self.lane_state()
+                now = self.lane_state(lane)
             except Failure as e:  # egated still starting
                 now = str(e)
             if now == state:
@@ -162,13 +162,32 @@ class Lane:
             time.sleep(0.05)
         raise Failure("%s: the lane is %s, not %s, after %.0fs" % (what, now, state, seconds))
 
-    def wait_traveller_gone(self, seconds=15):
+    def traveller_gone(self, lane=LANE):
+        return " phase=idle " in self.mock("status " + lane) + " "
+
+    def wait_traveller_gone(self, seconds=15, lane=LANE):
         end = time.monotonic() + seconds
         while time.monotonic() < end:
-            if " phase=idle " in self.mock("status A1") + " ":
+            if self.traveller_gone(lane):
                 return
             time.sleep(0.05)
-        raise Failure("the traveller did not leave the lane: " + self.mock("status A1"))
+        raise Failure("the traveller did not leave the lane: " + self.mock("status " + lane))
+
+    def mock_device_state(self, key, lane=LANE):
+        """What the mock says of one of the lane's devices: "open/unlocked",
+        "moving/unlocked,ops=1", "ready", "unplugged", ..."""
+        prefix = key + "="
+        for item in self.mock("status " + lane).split():
+            if item.startswith(prefix):
+                return item[len(prefix):]
+        raise Failure("no %s in the mock's status" % key)
+
+    def device(self, device_id):
+        """egated's view of a device (`egatectl --json device`); None once it is gone."""
+        try:
+            return json.loads(self.egatectl("--json", "device", device_id))
+        except Failure:
+            return None
 
     def lane_mode(self):
         return json.loads(self.egatectl("--json", "lane", LANE))["mode"]

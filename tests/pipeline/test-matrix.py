@@ -461,11 +461,7 @@ class Lane(lane_process.Lane):
 
     def door_state(self, door):
         """What the mock says of a door: "open/unlocked", "moving/unlocked,ops=1", ..."""
-        prefix = door + "="
-        for item in self.mock("status A1").split():
-            if item.startswith(prefix):
-                return item[len(prefix):]
-        raise Failure("no %s in the mock's status" % door)
+        return self.mock_device_state(door)
 
     def wait_entry_door_closing(self):
         """Until the entry door is closing behind the traveller (moving, once the case's
