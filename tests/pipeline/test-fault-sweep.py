@@ -347,6 +347,24 @@ def check_record(case, setup, lane, tx, finished):
     return record
 
 
+def check_late_alarms(case, run, since, tx):
+    """An alarm raised once the record is written (an accepted traveller sent back, one who
+    cannot get out) is a lane event of the transaction in the trail: the record alone says
+    only the decision."""
+    with run.lane.lock:
+        events = run.lane.events[since:]
+    done = next(i for i, e in enumerate(events) if lane_event(e, "A1", "TransactionFinished"))
+    late = [e["args"]["kind"] for e in events[done + 1:] if lane_event(e, "A1", "Alarm")]
+    if not late:
+        return
+    trail = json.loads(run.lane.egatectl("--json", "audit", "events"))
+    for kind in late:
+        case.check(any(e["kind"] == "alarm" and e["action"] == kind and
+                       e.get("transaction_id") == tx for e in trail),
+                   "Alarm %s after the record, but no lane event of it in the trail" % kind)
+    case.notes.append("alarms after the record, in the trail: %s" % ", ".join(late))
+
+
 def device_gone_or_faulted(run, role):
     """Why A1's `role` cannot serve (gone, faulted, offline), or None."""
     state = run.lane.mock_device_state("A1-" + role)
@@ -445,6 +463,7 @@ def run_case(setup, case):
         record = check_record(case, setup, lane, tx, finished)
         check_decision(case, finished, record)
         check_doors(case, run, since, finished["decision"])
+        check_late_alarms(case, run, since, tx)
         why = device_gone_or_faulted(run, case.role)
         if why:
             case.check(run.lane_state(since) == "out-of-service",

@@ -57,24 +57,24 @@ static void shut_and_finish(struct eg_pipeline *p, struct eg_transaction *tx,
                 pl_tx_finish(p, tx);
 }
 
+/* The operator's alarm for what happens once the record is written: an accepted traveller
+ * sent back, one who cannot get out.  The record says only the decision, so the trail gets
+ * the rest as a lane event of the transaction (pl_alarm() on a decided transaction). */
+static void exit_alarm(struct eg_pipeline *p, struct eg_transaction *tx, const char *kind,
+                       const char *reason) {
+        pl_alarm(p, tx, reason, kind, reason);
+}
+
 /* ---- accepted ---- */
 
 static void on_exit_timeout(struct eg_pipeline *p, struct eg_transaction *tx) {
-        struct eg_transaction_event e = {
-                .type = EG_TRANSACTION_ALARM,
-                .id = tx->id,
-                .alarm_kind = "exit-timeout",
-                .alarm_detail = EG_REASON_EXIT_TIMEOUT,
-        };
-
         if (!pl_is_current(p, tx) || tx->phase != PL_PHASE_EXITING || tx->leave_done)
                 return;
-        /* The record is written; this goes to the operator and the log. */
         log_lane(LOG_WARNING, 0, p->lane_name,
                  "transaction %s: the traveller has not left within exit-timeout-ms; the exit "
                  "stays open until the mantrap is empty",
                  tx->id);
-        pl_emit(p, &e);
+        exit_alarm(p, tx, "exit-timeout", EG_REASON_EXIT_TIMEOUT);
 }
 
 static void on_exit_open(struct eg_pipeline *p, struct eg_transaction *tx, int status,
@@ -84,18 +84,11 @@ static void on_exit_open(struct eg_pipeline *p, struct eg_transaction *tx, int s
         if (!pl_is_current(p, tx) || tx->phase != PL_PHASE_EXITING || status == -ECANCELED)
                 return;
         if (status < 0) {
-                struct eg_transaction_event e = {
-                        .type = EG_TRANSACTION_ALARM,
-                        .id = tx->id,
-                        .alarm_kind = "assistance",
-                        .alarm_detail = EG_REASON_EXIT_DOOR_FAULT,
-                };
-
                 log_lane(LOG_ERR, status, p->lane_name,
                          "transaction %s: the exit door did not open (%s): the traveller goes "
                          "back through the entry door",
                          tx->id, message ? message : strerror(-status));
-                pl_emit(p, &e);
+                exit_alarm(p, tx, "assistance", EG_REASON_EXIT_DOOR_FAULT);
                 d = pl_role_device(p, tx, EG_ROLE_EXIT_DOOR);
                 if (d && d->state != EG_DEVICE_FAULTED)
                         eg_device_fault(d, "the exit door failed to open");
@@ -115,18 +108,11 @@ void pl_exit_start(struct eg_pipeline *p, struct eg_transaction *tx) {
         pl_clock_now(&tx->exit_clock);
         /* Checked at the decision; checked again now that the record is on disk. */
         if (pl_zone_count(p, "mantrap") != 1 || !entry || !pl_door_is_secured(p, entry->id)) {
-                struct eg_transaction_event e = {
-                        .type = EG_TRANSACTION_ALARM,
-                        .id = tx->id,
-                        .alarm_kind = "exit-not-safe",
-                        .alarm_detail = EG_REASON_EXIT_NOT_SAFE,
-                };
-
                 log_lane(LOG_ERR, 0, p->lane_name,
                          "transaction %s: accepted, but the mantrap changed before the exit "
                          "opened: the exit stays shut",
                          tx->id);
-                pl_emit(p, &e);
+                exit_alarm(p, tx, "exit-not-safe", EG_REASON_EXIT_NOT_SAFE);
                 pl_referral_start(p, tx);
                 return;
         }
@@ -149,12 +135,7 @@ static void on_referral_timeout(struct eg_pipeline *p, struct eg_transaction *tx
         }
         log_lane(LOG_WARNING, 0, p->lane_name,
                  "transaction %s: the referred traveller is still in the mantrap", tx->id);
-        pl_emit(p, &(struct eg_transaction_event){
-                           .type = EG_TRANSACTION_ALARM,
-                           .id = tx->id,
-                           .alarm_kind = "assistance",
-                           .alarm_detail = EG_REASON_EXIT_TIMEOUT,
-                   });
+        exit_alarm(p, tx, "assistance", EG_REASON_EXIT_TIMEOUT);
 }
 
 static void on_entry_back(struct eg_pipeline *p, struct eg_transaction *tx, int status,
@@ -167,12 +148,7 @@ static void on_entry_back(struct eg_pipeline *p, struct eg_transaction *tx, int 
                          "transaction %s: the entry door does not open back (%s): the traveller "
                          "waits in the mantrap for an officer",
                          tx->id, message ? message : strerror(-status));
-                pl_emit(p, &(struct eg_transaction_event){
-                                   .type = EG_TRANSACTION_ALARM,
-                                   .id = tx->id,
-                                   .alarm_kind = "assistance",
-                                   .alarm_detail = EG_REASON_ENTRY_DOOR_FAULT,
-                           });
+                exit_alarm(p, tx, "assistance", EG_REASON_ENTRY_DOOR_FAULT);
         }
         /* Nobody may be left to wait: a traveller who already went out (through a forced
          * exit, say) ends the transaction here. */
