@@ -98,7 +98,8 @@ TOLERATED = {
 }
 
 SETTLED = ("idle", "out-of-service")
-# The world walks at zero latency: a traveller the lane can let out is gone by then.
+WALK_MS = 200
+# A traveller the lane can let out is gone by then (each walk takes WALK_MS).
 OFFICER_ARRIVES_S = 1.0
 
 
@@ -142,7 +143,10 @@ class Setup:
     def start(self, prefix):
         work, state = lane_harness.work_dir(prefix)
         # A1's doors take one command at a time, like the gpio plugin's (as in the matrix).
-        scenario = {"version": 1, "name": "fault sweep", "latency": "zero",
+        # Zero latency but for walking: a lane that ends the transaction before the traveller
+        # is out of the mantrap rests while they are still inside, for the sweep to see.
+        scenario = {"version": 1, "name": "fault sweep",
+                    "latency": {"profile": "zero", "walk": WALK_MS},
                     "lanes": [{"name": "A1", "camera": True, "door_commands": "one-at-a-time"},
                               {"name": "B1", "camera": True}],
                     "travellers": self.travellers}
@@ -238,8 +242,8 @@ class Run:
         self.case = case
         self.lane = setup.start("egate-sweep-")
         self.officer_opened_exit = False
-        self.calls = {}  # the assistance alarms' event indices, and when they came
-        self.assisted = set()
+        self.called_at = self.gone_since = None
+        self.door_opened = self.aborted = False
 
     def lane_state(self, since, name="A1", initial="idle"):
         """A lane's State as the monitor last reported it since `since`."""
@@ -251,29 +255,42 @@ class Run:
         return state
 
     def officer(self, since):
-        """An Alarm "assistance" calls an officer, who finds the traveller still in the lane
-        a while later (the lane may have let them out itself) and lets them out the way they
-        came or, if that door cannot open, through the exit."""
-        with self.lane.lock:
-            calls = [i for i in range(since, len(self.lane.events))
-                     if lane_event(self.lane.events[i], "A1", "Alarm") and
-                     self.lane.events[i]["args"].get("kind") == "assistance"]
-        for i in calls:
-            if i in self.assisted:
-                continue
-            self.calls.setdefault(i, time.monotonic())
-            if time.monotonic() - self.calls[i] < OFFICER_ARRIVES_S:
-                continue
-            self.assisted.add(i)
-            if self.lane.traveller_gone():
-                continue
-            self.case.notes.append("officer called (%s)" % self.lane.events[i]["args"].get(
-                "detail"))
-            try:
-                self.lane.egatectl("open-door", "A1", "entry", "officer escorts the traveller")
-            except Failure:
-                self.lane.egatectl("open-door", "A1", "exit", "officer escorts the traveller")
-                self.officer_opened_exit = True
+        """An alarm that asks for help (assistance, exit-timeout) calls an officer.  Arrived,
+        the officer lets a traveller still in the lane out (OpenDoor: the way they came or,
+        if that door cannot open, the exit); once they are gone and the lane still waits for
+        them (it cannot see the mantrap), the officer ends the transaction (Abort)."""
+        now = time.monotonic()
+        if self.called_at is None:
+            with self.lane.lock:
+                if not any(lane_event(e, "A1", "Alarm") and
+                           e["args"].get("kind") in ("assistance", "exit-timeout")
+                           for e in self.lane.events[since:]):
+                    return
+            self.called_at = now
+        if now - self.called_at < OFFICER_ARRIVES_S:
+            return
+        if not self.lane.traveller_gone():
+            self.gone_since = None
+            if not self.door_opened:
+                self.door_opened = True
+                self.case.notes.append("an officer lets the traveller out")
+                try:
+                    self.lane.egatectl("open-door", "A1", "entry", "officer escorts the traveller")
+                except Failure:
+                    self.lane.egatectl("open-door", "A1", "exit", "officer escorts the traveller")
+                    self.officer_opened_exit = True
+            return
+        self.gone_since = self.gone_since or now
+        if not self.aborted and now - self.gone_since >= OFFICER_ARRIVES_S and \
+                self.lane_state(since) not in SETTLED:
+            self.aborted = True
+            self.case.notes.append("an officer ends the wait for a traveller gone")
+            self.lane.egatectl("abort", "A1", "officer saw the mantrap empty")
+
+    def mantrap_count(self):
+        status = self.lane.mock("status A1")
+        zones = re.search(r" zones=(\S+)", status).group(1)
+        return dict((z.split(":")[0], int(z.split(":")[1])) for z in zones.split(","))["mantrap"]
 
     def settle(self, since, tx):
         """Until the transaction ended, the traveller left and A1 rests; the decision."""
@@ -287,8 +304,11 @@ class Run:
                             if lane_event(e, "A1", "TransactionFinished") and
                             e["args"]["id"] == tx]
                 finished = done[0]["args"] if done else None
-            if finished and self.lane.traveller_gone() and \
-                    self.lane_state(since) in SETTLED:
+            resting = self.lane_state(since) in SETTLED
+            if resting and finished and self.mantrap_count() > 0:
+                raise Failure("lane A1 is %s with %d in the mantrap" %
+                              (self.lane_state(since), self.mantrap_count()))
+            if finished and resting and self.lane.traveller_gone():
                 return finished
             time.sleep(0.05)
         raise Failure("after %.0f s: %s, lane %s, %s" % (

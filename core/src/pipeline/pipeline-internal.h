@@ -259,6 +259,9 @@ void pl_indicate(struct eg_pipeline *p, enum eg_indicator_colour colour,
                  enum eg_indicator_pattern pattern, enum pl_message message);
 /* The mantrap / approach count: the highest any presence sensor of the lane reports. */
 int64_t pl_zone_count(struct eg_pipeline *p, const char *zone);
+/* Nobody in the mantrap, as a presence sensor that serves counts it.  A lane whose sensors
+ * are gone or faulted counts 0 whoever is inside: that is not empty. */
+bool pl_mantrap_seen_empty(struct eg_pipeline *p);
 bool pl_document_present(struct eg_pipeline *p);
 struct eg_device *pl_role_device(struct eg_pipeline *p, struct eg_transaction *tx,
                                  enum eg_lane_role role);

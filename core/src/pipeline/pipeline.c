@@ -157,6 +157,19 @@ int64_t pl_zone_count(struct eg_pipeline *p, const char *zone) {
         return best;
 }
 
+bool pl_mantrap_seen_empty(struct eg_pipeline *p) {
+        bool seen = false;
+
+        for (unsigned i = 0; p->lane && i < EG_LANE_MAX_MULTI; i++) {
+                struct eg_device *d =
+                        eg_device_find(p->manager, p->lane->roles[EG_ROLE_PRESENCE_SENSOR][i]);
+
+                if (d && eg_device_state_serving(d->state))
+                        seen = true;
+        }
+        return seen && pl_zone_count(p, "mantrap") == 0;
+}
+
 bool pl_document_present(struct eg_pipeline *p) {
         struct eg_device *d = pl_role_device(p, p->tx, EG_ROLE_DOCUMENT_READER);
 
@@ -409,6 +422,9 @@ void pl_return_to_rest(struct eg_pipeline *p) {
                 pl_set_state(p, EG_PIPELINE_OUT_OF_SERVICE);
                 pl_indicate(p, EG_COLOUR_RED, EG_PATTERN_STEADY, PL_MSG_LANE_CLOSED);
                 arm_probe(p);
+                /* Out of service is no reason to leave a door open until the device is back:
+                 * the doors that serve close and lock (after an officer's Abort, say). */
+                (void) secure_doors(p);
                 return;
         }
         if (secure_doors(p)) {

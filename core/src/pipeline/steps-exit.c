@@ -191,7 +191,7 @@ void pl_leave_occupancy(struct eg_pipeline *p, struct eg_transaction *tx) {
                         pl_alarm(p, tx, EG_REASON_EXIT_TAILGATE, "exit-tailgate",
                                  EG_REASON_EXIT_TAILGATE);
                 }
-                if (pl_zone_count(p, "mantrap") == 0)
+                if (pl_mantrap_seen_empty(p))
                         shut_and_finish(p, tx, EG_ROLE_EXIT_DOOR);
                 return;
         case PL_PHASE_REFERRING:
@@ -202,7 +202,10 @@ void pl_leave_occupancy(struct eg_pipeline *p, struct eg_transaction *tx) {
                                 shut_and_finish(p, tx, EG_ROLE_ENTRY_DOOR);
                         return;
                 }
-                if (pl_zone_count(p, "mantrap") == 0)
+                /* Blind (no presence sensor serves), the lane would close the door on whoever
+                 * is still inside: it waits, and exit-timeout-ms calls an officer, whose Abort
+                 * ends the transaction. */
+                if (pl_mantrap_seen_empty(p))
                         shut_and_finish(p, tx, EG_ROLE_ENTRY_DOOR);
                 return;
         default:
