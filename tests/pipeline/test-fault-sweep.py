@@ -12,9 +12,10 @@ occurrence (`fault DEV OP FAULT 1 AFTER`), sends a traveller through A1, and ass
 must hold whatever the fault, not what a hand-written case expects:
 
   - the transaction ends and the lane settles (idle or out of service) within the
-    policy's longest single deadline plus the exit timeout and a margin; a traveller the
-    lane cannot let out is helped by an officer (OpenDoor) when the lane asks for one
-    (Alarm "assistance");
+    policy's longest single deadline plus the exit timeout and a margin, never resting
+    while somebody is in the mantrap (travellers take 200 ms a step, for that to show);
+    when the lane asks for help (Alarm "assistance", "exit-timeout") an officer lets a
+    traveller still inside out (OpenDoor), or ends a wait for one already gone (Abort);
   - the decision is refer or alarm (alarm exactly when an A_ code is among the reasons),
     never accept, unless the fault hit something an accept does not rest on (TOLERATED,
     with the reason) or the policy's attempts retried past it (a failed attempt on
@@ -23,7 +24,8 @@ must hold whatever the fault, not what a hand-written case expects:
     opened it; both doors end closed and locked, or a faulted one in its declared safe
     state;
   - exactly one audit record per transaction, as decided, every reason code one of
-    docs/reason-codes.md, and a refusal's record holds the step that did not succeed;
+    docs/reason-codes.md, and a refusal's record holds the step that did not succeed; an
+    alarm raised after the record is a lane event of the transaction in the trail;
   - a device that is gone or faulted keeps the lane out of service; egated keeps running
     and lane B1 accepts a traveller meanwhile;
   - the log never holds a traveller's name, document number or MRZ;
