@@ -307,13 +307,23 @@ static void door_to_safe_state_later(struct eg_device *d) {
                 log_device(LOG_ERR, r, d->id, "cannot send to its safe state after the fault: %m");
 }
 
-void eg_device_fault(struct eg_device *d, const char *reason) {
+static void device_fault(struct eg_device *d, const char *reason, bool deadline) {
         bool newly = d->state != EG_DEVICE_FAULTED;
 
+        /* Before the state changes: the listeners read it. */
+        d->fault_is_deadline = deadline;
         (void) free_and_strdup(&d->last_error, reason);
         eg_device_set_state(d, EG_DEVICE_FAULTED, reason);
         if (newly && d->device_class == EG_CLASS_DOOR && !d->manager->stopping)
                 door_to_safe_state_later(d);
+}
+
+void eg_device_fault(struct eg_device *d, const char *reason) {
+        device_fault(d, reason, false);
+}
+
+void eg_device_fault_deadline(struct eg_device *d, const char *reason) {
+        device_fault(d, reason, true);
 }
 
 static void zone_set(struct eg_device *d, const char *zone, int64_t count) {

@@ -62,6 +62,7 @@ struct eg_device {
 
         enum eg_device_state state;
         char *last_error;
+        bool fault_is_deadline; /* faulted because an operation outlived its deadline */
         unsigned n_in_flight;
         sd_event_source *fault_safe_state; /* doors: the safe state after a fault, deferred */
         uint64_t n_operations, n_failures, n_timeouts; /* Health, since the daemon started */
@@ -96,6 +97,9 @@ void eg_device_set_state(struct eg_device *d, enum eg_device_state state, const 
 /* Record a fault and tell listeners; reason is a short, non-personal text.  A door that
  * becomes faulted is also sent to its declared safe state, from the loop's next turn. */
 void eg_device_fault(struct eg_device *d, const char *reason);
+/* The same, for an operation the plugin did not answer within its deadline: a lane tells that
+ * apart (E_DEVICE_TIMEOUT) from a device that answered with a failure. */
+void eg_device_fault_deadline(struct eg_device *d, const char *reason);
 
 /* Apply an event the plugin emitted (already validated) and tell listeners. */
 void eg_device_handle_event(struct eg_device *d, const struct eg_event *e);

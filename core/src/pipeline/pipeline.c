@@ -500,10 +500,9 @@ static struct eg_pipeline *pipeline_of_device(struct eg_manager *m, const char *
 
 /* A device of the lane stopped serving in the middle of a transaction. */
 static void device_lost(struct eg_pipeline *p, const char *device_id, enum eg_lane_role role,
-                        const char *why) {
+                        const char *why, bool deadline) {
         struct eg_transaction *tx = p->tx;
-        const char *reason =
-                why && strstr(why, "timed out") ? EG_REASON_DEVICE_TIMEOUT : EG_REASON_DEVICE_FAULT;
+        const char *reason = deadline ? EG_REASON_DEVICE_TIMEOUT : EG_REASON_DEVICE_FAULT;
         struct pl_clock clock;
         char detail[EG_CHECK_DETAIL_MAX];
 
@@ -596,7 +595,8 @@ static void on_device_state(struct eg_device *d, enum eg_device_state old, const
         if (!p || m->stopping)
                 return;
         if (d->state == EG_DEVICE_FAULTED || d->state == EG_DEVICE_OFFLINE)
-                device_lost(p, d->id, role, reason);
+                device_lost(p, d->id, role, reason,
+                            d->state == EG_DEVICE_FAULTED && d->fault_is_deadline);
         pl_kick(p);
 }
 
@@ -607,7 +607,7 @@ static void on_device_removed(struct eg_device *d, void *userdata) {
 
         if (!p || m->stopping)
                 return;
-        device_lost(p, d->id, role, "removed");
+        device_lost(p, d->id, role, "removed", false);
         pl_kick(p);
 }
 
