@@ -306,15 +306,48 @@ static void test_every_failure_is_listed(void **state) {
         struct eg_eligibility_document doc = document();
         struct eg_eligibility e;
 
-        /* Suspended, another passport and too young: the status first, then the rest. */
+        /* Suspended, expired and too young: the status first, then the rest. */
         m.status = EG_MEMBER_SUSPENDED;
-        doc.document_number = "000000001";
+        m.enrolled = D(2020, 1, 1);
         doc.birth_date = m.birth_date = D(2012, 1, 1);
         e = check(&m, &doc, today);
         assert_refused(&e, EG_REASON_MEMBERSHIP_SUSPENDED);
-        assert_int_equal(e.n_reasons, 3);
-        assert_string_equal(e.reasons[1], EG_REASON_PASSPORT_NOT_REGISTERED);
-        assert_string_equal(e.reasons[2], EG_REASON_AGE_INELIGIBLE);
+        assert_int_equal(e.n_reasons, 2);
+        assert_string_equal(e.reasons[1], EG_REASON_AGE_INELIGIBLE);
+}
+
+/* A record found by issuing state and birth date (the holder lookup) may be a stranger's who
+ * shares the birthday: nothing in it may word this traveller's referral. */
+static void test_record_of_another_passport_says_nothing_else(void **state) {
+        struct eg_member m = member();
+        struct eg_eligibility_document doc = document();
+        struct eg_eligibility e;
+
+        doc.document_number = "000000001";
+        m.status = EG_MEMBER_SUSPENDED;
+        e = check(&m, &doc, today);
+        assert_refused(&e, EG_REASON_PASSPORT_NOT_REGISTERED);
+        assert_int_equal(e.n_reasons, 1);
+        assert_false(e.has_membership_end);
+
+        m.status = EG_MEMBER_ACTIVE;
+        m.enrolled = D(2019, 1, 1); /* that record's membership ended long ago */
+        e = check(&m, &doc, today);
+        assert_refused(&e, EG_REASON_PASSPORT_NOT_REGISTERED);
+        assert_int_equal(e.n_reasons, 1);
+
+        m.status = EG_MEMBER_CONDITIONAL;
+        m.has_enrolled = false;
+        e = check(&m, &doc, today);
+        assert_refused(&e, EG_REASON_PASSPORT_NOT_REGISTERED);
+        assert_int_equal(e.n_reasons, 1);
+
+        /* The traveller's own age still counts: it comes from the document. */
+        doc.birth_date = m.birth_date = D(2012, 1, 1);
+        e = check(&m, &doc, today);
+        assert_refused(&e, EG_REASON_PASSPORT_NOT_REGISTERED);
+        assert_int_equal(e.n_reasons, 2);
+        assert_string_equal(e.reasons[1], EG_REASON_AGE_INELIGIBLE);
 }
 
 int main(void) {
@@ -334,6 +367,7 @@ int main(void) {
                 cmocka_unit_test(test_unregistered_passport),
                 cmocka_unit_test(test_record_mismatch),
                 cmocka_unit_test(test_every_failure_is_listed),
+                cmocka_unit_test(test_record_of_another_passport_says_nothing_else),
         };
 
         return cmocka_run_group_tests(tests, setup, teardown);

@@ -49,7 +49,9 @@ struct eg_eligibility {
 /*
  * `member` NULL: no member holds the passport (E_NOT_ENROLLED).  A member
  * found by other means than this passport (a renewed passport) yields
- * E_PASSPORT_NOT_REGISTERED.  `today` must be a valid date.
+ * E_PASSPORT_NOT_REGISTERED and, of the rules above, only the age: that record
+ * may be another person's, so its status and dates say nothing about this
+ * traveller.  `today` must be a valid date.
  */
 void eg_eligibility_check(const struct eg_member *member, const struct eg_eligibility_document *doc,
                           const struct eg_date *today, const struct eg_policy *policy,

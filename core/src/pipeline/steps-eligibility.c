@@ -135,13 +135,18 @@ void eg_eligibility_check(const struct eg_member *member, const struct eg_eligib
                 return;
         }
 
-        check_status(member, today, policy, ret);
         passport = find_passport(member, doc);
-        check_period(member, passport, today, policy, ret);
-        if (!passport)
+        if (!passport) {
+                /* Found by issuing state and birth date only: the record may be a stranger's
+                 * born the same day, so its status and dates must not word this referral. */
                 fail(ret, EG_REASON_PASSPORT_NOT_REGISTERED,
                      "the member's registered passport is another one: the new passport must "
                      "be reported before the gate can be used");
+                check_age(doc, today, policy, ret);
+                return;
+        }
+        check_status(member, today, policy, ret);
+        check_period(member, passport, today, policy, ret);
         if (eg_date_is_valid(&member->birth_date) &&
             eg_date_compare(&member->birth_date, &doc->birth_date) != 0)
                 fail(ret, EG_REASON_MEMBER_RECORD_MISMATCH,
