@@ -215,6 +215,24 @@ static void test_passport_expires_before_membership(void **state) {
         assert_non_null(strstr(e.check.detail, "passport"));
 }
 
+/* A registry record whose passport expiry is not a date (a damaged row, a backend that
+ * left it out) cannot show the membership still runs. */
+static void test_unknown_passport_expiry(void **state) {
+        struct eg_member_passport p = passport;
+        struct eg_member m = member();
+        struct eg_eligibility_document doc = document();
+        struct eg_eligibility e;
+
+        m.passports = &p;
+        p.expiry = (struct eg_date){};
+        e = check(&m, &doc, today);
+        assert_refused(&e, EG_REASON_MEMBERSHIP_EXPIRED);
+        assert_false(e.has_membership_end);
+        p.expiry = D(2031, 2, 30);
+        e = check(&m, &doc, today);
+        assert_refused(&e, EG_REASON_MEMBERSHIP_EXPIRED);
+}
+
 static void test_conditional(void **state) {
         struct eg_member m = member();
         struct eg_eligibility_document doc = document();
@@ -361,6 +379,7 @@ int main(void) {
                 cmocka_unit_test(test_membership_expired_yesterday),
                 cmocka_unit_test(test_membership_from_first_of_month),
                 cmocka_unit_test(test_passport_expires_before_membership),
+                cmocka_unit_test(test_unknown_passport_expiry),
                 cmocka_unit_test(test_conditional),
                 cmocka_unit_test(test_suspended_revoked_expired),
                 cmocka_unit_test(test_not_enrolled),

@@ -66,7 +66,8 @@ static void check_status(const struct eg_member *m, const struct eg_date *today,
         }
 }
 
-/* Membership period: [enrolled, enrolled + years) and never past the passport's expiry. */
+/* Membership period: [enrolled, enrolled + years) and never past the registered passport's
+ * expiry (the one presented). */
 static void check_period(const struct eg_member *m, const struct eg_member_passport *passport,
                          const struct eg_date *today, const struct eg_policy *policy,
                          struct eg_eligibility *e) {
@@ -93,16 +94,21 @@ static void check_period(const struct eg_member *m, const struct eg_member_passp
         else if (eg_date_add_months(&anniversary, -1, &last_day) == 0)
                 last_day.day = eg_date_days_in_month(last_day.year, last_day.month);
 
-        if (passport && eg_date_is_valid(&passport->expiry) &&
-            eg_date_compare(&passport->expiry, &last_day) < 0)
+        /* A record whose passport expiry is unreadable cannot show the membership still
+         * runs: refer rather than let the 5 years alone decide. */
+        if (!eg_date_is_valid(&passport->expiry)) {
+                fail(e, EG_REASON_MEMBERSHIP_EXPIRED,
+                     "the registered passport's expiry is not a date in the registry");
+                return;
+        }
+        if (eg_date_compare(&passport->expiry, &last_day) < 0)
                 last_day = passport->expiry;
         e->has_membership_end = true;
         e->membership_end = last_day;
 
         if (eg_date_compare(today, &last_day) <= 0)
                 return;
-        if (passport && eg_date_is_valid(&passport->expiry) &&
-            eg_date_compare(&passport->expiry, &last_day) == 0)
+        if (eg_date_compare(&passport->expiry, &last_day) == 0)
                 fail(e, EG_REASON_MEMBERSHIP_EXPIRED,
                      "the membership ended with the registered passport's expiry");
         else
