@@ -254,6 +254,41 @@ static void test_conditional(void **state) {
         assert_non_null(strstr(e.check.detail, "have passed"));
 }
 
+/* Enrolment completed after the window that conditional approval gives is no membership. */
+static void test_enrolment_completed_late(void **state) {
+        struct eg_member m = member();
+        struct eg_eligibility_document doc = document();
+        struct eg_eligibility e;
+
+        m.has_conditional_approval = true;
+        m.conditional_approval = D(2024, 5, 27);
+        /* The last day of the six months: a member. */
+        m.enrolled = D(2024, 11, 26);
+        e = check(&m, &doc, today);
+        assert_eligible(&e);
+        /* Six months to the day: too late (as for a conditional applicant on that day). */
+        m.enrolled = D(2024, 11, 27);
+        e = check(&m, &doc, today);
+        assert_refused(&e, EG_REASON_NOT_ENROLLED);
+        assert_non_null(strstr(e.check.detail, "after the months allowed"));
+        m.status = EG_MEMBER_CONDITIONAL;
+        m.has_enrolled = false;
+        e = check(&m, &doc, D(2024, 11, 27));
+        assert_non_null(strstr(e.check.detail, "have passed"));
+        m.status = EG_MEMBER_ACTIVE;
+        m.has_enrolled = true;
+        /* An approval date that is not one shows no window. */
+        m.conditional_approval = (struct eg_date){};
+        e = check(&m, &doc, today);
+        assert_refused(&e, EG_REASON_NOT_ENROLLED);
+        /* A policy of 0 months sets no limit. */
+        m.conditional_approval = D(2020, 1, 1);
+        policy.conditional_enrolment_months = 0;
+        e = check(&m, &doc, today);
+        policy.conditional_enrolment_months = 6;
+        assert_eligible(&e);
+}
+
 static void test_suspended_revoked_expired(void **state) {
         struct eg_member m = member();
         struct eg_eligibility_document doc = document();
@@ -381,6 +416,7 @@ int main(void) {
                 cmocka_unit_test(test_passport_expires_before_membership),
                 cmocka_unit_test(test_unknown_passport_expiry),
                 cmocka_unit_test(test_conditional),
+                cmocka_unit_test(test_enrolment_completed_late),
                 cmocka_unit_test(test_suspended_revoked_expired),
                 cmocka_unit_test(test_not_enrolled),
                 cmocka_unit_test(test_unregistered_passport),

@@ -8,7 +8,8 @@
  * The SES / Global Entry rules, with the numbers from struct eg_policy:
  *   - a record must exist and be "active" (conditional approval is not
  *     membership; suspended, revoked and expired records are refused);
- *   - enrolment must be completed, and the membership runs from the
+ *   - enrolment must be completed, within conditional-enrolment-months of a
+ *     conditional approval (0: no limit), and the membership runs from the
  *     enrolment day up to the day before its membership-years anniversary;
  *   - the membership never outlasts the registered passport: it ends with
  *     that passport's expiry day;

@@ -29,19 +29,27 @@ static const struct eg_member_passport *find_passport(const struct eg_member *m,
         return NULL;
 }
 
-static void check_status(const struct eg_member *m, const struct eg_date *today,
-                         const struct eg_policy *policy, struct eg_eligibility *e) {
+/* Whether, on `day`, the months the policy allows to complete enrolment after conditional
+ * approval have passed (0 months: no limit). */
+static bool enrolment_window_passed(const struct eg_member *m, const struct eg_date *day,
+                                    const struct eg_policy *policy) {
         struct eg_date window_end;
 
+        if (!m->has_conditional_approval || policy->conditional_enrolment_months == 0)
+                return false;
+        if (eg_date_add_months(&m->conditional_approval, (int) policy->conditional_enrolment_months,
+                               &window_end) < 0)
+                return true; /* an approval date that is not one shows no window */
+        return eg_date_compare(day, &window_end) >= 0;
+}
+
+static void check_status(const struct eg_member *m, const struct eg_date *today,
+                         const struct eg_policy *policy, struct eg_eligibility *e) {
         switch (m->status) {
         case EG_MEMBER_ACTIVE:
                 return;
         case EG_MEMBER_CONDITIONAL:
-                if (m->has_conditional_approval &&
-                    eg_date_add_months(&m->conditional_approval,
-                                       (int) policy->conditional_enrolment_months,
-                                       &window_end) == 0 &&
-                    eg_date_compare(today, &window_end) >= 0)
+                if (enrolment_window_passed(m, today, policy))
                         fail(e, EG_REASON_MEMBER_CONDITIONAL,
                              "conditional approval is not membership, and the months allowed to "
                              "complete enrolment after it have passed: apply again");
@@ -81,6 +89,13 @@ static void check_period(const struct eg_member *m, const struct eg_member_passp
         }
         if (eg_date_compare(&m->enrolled, today) > 0) {
                 fail(e, EG_REASON_NOT_ENROLLED, "the enrolment date lies in the future");
+                return;
+        }
+        /* Completing it late does not make a member: the applicant must apply again. */
+        if (enrolment_window_passed(m, &m->enrolled, policy)) {
+                fail(e, EG_REASON_NOT_ENROLLED,
+                     "enrolment was completed after the months allowed from conditional "
+                     "approval: apply again");
                 return;
         }
         if (eg_date_add_years(&m->enrolled, (int) policy->membership_years, &anniversary) < 0) {
