@@ -65,8 +65,10 @@ static void check_member(const struct eg_registry_external_question *q, const st
             m->n_passports > EG_REGISTRY_PASSPORTS_MAX || m->n_fingers > EG_REGISTRY_FINGERS_MAX ||
             (m->face == NULL) != (m->face_mime == NULL))
                 __builtin_trap();
-        /* The member answers the question asked, and no other. */
-        if (q->by_holder && eg_date_compare(&m->birth_date, &q->birth_date) != 0)
+        /* The member answers the question asked, and no other; a holder comes without
+         * biometrics. */
+        if (q->by_holder && (eg_date_compare(&m->birth_date, &q->birth_date) != 0 ||
+                             m->n_fingers > 0 || m->face || m->face_mime))
                 __builtin_trap();
         for (size_t i = 0; i < m->n_passports; i++)
                 if (streq(m->passports[i].issuing_state, q->issuing_state) &&

@@ -176,6 +176,11 @@ static void test_holder_found(void **state) {
         assert_int_equal(a.status, 0);
         assert_non_null(a.member);
         assert_string_equal(a.member->id, "GE-100001");
+        /* Only to word a referral: the bridge's templates and face are not kept. */
+        assert_int_equal(a.member->n_fingers, 0);
+        assert_null(a.member->fingers);
+        assert_null(a.member->face);
+        assert_null(a.member->face_mime);
         /* The same member for another birth date does not answer the question. */
         answer_done(&a);
         assert_int_equal(eg_registry_lookup_holder(f->registry, "D",

@@ -188,6 +188,17 @@ static void test_lookup_holder(void **state) {
         assert_int_equal(l.member->n_passports, 2);
         assert_int_equal(lookup_holder(f, "D", 1975, 7, 1, &l), 0);
         assert_string_equal(l.member->id, "GE-2");
+        /* It only words a referral and may be a stranger: GE-2's template stays home. */
+        assert_int_equal(l.member->n_fingers, 0);
+        assert_null(l.member->face);
+        assert_int_equal(lookup(f, "D", DOC_BOB, &l), 0);
+        assert_int_equal(l.member->n_fingers, 1);
+        assert_int_equal(add_json(f, alice_json, &a), 0);
+        assert_int_equal(lookup_holder(f, "USA", 1980, 2, 29, &l), 0);
+        assert_string_equal(l.member->id, "GE-100001");
+        assert_int_equal(l.member->n_fingers, 0);
+        assert_null(l.member->face);
+        assert_null(l.member->face_mime);
         assert_int_equal(lookup_holder(f, "FRA", 1960, 1, 1, &l), -ENOENT);
         assert_int_equal(lookup_holder(f, "USA", 1960, 1, 2, &l), -ENOENT);
         assert_null(l.member);

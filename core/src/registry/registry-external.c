@@ -218,6 +218,10 @@ static int answer_member(const char *socket_path, const struct eg_registry_exter
                                            ? "the member is not born on the date asked about "
                                              "or has no passport of the state asked about"
                                            : "the member does not hold the passport asked about");
+        /* A holder may be a stranger who shares the birthday: the answer only words a
+         * referral, and carries no templates or face. */
+        if (q->by_holder)
+                eg_member_drop_biometrics(m);
         log_debug("registry: bridge %s (%s): member %s", socket_path, op_name(q), m->id);
         *ret = TAKE_PTR(m);
         return 0;

@@ -12,7 +12,7 @@
 #include "registry-sqlite-internal.h"
 
 /* -ENOENT, -EIO (rc kept in *ret_rc for the message), -ENOMEM or 0. */
-static int load_rows(struct registry_sqlite *b, struct eg_member *m, int *ret_rc) {
+static int load_rows(struct registry_sqlite *b, struct eg_member *m, bool biometrics, int *ret_rc) {
         sqlite3_stmt *s;
         int rc;
 
@@ -34,6 +34,8 @@ static int load_rows(struct registry_sqlite *b, struct eg_member *m, int *ret_rc
         (void) sqlite3_reset(s);
         if (rc != SQLITE_DONE)
                 goto fail;
+        if (!biometrics)
+                return 0;
 
         s = registry_statement(b, STMT_MEMBER_FINGERS, &rc);
         if (!s || sqlite3_bind_text(s, 1, m->id, -1, SQLITE_STATIC) != SQLITE_OK)
@@ -83,8 +85,8 @@ fail:
 }
 
 /* The member id's row and everything under it.  created/updated may be NULL. */
-int registry_load_member(struct registry_sqlite *b, const char *id, struct eg_member **ret,
-                         char created[21], char updated[21], int *ret_rc) {
+int registry_load_member(struct registry_sqlite *b, const char *id, bool biometrics,
+                         struct eg_member **ret, char created[21], char updated[21], int *ret_rc) {
         _cleanup_(eg_member_freep) struct eg_member *m = NULL;
         sqlite3_stmt *s;
         int rc, r;
@@ -122,7 +124,7 @@ int registry_load_member(struct registry_sqlite *b, const char *id, struct eg_me
                 registry_column_copy(s, 5, updated, 21);
         (void) sqlite3_reset(s);
 
-        r = load_rows(b, m, ret_rc);
+        r = load_rows(b, m, biometrics, ret_rc);
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(m);
@@ -158,7 +160,9 @@ static void do_lookup(struct registry_sqlite *b, struct registry_request *req) {
         else if (rc != SQLITE_ROW)
                 r = registry_storage_error(b, rc, "looking up a passport", NULL);
         else {
-                r = registry_load_member(b, id, &req->member, NULL, NULL, &rc);
+                /* A holder may be a stranger who shares the birthday: no templates, no
+                 * face for a question that only words a referral. */
+                r = registry_load_member(b, id, !req->by_holder, &req->member, NULL, NULL, &rc);
                 if (r == -EIO)
                         r = registry_storage_error(b, rc, "reading a member", NULL);
                 else if (r == -ENOENT)
@@ -263,7 +267,7 @@ static int do_show(struct registry_sqlite *b, struct registry_request *req) {
         rc = registry_run(b, STMT_BEGIN);
         if (rc != SQLITE_OK)
                 return registry_storage_error(b, rc, "reading a member", res);
-        r = registry_load_member(b, req->member_id, &m, created, updated, &rc);
+        r = registry_load_member(b, req->member_id, true, &m, created, updated, &rc);
         if (r >= 0)
                 r = load_history(b, req->member_id, &history, &n_history, &rc);
         registry_rollback(b);
@@ -285,7 +289,7 @@ int registry_load_requested_member(struct registry_sqlite *b, struct registry_re
         struct eg_registry_admin_result *res = &req->result;
         int rc = SQLITE_OK, r;
 
-        r = registry_load_member(b, req->member_id, ret, NULL, NULL, &rc);
+        r = registry_load_member(b, req->member_id, false, ret, NULL, NULL, &rc);
         if (r == -ENOENT)
                 return registry_no_member(res, req->member_id);
         if (r == -EIO)

@@ -104,13 +104,15 @@ int registry_db_open(const char *path, sqlite3 **ret);
 
 /* registry-queries.c: the one entry point, and the reads. */
 void registry_execute(struct registry_sqlite *b, struct registry_request *req);
-/* The member id's row and everything under it (created/updated may be NULL): 0, -ENOENT,
- * -ENOMEM, or -EIO with SQLite's code in *ret_rc. */
-int registry_load_member(struct registry_sqlite *b, const char *id, struct eg_member **ret,
-                         char created[21], char updated[21], int *ret_rc);
+/* The member id's row and its passports, and with biometrics its templates and face
+ * (created/updated may be NULL): 0, -ENOENT, -ENOMEM, or -EIO with SQLite's code in
+ * *ret_rc. */
+int registry_load_member(struct registry_sqlite *b, const char *id, bool biometrics,
+                         struct eg_member **ret, char created[21], char updated[21], int *ret_rc);
 int registry_no_member(struct eg_registry_admin_result *res, const char *id);
-/* The member a request names, or res->message saying why not (no such member, storage
- * error, out of memory) and a negative errno. */
+/* The member a request names, without templates or face (a change needs its status, not
+ * its biometrics), or res->message saying why not (no such member, storage error, out of
+ * memory) and a negative errno. */
 int registry_load_requested_member(struct registry_sqlite *b, struct registry_request *req,
                                    struct eg_member **ret);
 

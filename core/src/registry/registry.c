@@ -65,7 +65,7 @@ static void wipe_free_string(char *s) {
                 wipe_free(s, strlen(s));
 }
 
-void eg_member_free(struct eg_member *m) {
+void eg_member_drop_biometrics(struct eg_member *m) {
         if (!m)
                 return;
         for (size_t i = 0; i < m->n_fingers; i++) {
@@ -73,9 +73,20 @@ void eg_member_free(struct eg_member *m) {
                 free(m->fingers[i].format);
         }
         wipe_free(m->fingers, sizeof(*m->fingers) * m->n_fingers);
-        wipe_free(m->passports, sizeof(*m->passports) * m->n_passports);
+        m->fingers = NULL;
+        m->n_fingers = 0;
         wipe_free(m->face, m->face_len);
+        m->face = NULL;
+        m->face_len = 0;
         free(m->face_mime);
+        m->face_mime = NULL;
+}
+
+void eg_member_free(struct eg_member *m) {
+        if (!m)
+                return;
+        eg_member_drop_biometrics(m);
+        wipe_free(m->passports, sizeof(*m->passports) * m->n_passports);
         wipe_free(m, sizeof(*m));
 }
 

@@ -80,6 +80,8 @@ struct eg_member {
 };
 
 void eg_member_free(struct eg_member *m); /* wipes and frees the contents and m itself */
+/* Wipes and frees the templates and the face: for answers that must not carry them. */
+void eg_member_drop_biometrics(struct eg_member *m);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct eg_member *, eg_member_free)
 struct eg_member *eg_member_dup(const struct eg_member *m);
 
@@ -172,8 +174,9 @@ struct eg_registry_backend_ops {
          * member for a passport: is there a member born on `birth_date` with a registered
          * passport of `issuing_state`?  Only ever used to word the referral (a member whose
          * new passport is not registered yet, E_PASSPORT_NOT_REGISTERED, rather than
-         * E_NOT_ENROLLED); it never admits anyone.  Same callback rules as lookup(): once,
-         * from the loop; cancel() ends it.
+         * E_NOT_ENROLLED); it never admits anyone.  The member comes without fingers and
+         * face (eg_member_drop_biometrics()): it may be a stranger who shares the birthday.
+         * Same callback rules as lookup(): once, from the loop; cancel() ends it.
          */
         int (*lookup_holder)(void *backend, const char *issuing_state,
                              const struct eg_date *birth_date, eg_registry_lookup_fn done,
