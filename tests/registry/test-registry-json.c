@@ -241,6 +241,60 @@ static void test_import_document(void **state) {
         }
 }
 
+/* json-c keeps the last of a repeated key; the format takes each field once. */
+static void test_repeated_fields(void **state) {
+        static const char *const repeated[] = {
+                /* What a reviewer reads first is not what would be stored. */
+                "{\"id\": \"GE-1\", \"status\": \"revoked\", \"birth_date\": \"1980-01-01\", "
+                "\"enrolled\": \"2023-01-01\", \"status\": \"active\", \"passports\": "
+                "[{\"issuing_state\": \"USA\", \"document_number\": \"X1\", \"expiry\": "
+                "\"2030-01-01\"}]}",
+                /* The same key spelt with an escape, or in json-c's single quotes. */
+                MEMBER_WITH(", \"\\u0073tatus\": \"revoked\""),
+                MEMBER_WITH(", 'status': \"revoked\""),
+                /* Deeper: a passport's expiry twice. */
+                "{\"id\": \"GE-1\", \"status\": \"active\", \"birth_date\": \"1980-01-01\", "
+                "\"enrolled\": \"2023-01-01\", \"passports\": [{\"issuing_state\": \"USA\", "
+                "\"document_number\": \"X1\", \"expiry\": \"2020-01-01\", \"expiry\": "
+                "\"2030-01-01\"}]}",
+                MEMBER_WITH(", \"fingers\": [], \"fingers\": []"),
+        };
+        struct eg_member_list l = {};
+        const char *doc =
+                "{\"members\": [" MEMBER_WITH("") "], \"members\": [" MEMBER_WITH("") "]}";
+        /* The same names in sibling objects, and a value equal to a key, are fine. */
+        const char *siblings = "{\"members\": [" MEMBER_WITH(", \"face\": null") ", " MEMBER_WITH(
+                ", \"conditional_approval\": null") "]}";
+
+        for (size_t i = 0; i < ELEMENTSOF(repeated); i++) {
+                struct eg_member *m = NULL;
+                char *error = NULL;
+
+                assert_int_equal(parse_member(repeated[i], &m, &error), -EINVAL);
+                assert_null(m);
+                assert_non_null(error);
+                if (!strstr(error, "a field given twice in one object at byte "))
+                        fprintf(stderr, "case %zu: \"%s\"\n", i, error);
+                assert_non_null(strstr(error, "a field given twice in one object at byte "));
+                free(error);
+        }
+        {
+                char *error = NULL;
+
+                assert_int_equal(
+                        eg_registry_json_parse_import(doc, strlen(doc), &today, &l, &error),
+                        -EINVAL);
+                assert_non_null(strstr(error, "a field given twice"));
+                free(error);
+                error = NULL;
+                assert_int_equal(eg_registry_json_parse_import(siblings, strlen(siblings), &today,
+                                                               &l, &error),
+                                 0);
+                assert_int_equal(l.n, 2);
+                eg_member_list_done(&l);
+        }
+}
+
 static void test_size_limits(void **state) {
         struct eg_member_list l = {};
         struct eg_member *m = NULL;
@@ -314,6 +368,7 @@ int main(void) {
                 cmocka_unit_test(test_bad_members),
                 cmocka_unit_test(test_errors_never_quote_values),
                 cmocka_unit_test(test_import_document),
+                cmocka_unit_test(test_repeated_fields),
                 cmocka_unit_test(test_size_limits),
                 cmocka_unit_test(test_names_and_checks),
                 cmocka_unit_test(test_member_dup_and_free),

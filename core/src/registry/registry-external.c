@@ -32,6 +32,7 @@
 #include "log.h"
 #include "registry-external-internal.h"
 #include "registry-external.h"
+#include "registry-json-keys.h"
 
 #define ANSWER_CHUNK (64u * 1024u) /* bytes read per wake-up, at most */
 #define ANSWER_INITIAL 4096u
@@ -274,6 +275,8 @@ int eg_registry_external_answer(const char *socket_path,
         json_object *v = NULL, *message = NULL;
         enum json_tokener_error e;
         const char *result;
+        size_t repeated;
+        int r;
 
         if (len == 0)
                 return answer_fail(socket_path, q, 0, "an empty answer");
@@ -296,6 +299,13 @@ int eg_registry_external_answer(const char *socket_path,
                                            "not valid JSON at byte %zu: more after the "
                                            "answer",
                                            i);
+        /* json-c keeps the last of a repeated key: "not-found" must not hide behind it. */
+        r = eg_json_find_repeated_key(line, len, &repeated);
+        if (r < 0)
+                return answer_fail(socket_path, q, -r, "cannot check the answer's fields");
+        if (r > 0)
+                return answer_fail(socket_path, q, 0,
+                                   "a field given twice in one object at byte %zu", repeated);
         if (!json_object_is_type(root, json_type_object))
                 return answer_fail(socket_path, q, 0, "the answer is not an object");
         if (!json_object_object_get_ex(root, "result", &v) ||

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "registry-json-keys.h"
 #include "registry-json.h"
 
 #define JSON_DEPTH_MAX 10 /* document > members > member > fingers > finger is 5 */
@@ -539,6 +540,7 @@ static int parse_document(const char *text, size_t len, size_t max, json_object 
         _cleanup_(json_object_putp) json_object *root = NULL;
         enum json_tokener_error e;
         size_t end;
+        int r;
 
         if (len > max)
                 return -EMSGSIZE;
@@ -561,6 +563,11 @@ static int parse_document(const char *text, size_t len, size_t max, json_object 
                                     "not valid JSON at byte %zu: more after the "
                                     "document",
                                     end);
+        r = eg_json_find_repeated_key(text, len, &end);
+        if (r == -ENOMEM)
+                return r;
+        if (r != 0)
+                return fail(error, "", "a field given twice in one object at byte %zu", end);
         *ret = TAKE_PTR(root);
         return 0;
 }
