@@ -30,6 +30,9 @@
 #define REGISTRY_PATH EGCTL_ROOT_PATH "/Registry"
 #define REGISTRY_IFACE EGCTL_IFACE("Registry")
 #define MEMBER_JSON_MAX (8u << 20) /* what egated takes for one member */
+/* An import of up to 64 MiB is one transaction that may take minutes on a gate's disk: the
+ * default call timeout would report a failure while egated goes on and imports. */
+#define IMPORT_TIMEOUT_USEC (600ULL * 1000000ULL)
 
 struct subcommand {
         const char *name;
@@ -38,9 +41,10 @@ struct subcommand {
         int (*run)(sd_bus *bus, char **argv);
 };
 
-/* Call a Registry method; on failure say so (naming the member when there is one). */
-static int registry_call(sd_bus *bus, const char *what, const char *member, sd_bus_message **reply,
-                         const char *types, ...) {
+/* Call a Registry method, waiting at least timeout_usec (0: --timeout alone); on failure say
+ * so (naming the member when there is one). */
+static int registry_call(sd_bus *bus, const char *what, const char *member, uint64_t timeout_usec,
+                         sd_bus_message **reply, const char *types, ...) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
         va_list ap;
@@ -55,7 +59,8 @@ static int registry_call(sd_bus *bus, const char *what, const char *member, sd_b
         }
         if (r < 0)
                 return egctl_bus_fail(NULL, r, "%s", what);
-        r = sd_bus_call(bus, m, arg.timeout_usec, &error, reply);
+        r = sd_bus_call(bus, m, arg.timeout_usec > timeout_usec ? arg.timeout_usec : timeout_usec,
+                        &error, reply);
         if (r < 0) {
                 /* An egated without a registry object is an egated without this feature. */
                 if (sd_bus_error_has_names(&error, "org.freedesktop.DBus.Error.UnknownObject",
@@ -117,7 +122,7 @@ static int cmd_import(sd_bus *bus, char **argv) {
                 egctl_error("member import: cannot open %s: %m", argv[0]);
                 return errno == ENOENT ? EGCTL_EXIT_NOT_FOUND : EGCTL_EXIT_FAILURE;
         }
-        r = registry_call(bus, "member import", "Import", &reply, "h", fd);
+        r = registry_call(bus, "member import", "Import", IMPORT_TIMEOUT_USEC, &reply, "h", fd);
         if (r != EGCTL_EXIT_OK)
                 return r;
         r = sd_bus_message_read(reply, "u", &n);
@@ -173,7 +178,7 @@ static int cmd_add(sd_bus *bus, char **argv) {
         /* The id, to say who was added (egated checks the rest). */
         doc = json_tokener_parse(text);
         id = doc && json_object_is_type(doc, json_type_object) ? json_string_member(doc, "id") : "";
-        r = registry_call(bus, "member add", "Add", NULL, "s", text);
+        r = registry_call(bus, "member add", "Add", 0, NULL, "s", text);
         explicit_bzero(text, strlen(text));
         if (r != EGCTL_EXIT_OK)
                 return r;
@@ -195,7 +200,7 @@ static int cmd_list(sd_bus *bus, char **argv) {
 
         if (!members || !t)
                 return oom("member list");
-        r = registry_call(bus, "member list", "List", &reply, NULL);
+        r = registry_call(bus, "member list", "List", 0, &reply, NULL);
         if (r != EGCTL_EXIT_OK)
                 return r;
         table_highlight_states(t, 1);
@@ -266,7 +271,7 @@ static int cmd_show(sd_bus *bus, char **argv) {
 
         if (asprintf(&what, "member show %s", argv[0]) < 0)
                 return oom("member show");
-        r = registry_call(bus, what, "Show", &reply, "s", argv[0]);
+        r = registry_call(bus, what, "Show", 0, &reply, "s", argv[0]);
         if (r != EGCTL_EXIT_OK)
                 return r;
         r = sd_bus_message_read(reply, "s", &text);
@@ -319,7 +324,7 @@ static int set_status(sd_bus *bus, char **argv, const char *verb, const char *st
 
         if (asprintf(&what, "member %s %s", verb, argv[0]) < 0)
                 return oom("member");
-        r = registry_call(bus, what, "SetStatus", NULL, "sss", argv[0], status, argv[1]);
+        r = registry_call(bus, what, "SetStatus", 0, NULL, "sss", argv[0], status, argv[1]);
         if (r != EGCTL_EXIT_OK)
                 return r;
         if (asprintf(&sentence, "Member %s: %s.", argv[0], status) < 0)
@@ -347,7 +352,7 @@ static int cmd_remove(sd_bus *bus, char **argv) {
 
         if (asprintf(&what, "member remove %s", argv[0]) < 0)
                 return oom("member remove");
-        r = registry_call(bus, what, "Remove", NULL, "ss", argv[0], argv[1]);
+        r = registry_call(bus, what, "Remove", 0, NULL, "ss", argv[0], argv[1]);
         if (r != EGCTL_EXIT_OK)
                 return r;
         if (asprintf(&sentence, "Member %s removed; passports, templates and face deleted.",
@@ -367,7 +372,7 @@ static int cmd_enroll_finger(sd_bus *bus, char **argv) {
                 return oom("member enroll-finger");
         if (!arg.json)
                 fprintf(stderr, "Place the member's %s on %s...\n", argv[2], argv[1]);
-        r = registry_call(bus, what, "EnrollFinger", &reply, "sos", argv[0], path, argv[2]);
+        r = registry_call(bus, what, "EnrollFinger", 0, &reply, "sos", argv[0], path, argv[2]);
         if (r != EGCTL_EXIT_OK)
                 return r;
         r = sd_bus_message_read(reply, "su", &format, &size);
