@@ -24,6 +24,12 @@ static const struct eg_date today = { 2026, 3, 1 };
         "\"enrolled\": \"2023-01-01\", \"passports\": [{\"issuing_state\": \"USA\", "              \
         "\"document_number\": \"X1\", \"expiry\": \"2030-01-01\"}]" extra "}"
 
+/* Another valid member, GE-2, for documents of two. */
+#define OTHER_MEMBER_WITH(extra)                                                                   \
+        "{\"id\": \"GE-2\", \"status\": \"active\", \"birth_date\": \"1981-01-01\", "              \
+        "\"enrolled\": \"2023-01-01\", \"passports\": [{\"issuing_state\": \"USA\", "              \
+        "\"document_number\": \"X2\", \"expiry\": \"2030-01-01\"}]" extra "}"
+
 static int parse_member(const char *json, struct eg_member **ret, char **error) {
         return eg_registry_json_parse_member(json, strlen(json), &today, ret, error);
 }
@@ -201,7 +207,7 @@ static void test_errors_never_quote_values(void **state) {
 static void test_import_document(void **state) {
         struct eg_member_list l = {};
         char *error = NULL;
-        const char *doc = "{\"members\": [" MEMBER_WITH("") ", " MEMBER_WITH("") "]}";
+        const char *doc = "{\"members\": [" MEMBER_WITH("") ", " OTHER_MEMBER_WITH("") "]}";
 
         assert_int_equal(eg_registry_json_parse_import(doc, strlen(doc), &today, &l, &error), 0);
         assert_int_equal(l.n, 2);
@@ -223,6 +229,10 @@ static void test_import_document(void **state) {
                               "\"USA\", "
                               "\"document_number\": \"X1\", \"expiry\": \"2030-02-30\"}]}]}",
                   "members[2].passports[0].expiry: not a date (YYYY-MM-DD)" },
+                /* One id twice: not "already exists", which would name a member the
+                 * registry does not have. */
+                { "{\"members\": [" MEMBER_WITH("") ", " MEMBER_WITH(", \"fingers\": []") "]}",
+                  "members[1].id: the same id as members[0]" },
                 /* Nesting past the documented depth. */
                 { "{\"members\": [[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]}", NULL },
         };
@@ -263,8 +273,8 @@ static void test_repeated_fields(void **state) {
         const char *doc =
                 "{\"members\": [" MEMBER_WITH("") "], \"members\": [" MEMBER_WITH("") "]}";
         /* The same names in sibling objects, and a value equal to a key, are fine. */
-        const char *siblings = "{\"members\": [" MEMBER_WITH(", \"face\": null") ", " MEMBER_WITH(
-                ", \"conditional_approval\": null") "]}";
+        const char *siblings = "{\"members\": [" MEMBER_WITH(
+                ", \"face\": null") ", " OTHER_MEMBER_WITH(", \"conditional_approval\": null") "]}";
 
         for (size_t i = 0; i < ELEMENTSOF(repeated); i++) {
                 struct eg_member *m = NULL;

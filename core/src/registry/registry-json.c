@@ -572,6 +572,38 @@ static int parse_document(const char *text, size_t len, size_t max, json_object 
         return 0;
 }
 
+struct id_at {
+        const char *id;
+        size_t index;
+};
+
+static int compare_id_at(const void *a, const void *b) {
+        const struct id_at *x = a, *y = b;
+        int c = strcmp(x->id, y->id);
+
+        return c != 0 ? c : (x->index > y->index) - (x->index < y->index);
+}
+
+/* The same id twice in one document would be refused by the database as "already exists",
+ * naming a member the registry does not have: say where the first one is instead. */
+static int check_ids_distinct(const struct eg_member_list *l, char **error) {
+        _cleanup_free_ struct id_at *ids = calloc(l->n, sizeof(*ids));
+        char p[PATH_MAX_LEN], q[PATH_MAX_LEN];
+
+        if (!ids)
+                return -ENOMEM;
+        for (size_t i = 0; i < l->n; i++)
+                ids[i] = (struct id_at){ l->members[i]->id, i };
+        qsort(ids, l->n, sizeof(*ids), compare_id_at);
+        for (size_t i = 1; i < l->n; i++)
+                if (streq(ids[i - 1].id, ids[i].id)) {
+                        index_path(p, "members", ids[i].index);
+                        child_path(q, p, "id");
+                        return fail(error, q, "the same id as members[%zu]", ids[i - 1].index);
+                }
+        return 0;
+}
+
 int eg_registry_json_parse_import(const char *text, size_t len, const struct eg_date *today,
                                   struct eg_member_list *ret, char **ret_error) {
         static const char *const fields[] = { "members", NULL };
@@ -611,6 +643,9 @@ int eg_registry_json_parse_import(const char *text, size_t len, const struct eg_
                         return r;
                 l.n = i + 1;
         }
+        r = check_ids_distinct(&l, ret_error);
+        if (r < 0)
+                return r;
         *ret = l;
         l = (struct eg_member_list){};
         return 0;
