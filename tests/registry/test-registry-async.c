@@ -14,6 +14,7 @@
 #include <cmocka.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,6 +131,36 @@ static void test_free_from_callback(void **state) {
         assert_int_equal(other.calls, 0);
 }
 
+/* Another process writing the database (an administrator's sqlite3 in a transaction) must
+ * not hold the lanes up: with write-ahead logging a lookup reads what was committed, well
+ * within its deadline.  (egated's own connection keeps a shared lock on the file, so nobody
+ * can take it exclusively while egated runs.) */
+static void test_database_locked_by_a_writer(void **state) {
+        struct fixture *f = *state;
+        _cleanup_free_ char *path = NULL;
+        struct admin_log a = {};
+        struct lookup_log l = {};
+        sqlite3 *other;
+
+        assert_int_equal(add_json(f, alice_json, &a), 0);
+        assert_true(asprintf(&path, "%s/registry.db", f->dir) > 0);
+        assert_int_equal(sqlite3_open_v2(path, &other, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+        assert_int_equal(
+                sqlite3_exec(other, "BEGIN IMMEDIATE; DELETE FROM passports;", NULL, NULL, NULL),
+                SQLITE_OK);
+        assert_int_equal(sqlite3_exec(other, "PRAGMA locking_mode = EXCLUSIVE", NULL, NULL, NULL),
+                         SQLITE_OK);
+
+        f->registry->timeout_ms = 300;
+        assert_int_equal(lookup(f, "USA", DOC_ALICE, &l), 0);
+        assert_string_equal(l.member->id, "GE-100001");
+
+        assert_int_equal(sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+        sqlite3_close(other);
+        eg_member_free(l.member);
+        admin_log_done(&a);
+}
+
 /* Everything a member consists of must stay out of the log, whatever happens. */
 static void test_no_personal_data_in_logs(void **state) {
         struct fixture *f = *state;
@@ -205,6 +236,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_cancel, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_free_with_pending, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_free_from_callback, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_database_locked_by_a_writer, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_no_personal_data_in_logs, setup, teardown),
         };
 
