@@ -239,6 +239,11 @@ CASES = [
          traveller={"membership": {"status": "suspended"}}),
     Case("not-enrolled", "refer", ["E_NOT_ENROLLED"], REFUSED_AT_READER,
          traveller={"membership": {"status": "none"}}),
+    # A filler inside the number: no registered passport can have one, so nobody holds it;
+    # the registry is not "unavailable".
+    Case("number-with-inner-filler", "refer", ["E_NOT_ENROLLED"], REFUSED_AT_READER,
+         traveller={"number": "AB<123456", "membership": {"status": "none"}},
+         steps=[step("registry", "successful")]),
     Case("mrz-check-digit", "refer", ["E_MRZ_CHECKDIGIT"], REFUSED_AT_READER,
          traveller={"bad_number_digit": True, "chip": {"present": False}},
          steps=[step("mrz", "failed", "E_MRZ_CHECKDIGIT", 1),

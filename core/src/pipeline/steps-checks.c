@@ -161,6 +161,21 @@ struct registry_call {
         struct eg_transaction *tx;
 };
 
+/* No member holds the passport: the holder lookup may still word the referral. */
+static void no_member_holds_it(struct eg_pipeline *p, struct eg_transaction *tx) {
+        if (holder_start(p, tx))
+                return;
+        pl_tx_step(tx, &(struct pl_step_info){
+                               .step = "registry",
+                               .result = EG_CHECK_SUCCESSFUL,
+                               .detail = "no member holds this passport",
+                               .clock = &tx->registry_clock,
+                               .timeout_ms = tx->policy.registry_timeout_ms,
+                       });
+        tx->registry_done = true;
+        eligibility(p, tx, NULL);
+}
+
 static void on_registry(int status, struct eg_member *member, void *userdata) {
         struct registry_call *c = userdata;
         struct eg_pipeline *p = c->p;
@@ -178,17 +193,7 @@ static void on_registry(int status, struct eg_member *member, void *userdata) {
                 goto finish;
         }
         if (status == -ENOENT) {
-                if (!holder_start(p, tx)) {
-                        pl_tx_step(tx, &(struct pl_step_info){
-                                               .step = "registry",
-                                               .result = EG_CHECK_SUCCESSFUL,
-                                               .detail = "no member holds this passport",
-                                               .clock = &tx->registry_clock,
-                                               .timeout_ms = tx->policy.registry_timeout_ms,
-                                       });
-                        tx->registry_done = true;
-                        eligibility(p, tx, NULL);
-                }
+                no_member_holds_it(p, tx);
                 goto finish;
         }
         if (status < 0) {
@@ -236,8 +241,14 @@ static void registry_start(struct eg_pipeline *p, struct eg_transaction *tx) {
                 pl_tx_unref(c->tx);
                 pl_unref(c->p);
                 free(c);
-                registry_unavailable(p, tx,
-                                     p->manager->registry ? strerror(-r) : "no registry is open");
+                /* A valid MRZ number the registry refuses as a question (inner '<' fillers,
+                 * which no registered passport may have) is held by nobody: the registry
+                 * did answer, and "unavailable" would send the operator after an outage. */
+                if (r == -EINVAL)
+                        no_member_holds_it(p, tx);
+                else
+                        registry_unavailable(
+                                p, tx, p->manager->registry ? strerror(-r) : "no registry is open");
                 return;
         }
         tx->registry_pending = true;
