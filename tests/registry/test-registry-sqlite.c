@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -306,6 +307,51 @@ static void test_status_history(void **state) {
         admin_log_done(&a);
 }
 
+static struct eg_date day_of(time_t t, bool local) {
+        struct tm tm;
+
+        assert_non_null(local ? localtime_r(&t, &tm) : gmtime_r(&t, &tm));
+        return (struct eg_date){ tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday };
+}
+
+/* Activation completes enrolment on the gate's day, the local one the lanes judge by: in a
+ * zone far from UTC the UTC date is another day for much of it (a US evening enrolled
+ * "tomorrow" would not pass the gate that night, and keep its membership a day longer). */
+static void test_activation_enrols_on_the_gates_day(void **state) {
+        struct fixture *f = *state;
+        struct admin_log a = {};
+        struct lookup_log l = {};
+        struct eg_date utc, before, after;
+        time_t now = time(NULL);
+
+        /* Whichever of UTC+14 and UTC-12 is on another day than UTC now. */
+        utc = day_of(now, false);
+        assert_int_equal(setenv("TZ", "EAST-14", 1), 0);
+        tzset();
+        before = day_of(now, true);
+        if (eg_date_compare(&utc, &before) == 0) {
+                assert_int_equal(setenv("TZ", "WEST+12", 1), 0);
+                tzset();
+                before = day_of(now, true);
+        }
+        assert_int_not_equal(eg_date_compare(&utc, &before), 0);
+
+        assert_int_equal(import_text(f, import_json, &a), 0);
+        assert_int_equal(set_status(f, "GE-3", EG_MEMBER_ACTIVE, "enrolment interview done", &a),
+                         0);
+        after = day_of(time(NULL), true);
+        assert_int_equal(lookup(f, "KOR", "M00000001", &l), 0);
+        assert_true(l.member->has_enrolled);
+        /* That day (or the next, if its midnight passed meanwhile), not UTC's. */
+        assert_true(eg_date_compare(&l.member->enrolled, &before) == 0 ||
+                    eg_date_compare(&l.member->enrolled, &after) == 0);
+
+        assert_int_equal(unsetenv("TZ"), 0);
+        tzset();
+        eg_member_free(l.member);
+        admin_log_done(&a);
+}
+
 static void test_import_is_all_or_nothing(void **state) {
         struct fixture *f = *state;
         struct admin_log a = {};
@@ -581,6 +627,8 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_lookup_holder, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_list_and_show, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_status_history, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_activation_enrols_on_the_gates_day, setup,
+                                                teardown),
                 cmocka_unit_test_setup_teardown(test_import_is_all_or_nothing, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_remove_wipes, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_store_finger, setup, teardown),

@@ -24,7 +24,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/un.h>
-#include <time.h>
 
 #include "line-call.h"
 #include "bridge-answer.h"
@@ -158,14 +157,6 @@ _printf_(4, 5) static int answer_fail(const char *socket_path,
         return -EIO;
 }
 
-static void today_utc(struct eg_date *ret) {
-        time_t t = time(NULL);
-        struct tm tm;
-
-        (void) gmtime_r(&t, &tm);
-        *ret = (struct eg_date){ tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday };
-}
-
 /* For the log: a text about the answer to q (bridge-answer.h says what passes).  A birth
  * date asked about is caught as a date shape; a document number is named. */
 static bool loggable(const struct eg_registry_external_question *q, const char *text, size_t len,
@@ -198,7 +189,7 @@ static int answer_member(const char *socket_path, const struct eg_registry_exter
         int r;
 
         if (!today) {
-                today_utc(&now);
+                eg_registry_today(&now);
                 today = &now;
         }
         r = eg_registry_json_parse_member_object(o, today, &m, &error);

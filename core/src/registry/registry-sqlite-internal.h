@@ -147,5 +147,6 @@ bool registry_column_date(sqlite3_stmt *s, int i, struct eg_date *ret);
 void registry_column_copy(sqlite3_stmt *s, int i, char *out, size_t size);
 void *registry_column_blob_dup(sqlite3_stmt *s, int i, size_t *ret_len);
 
-/* "YYYY-MM-DDTHH:MM:SSZ" and "YYYY-MM-DD" of now, UTC. */
+/* "YYYY-MM-DDTHH:MM:SSZ" of now, UTC (when a row changed), and the gate's calendar day
+ * (eg_registry_today(): the day an activation completes enrolment). */
 void registry_now(char out[static 21], struct eg_date *ret_today);

@@ -72,7 +72,7 @@ void registry_now(char out[static 21], struct eg_date *ret_today) {
         (void) gmtime_r(&t, &tm);
         (void) strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
         if (ret_today)
-                *ret_today = (struct eg_date){ tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday };
+                eg_registry_today(ret_today);
 }
 
 void registry_statements_finalize(struct registry_sqlite *b) {

@@ -9,6 +9,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "deadline.h"
 #include "list.h"
@@ -149,6 +150,14 @@ struct eg_member *eg_member_dup(const struct eg_member *m) {
                         return NULL;
         }
         return TAKE_PTR(c);
+}
+
+void eg_registry_today(struct eg_date *ret) {
+        time_t t = time(NULL);
+        struct tm tm;
+
+        (void) localtime_r(&t, &tm);
+        *ret = (struct eg_date){ tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday };
 }
 
 void eg_registry_admin_result_done(struct eg_registry_admin_result *r) {

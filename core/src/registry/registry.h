@@ -79,6 +79,10 @@ struct eg_member {
         char *face_mime;
 };
 
+/* The gate's calendar day (local time), the day the pipeline judges a passage by: the one
+ * to write as a member's dates (an activation's enrolment) and to check them against. */
+void eg_registry_today(struct eg_date *ret);
+
 void eg_member_free(struct eg_member *m); /* wipes and frees the contents and m itself */
 /* Wipes and frees the templates and the face: for answers that must not carry them. */
 void eg_member_drop_biometrics(struct eg_member *m);
