@@ -161,6 +161,56 @@ static void test_database_locked_by_a_writer(void **state) {
         admin_log_done(&a);
 }
 
+/* An import is one long transaction; the lanes' lookups must not wait behind it. */
+static void test_lookup_during_import(void **state) {
+        struct fixture *f = *state;
+        _cleanup_free_ char *text = NULL, *path = NULL;
+        struct admin_log a = {}, imported = {};
+        struct lookup_log l = {};
+        size_t size = 0;
+        FILE *m;
+        int fd;
+
+        assert_int_equal(add_json(f, alice_json, &a), 0);
+        m = open_memstream(&text, &size);
+        assert_non_null(m);
+        fputs("{\"members\": [", m);
+        for (unsigned i = 0; i < 40000; i++)
+                fprintf(m,
+                        "%s{\"id\": \"BULK-%u\", \"status\": \"active\", \"birth_date\": "
+                        "\"1970-01-01\", \"enrolled\": \"2024-01-01\", \"passports\": "
+                        "[{\"issuing_state\": \"FRA\", \"document_number\": \"B%08u\", "
+                        "\"expiry\": \"2031-01-01\"}]}",
+                        i ? "," : "", i, i);
+        fputs("]}", m);
+        assert_int_equal(fclose(m), 0);
+        path = write_file(f->dir, "bulk.json", text, 0600);
+        assert_non_null(path);
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        assert_true(fd >= 0);
+        assert_int_equal(eg_registry_admin(f->registry,
+                                           &(struct eg_registry_admin_request){
+                                                   .kind = EG_REGISTRY_ADMIN_IMPORT,
+                                                   .fd = fd,
+                                                   .actor = "uid 0 (test)" },
+                                           on_admin, &imported),
+                         0);
+        close(fd);
+
+        f->registry->timeout_ms = 300;
+        assert_int_equal(lookup(f, "USA", DOC_ALICE, &l), 0);
+        assert_string_equal(l.member->id, "GE-100001");
+        /* It answered while the import was still going. */
+        assert_int_equal(imported.calls, 0);
+        assert_true(run_until(f->event, &imported.calls, 120000));
+        assert_int_equal(imported.status, 0);
+        assert_int_equal(imported.count, 40000);
+        assert_int_equal(lookup(f, "FRA", "B00039999", &l), 0);
+        eg_member_free(l.member);
+        admin_log_done(&a);
+        admin_log_done(&imported);
+}
+
 /* Everything a member consists of must stay out of the log, whatever happens. */
 static void test_no_personal_data_in_logs(void **state) {
         struct fixture *f = *state;
@@ -237,6 +287,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_free_with_pending, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_free_from_callback, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_database_locked_by_a_writer, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_lookup_during_import, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_no_personal_data_in_logs, setup, teardown),
         };
 

@@ -176,6 +176,13 @@ static int migrate(sqlite3 *db, const char *path) {
         return 0;
 }
 
+static int set_busy_timeout(sqlite3 *db, const char *path) {
+        if (sqlite3_busy_timeout(db, EG_REGISTRY_BUSY_TIMEOUT_MS) != SQLITE_OK)
+                return log_error_errno(EIO, "registry: %s: cannot set the busy timeout: %s", path,
+                                       sqlite3_errmsg(db));
+        return 0;
+}
+
 /* Settings that hold for the connection's life. */
 static int configure(sqlite3 *db, const char *path) {
         static const struct {
@@ -190,12 +197,11 @@ static int configure(sqlite3 *db, const char *path) {
                 { "PRAGMA secure_delete = ON", "secure_delete" },
                 { "PRAGMA trusted_schema = OFF", "trusted_schema=OFF" },
         };
-        int rc, r;
+        int r;
 
-        rc = sqlite3_busy_timeout(db, EG_REGISTRY_BUSY_TIMEOUT_MS);
-        if (rc != SQLITE_OK)
-                return log_error_errno(EIO, "registry: %s: cannot set the busy timeout: %s", path,
-                                       sqlite3_errmsg(db));
+        r = set_busy_timeout(db, path);
+        if (r < 0)
+                return r;
         for (size_t i = 0; i < ELEMENTSOF(pragmas); i++) {
                 r = exec_sql(db, path, pragmas[i].sql, pragmas[i].what);
                 if (r < 0)
@@ -204,11 +210,53 @@ static int configure(sqlite3 *db, const char *path) {
         return 0;
 }
 
+/* sqlite3_open_v2() with what every connection here has (no symlinks, extended codes). */
+static int open_connection(const char *path, int mode, sqlite3 **ret) {
+        sqlite3 *db = NULL;
+        int rc, r;
+
+        rc = sqlite3_open_v2(
+                path, &db,
+                mode | SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_FULLMUTEX | SQLITE_OPEN_EXRESCODE, NULL);
+        if (rc != SQLITE_OK) {
+                r = log_error_errno(EIO, "registry: cannot open %s: %s", path,
+                                    db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+                sqlite3_close_v2(db);
+                return r;
+        }
+        *ret = db;
+        return 0;
+}
+
+int registry_db_open_reader(const char *path, sqlite3 **ret) {
+        sqlite3 *db = NULL;
+        int version = 0, r;
+
+        r = open_connection(path, SQLITE_OPEN_READONLY, &db);
+        if (r < 0)
+                return r;
+        r = set_busy_timeout(db, path);
+        if (r >= 0)
+                r = exec_sql(db, path, "PRAGMA trusted_schema = OFF", "trusted_schema=OFF");
+        if (r >= 0)
+                r = read_version(db, path, &version);
+        /* The writer migrated it a moment ago: anything else is not that file. */
+        if (r >= 0 && version != EG_REGISTRY_SCHEMA_VERSION)
+                r = log_error_errno(EPROTO, "registry: %s changed under egated (schema version %d)",
+                                    path, version);
+        if (r < 0) {
+                sqlite3_close_v2(db);
+                return r;
+        }
+        *ret = db;
+        return 0;
+}
+
 int registry_db_open(const char *path, sqlite3 **ret) {
         _cleanup_(closep) int fd = -1;
         sqlite3 *db = NULL;
         struct stat st, again;
-        int rc, r;
+        int r;
 
         /* Create it ourselves, 0600 whatever the umask, before SQLite opens it. */
         fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
@@ -233,16 +281,9 @@ int registry_db_open(const char *path, sqlite3 **ret) {
         if (r < 0)
                 return r;
 
-        rc = sqlite3_open_v2(path, &db,
-                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_FULLMUTEX |
-                                     SQLITE_OPEN_EXRESCODE,
-                             NULL);
-        if (rc != SQLITE_OK) {
-                r = log_error_errno(EIO, "registry: cannot open %s: %s", path,
-                                    db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
-                sqlite3_close_v2(db);
+        r = open_connection(path, SQLITE_OPEN_READWRITE, &db);
+        if (r < 0)
                 return r;
-        }
         /* The file SQLite opened is the one we checked, not a replacement. */
         if (stat(path, &again) < 0 || again.st_dev != st.st_dev || again.st_ino != st.st_ino) {
                 sqlite3_close_v2(db);

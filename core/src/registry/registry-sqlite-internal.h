@@ -75,6 +75,9 @@ struct registry_request {
         EG_LIST_FIELDS(struct registry_request, requests);
 };
 
+/* One connection and the worker thread that alone uses it.  The backend has two: one for
+ * the changes, and a read-only one for the lanes' lookups, which write-ahead logging lets
+ * read the last committed state while a change (a long import) is being written. */
 struct registry_sqlite {
         sqlite3 *db;
         char *path;
@@ -99,6 +102,8 @@ struct registry_sqlite {
 
 /* registry-schema.c: open with the file checks, pragmas and migrations. */
 int registry_db_open(const char *path, sqlite3 **ret);
+/* A second, read-only connection to the file registry_db_open() opened and migrated. */
+int registry_db_open_reader(const char *path, sqlite3 **ret);
 
 /* Everything below runs on the worker thread. */
 

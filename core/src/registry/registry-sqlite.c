@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The SQLite backend's plumbing: requests go to one worker thread through a
+ * The SQLite backend's plumbing: requests go to a worker thread through a
  * locked queue, answers come back through a second list and an eventfd the
  * loop watches (the pattern of post-queue.c).  The loop never waits on
- * SQLite; the worker never touches the loop's objects.
+ * SQLite; a worker never touches the loop's objects.  There are two workers,
+ * each with its own connection: one makes the changes, the other answers the
+ * lanes' lookups, so a lookup never queues behind an import's long
+ * transaction (write-ahead logging lets it read what was last committed).
  *
  * What the worker does with each request is in registry-queries.c.
  */
@@ -104,7 +107,7 @@ static void deliver(struct registry_request *req) {
         req->admin_done(&req->result, req->userdata);
 }
 
-static void backend_destroy(struct registry_sqlite *b);
+static void worker_destroy(struct registry_sqlite *b);
 
 static int on_answers(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
         struct registry_sqlite *b = userdata;
@@ -127,7 +130,7 @@ static int on_answers(sd_event_source *s, int fd, uint32_t revents, void *userda
         }
         b->dispatching = false;
         if (b->free_requested)
-                backend_destroy(b);
+                worker_destroy(b);
         return 0;
 }
 
@@ -144,9 +147,15 @@ static int enqueue(struct registry_sqlite *b, struct registry_request *req) {
         return 0;
 }
 
+/* What the registry wrapper holds: the two workers. */
+struct registry_backend {
+        struct registry_sqlite *changes;
+        struct registry_sqlite *lookups;
+};
+
 static int backend_lookup(void *backend, const char *issuing_state, const char *document_number,
                           eg_registry_lookup_fn done, void *userdata, uint64_t *ret_request) {
-        struct registry_sqlite *b = backend;
+        struct registry_sqlite *b = ((struct registry_backend *) backend)->lookups;
         struct registry_request *req;
         int r;
 
@@ -174,7 +183,7 @@ static int backend_lookup(void *backend, const char *issuing_state, const char *
 static int backend_lookup_holder(void *backend, const char *issuing_state,
                                  const struct eg_date *birth_date, eg_registry_lookup_fn done,
                                  void *userdata, uint64_t *ret_request) {
-        struct registry_sqlite *b = backend;
+        struct registry_sqlite *b = ((struct registry_backend *) backend)->lookups;
         struct registry_request *req;
         int r;
 
@@ -212,7 +221,7 @@ static struct registry_request *find_in(struct registry_request *head, uint64_t 
 }
 
 static void backend_cancel(void *backend, uint64_t id) {
-        struct registry_sqlite *b = backend;
+        struct registry_sqlite *b = ((struct registry_backend *) backend)->lookups;
         struct registry_request *req;
         static const uint64_t one = 1;
 
@@ -246,7 +255,7 @@ static int strdup_or_null(char **dst, const char *src) {
 
 static int backend_admin(void *backend, const struct eg_registry_admin_request *in,
                          eg_registry_admin_fn done, void *userdata) {
-        struct registry_sqlite *b = backend;
+        struct registry_sqlite *b = ((struct registry_backend *) backend)->changes;
         struct registry_request *req;
         int r = 0;
 
@@ -290,7 +299,7 @@ static int backend_admin(void *backend, const struct eg_registry_admin_request *
 }
 
 /* The last step of freeing, once no answer is being delivered. */
-static void backend_destroy(struct registry_sqlite *b) {
+static void worker_destroy(struct registry_sqlite *b) {
         while (b->queue || b->done) {
                 struct registry_request **head = b->queue ? &b->queue : &b->done;
                 struct registry_request *req = *head;
@@ -309,9 +318,7 @@ static void backend_destroy(struct registry_sqlite *b) {
         free(b);
 }
 
-static void backend_free(void *backend) {
-        struct registry_sqlite *b = backend;
-
+static void worker_free(struct registry_sqlite *b) {
         if (!b)
                 return;
         if (b->thread_started) {
@@ -328,7 +335,17 @@ static void backend_free(void *backend) {
                 b->free_requested = true; /* on_answers() finishes it */
                 return;
         }
-        backend_destroy(b);
+        worker_destroy(b);
+}
+
+static void backend_free(void *backend) {
+        struct registry_backend *rb = backend;
+
+        if (!rb)
+                return;
+        worker_free(rb->lookups);
+        worker_free(rb->changes);
+        free(rb);
 }
 
 static const struct eg_registry_backend_ops sqlite_ops = {
@@ -340,63 +357,93 @@ static const struct eg_registry_backend_ops sqlite_ops = {
         .lookup_holder = backend_lookup_holder,
 };
 
-int eg_registry_sqlite_open(sd_event *e, const char *state_dir, struct eg_registry **ret) {
+/* A connection to path (read-only for lookups) and its worker, answering on e. */
+static int worker_new(sd_event *e, const char *path, bool lookups, struct registry_sqlite **ret) {
+        const char *what = lookups ? "lookups" : "changes";
         struct registry_sqlite *b;
         int r;
 
-        if (!e || !state_dir || !ret)
-                return -EINVAL;
         b = calloc(1, sizeof(*b));
         if (!b)
                 return log_oom();
         b->event_fd = -1;
         pthread_mutex_init(&b->lock, NULL);
         pthread_cond_init(&b->wake, NULL);
-        if (asprintf(&b->path, "%s/%s", state_dir, EG_REGISTRY_SQLITE_FILE) < 0) {
-                b->path = NULL;
-                backend_free(b);
+        b->path = strdup(path);
+        if (!b->path) {
+                worker_free(b);
                 return log_oom();
         }
-        r = registry_db_open(b->path, &b->db);
+        r = lookups ? registry_db_open_reader(path, &b->db) : registry_db_open(path, &b->db);
         if (r < 0) {
-                backend_free(b);
+                worker_free(b);
                 return r;
         }
         b->event_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
         if (b->event_fd < 0) {
-                r = log_error_errno(errno, "registry: cannot create an eventfd: %m");
-                backend_free(b);
+                r = log_error_errno(errno, "registry: cannot create an eventfd for %s: %m", what);
+                worker_free(b);
                 return r;
         }
         r = sd_event_add_io(e, &b->event_source, b->event_fd, EPOLLIN, on_answers, b);
         if (r < 0) {
-                log_error_errno(r, "registry: cannot watch the worker's eventfd: %m");
-                backend_free(b);
+                log_error_errno(r, "registry: cannot watch the %s worker's eventfd: %m", what);
+                worker_free(b);
                 return r;
         }
-        (void) sd_event_source_set_description(b->event_source, "registry-answers");
+        (void) sd_event_source_set_description(b->event_source,
+                                               lookups ? "registry-lookups" : "registry-changes");
         r = -pthread_create(&b->thread, NULL, worker_main, b);
         if (r < 0) {
-                log_error_errno(r, "registry: cannot start the worker thread: %m");
-                backend_free(b);
+                log_error_errno(r, "registry: cannot start the %s worker thread: %m", what);
+                worker_free(b);
                 return r;
         }
         b->thread_started = true;
-        (void) pthread_setname_np(b->thread, "egate-registry");
-        r = eg_registry_new(e, &sqlite_ops, b, EG_REGISTRY_DEFAULT_TIMEOUT_MS, ret);
-        if (r < 0)
-                return log_error_errno(r, "registry: cannot set up: %m");
-        log_info("registry: %s open (schema version %d)", b->path, EG_REGISTRY_SCHEMA_VERSION);
+        (void) pthread_setname_np(b->thread, lookups ? "egate-reg-look" : "egate-reg-change");
+        *ret = b;
         return 0;
 }
 
-void eg_registry_sqlite_set_test_delay(struct eg_registry *r, uint64_t usec) {
-        struct registry_sqlite *b;
+int eg_registry_sqlite_open(sd_event *e, const char *state_dir, struct eg_registry **ret) {
+        _cleanup_free_ char *path = NULL;
+        struct registry_backend *rb;
+        int r;
 
-        if (!r || r->ops != &sqlite_ops)
-                return;
-        b = r->backend;
+        if (!e || !state_dir || !ret)
+                return -EINVAL;
+        if (asprintf(&path, "%s/%s", state_dir, EG_REGISTRY_SQLITE_FILE) < 0)
+                return log_oom();
+        rb = calloc(1, sizeof(*rb));
+        if (!rb)
+                return log_oom();
+        /* The changes first: that connection creates and migrates the file. */
+        r = worker_new(e, path, false, &rb->changes);
+        if (r >= 0)
+                r = worker_new(e, path, true, &rb->lookups);
+        if (r < 0) {
+                backend_free(rb);
+                return r;
+        }
+        r = eg_registry_new(e, &sqlite_ops, rb, EG_REGISTRY_DEFAULT_TIMEOUT_MS, ret);
+        if (r < 0)
+                return log_error_errno(r, "registry: cannot set up: %m");
+        log_info("registry: %s open (schema version %d)", path, EG_REGISTRY_SCHEMA_VERSION);
+        return 0;
+}
+
+static void worker_set_test_delay(struct registry_sqlite *b, uint64_t usec) {
         pthread_mutex_lock(&b->lock);
         b->test_delay_usec = usec;
         pthread_mutex_unlock(&b->lock);
+}
+
+void eg_registry_sqlite_set_test_delay(struct eg_registry *r, uint64_t usec) {
+        struct registry_backend *rb;
+
+        if (!r || r->ops != &sqlite_ops)
+                return;
+        rb = r->backend;
+        worker_set_test_delay(rb->changes, usec);
+        worker_set_test_delay(rb->lookups, usec);
 }

@@ -2,9 +2,10 @@
 /*
  * The default registry backend: SQLite in <state_directory>/registry.db
  * (0600, owned by the daemon's user; WAL, synchronous=FULL, foreign keys,
- * secure_delete).  All SQLite work runs on one worker thread; answers come
- * back to the event loop through an eventfd.  Schema and migrations:
- * registry-schema.c and docs/registry.md.
+ * secure_delete).  SQLite work runs on two worker threads, one for changes
+ * and one (with a read-only connection) for lookups, so a long import never
+ * holds a lane's lookup up; answers come back to the event loop through
+ * eventfds.  Schema and migrations: registry-schema.c and docs/registry.md.
  */
 #pragma once
 
@@ -22,5 +23,5 @@
  */
 int eg_registry_sqlite_open(sd_event *e, const char *state_dir, struct eg_registry **ret);
 
-/* Tests only: the worker waits this long before each request (0: not at all). */
+/* Tests only: both workers wait this long before each request (0: not at all). */
 void eg_registry_sqlite_set_test_delay(struct eg_registry *r, uint64_t usec);
