@@ -170,7 +170,7 @@ static int on_deadline(sd_event_source *s, uint64_t usec, void *userdata) {
          * must not end twice. */
         outcome.message = reason ? strdup(reason) : NULL;
         operation_end(m, o, &outcome, false);
-        eg_device_fault(d, reason ? reason : "operation timed out");
+        eg_device_fault_deadline(d, reason ? reason : "operation timed out");
         free(reason);
         return 0;
 }
