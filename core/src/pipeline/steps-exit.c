@@ -124,9 +124,24 @@ void pl_exit_start(struct eg_pipeline *p, struct eg_transaction *tx) {
 
 /* ---- referred, or an alarm ---- */
 
+static void came_in_anyway(struct eg_pipeline *p, struct eg_transaction *tx);
+
+/* An entry door released on its fault (fail-safe) stands open: a traveller refused at the
+ * reader who takes the passport back may walk in rather than away, and the mantrap shows it
+ * only after the passport is gone.  The referral's timeout then tells. */
+static bool entry_released(struct eg_pipeline *p, struct eg_transaction *tx) {
+        struct eg_device *d = pl_role_device(p, tx, EG_ROLE_ENTRY_DOOR);
+
+        return d && d->state == EG_DEVICE_FAULTED && !pl_door_is_secured(p, d->id);
+}
+
 static void on_referral_timeout(struct eg_pipeline *p, struct eg_transaction *tx) {
         if (!pl_is_current(p, tx) || tx->phase != PL_PHASE_REFERRING || tx->leave_done)
                 return;
+        if (!tx->entered && pl_zone_count(p, "mantrap") > 0) {
+                came_in_anyway(p, tx);
+                return;
+        }
         if (!tx->entered) {
                 /* The passport stays on the reader: the next traveller waits until it is gone. */
                 p->need_document_removal = pl_document_present(p);
@@ -155,9 +170,29 @@ static void on_entry_back(struct eg_pipeline *p, struct eg_transaction *tx, int 
         pl_leave_occupancy(p, tx);
 }
 
-void pl_referral_start(struct eg_pipeline *p, struct eg_transaction *tx) {
-        int r;
+static void open_entry_back(struct eg_pipeline *p, struct eg_transaction *tx) {
+        int r = pl_door_open(p, tx, tx->devices[EG_ROLE_ENTRY_DOOR], on_entry_back);
 
+        if (r < 0)
+                on_entry_back(p, tx, r, "cannot command the entry door");
+}
+
+/* Refused at the reader, and yet somebody is in the mantrap: an entry door that released on
+ * its fault (fail-safe) let them in.  Closing it behind them would lock them in; they go back
+ * the way they came like any referred traveller inside, never through the exit. */
+static void came_in_anyway(struct eg_pipeline *p, struct eg_transaction *tx) {
+        log_lane(LOG_WARNING, 0, p->lane_name,
+                 "transaction %s: refused at the reader, but somebody is in the mantrap: the "
+                 "entry door opens back for them",
+                 tx->id);
+        tx->entered = true;
+        pl_indicate(p, EG_COLOUR_RED, EG_PATTERN_STEADY, PL_MSG_SEE_OFFICER);
+        pl_timer_disarm(&tx->phase_timer);
+        (void) pl_timer_arm(tx, &tx->phase_timer, tx->policy.exit_timeout_ms, on_referral_timeout);
+        open_entry_back(p, tx);
+}
+
+void pl_referral_start(struct eg_pipeline *p, struct eg_transaction *tx) {
         pl_tx_set_phase(p, tx, PL_PHASE_REFERRING);
         pl_clock_now(&tx->exit_clock);
         /* Refer and alarm look the same to the traveller: the alarm is silent.  One who
@@ -172,9 +207,7 @@ void pl_referral_start(struct eg_pipeline *p, struct eg_transaction *tx) {
                 pl_leave_occupancy(p, tx);
                 return;
         }
-        r = pl_door_open(p, tx, tx->devices[EG_ROLE_ENTRY_DOOR], on_entry_back);
-        if (r < 0)
-                on_entry_back(p, tx, r, "cannot command the entry door");
+        open_entry_back(p, tx);
 }
 
 /* Occupancy (or the document) changed while the traveller leaves. */
@@ -195,10 +228,15 @@ void pl_leave_occupancy(struct eg_pipeline *p, struct eg_transaction *tx) {
                         shut_and_finish(p, tx, EG_ROLE_EXIT_DOOR);
                 return;
         case PL_PHASE_REFERRING:
+                if (!tx->entered && pl_zone_count(p, "mantrap") > 0) {
+                        came_in_anyway(p, tx);
+                        return;
+                }
                 if (!tx->entered) {
                         /* Refused at the reader: done when the document is taken back (a
                          * document there after they took theirs is the next traveller's). */
-                        if (!pl_document_present(p) || tx->document_taken)
+                        if ((!pl_document_present(p) || tx->document_taken) &&
+                            !entry_released(p, tx))
                                 shut_and_finish(p, tx, EG_ROLE_ENTRY_DOOR);
                         return;
                 }
