@@ -32,6 +32,12 @@ must hold whatever the fault, not what a hand-written case expects:
   - once the device is back (replugged, or recovered by the lane's probe), the lane is
     idle with both doors secured and accepts the next traveller.
 
+The doors' points run twice: with A1's doors fail-secure, as the scenario has them by
+default, and fail-safe ("fail-safe" in the case's name).  A fail-safe door releases on its
+fault, so it is found open and unlocked at rest while faulted; all else must hold as it is,
+the exit above all: a released entry door lets the traveller walk in or back, never out
+through the exit.  The fail mode changes nothing for the other devices: swept once.
+
 Run by meson (suite "pipeline"); -k TEXT runs only the cases whose name contains TEXT,
 EGATE_SWEEP_JOBS sets how many cases run at once.
 """
@@ -49,6 +55,8 @@ from lane_process import Failure, Lane
 ROLES = ("document-reader", "chip-reader", "entry-door", "exit-door", "presence-sensor",
          "fingerprint-scanner", "camera", "indicator")
 FAULTS = ("error", "hang", "unplug", "crash")
+DOORS = ("entry-door", "exit-door")
+FAIL_MODES = ("secure", "safe")
 # Devices the lane probes with a harmless command once faulted (docs/pipeline.md, "Device
 # faults"); the others come back when they are replugged.
 PROBED = ("entry-door", "exit-door", "presence-sensor", "indicator")
@@ -142,14 +150,16 @@ class Setup:
             words.add(t["mrz"][1][:9].rstrip("<"))
         return words
 
-    def start(self, prefix):
+    def start(self, prefix, fail_mode="secure"):
         work, state = lane_harness.work_dir(prefix)
         # A1's doors take one command at a time, like the gpio plugin's (as in the matrix).
         # Zero latency but for walking: a lane that ends the transaction before the traveller
         # is out of the mantrap rests while they are still inside, for the sweep to see.
         scenario = {"version": 1, "name": "fault sweep",
                     "latency": {"profile": "zero", "walk": WALK_MS},
-                    "lanes": [{"name": "A1", "camera": True, "door_commands": "one-at-a-time"},
+                    "lanes": [{"name": "A1", "camera": True, "door_commands": "one-at-a-time",
+                               "entry_door_fail_mode": fail_mode,
+                               "exit_door_fail_mode": fail_mode},
                               {"name": "B1", "camera": True}],
                     "travellers": self.travellers}
         path = lane_harness.write_file(work, "scenario.json", json.dumps(scenario))
@@ -224,9 +234,11 @@ def lane_event(e, name, event):
 
 
 class Case:
-    def __init__(self, role, op, index, made, fault):
+    def __init__(self, role, op, index, made, fault, fail_mode="secure"):
         self.role, self.op, self.index, self.made, self.fault = role, op, index, made, fault
-        self.name = "%s %s#%d/%d %s" % (role, op, index + 1, made, fault)
+        self.fail_mode = fail_mode
+        self.name = "%s %s#%d/%d %s%s" % (role, op, index + 1, made, fault,
+                                          " fail-safe" if fail_mode == "safe" else "")
         self.problems = []
         self.notes = []
 
@@ -242,7 +254,7 @@ class Run:
     def __init__(self, setup, case):
         self.setup = setup
         self.case = case
-        self.lane = setup.start("egate-sweep-")
+        self.lane = setup.start("egate-sweep-", case.fail_mode)
         self.officer_opened_exit = False
         self.called_at = self.gone_since = None
         self.door_opened = self.aborted = False
@@ -529,10 +541,12 @@ def main():
         print("not ok - baseline: %s" % e)
         print("0 passed, 1 failed")
         return 1
-    cases = [Case(role, op, i, made, fault) for role, op, i, made in points for fault in FAULTS]
+    cases = [Case(role, op, i, made, fault, mode) for role, op, i, made in points
+             for mode in FAIL_MODES if mode == "secure" or role in DOORS for fault in FAULTS]
     cases = [c for c in cases if not only or only in c.name]
-    print("# %d operations of an accepted pass x %d faults = %d cases, %d at once" %
-          (len(points), len(FAULTS), len(cases), jobs))
+    doors = sum(1 for p in points if p[0] in DOORS)
+    print("# (%d operations of an accepted pass + %d of its doors fail-safe) x %d faults = "
+          "%d cases, %d at once" % (len(points), doors, len(FAULTS), len(cases), jobs))
     passed = failed = 0
     with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
         for case in pool.map(lambda c: run_case(setup, c), cases):
