@@ -131,13 +131,16 @@ static void door_finish(struct mock_device *d, struct mock_op *op) {
                 set_lock(d, EG_DOOR_LOCK_LOCKED);
                 mock_op_end(op, 0, NULL);
                 return;
-        default:
-                mock_op_end(op, 0, NULL);
+        default: {
                 /* Told to open a door that stands open already (released on its fault, say):
                  * whoever waits for it goes all the same. */
-                if (op->kind != EG_OP_DOOR_LOCK)
+                bool moves = op->kind != EG_OP_DOOR_LOCK;
+
+                mock_op_end(op, 0, NULL);
+                if (moves)
                         tell_world(d);
                 return;
+        }
         }
 }
 
