@@ -2,7 +2,8 @@
 /*
  * libFuzzer target for the external background check's answer (background-external.c,
  * through eg_background_external_answer() and eg_background_external_answer_cut(): the
- * verdict, the "a hit stands" rules and the screening of the bridge's message).  The
+ * verdict, the "a hit stands" rules, a "result" given twice, and the screening of the
+ * bridge's message).  The
  * first byte picks the question, the rest is the answer:
  *   bits 0-1  the document number    bits 2-3  the birth date (3: not known)
  * Every log message goes to a capture, never to stdout or stderr, and is checked there.
@@ -57,6 +58,46 @@ static bool is_hit(enum eg_background_verdict v) {
         return v == EG_BACKGROUND_WATCHLIST_HIT || v == EG_BACKGROUND_LOST_STOLEN;
 }
 
+/* line with `what` put in at byte `at`; NULL when out of memory. */
+static char *inserted(const char *line, size_t len, size_t at, const char *what, size_t *ret_len) {
+        size_t n = strlen(what);
+        char *s = malloc(len + n);
+
+        if (!s)
+                return NULL;
+        memcpy(s, line, at);
+        memcpy(s + at, what, n);
+        memcpy(s + at + n, line + at, len - at);
+        *ret_len = len + n;
+        return s;
+}
+
+/* A hit stands when the bridge names "clear" as well, before or after it: json-c keeps only
+ * the last of a repeated key.  The object is the line's first '{', or ends at its last '}'
+ * (what follows the object is junk, where the insertion is junk too). */
+static void check_hit_repeated(const struct eg_background_external_question *q, const char *line,
+                               size_t len, enum eg_background_verdict hit) {
+        size_t first = 0, last = len, n;
+        char *more;
+
+        while (first < len && strchr(" \t\r", line[first]) && line[first] != '\0')
+                first++;
+        while (last > 0 && strchr(" \t\r", line[last - 1]) && line[last - 1] != '\0')
+                last--;
+        if (first < len && line[first] == '{') {
+                more = inserted(line, len, first + 1, "\"result\":\"clear\",", &n);
+                if (more && eg_background_external_answer(SOCKET_PATH, q, more, n) != hit)
+                        __builtin_trap();
+                free(more);
+        }
+        if (last > 0 && line[last - 1] == '}') {
+                more = inserted(line, len, last - 1, ",\"result\":\"clear\"", &n);
+                if (more && eg_background_external_answer(SOCKET_PATH, q, more, n) != hit)
+                        __builtin_trap();
+                free(more);
+        }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         static bool initialised;
         struct eg_background_external_question q = {};
@@ -93,6 +134,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         /* A hit stands: cut short before a newline, it is the same hit... */
         if (is_hit(v) && cut != v)
                 __builtin_trap();
+        /* ... and beside a "clear" named too... */
+        if (is_hit(v)) {
+                current = &q;
+                check_hit_repeated(&q, line, len, v);
+                current = NULL;
+        }
 #if JSON_TOKENER_ALLOW_TRAILING_CHARS
         /* ... and with junk after it (json-c >= 0.15; older json-c refuses the junk). */
         if (is_hit(v)) {

@@ -2,7 +2,8 @@
 /*
  * libFuzzer target for the external face comparator's answer (face-answer.c, through
  * eg_face_answer_parse(): the six results, the strict envelope, the score's and the
- * count of faces' ranges and the screening of an "unavailable" message).  The whole input is the answer line.
+ * count of faces' ranges, a field given twice and the screening of an "unavailable"
+ * message).  The whole input is the answer line.
  * Nothing is logged by the parser; what it hands the log (note.problem, note.message) is
  * checked here.
  *   ./build-fuzz/tests/pipeline/fuzz-face-answer -max_total_time=60 \
@@ -51,6 +52,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         struct eg_face_answer_note note, again_note;
         double score = -1234, again = -1234;
         uint32_t faces = 1234, again_faces = 1234;
+        const char *brace;
         int r, r2;
         char *more;
 
@@ -97,6 +99,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (r2 != r || memcmp(&note, &again_note, sizeof(note)) != 0 ||
             (r == 0 && again != score) || (r == -ETOOMANYREFS && again_faces != faces))
                 __builtin_trap();
+
+        /* An accepted answer with one of its fields given again is not: json-c would keep
+         * the last value and drop the first unseen. */
+        brace = memchr(line, '{', size);
+        if (r != -EBADMSG && r != -ENOMEM && brace) {
+                size_t at = (size_t) (brace - line);
+
+                more = malloc(size + 12);
+                if (!more)
+                        return 0;
+                memcpy(more, line, at + 1);
+                memcpy(more + at + 1, "\"version\":1,", 12);
+                memcpy(more + at + 13, line + at + 1, size - at - 1);
+                r2 = parse(more, size + 12, &again_note, &again, &again_faces);
+                free(more);
+                if (r2 != -EBADMSG && r2 != -ENOMEM)
+                        __builtin_trap();
+        }
 
         /* Junk after an accepted answer is never accepted. */
         if (r != -EBADMSG && r != -ENOMEM) {

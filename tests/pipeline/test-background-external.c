@@ -241,6 +241,69 @@ static void test_hit_irregular(void **state) {
         assert_null(strstr(log, "interpol")); /* a field is never named nor quoted */
 }
 
+/* json-c keeps the last value of a key given twice: a hit named first must not turn into the
+ * "clear" after it, nor into unavailable (background-unavailable = continue lets the
+ * traveller through).  A hit in any "result" is the hit; two results naming none are
+ * unavailable. */
+static void test_repeated_result(void **state) {
+        struct fixture *f = *state;
+        static const struct {
+                const char *reply;
+                enum eg_background_verdict verdict;
+        } cases[] = {
+                { "{\"result\":\"watchlist-hit\",\"result\":\"clear\"}\n",
+                  EG_BACKGROUND_WATCHLIST_HIT },
+                { "{\"result\":\"clear\",\"result\":\"watchlist-hit\"}\n",
+                  EG_BACKGROUND_WATCHLIST_HIT },
+                { "{\"result\":\"lost-stolen\",\"result\":\"unavailable\"}\n",
+                  EG_BACKGROUND_LOST_STOLEN },
+                { "{\"result\":\"watchlist-hit\",\"result\":\"maybe\"}\n",
+                  EG_BACKGROUND_WATCHLIST_HIT },
+                { "{\"result\":\"watchlist-hit\",\"result\":1}\n", EG_BACKGROUND_WATCHLIST_HIT },
+                /* The same key as json-c decodes it. */
+                { "{\"result\":\"lost-stolen\",\"res\\u0075lt\":\"clear\"}\n",
+                  EG_BACKGROUND_LOST_STOLEN },
+                /* Both hits: watchlist-hit, as a bridge must answer when both apply. */
+                { "{\"result\":\"lost-stolen\",\"result\":\"watchlist-hit\","
+                  "\"result\":\"clear\"}\n",
+                  EG_BACKGROUND_WATCHLIST_HIT },
+                { "{\"result\":\"clear\",\"result\":\"clear\"}\n", EG_BACKGROUND_UNAVAILABLE },
+                { "{\"result\":\"unavailable\",\"result\":\"clear\"}\n",
+                  EG_BACKGROUND_UNAVAILABLE },
+        };
+        _cleanup_free_ char *log = NULL, *many = NULL;
+        size_t n = 0;
+
+        capture_begin(f->bridge.dir);
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                enum eg_background_verdict v = checked_by(f, ACT_REPLY, cases[i].reply);
+
+                if (v != cases[i].verdict)
+                        fail_msg("%s: %s", cases[i].reply, eg_background_verdict_to_string(v));
+        }
+        /* Cut short by a hang-up, the hit stands all the same. */
+        assert_int_equal(checked_by(f, ACT_REPLY_CLOSE,
+                                    "{\"result\":\"watchlist-hit\",\"result\":\"clear\"}"),
+                         EG_BACKGROUND_WATCHLIST_HIT);
+        /* Behind more fields than the scan for repeated keys compares. */
+        many = malloc(1024);
+        assert_non_null(many);
+        n += (size_t) sprintf(many, "{");
+        for (unsigned i = 0; i < 40; i++)
+                n += (size_t) sprintf(many + n, "\"f%u\":0,", i);
+        (void) sprintf(many + n, "\"result\":\"watchlist-hit\",\"result\":\"clear\"}\n");
+        assert_int_equal(checked_by(f, ACT_REPLY, many), EG_BACKGROUND_WATCHLIST_HIT);
+        log = capture_end(f->bridge.dir);
+        assert_non_null(strstr(log, "a field given twice in one object at byte 26; taken as "
+                                    "watchlist-hit all the same"));
+        assert_non_null(strstr(log, "a field given twice in one object at byte 18; taken as "
+                                    "watchlist-hit all the same"));
+        assert_non_null(strstr(log, "a field given twice in one object at byte 18; the check "
+                                    "is unavailable"));
+        assert_non_null(strstr(log, "\"result\" given 2 times; taken as watchlist-hit"));
+        assert_no_personal_data(log);
+}
+
 static void test_unavailable(void **state) {
         struct fixture *f = *state;
         _cleanup_free_ char *log = NULL;
@@ -618,6 +681,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_hits, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_hit_then_junk, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_hit_irregular, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_repeated_result, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_unavailable, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_no_bridge, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_never_answers_cancel, setup, teardown),

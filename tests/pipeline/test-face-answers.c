@@ -4,9 +4,9 @@
  * (face-test-util.h): a score, "no-face", "unreadable", "unavailable" and its screened
  * message, "several-faces" and its count, and everything that is not exactly the protocol
  * (malformed JSON, a wrong version, a score out of range or not finite, a count that is
- * not an integer within 2..64, unknown fields, an over-long line, a hang-up before the
- * newline), each of which must make the comparator unavailable (-EHOSTDOWN), never a
- * score or a count.  The parser alone is fuzzed: fuzz-face-answer.c.
+ * not an integer within 2..64, unknown fields, a field given twice, an over-long line, a
+ * hang-up before the newline), each of which must make the comparator unavailable
+ * (-EHOSTDOWN), never a score or a count.  The parser alone is fuzzed: fuzz-face-answer.c.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -178,6 +178,15 @@ static void test_malformed(void **state) {
                 "{\"version\":1,\"result\":\"no-face\",\"faces\":2}\n",
                 "{\"version\":1,\"result\":\"Several-Faces\",\"faces\":2}\n",
                 "{\"version\":1,\"result\":\"several_faces\",\"faces\":2}\n",
+                /* A field given twice: json-c would keep the last value and drop the first
+                 * unseen, and each of these would be taken. */
+                "{\"version\":1,\"result\":\"no-face\",\"result\":\"scored\",\"score\":90}\n",
+                "{\"version\":1,\"result\":\"presentation-attack\",\"result\":\"scored\","
+                "\"score\":95}\n",
+                "{\"version\":1,\"result\":\"scored\",\"score\":10,\"score\":95}\n",
+                "{\"version\":1,\"result\":\"scored\",\"score\":10,\"sc\\u006fre\":95}\n",
+                "{\"version\":2,\"version\":1,\"result\":\"scored\",\"score\":95}\n",
+                "{\"version\":1,\"result\":\"several-faces\",\"faces\":9,\"faces\":2}\n",
         };
         _cleanup_free_ char *log = NULL;
 
@@ -204,6 +213,7 @@ static void test_malformed(void **state) {
         assert_non_null(strstr(log, "a \"several-faces\" answer without \"faces\""));
         assert_non_null(strstr(log, "unknown field in a \"several-faces\" answer"));
         assert_non_null(strstr(log, "a NUL byte"));
+        assert_non_null(strstr(log, "a field given twice in one object at byte 32"));
         assert_non_null(strstr(log, "the comparator is unavailable"));
         assert_null(strstr(log, "threshold")); /* a field is never named */
         assert_null(strstr(log, "101"));

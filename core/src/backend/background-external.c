@@ -38,6 +38,7 @@
 #include "emrtd/mrz.h"
 #include "line-call.h"
 #include "bridge-answer.h"
+#include "json-keys.h"
 #include "list.h"
 #include "log.h"
 #include "macro.h"
@@ -194,6 +195,32 @@ static bool verdict_is_hit(int v) {
         return v == EG_BACKGROUND_WATCHLIST_HIT || v == EG_BACKGROUND_LOST_STOLEN;
 }
 
+/* The verdict a "result" value names, or -1. */
+static int verdict_named(json_object *v) {
+        if (!json_object_is_type(v, json_type_string))
+                return -1;
+        for (size_t i = 0; i < ELEMENTSOF(results); i++)
+                if (streq(json_object_get_string(v), results[i].name))
+                        return (int) results[i].verdict;
+        return -1;
+}
+
+/* Every "result" of the answer, not only the last that json-c keeps. */
+struct results_seen {
+        unsigned count;
+        int hit; /* the strongest hit named: watchlist-hit before lost-stolen; -1 for none */
+};
+
+static int on_result(json_object *value, void *userdata) {
+        struct results_seen *seen = userdata;
+        int v = verdict_named(value);
+
+        seen->count++;
+        if (v == EG_BACKGROUND_WATCHLIST_HIT || (v == EG_BACKGROUND_LOST_STOLEN && seen->hit < 0))
+                seen->hit = v;
+        return 0;
+}
+
 struct parsed_answer {
         json_object *root;
         json_object *message; /* borrowed from root; a string */
@@ -227,9 +254,11 @@ static int answer_parse(const char *line, size_t len, struct parsed_answer *a) {
         _cleanup_(json_tokener_freep) json_tokener *tok = NULL;
         struct json_object_iterator it, end;
         enum json_tokener_error e;
+        struct results_seen seen = { .hit = -1 };
         json_object *v = NULL;
         const char *result;
-        int verdict = -1;
+        size_t end_offset, repeated;
+        int verdict, r;
 
         if (len == 0)
                 return problem(a, -EBADMSG, "an empty answer");
@@ -249,20 +278,34 @@ static int answer_parse(const char *line, size_t len, struct parsed_answer *a) {
                                                           : json_tokener_error_desc(e));
         if (!json_object_is_type(a->root, json_type_object))
                 return problem(a, -EBADMSG, "the answer is not an object");
+        /* json-c keeps the last of a repeated key.  A hit named in any "result" stands (not
+         * only in the last, which json-c keeps); any other answer with two results names
+         * none, and another repeated field is wrong like an unknown one. */
+        end_offset = json_tokener_get_parse_end(tok);
+        r = eg_json_find_repeated_key(line, end_offset, &repeated);
+        if (r > 0)
+                (void) problem(a, 0, "a field given twice in one object at byte %zu", repeated);
+        if (r >= 0)
+                r = eg_json_for_each_top_member(line, end_offset, "result", on_result, &seen);
+        if (r < 0)
+                return problem(a, r == -ENOMEM ? -ENOMEM : -EBADMSG,
+                               "cannot check the answer's fields");
+        if (seen.count > 1) {
+                (void) problem(a, 0, "\"result\" given %u times", seen.count);
+                return seen.hit >= 0 ? seen.hit : -EBADMSG;
+        }
         if (!json_object_object_get_ex(a->root, "result", &v) ||
             !json_object_is_type(v, json_type_string))
                 return problem(a, -EBADMSG, "the answer has no \"result\" string");
         result = json_object_get_string(v);
-        for (size_t i = 0; i < ELEMENTSOF(results); i++)
-                if (streq(result, results[i].name))
-                        verdict = (int) results[i].verdict;
+        verdict = verdict_named(v);
         if (verdict < 0)
                 return problem(a, -EBADMSG,
                                "unknown result (expected clear, watchlist-hit, lost-stolen or "
                                "unavailable)");
 
         /* The verdict is named; now whether all around it is right. */
-        for (size_t i = json_tokener_get_parse_end(tok); i < len; i++)
+        for (size_t i = end_offset; i < len; i++)
                 if (!strchr(" \t\r", line[i])) {
                         (void) problem(a, 0, "more after the answer at byte %zu", i);
                         break;

@@ -18,6 +18,7 @@
 #include "bridge-answer.h"
 #include "face-answer.h"
 #include "face-matcher.h"
+#include "json-keys.h"
 #include "macro.h"
 
 #define JSON_DEPTH_MAX 4 /* the envelope is flat: anything deeper is wrong anyway */
@@ -162,6 +163,7 @@ int eg_face_answer_parse(const char *line, size_t len, struct eg_face_answer_not
         const char *result;
         double score = 0;
         uint32_t faces = 0;
+        size_t repeated = 0;
         int status = 1, r;
 
         *note = (struct eg_face_answer_note){};
@@ -185,6 +187,13 @@ int eg_face_answer_parse(const char *line, size_t len, struct eg_face_answer_not
                         return problem(note, "more after the answer at byte %zu", i);
         if (!json_object_is_type(root, json_type_object))
                 return problem(note, "the answer is not an object");
+        /* json-c keeps the last of a repeated key: a second "result" or "score" would
+         * overrule the first unseen. */
+        r = eg_json_find_repeated_key(line, len, &repeated);
+        if (r == -ENOMEM)
+                return r;
+        if (r != 0)
+                return problem(note, "a field given twice in one object at byte %zu", repeated);
         r = check_version(root, note);
         if (r < 0)
                 return r;

@@ -31,7 +31,7 @@
 #include "log.h"
 #include "registry-external-internal.h"
 #include "registry-external.h"
-#include "registry-json-keys.h"
+#include "json-keys.h"
 
 #define ANSWER_CHUNK (64u * 1024u) /* bytes read per wake-up, at most */
 #define ANSWER_INITIAL 4096u

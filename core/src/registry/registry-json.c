@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "registry-json-keys.h"
+#include "json-keys.h"
 #include "registry-json.h"
 
 #define JSON_DEPTH_MAX 10 /* document > members > member > fingers > finger is 5 */
