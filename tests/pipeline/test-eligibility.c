@@ -233,6 +233,18 @@ static void test_unknown_passport_expiry(void **state) {
         assert_refused(&e, EG_REASON_MEMBERSHIP_EXPIRED);
 }
 
+/* check() under a policy of `months` to complete enrolment after conditional approval. */
+static struct eg_eligibility check_months(const struct eg_member *m,
+                                          const struct eg_eligibility_document *doc,
+                                          unsigned months, struct eg_date on) {
+        struct eg_eligibility e;
+
+        policy.conditional_enrolment_months = months;
+        e = check(m, doc, on);
+        policy.conditional_enrolment_months = 6;
+        return e;
+}
+
 static void test_conditional(void **state) {
         struct eg_member m = member();
         struct eg_eligibility_document doc = document();
@@ -246,6 +258,16 @@ static void test_conditional(void **state) {
         assert_refused(&e, EG_REASON_MEMBER_CONDITIONAL);
         assert_int_equal(e.n_reasons, 1);
         assert_non_null(strstr(e.check.detail, "within 6 months of conditional approval"));
+        /* The policy's window, not a fixed one; 0 months sets none. */
+        e = check_months(&m, &doc, 4, today);
+        assert_non_null(strstr(e.check.detail, "within 4 months of conditional approval"));
+        e = check_months(&m, &doc, 1, m.conditional_approval);
+        assert_non_null(strstr(e.check.detail, "within 1 month of conditional approval"));
+        m.conditional_approval = D(2020, 1, 1);
+        e = check_months(&m, &doc, 0, today);
+        assert_refused(&e, EG_REASON_MEMBER_CONDITIONAL);
+        assert_null(strstr(e.check.detail, "within"));
+        assert_null(strstr(e.check.detail, "have passed"));
 
         /* Six months after the approval the window has passed: same code, other advice. */
         m.conditional_approval = D(2026, 5, 27);

@@ -79,8 +79,8 @@ static const struct eg_reason_info reasons[] = {
         { EG_REASON_PASSPORT_NOT_REGISTERED, "eligibility",
           "the member's registered passport is another one: report the new passport" },
         { EG_REASON_MEMBER_CONDITIONAL, "eligibility",
-          "conditional approval is not membership: complete enrolment within 6 months of "
-          "conditional approval" },
+          "conditional approval is not membership: complete enrolment within the policy's "
+          "conditional-enrolment-months of conditional approval" },
         { EG_REASON_MEMBERSHIP_SUSPENDED, "eligibility", "the membership is suspended" },
         { EG_REASON_MEMBERSHIP_REVOKED, "eligibility", "the membership is revoked" },
         { EG_REASON_MEMBERSHIP_EXPIRED, "eligibility",

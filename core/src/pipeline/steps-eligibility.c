@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Programme eligibility: the pure rules (eligibility.h). */
+#include <stdio.h>
 #include <string.h>
 
 #include "eligibility.h"
@@ -43,6 +44,23 @@ static bool enrolment_window_passed(const struct eg_member *m, const struct eg_d
         return eg_date_compare(day, &window_end) >= 0;
 }
 
+/* The advice names the policy's window: the applicant is told the deadline that applies. */
+static void fail_conditional(struct eg_eligibility *e, unsigned months) {
+        char detail[160];
+
+        if (months == 0)
+                (void) snprintf(detail, sizeof(detail),
+                                "conditional approval is not membership: complete enrolment "
+                                "(interview and fingerprints)");
+        else
+                (void) snprintf(detail, sizeof(detail),
+                                "conditional approval is not membership: complete enrolment "
+                                "(interview and fingerprints) within %u month%s of conditional "
+                                "approval",
+                                months, months == 1 ? "" : "s");
+        fail(e, EG_REASON_MEMBER_CONDITIONAL, detail);
+}
+
 static void check_status(const struct eg_member *m, const struct eg_date *today,
                          const struct eg_policy *policy, struct eg_eligibility *e) {
         switch (m->status) {
@@ -54,10 +72,7 @@ static void check_status(const struct eg_member *m, const struct eg_date *today,
                              "conditional approval is not membership, and the months allowed to "
                              "complete enrolment after it have passed: apply again");
                 else
-                        fail(e, EG_REASON_MEMBER_CONDITIONAL,
-                             "conditional approval is not membership: complete enrolment "
-                             "(interview and fingerprints) within 6 months of conditional "
-                             "approval");
+                        fail_conditional(e, policy->conditional_enrolment_months);
                 return;
         case EG_MEMBER_SUSPENDED:
                 fail(e, EG_REASON_MEMBERSHIP_SUSPENDED, "the membership is suspended");
