@@ -285,8 +285,11 @@ def main():
     out.append("## Errors\n")
     out.append("Besides these, the bus itself may answer `org.freedesktop.DBus.Error.AccessDenied` "
                "(refused by the policy), `UnknownObject`, `UnknownInterface`, `UnknownMethod` "
-               "and `InvalidArgs` (wrong signature). A plugin's negative errno becomes the error "
-               "listed for it; any other errno becomes `DeviceFailed`.\n")
+               "and `InvalidArgs` (wrong signature), and egated answers `org.freedesktop.DBus.Error.Failed` "
+               "when it cannot build an answer (a stored text that is not valid UTF-8, as a "
+               "hand-edited database may hold, or no memory): its log says which. A plugin's "
+               "negative errno becomes the error listed for it; any other errno becomes "
+               "`DeviceFailed`.\n")
     out.append("| Error | Meaning | Plugin errno | Returned by |")
     out.append("| --- | --- | --- | --- |")
     for name, errnos in errors:

@@ -158,6 +158,22 @@ check "enrolled template stored" run_ctl 0 --json member show REG-3
 check "show has the finger" json_ok '[(f["finger"], f["format"]) for f in d["fingers"]] == [("right-index", "egate-mock")]'
 mock lift-finger A1 >/dev/null || true
 
+# --- a stored text sd-bus refuses ----------------------------------------------
+# A reason that is not UTF-8 (a hand-edited database) cannot go into the answer: Show
+# answers an error at once instead of leaving the caller to its timeout.
+"$PYTHON" - "$STATE/registry.db" <<'EOF'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute("UPDATE member_status_history SET reason = CAST(X'6261648066' AS TEXT) "
+           "WHERE member_id = 'REG-3'")
+db.commit()
+EOF
+started=$SECONDS
+check "show of a reason not UTF-8: fails" run_ctl 4 --timeout 30 member show REG-3
+check "show of a reason not UTF-8: at once" test $((SECONDS - started)) -lt 15
+check "show of a reason not UTF-8: Failed" \
+        err_has "cannot build the answer.*org\.freedesktop\.DBus\.Error\.Failed"
+
 # --- remove ------------------------------------------------------------------
 check "remove without reason: 2" run_ctl 2 member remove REG-1 ""
 check "remove: 0" run_ctl 0 member remove REG-1 "left the programme"

@@ -108,7 +108,7 @@ static void reply_rows(struct eg_bus_call *call, int status, char **rows, size_t
         if (r >= 0)
                 r = sd_bus_send(NULL, reply, NULL);
         if (r < 0)
-                (void) reply_error(call->message, r, "cannot answer");
+                (void) eg_bus_reply_failed(call->message, r);
         eg_bus_call_free(call);
 }
 
@@ -211,14 +211,19 @@ static int method_list_events(sd_bus_message *m, void *userdata, sd_bus_error *e
 
 static void show_done(int status, char **rows, size_t n, void *userdata) {
         struct eg_bus_call *call = userdata;
+        int r;
 
         if (status < 0)
                 (void) reply_error(call->message, status, "cannot read the audit trail");
         else if (n == 0)
                 (void) sd_bus_reply_method_errorf(call->message, EG_BUS_ERROR_NOT_FOUND,
                                                   "no audit record with that transaction id");
-        else
-                (void) sd_bus_reply_method_return(call->message, "s", rows[0]);
+        else {
+                /* A stored record sd-bus refuses (not UTF-8): an error, not silence. */
+                r = sd_bus_reply_method_return(call->message, "s", rows[0]);
+                if (r < 0)
+                        (void) eg_bus_reply_failed(call->message, r);
+        }
         eg_bus_call_free(call);
 }
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "bus-call.h"
 #include "bus-errors.h"
@@ -35,6 +36,24 @@ int eg_bus_call_operation_error(struct eg_bus_call *c, const struct eg_op_outcom
         return eg_bus_error_from_outcome(error, o);
 }
 
+static void log_call(int level, int error, sd_bus_message *m, const char *what) {
+        log_object(level, error, EG_LOG_OBJECT_BUS, sd_bus_message_get_sender(m), "%s %s.%s: %m",
+                   what, strna(sd_bus_message_get_interface(m)),
+                   strna(sd_bus_message_get_member(m)));
+}
+
+int eg_bus_reply_failed(sd_bus_message *m, int error) {
+        int r;
+
+        log_call(LOG_WARNING, error, m, "cannot build the answer to");
+        r = sd_bus_reply_method_errorf(m, SD_BUS_ERROR_FAILED,
+                                       "egated cannot build the answer (%s): see its log",
+                                       strerror(-error));
+        if (r < 0)
+                log_call(LOG_DEBUG, r, m, "cannot answer");
+        return r;
+}
+
 static void answer_all(struct eg_bus *b) {
         unsigned n = 0;
         int r;
@@ -45,10 +64,7 @@ static void answer_all(struct eg_bus *b) {
                 r = sd_bus_reply_method_errorf(c->message, EG_BUS_ERROR_SHUTTING_DOWN,
                                                "egated stopped before it could answer");
                 if (r < 0)
-                        log_object(LOG_DEBUG, r, EG_LOG_OBJECT_BUS,
-                                   sd_bus_message_get_sender(c->message), "cannot answer %s.%s: %m",
-                                   strna(sd_bus_message_get_interface(c->message)),
-                                   strna(sd_bus_message_get_member(c->message)));
+                        log_call(LOG_DEBUG, r, c->message, "cannot answer");
                 eg_bus_call_free(c);
                 n++;
         }

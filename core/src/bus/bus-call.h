@@ -37,6 +37,14 @@ int eg_bus_call_operation_error(struct eg_bus_call *c, const struct eg_op_outcom
                                 sd_bus_error *error);
 
 /*
+ * The answer to m could not be built or sent (error < 0): a string sd-bus refuses, such as
+ * a stored text that is not valid UTF-8 in a hand-edited database, or no memory.  Answers
+ * org.freedesktop.DBus.Error.Failed instead, so that the caller is not left to its timeout,
+ * and logs why (never the data).  Returns what sending that answer returned.
+ */
+int eg_bus_reply_failed(sd_bus_message *m, int error);
+
+/*
  * When the event loop ends (egated stops), every call still kept is answered ShuttingDown
  * and the answers are flushed, before sd-bus closes the connection from its own exit
  * source.  What those calls wait for never calls back once the loop has ended: the manager,

@@ -53,11 +53,10 @@ static void on_operation_done(struct eg_manager *m, const char *device_id, eg_op
                 r = eg_bus_call_operation_error(&p->call, o, &error);
         else
                 r = p->reply(p->call.message, o, &error);
-        if (r < 0) {
-                if (!sd_bus_error_is_set(&error))
-                        sd_bus_error_set_errno(&error, r);
+        if (r < 0 && !sd_bus_error_is_set(&error))
+                r = eg_bus_reply_failed(p->call.message, r); /* no answer could be built */
+        else if (r < 0)
                 r = sd_bus_reply_method_error(p->call.message, &error);
-        }
         if (r < 0)
                 log_device(LOG_DEBUG, r, strna(device_id), "cannot send the reply: %m");
         eg_bus_call_free(&p->call);

@@ -86,12 +86,10 @@ static void on_admin_done(struct eg_registry_admin_result *res, void *userdata) 
                 r = p->reply(p, res);
                 if (p->handed_on)
                         return;
-                if (r < 0) /* e.g. no memory for the reply: the caller still hears of it */
-                        r = reply_error(p->call.message, r, NULL);
         }
+        /* A member's stored text sd-bus refuses, or no memory: not the caller's argument. */
         if (r < 0)
-                log_object(LOG_DEBUG, r, EG_LOG_OBJECT_BUS, "registry",
-                           "cannot send the reply: %m");
+                (void) eg_bus_reply_failed(p->call.message, r);
         eg_bus_call_free(&p->call);
 }
 
