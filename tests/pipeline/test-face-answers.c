@@ -181,8 +181,8 @@ static void test_malformed(void **state) {
                 /* A field given twice: json-c would keep the last value and drop the first
                  * unseen, and each of these would be taken. */
                 "{\"version\":1,\"result\":\"no-face\",\"result\":\"scored\",\"score\":90}\n",
-                "{\"version\":1,\"result\":\"presentation-attack\",\"result\":\"scored\","
-                "\"score\":95}\n",
+                ("{\"version\":1,\"result\":\"presentation-attack\",\"result\":\"scored\","
+                 "\"score\":95}\n"),
                 "{\"version\":1,\"result\":\"scored\",\"score\":10,\"score\":95}\n",
                 "{\"version\":1,\"result\":\"scored\",\"score\":10,\"sc\\u006fre\":95}\n",
                 "{\"version\":2,\"version\":1,\"result\":\"scored\",\"score\":95}\n",
