@@ -84,7 +84,8 @@ static const struct eg_reason_info reasons[] = {
         { EG_REASON_MEMBERSHIP_SUSPENDED, "eligibility", "the membership is suspended" },
         { EG_REASON_MEMBERSHIP_REVOKED, "eligibility", "the membership is revoked" },
         { EG_REASON_MEMBERSHIP_EXPIRED, "eligibility",
-          "the membership ended (5 years from enrolment, or with the registered passport)" },
+          "the membership ended (the policy's membership-years after enrolment, or with the "
+          "registered passport)" },
         { EG_REASON_AGE_INELIGIBLE, "eligibility",
           "the holder is younger than the policy's min-age today" },
         { EG_REASON_MEMBER_RECORD_MISMATCH, "eligibility",

@@ -125,7 +125,7 @@ static void check_period(const struct eg_member *m, const struct eg_member_passp
                 last_day.day = eg_date_days_in_month(last_day.year, last_day.month);
 
         /* A record whose passport expiry is unreadable cannot show the membership still
-         * runs: refer rather than let the 5 years alone decide. */
+         * runs: refer rather than let membership-years alone decide. */
         if (!eg_date_is_valid(&passport->expiry)) {
                 fail(e, EG_REASON_MEMBERSHIP_EXPIRED,
                      "the registered passport's expiry is not a date in the registry");
