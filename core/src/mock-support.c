@@ -22,6 +22,7 @@
 #include "pipeline/face-matcher.h"
 #include "pipeline/pipeline.h"
 #include "scenario.h"
+#include "json-util.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct mock_scenario *, mock_scenario_free)
 DEFINE_TRIVIAL_CLEANUP_FUNC(json_object *, json_object_put)
@@ -102,16 +103,6 @@ static json_object *base64_json(const uint8_t *data, size_t len) {
         return json_object_new_string(out);
 }
 
-static int add(json_object *o, const char *key, json_object *v) {
-        if (!v)
-                return -ENOMEM;
-        if (json_object_object_add(o, key, v) < 0) {
-                json_object_put(v);
-                return -ENOMEM;
-        }
-        return 0;
-}
-
 static int append(json_object *a, json_object *v) {
         if (!v)
                 return -ENOMEM;
@@ -142,45 +133,48 @@ static int member_json(const struct mock_traveller *t, const struct document *do
         if (!o)
                 return -ENOMEM;
         (void) snprintf(id, sizeof(id), "MOCK-%s", t->id);
-        if (add(o, "id", json_object_new_string(id)) < 0 ||
-            add(o, "status", json_object_new_string(statuses[ms->status])) < 0 ||
-            add(o, "birth_date", date_json(&doc->birth)) < 0)
+        if (eg_json_add(o, "id", json_object_new_string(id)) < 0 ||
+            eg_json_add(o, "status", json_object_new_string(statuses[ms->status])) < 0 ||
+            eg_json_add(o, "birth_date", date_json(&doc->birth)) < 0)
                 return -ENOMEM;
-        if (ms->has_enrolled && add(o, "enrolled", mock_date_json(&ms->enrolled)) < 0)
+        if (ms->has_enrolled && eg_json_add(o, "enrolled", mock_date_json(&ms->enrolled)) < 0)
                 return -ENOMEM;
         if (ms->has_conditional_approval &&
-            add(o, "conditional_approval", mock_date_json(&ms->conditional_approval)) < 0)
+            eg_json_add(o, "conditional_approval", mock_date_json(&ms->conditional_approval)) < 0)
                 return -ENOMEM;
 
         passports = json_object_new_array();
         passport = json_object_new_object();
-        if (add(o, "passports", passports) < 0 || append(passports, passport) < 0 ||
-            add(passport, "issuing_state", json_object_new_string(doc->issuing_state)) < 0 ||
-            add(passport, "document_number",
-                json_object_new_string(mock_traveller_registered_passport(t, buf))) < 0 ||
-            add(passport, "expiry", date_json(&doc->expiry)) < 0)
+        if (eg_json_add(o, "passports", passports) < 0 || append(passports, passport) < 0 ||
+            eg_json_add(passport, "issuing_state", json_object_new_string(doc->issuing_state)) <
+                    0 ||
+            eg_json_add(passport, "document_number",
+                        json_object_new_string(mock_traveller_registered_passport(t, buf))) < 0 ||
+            eg_json_add(passport, "expiry", date_json(&doc->expiry)) < 0)
                 return -ENOMEM;
 
         len = mock_traveller_template(t, template, sizeof(template));
         if (ms->n_fingers > 0 && len > 0) {
                 fingers = json_object_new_array();
-                if (add(o, "fingers", fingers) < 0)
+                if (eg_json_add(o, "fingers", fingers) < 0)
                         return -ENOMEM;
                 for (size_t i = 0; i < ms->n_fingers; i++) {
                         json_object *f = json_object_new_object();
 
                         if (append(fingers, f) < 0 ||
-                            add(f, "position", json_object_new_int((int) ms->fingers[i])) < 0 ||
-                            add(f, "format", json_object_new_string(MOCK_TEMPLATE_FORMAT)) < 0 ||
-                            add(f, "template", base64_json(template, (size_t) len)) < 0)
+                            eg_json_add(f, "position", json_object_new_int((int) ms->fingers[i])) <
+                                    0 ||
+                            eg_json_add(f, "format", json_object_new_string(MOCK_TEMPLATE_FORMAT)) <
+                                    0 ||
+                            eg_json_add(f, "template", base64_json(template, (size_t) len)) < 0)
                                 return -ENOMEM;
                 }
         }
         /* The mock comparator's reference: the traveller's id (face-matcher.h). */
         face = json_object_new_object();
-        if (add(o, "face", face) < 0 ||
-            add(face, "mime", json_object_new_string(EG_FACE_MOCK_REFERENCE_MIME)) < 0 ||
-            add(face, "image", base64_json((const uint8_t *) t->id, strlen(t->id))) < 0)
+        if (eg_json_add(o, "face", face) < 0 ||
+            eg_json_add(face, "mime", json_object_new_string(EG_FACE_MOCK_REFERENCE_MIME)) < 0 ||
+            eg_json_add(face, "image", base64_json((const uint8_t *) t->id, strlen(t->id))) < 0)
                 return -ENOMEM;
         return append(members, TAKE_PTR(o));
 }
@@ -211,7 +205,7 @@ static int import_members(struct eg_manager *m, const struct mock_scenario *s,
         size_t len, n = 0;
         int r;
 
-        if (!root || add(root, "members", members) < 0)
+        if (!root || eg_json_add(root, "members", members) < 0)
                 return -ENOMEM;
         if (!m->registry->ops->admin) {
                 /* An external registry is managed where it lives, not from here. */

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "audit/audit-record.h"
+#include "json-util.h"
 
 static const char *const decisions[] = { "accept", "refer", "alarm" };
 static const char *const results[] = { "successful", "failed", "undetermined", "not-supported",
@@ -253,17 +254,6 @@ int eg_audit_record_check(const struct eg_audit_record *r, const char **ret_fiel
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(json_object *, json_object_put)
 
-/* Hand v to o under key; v is released if that fails, NULL v means OOM already. */
-static int add(json_object *o, const char *key, json_object *v) {
-        if (!v)
-                return -ENOMEM;
-        if (json_object_object_add(o, key, v) < 0) {
-                json_object_put(v);
-                return -ENOMEM;
-        }
-        return 0;
-}
-
 static int append(json_object *array, json_object *v) {
         if (!v)
                 return -ENOMEM;
@@ -289,17 +279,17 @@ static json_object *new_double(double d) {
 static json_object *step_to_json(const struct eg_audit_step *s) {
         _cleanup_(json_object_putp) json_object *o = json_object_new_object();
 
-        if (!o || add(o, "step", json_object_new_string(s->step)) < 0 ||
-            add(o, "result", json_object_new_string(s->result)) < 0 ||
-            add(o, "reason", json_object_new_string(s->reason)) < 0 ||
-            add(o, "start_usec", json_object_new_uint64(s->start_usec)) < 0 ||
-            add(o, "end_usec", json_object_new_uint64(s->end_usec)) < 0 ||
-            add(o, "attempt", json_object_new_uint64(s->attempt)) < 0 ||
-            add(o, "device", json_object_new_string(s->device)) < 0 ||
-            add(o, "timeout_ms", json_object_new_uint64(s->timeout_ms)) < 0)
+        if (!o || eg_json_add(o, "step", json_object_new_string(s->step)) < 0 ||
+            eg_json_add(o, "result", json_object_new_string(s->result)) < 0 ||
+            eg_json_add(o, "reason", json_object_new_string(s->reason)) < 0 ||
+            eg_json_add(o, "start_usec", json_object_new_uint64(s->start_usec)) < 0 ||
+            eg_json_add(o, "end_usec", json_object_new_uint64(s->end_usec)) < 0 ||
+            eg_json_add(o, "attempt", json_object_new_uint64(s->attempt)) < 0 ||
+            eg_json_add(o, "device", json_object_new_string(s->device)) < 0 ||
+            eg_json_add(o, "timeout_ms", json_object_new_uint64(s->timeout_ms)) < 0)
                 return NULL;
-        if (s->has_score && (add(o, "score", new_double(s->score)) < 0 ||
-                             add(o, "threshold", new_double(s->threshold)) < 0))
+        if (s->has_score && (eg_json_add(o, "score", new_double(s->score)) < 0 ||
+                             eg_json_add(o, "threshold", new_double(s->threshold)) < 0))
                 return NULL;
         return TAKE_PTR(o);
 }
@@ -307,10 +297,10 @@ static json_object *step_to_json(const struct eg_audit_step *s) {
 static json_object *action_to_json(const struct eg_audit_operator_action *a) {
         _cleanup_(json_object_putp) json_object *o = json_object_new_object();
 
-        if (!o || add(o, "time_usec", json_object_new_uint64(a->time_usec)) < 0 ||
-            add(o, "action", json_object_new_string(a->action)) < 0 ||
-            add(o, "operator", json_object_new_string(a->operator)) < 0 ||
-            add(o, "reason", json_object_new_string(a->reason)) < 0)
+        if (!o || eg_json_add(o, "time_usec", json_object_new_uint64(a->time_usec)) < 0 ||
+            eg_json_add(o, "action", json_object_new_string(a->action)) < 0 ||
+            eg_json_add(o, "operator", json_object_new_string(a->operator)) < 0 ||
+            eg_json_add(o, "reason", json_object_new_string(a->reason)) < 0)
                 return NULL;
         return TAKE_PTR(o);
 }
@@ -319,7 +309,7 @@ static json_object *action_to_json(const struct eg_audit_operator_action *a) {
 static json_object *add_array(json_object *o, const char *key) {
         json_object *a = json_object_new_array();
 
-        return add(o, key, a) < 0 ? NULL : a;
+        return eg_json_add(o, key, a) < 0 ? NULL : a;
 }
 
 static int add_lists(json_object *o, const struct eg_audit_record *r) {
@@ -363,16 +353,17 @@ int eg_audit_record_to_json(const struct eg_audit_record *r, char **ret) {
         if (!o)
                 return -ENOMEM;
         eg_audit_strip_fillers(r->issuing_state, state, sizeof(state));
-        if ((k = add(o, "format", json_object_new_int(EG_AUDIT_JSON_FORMAT))) < 0 ||
-            (k = add(o, "transaction_id", json_object_new_string(r->transaction_id))) < 0 ||
-            (k = add(o, "lane", json_object_new_string(r->lane))) < 0 ||
-            (k = add(o, "start_usec", json_object_new_uint64(r->start_usec))) < 0 ||
-            (k = add(o, "end_usec", json_object_new_uint64(r->end_usec))) < 0 ||
-            (k = add(o, "decision", json_object_new_string(r->decision))) < 0 ||
-            (k = add(o, "document_hash", json_object_new_string(r->document_hash))) < 0 ||
-            (k = add(o, "issuing_state", json_object_new_string(state))) < 0 ||
-            (k = add(o, "member_id", json_object_new_string(r->member_id))) < 0 ||
-            (k = add(o, "software_version", json_object_new_string(r->software_version))) < 0 ||
+        if ((k = eg_json_add(o, "format", json_object_new_int(EG_AUDIT_JSON_FORMAT))) < 0 ||
+            (k = eg_json_add(o, "transaction_id", json_object_new_string(r->transaction_id))) < 0 ||
+            (k = eg_json_add(o, "lane", json_object_new_string(r->lane))) < 0 ||
+            (k = eg_json_add(o, "start_usec", json_object_new_uint64(r->start_usec))) < 0 ||
+            (k = eg_json_add(o, "end_usec", json_object_new_uint64(r->end_usec))) < 0 ||
+            (k = eg_json_add(o, "decision", json_object_new_string(r->decision))) < 0 ||
+            (k = eg_json_add(o, "document_hash", json_object_new_string(r->document_hash))) < 0 ||
+            (k = eg_json_add(o, "issuing_state", json_object_new_string(state))) < 0 ||
+            (k = eg_json_add(o, "member_id", json_object_new_string(r->member_id))) < 0 ||
+            (k = eg_json_add(o, "software_version", json_object_new_string(r->software_version))) <
+                    0 ||
             (k = add_lists(o, r)) < 0)
                 return k;
         return to_text(o, ret);
@@ -550,7 +541,7 @@ int eg_audit_event_check(const struct eg_audit_event *ev, const char **ret_field
 }
 
 static int add_unless_empty(json_object *o, const char *key, const char *s) {
-        return s[0] ? add(o, key, json_object_new_string(s)) : 0;
+        return s[0] ? eg_json_add(o, key, json_object_new_string(s)) : 0;
 }
 
 int eg_audit_event_to_json(const struct eg_audit_event *ev, char **ret) {
@@ -559,15 +550,15 @@ int eg_audit_event_to_json(const struct eg_audit_event *ev, char **ret) {
 
         if (!o)
                 return -ENOMEM;
-        if ((k = add(o, "format", json_object_new_int(EG_AUDIT_JSON_FORMAT))) < 0 ||
-            (k = add(o, "lane", json_object_new_string(ev->lane))) < 0 ||
+        if ((k = eg_json_add(o, "format", json_object_new_int(EG_AUDIT_JSON_FORMAT))) < 0 ||
+            (k = eg_json_add(o, "lane", json_object_new_string(ev->lane))) < 0 ||
             (k = add_unless_empty(o, "transaction_id", ev->transaction_id)) < 0 ||
-            (k = add(o, "time_usec", json_object_new_uint64(ev->time_usec))) < 0 ||
-            (k = add(o, "kind", json_object_new_string(ev->kind))) < 0 ||
-            (k = add(o, "action", json_object_new_string(ev->action))) < 0 ||
+            (k = eg_json_add(o, "time_usec", json_object_new_uint64(ev->time_usec))) < 0 ||
+            (k = eg_json_add(o, "kind", json_object_new_string(ev->kind))) < 0 ||
+            (k = eg_json_add(o, "action", json_object_new_string(ev->action))) < 0 ||
             (k = add_unless_empty(o, "reason", ev->reason)) < 0 ||
             (k = add_unless_empty(o, "operator", ev->operator)) < 0 ||
-            (k = add(o, "detail", json_object_new_string(ev->detail))) < 0)
+            (k = eg_json_add(o, "detail", json_object_new_string(ev->detail))) < 0)
                 return k;
         return to_text(o, ret);
 }

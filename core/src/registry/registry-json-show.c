@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "registry-json.h"
+#include "json-util.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(json_object *, json_object_put)
 
@@ -18,16 +19,6 @@ void eg_member_history_free(struct eg_member_history_entry *h, size_t n) {
         free(h);
 }
 
-static int add(json_object *o, const char *key, json_object *v) {
-        if (!v)
-                return -ENOMEM;
-        if (json_object_object_add(o, key, v) < 0) {
-                json_object_put(v);
-                return -ENOMEM;
-        }
-        return 0;
-}
-
 static json_object *date_or_null(bool has, const struct eg_date *d) {
         char s[11];
 
@@ -36,22 +27,23 @@ static json_object *date_or_null(bool has, const struct eg_date *d) {
         return json_object_new_string(s);
 }
 
-/* json-c has no "null" object: NULL stands for it, which add() would take for OOM. */
+/* json-c has no "null" object: NULL stands for it, which eg_json_add() would take for OOM. */
 static int add_date(json_object *o, const char *key, bool has, const struct eg_date *d) {
         json_object *v = date_or_null(has, d);
 
         if (!v)
                 return json_object_object_add(o, key, NULL) < 0 ? -ENOMEM : 0;
-        return add(o, key, v);
+        return eg_json_add(o, key, v);
 }
 
 static int show_member(json_object *o, const struct eg_member *m) {
         json_object *passports, *fingers;
         int r;
 
-        r = add(o, "id", json_object_new_string(m->id));
+        r = eg_json_add(o, "id", json_object_new_string(m->id));
         if (r >= 0)
-                r = add(o, "status", json_object_new_string(eg_member_status_to_string(m->status)));
+                r = eg_json_add(o, "status",
+                                json_object_new_string(eg_member_status_to_string(m->status)));
         if (r >= 0)
                 r = add_date(o, "birth_date", true, &m->birth_date);
         if (r >= 0)
@@ -63,7 +55,7 @@ static int show_member(json_object *o, const struct eg_member *m) {
                 return r;
 
         passports = json_object_new_array();
-        r = add(o, "passports", passports);
+        r = eg_json_add(o, "passports", passports);
         for (size_t i = 0; r >= 0 && i < m->n_passports; i++) {
                 json_object *p = json_object_new_object();
 
@@ -72,10 +64,11 @@ static int show_member(json_object *o, const struct eg_member *m) {
                         json_object_put(p);
                         break;
                 }
-                r = add(p, "issuing_state", json_object_new_string(m->passports[i].issuing_state));
+                r = eg_json_add(p, "issuing_state",
+                                json_object_new_string(m->passports[i].issuing_state));
                 if (r >= 0)
-                        r = add(p, "document_number",
-                                json_object_new_string(m->passports[i].document_number));
+                        r = eg_json_add(p, "document_number",
+                                        json_object_new_string(m->passports[i].document_number));
                 if (r >= 0)
                         r = add_date(p, "expiry", true, &m->passports[i].expiry);
         }
@@ -83,7 +76,7 @@ static int show_member(json_object *o, const struct eg_member *m) {
                 return r;
 
         fingers = json_object_new_array();
-        r = add(o, "fingers", fingers);
+        r = eg_json_add(o, "fingers", fingers);
         for (size_t i = 0; r >= 0 && i < m->n_fingers; i++) {
                 const struct eg_member_finger *f = &m->fingers[i];
                 json_object *j = json_object_new_object();
@@ -93,15 +86,16 @@ static int show_member(json_object *o, const struct eg_member *m) {
                         json_object_put(j);
                         break;
                 }
-                r = add(j, "position", json_object_new_int(f->position));
+                r = eg_json_add(j, "position", json_object_new_int(f->position));
                 if (r >= 0)
-                        r = add(j, "finger",
-                                json_object_new_string(
-                                        strna(eg_finger_position_to_string(f->position))));
+                        r = eg_json_add(j, "finger",
+                                        json_object_new_string(
+                                                strna(eg_finger_position_to_string(f->position))));
                 if (r >= 0)
-                        r = add(j, "format", json_object_new_string(f->format ? f->format : ""));
+                        r = eg_json_add(j, "format",
+                                        json_object_new_string(f->format ? f->format : ""));
                 if (r >= 0)
-                        r = add(j, "bytes", json_object_new_int64((int64_t) f->len));
+                        r = eg_json_add(j, "bytes", json_object_new_int64((int64_t) f->len));
         }
         if (r < 0)
                 return r;
@@ -109,12 +103,13 @@ static int show_member(json_object *o, const struct eg_member *m) {
         if (m->face) {
                 json_object *face = json_object_new_object();
 
-                r = add(o, "face", face);
+                r = eg_json_add(o, "face", face);
                 if (r >= 0)
-                        r = add(face, "mime",
-                                json_object_new_string(m->face_mime ? m->face_mime : ""));
+                        r = eg_json_add(face, "mime",
+                                        json_object_new_string(m->face_mime ? m->face_mime : ""));
                 if (r >= 0)
-                        r = add(face, "bytes", json_object_new_int64((int64_t) m->face_len));
+                        r = eg_json_add(face, "bytes",
+                                        json_object_new_int64((int64_t) m->face_len));
         } else
                 r = json_object_object_add(o, "face", NULL) < 0 ? -ENOMEM : 0;
         return r;
@@ -131,13 +126,13 @@ char *eg_registry_json_show(const struct eg_member *m, const char *created, cons
                 return NULL;
         r = show_member(o, m);
         if (r >= 0)
-                r = add(o, "created", json_object_new_string(strna(created)));
+                r = eg_json_add(o, "created", json_object_new_string(strna(created)));
         if (r >= 0)
-                r = add(o, "updated", json_object_new_string(strna(updated)));
+                r = eg_json_add(o, "updated", json_object_new_string(strna(updated)));
         if (r < 0)
                 return NULL;
         h = json_object_new_array();
-        r = add(o, "history", h);
+        r = eg_json_add(o, "history", h);
         for (size_t i = 0; r >= 0 && i < n_history; i++) {
                 json_object *e = json_object_new_object();
 
@@ -146,16 +141,20 @@ char *eg_registry_json_show(const struct eg_member *m, const char *created, cons
                         json_object_put(e);
                         break;
                 }
-                r = add(e, "status",
-                        json_object_new_string(history[i].removed ? "removed"
-                                                                  : eg_member_status_to_string(
-                                                                            history[i].status)));
+                r = eg_json_add(e, "status",
+                                json_object_new_string(
+                                        history[i].removed
+                                                ? "removed"
+                                                : eg_member_status_to_string(history[i].status)));
                 if (r >= 0)
-                        r = add(e, "changed_at", json_object_new_string(history[i].changed_at));
+                        r = eg_json_add(e, "changed_at",
+                                        json_object_new_string(history[i].changed_at));
                 if (r >= 0)
-                        r = add(e, "reason", json_object_new_string(strna(history[i].reason)));
+                        r = eg_json_add(e, "reason",
+                                        json_object_new_string(strna(history[i].reason)));
                 if (r >= 0)
-                        r = add(e, "actor", json_object_new_string(strna(history[i].actor)));
+                        r = eg_json_add(e, "actor",
+                                        json_object_new_string(strna(history[i].actor)));
         }
         if (r < 0)
                 return NULL;
