@@ -5,6 +5,7 @@
 
 #include "macro.h"
 #include "json-keys.h"
+#include "json-util.h"
 
 #define DEPTH_MAX 32 /* json-c refused deeper documents before this runs */
 #define KEYS_COMPARED 32
@@ -21,7 +22,6 @@ struct frame {
         size_t n_keys;
 };
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(json_object *, json_object_put)
 DEFINE_TRIVIAL_CLEANUP_FUNC(json_tokener *, json_tokener_free)
 
 /* The end of the string whose opening quote is at i: the index of its closing quote.

@@ -5,6 +5,10 @@
 #include <errno.h>
 #include <json-c/json.h>
 
+#include "macro.h"
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(json_object *, json_object_put)
+
 /*
  * Hand v to o under key.  v is released if that fails; a NULL v stands for the allocation
  * that made it and failed, so calls can nest: eg_json_add(o, "n", json_object_new_int(1)).

@@ -25,8 +25,6 @@
 #include "json-util.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct mock_scenario *, mock_scenario_free)
-DEFINE_TRIVIAL_CLEANUP_FUNC(json_object *, json_object_put)
-
 /* What the daemon needs of a traveller's printed MRZ, even one with a wrong check digit. */
 struct document {
         char issuing_state[4];

@@ -252,8 +252,6 @@ int eg_audit_record_check(const struct eg_audit_record *r, const char **ret_fiel
 
 /* --- to JSON --- */
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(json_object *, json_object_put)
-
 static int append(json_object *array, json_object *v) {
         if (!v)
                 return -ENOMEM;

@@ -12,32 +12,18 @@
 #include "audit/audit-spool.h"
 #include "log.h"
 #include "macro.h"
+#include "json-util.h"
 
 #define SPOOL_VERSION 1
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(json_object *, json_object_put)
-
 static int add_string(json_object *o, const char *key, const char *value) {
-        json_object *v;
-
         if (!value[0])
                 return 0; /* stored as NULL: left out */
-        v = json_object_new_string(value);
-        if (!v || json_object_object_add(o, key, v) < 0) {
-                json_object_put(v);
-                return -ENOMEM;
-        }
-        return 0;
+        return eg_json_add(o, key, json_object_new_string(value));
 }
 
 static int add_int(json_object *o, const char *key, int64_t value) {
-        json_object *v = json_object_new_int64(value);
-
-        if (!v || json_object_object_add(o, key, v) < 0) {
-                json_object_put(v);
-                return -ENOMEM;
-        }
-        return 0;
+        return eg_json_add(o, key, json_object_new_int64(value));
 }
 
 static int format_record(json_object *o, const struct eg_audit_columns *c, const char *json) {

@@ -9,8 +9,6 @@
 #include "registry-json.h"
 #include "json-util.h"
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(json_object *, json_object_put)
-
 void eg_member_history_free(struct eg_member_history_entry *h, size_t n) {
         for (size_t i = 0; h && i < n; i++) {
                 free(h[i].reason);

@@ -10,11 +10,11 @@
 
 #include "json-keys.h"
 #include "registry-json.h"
+#include "json-util.h"
 
 #define JSON_DEPTH_MAX 10 /* document > members > member > fingers > finger is 5 */
 #define PATH_MAX_LEN 160
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(json_object *, json_object_put)
 DEFINE_TRIVIAL_CLEANUP_FUNC(json_tokener *, json_tokener_free)
 
 void eg_member_list_done(struct eg_member_list *l) {
